@@ -1,0 +1,51 @@
+# The two commands a newcomer needs: `make run` and `make test`. Everything else is a building block.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+UV := $(BIN)/uv
+CONFIG ?= slipstream.toml
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export JSII_RUNTIME_PACKAGE_CACHE_ROOT := $(CURDIR)/.jsii-cache
+
+.PHONY: install run pipeline serve status test test-unit test-model test-integration test-infra lint clean
+
+# Re-install only when the lock or the project metadata changes.
+$(VENV)/.installed: requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet uv==0.13.9
+	$(UV) pip sync --quiet --python $(BIN)/python requirements.lock
+	$(UV) pip install --quiet --python $(BIN)/python --no-deps -e .
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install  ## train, evaluate, gate and register the bundled default model
+	$(BIN)/slipstream run --config $(CONFIG)
+
+status: install
+	$(BIN)/slipstream status --config $(CONFIG)
+
+test: install  ## every suite
+	$(BIN)/pytest -n 2 --dist loadgroup
+
+test-unit: install
+	$(BIN)/pytest tests/unit
+
+test-model: install
+	$(BIN)/pytest tests/model
+
+test-integration: install
+	$(BIN)/pytest tests/integration
+
+test-infra: install
+	$(BIN)/pytest tests/infra
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+lock:  ## refresh requirements.lock after editing pyproject.toml
+	$(UV) pip compile pyproject.toml --extra cdk --extra dev --python-version 3.11 -o requirements.lock
+
+clean:
+	rm -rf $(VENV) .slipstream .jsii-cache cdk.out

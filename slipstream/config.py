@@ -1,0 +1,226 @@
+"""`slipstream.toml`: the one file a user edits. Parsed into typed, validated models.
+
+Defaults depend on the task, so they are filled after parsing (see `_fill_task_defaults`).
+Nothing here imports scikit-learn: the CDK app reads this file too, and must stay light.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from slipstream.errors import ConfigError
+
+Task = Literal["classification", "regression"]
+
+# metric -> True when higher is better. The gate needs the direction to compare champion and challenger.
+METRICS: dict[Task, dict[str, bool]] = {
+    "classification": {"accuracy": True, "f1": True, "roc_auc": True, "log_loss": False},
+    "regression": {"r2": True, "rmse": False, "mae": False},
+}
+DEFAULT_ESTIMATOR: dict[Task, str] = {
+    "classification": "sklearn.linear_model.LogisticRegression",
+    "regression": "sklearn.ensemble.HistGradientBoostingRegressor",
+}
+DEFAULT_PARAMS: dict[str, dict[str, Any]] = {
+    "sklearn.linear_model.LogisticRegression": {"max_iter": 1000},
+}
+DEFAULT_GATE: dict[Task, tuple[str, float]] = {"classification": ("roc_auc", 0.75), "regression": ("r2", 0.5)}
+
+Fraction = Annotated[float, Field(ge=0, le=1)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DataConfig(_Strict):
+    source: str = Field(description="CSV or Parquet path relative to the config file, or `sklearn:<dataset>`.")
+    target: str = Field(min_length=1, description="Column holding the label or value to predict.")
+    task: Task
+    ignore_columns: list[str] = Field(default_factory=list, description="Columns dropped before training.")
+    contract: str | None = Field(
+        default=None, description="Data contract path (default: `<state_dir>/contract.json`)."
+    )
+    test_size: float = Field(default=0.2, gt=0, lt=1, description="Held-out share used only for evaluation.")
+    seed: int = Field(default=42, ge=0, description="Seed for the split and the estimator.")
+    min_rows: int = Field(default=50, ge=10, description="Fewer rows than this is refused.")
+    max_duplicate_rate: Fraction = Field(default=0.05, description="Largest share of duplicate rows allowed.")
+    range_tolerance: float = Field(
+        default=0.1, ge=0, description="How far past the contract's min/max (as a share of its span) is allowed."
+    )
+    null_rate_tolerance: Fraction = Field(
+        default=0.05, description="How much a column's null rate may grow over the contract's."
+    )
+
+    @model_validator(mode="after")
+    def _target_not_ignored(self) -> DataConfig:
+        if self.target in self.ignore_columns:
+            raise ValueError(f"target column {self.target!r} is also listed in ignore_columns")
+        return self
+
+
+class ModelConfig(_Strict):
+    estimator: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)+$",
+        description="Import path of a scikit-learn compatible estimator (default chosen by task).",
+    )
+    params: dict[str, Any] = Field(default_factory=dict, description="Keyword arguments for the estimator.")
+
+
+class GateConfig(_Strict):
+    metric: str | None = Field(default=None, description="Metric the gate decides on (default by task).")
+    threshold: float | None = Field(
+        default=None,
+        description="Absolute bar: a minimum for higher-is-better metrics, a maximum for error metrics.",
+    )
+    max_regression: float = Field(
+        default=0.01, ge=0, description="How much worse than the champion (same held-out data) is tolerated."
+    )
+    require_behaviour: bool = Field(default=True, description="Reject when any behavioural test fails.")
+
+
+class DirectionalCheck(_Strict):
+    feature: str
+    direction: Literal["increase", "decrease"] = Field(
+        description="How the score must move when the feature grows."
+    )
+    delta: float = Field(default=1.0, gt=0, description="How much the feature grows, in standard deviations.")
+    target_class: str | int | None = Field(
+        default=None, description="Class whose probability is the score (default: the last class)."
+    )
+    max_violation_rate: Fraction = Field(
+        default=0.1, description="Share of rows allowed to move the wrong way."
+    )
+
+
+class InvarianceCheck(_Strict):
+    feature: str
+    noise: float = Field(default=0.05, gt=0, description="Perturbation size, in standard deviations.")
+    max_change_rate: Fraction = Field(
+        default=0.02, description="Share of rows whose prediction may change (regression: move > 5% of std)."
+    )
+
+
+class MinimumCase(_Strict):
+    name: str
+    instance: dict[str, Any] = Field(description="Feature values; features left out take typical values.")
+    expected: str | int | float | None = Field(default=None, description="Expected label (classification).")
+    expected_min: float | None = Field(default=None, description="Lowest acceptable prediction (regression).")
+    expected_max: float | None = Field(default=None, description="Highest acceptable prediction (regression).")
+
+    @model_validator(mode="after")
+    def _has_expectation(self) -> MinimumCase:
+        if self.expected is None and self.expected_min is None and self.expected_max is None:
+            raise ValueError("give `expected` (a label) or `expected_min`/`expected_max` (a range)")
+        return self
+
+
+class BehaviourConfig(_Strict):
+    directional: list[DirectionalCheck] = Field(default_factory=list)
+    invariance: list[InvarianceCheck] = Field(default_factory=list)
+    minimum_functionality: list[MinimumCase] = Field(default_factory=list)
+
+
+class MlflowConfig(_Strict):
+    tracking_uri: str | None = Field(
+        default=None, description="Default: SQLite under the state folder, artifacts beside it."
+    )
+    experiment: str | None = Field(default=None, description="Default: the project name.")
+
+
+class Config(_Strict):
+    name: str = Field(
+        default="slipstream-model",
+        pattern=r"^[a-zA-Z0-9](-*[a-zA-Z0-9])*$",
+        max_length=48,
+        description="Project and registered model name (letters, digits, hyphens: it names AWS resources).",
+    )
+    state_dir: str = Field(default=".slipstream", description="Runs, registry and contract, beside the config.")
+    data: DataConfig
+    model: ModelConfig = Field(default_factory=ModelConfig)
+    gate: GateConfig = Field(default_factory=GateConfig)
+    behaviour: BehaviourConfig = Field(default_factory=BehaviourConfig)
+    mlflow: MlflowConfig = Field(default_factory=MlflowConfig)
+    # Set by `load_config`; relative paths in the file resolve against it.
+    base_dir: Path = Field(default=Path("."), exclude=True)
+
+    @model_validator(mode="after")
+    def _fill_task_defaults(self) -> Config:
+        task = self.data.task
+        estimator = self.model.estimator or DEFAULT_ESTIMATOR[task]
+        params = self.model.params if self.model.estimator else {**DEFAULT_PARAMS.get(estimator, {})}
+        metric, threshold = DEFAULT_GATE[task]
+        metric = self.gate.metric or metric
+        if metric not in METRICS[task]:
+            raise ValueError(
+                f"gate.metric {metric!r} is not a {task} metric; choose one of {sorted(METRICS[task])}"
+            )
+        if self.gate.threshold is None and self.gate.metric is not None:
+            raise ValueError("gate.threshold is required when gate.metric is set")
+        object.__setattr__(self, "model", self.model.model_copy(update={"estimator": estimator, "params": params}))
+        gate_update = {"metric": metric, "threshold": self.gate.threshold if self.gate.threshold is not None else threshold}
+        object.__setattr__(self, "gate", self.gate.model_copy(update=gate_update))
+        return self
+
+    # --- derived locations -------------------------------------------------------------------------------
+    @property
+    def state_path(self) -> Path:
+        return (self.base_dir / self.state_dir).resolve()
+
+    @property
+    def contract_path(self) -> Path:
+        if self.data.contract:
+            return (self.base_dir / self.data.contract).resolve()
+        return self.state_path / "contract.json"
+
+    @property
+    def tracking_uri(self) -> str:
+        return self.mlflow.tracking_uri or f"sqlite:///{self.state_path / 'mlflow.db'}"
+
+    @property
+    def experiment_name(self) -> str:
+        return self.mlflow.experiment or self.name
+
+    @property
+    def higher_is_better(self) -> bool:
+        return METRICS[self.data.task][self.gate.metric or ""]
+
+
+def format_validation_error(error: ValidationError, source: str) -> list[str]:
+    """One line per problem: the key's dotted path in the file, then pydantic's reason."""
+    lines = []
+    for item in error.errors():
+        path = ".".join(str(part) for part in item["loc"]) or "(top level)"
+        reason = item["msg"].removeprefix("Value error, ")
+        if item["type"] == "extra_forbidden":
+            reason = "unknown key (check the spelling; see docs/config.md)"
+        lines.append(f"{source}: {path}: {reason}")
+    return lines
+
+
+def parse_config(raw: dict[str, Any], *, base_dir: Path, source: str = "config") -> Config:
+    try:
+        return Config.model_validate({**raw, "base_dir": base_dir})
+    except ValidationError as error:
+        raise ConfigError(
+            f"{source} is not valid", details=format_validation_error(error, source)
+        ) from None
+
+
+def load_config(path: Path | str) -> Config:
+    """Read and validate a config file; every problem is a ConfigError naming the key."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"config file not found: {path}")
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path} is not valid TOML: {error}") from None
+    if "base_dir" in raw:
+        raise ConfigError(f"{path} is not valid", details=[f"{path}: base_dir: unknown key"])
+    return parse_config(raw, base_dir=path.resolve().parent, source=str(path))
