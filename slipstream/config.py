@@ -42,9 +42,7 @@ class DataConfig(_Strict):
     target: str = Field(min_length=1, description="Column holding the label or value to predict.")
     task: Task
     ignore_columns: list[str] = Field(default_factory=list, description="Columns dropped before training.")
-    contract: str | None = Field(
-        default=None, description="Data contract path (default: `<state_dir>/contract.json`)."
-    )
+    contract: str | None = Field(default=None, description="Data contract path (default: `<state_dir>/contract.json`).")
     test_size: float = Field(default=0.2, gt=0, lt=1, description="Held-out share used only for evaluation.")
     seed: int = Field(default=42, ge=0, description="Seed for the split and the estimator.")
     min_rows: int = Field(default=50, ge=10, description="Fewer rows than this is refused.")
@@ -86,16 +84,12 @@ class GateConfig(_Strict):
 
 class DirectionalCheck(_Strict):
     feature: str
-    direction: Literal["increase", "decrease"] = Field(
-        description="How the score must move when the feature grows."
-    )
+    direction: Literal["increase", "decrease"] = Field(description="How the score must move when the feature grows.")
     delta: float = Field(default=1.0, gt=0, description="How much the feature grows, in standard deviations.")
     target_class: str | int | None = Field(
         default=None, description="Class whose probability is the score (default: the last class)."
     )
-    max_violation_rate: Fraction = Field(
-        default=0.1, description="Share of rows allowed to move the wrong way."
-    )
+    max_violation_rate: Fraction = Field(default=0.1, description="Share of rows allowed to move the wrong way.")
 
 
 class InvarianceCheck(_Strict):
@@ -157,13 +151,13 @@ class Config(_Strict):
         metric, threshold = DEFAULT_GATE[task]
         metric = self.gate.metric or metric
         if metric not in METRICS[task]:
-            raise ValueError(
-                f"gate.metric {metric!r} is not a {task} metric; choose one of {sorted(METRICS[task])}"
-            )
+            raise ValueError(f"gate.metric {metric!r} is not a {task} metric; choose one of {sorted(METRICS[task])}")
         if self.gate.threshold is None and self.gate.metric is not None:
             raise ValueError("gate.threshold is required when gate.metric is set")
         object.__setattr__(self, "model", self.model.model_copy(update={"estimator": estimator, "params": params}))
-        gate_update = {"metric": metric, "threshold": self.gate.threshold if self.gate.threshold is not None else threshold}
+        if self.gate.threshold is not None:
+            threshold = self.gate.threshold
+        gate_update = {"metric": metric, "threshold": threshold}
         object.__setattr__(self, "gate", self.gate.model_copy(update=gate_update))
         return self
 
@@ -207,9 +201,7 @@ def parse_config(raw: dict[str, Any], *, base_dir: Path, source: str = "config")
     try:
         return Config.model_validate({**raw, "base_dir": base_dir})
     except ValidationError as error:
-        raise ConfigError(
-            f"{source} is not valid", details=format_validation_error(error, source)
-        ) from None
+        raise ConfigError(f"{source} is not valid", details=format_validation_error(error, source)) from None
 
 
 def load_config(path: Path | str) -> Config:
