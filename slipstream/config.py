@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from slipstream.errors import ConfigError
+from slipstream.stage_config import STAGE_NAMES, StageConfig
 
 Task = Literal["classification", "regression"]
 
@@ -140,6 +141,9 @@ class Config(_Strict):
     gate: GateConfig = Field(default_factory=GateConfig)
     behaviour: BehaviourConfig = Field(default_factory=BehaviourConfig)
     mlflow: MlflowConfig = Field(default_factory=MlflowConfig)
+    stages: dict[Literal["dev", "staging", "prod"], StageConfig] = Field(
+        default_factory=dict, description="Per-stage deployment overrides, e.g. `[stages.prod]`."
+    )
     # Set by `load_config`; relative paths in the file resolve against it.
     base_dir: Path = Field(default=Path("."), exclude=True)
 
@@ -160,6 +164,12 @@ class Config(_Strict):
         gate_update = {"metric": metric, "threshold": threshold}
         object.__setattr__(self, "gate", self.gate.model_copy(update=gate_update))
         return self
+
+    def stage(self, name: str) -> StageConfig:
+        """Settings for one stage: the file's overrides on top of the defaults."""
+        if name not in STAGE_NAMES:
+            raise ConfigError(f"unknown stage {name!r}; choose one of {', '.join(STAGE_NAMES)}")
+        return self.stages.get(name) or StageConfig()  # type: ignore[call-overload]
 
     # --- derived locations -------------------------------------------------------------------------------
     @property
