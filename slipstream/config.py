@@ -69,6 +69,8 @@ class ModelConfig(_Strict):
         description="Import path of a scikit-learn compatible estimator (default chosen by task).",
     )
     params: dict[str, Any] = Field(default_factory=dict, description="Keyword arguments for the estimator.")
+    intended_use: str | None = Field(default=None, description="Who may use the model for what (model card).")
+    limitations: str | None = Field(default=None, description="Known limits and risks (model card).")
 
 
 class GateConfig(_Strict):

@@ -1,0 +1,168 @@
+"""Register: MLflow tracking + model registry (SQLite and a local artifact folder by default).
+
+Every evaluated model becomes a version, with its gate decision as a tag, so the registry is the audit
+trail. Aliases carry the decisions: the newest version is `challenger`; a version that passed the gate is
+`champion`. Serving and the next run's champion comparison read the aliases, never "latest".
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from slipstream.config import Config
+
+CHAMPION, CHALLENGER = "champion", "challenger"
+SAGEMAKER_ARTIFACTS = "sagemaker-model"  # the SageMaker layout (model.joblib, metadata.json, code/) of a version
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    """What `slipstream status` and the runner need to know about one registered version."""
+
+    version: str
+    run_id: str
+    metrics: dict[str, float]
+    tags: dict[str, str]
+    created_at: int  # ms since epoch, as MLflow stores it
+    aliases: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "version": self.version,
+            "metrics": self.metrics,
+            "gate": self.tags.get("gate.decision"),
+            "gate_reasons": json.loads(self.tags.get("gate.reasons", "[]")),
+            "registered_at": self.created_at,
+            "data_source": self.tags.get("data.source"),
+            "data_sha256": self.tags.get("data.sha256"),
+            "git_commit": self.tags.get("git.commit"),
+            "mlflow_run_id": self.run_id,
+            "aliases": self.aliases,
+        }
+
+
+class Registry:
+    def __init__(self, config: Config) -> None:
+        # Imported here: MLflow takes ~1 s to import and most CLI paths (help, config errors) never need it.
+        import mlflow
+        from mlflow import MlflowClient
+
+        os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+        self._mlflow = mlflow
+        self.config = config
+        self.name = config.name
+        config.state_path.mkdir(parents=True, exist_ok=True)
+        mlflow.set_tracking_uri(config.tracking_uri)
+        mlflow.set_registry_uri(config.tracking_uri)
+        self.client = MlflowClient(tracking_uri=config.tracking_uri, registry_uri=config.tracking_uri)
+
+    # --- reading ---------------------------------------------------------------------------------------------
+    def by_alias(self, alias: str) -> VersionInfo | None:
+        from mlflow.exceptions import MlflowException
+
+        try:
+            version = self.client.get_model_version_by_alias(self.name, alias)
+        except MlflowException:
+            return None  # no registered model yet, or the alias is not set
+        run = self.client.get_run(version.run_id)
+        return VersionInfo(
+            version=str(version.version),
+            run_id=version.run_id,
+            metrics=dict(run.data.metrics),
+            tags=dict(version.tags),
+            created_at=int(version.creation_timestamp),
+            aliases=list(version.aliases),
+        )
+
+    def download_model(self, info: VersionInfo, dest: Path) -> Path:
+        """The version's SageMaker-layout model folder (what an endpoint serves), copied under `dest`."""
+        dest.mkdir(parents=True, exist_ok=True)
+        path = self._mlflow.artifacts.download_artifacts(
+            run_id=info.run_id, artifact_path=SAGEMAKER_ARTIFACTS, dst_path=str(dest)
+        )
+        return Path(path)
+
+    # --- writing ---------------------------------------------------------------------------------------------
+    def _experiment_id(self) -> str:
+        experiment = self.client.get_experiment_by_name(self.config.experiment_name)
+        if experiment is not None:
+            return str(experiment.experiment_id)
+        # Without an explicit location MLflow would write artifacts to ./mlruns of whatever the CWD is.
+        artifacts = (self.config.state_path / "mlartifacts").resolve()
+        return str(self.client.create_experiment(self.config.experiment_name, artifact_location=artifacts.as_uri()))
+
+    def register(self, record: RegistrationRecord) -> VersionInfo:
+        """Log the run and the model, register a version, move the aliases the gate decision allows."""
+        mlflow = self._mlflow
+        with mlflow.start_run(experiment_id=self._experiment_id(), run_name=record.run_id) as run:
+            mlflow.log_params({"estimator": record.estimator, **_flatten("param", record.params)})
+            mlflow.log_metrics(record.metrics)
+            if record.champion_metrics:
+                mlflow.log_metrics({f"champion_{k}": v for k, v in record.champion_metrics.items()})
+            mlflow.set_tags(record.tags)
+            mlflow.log_dict(record.evaluation, "evaluation.json")
+            mlflow.log_dict(record.gate, "gate.json")
+            mlflow.log_dict(record.validation_report, "validation/report.json")
+            mlflow.log_dict(record.contract, "validation/contract.json")
+            mlflow.log_dict(record.baseline, "validation/baseline.json")
+            mlflow.log_text(record.model_card, "model_card.md")
+            mlflow.log_artifacts(str(record.model_dir), SAGEMAKER_ARTIFACTS)
+            model_info = _log_sklearn_model(mlflow, record, self.name)
+        version = str(model_info.registered_model_version)
+        for key, value in record.tags.items():
+            self.client.set_model_version_tag(self.name, version, key, value)
+        self.client.update_model_version(self.name, version, description=record.model_card)
+        self.client.set_registered_model_alias(self.name, CHALLENGER, version)
+        if record.passed:
+            self.client.set_registered_model_alias(self.name, CHAMPION, version)
+        info = self.by_alias(CHALLENGER)
+        assert info is not None and info.run_id == run.info.run_id
+        return info
+
+
+@dataclass(frozen=True)
+class RegistrationRecord:
+    """Everything one run hands to the registry; built by the runner from the step outputs."""
+
+    run_id: str
+    model_dir: Path
+    estimator: str
+    params: dict[str, Any]
+    metrics: dict[str, float]
+    champion_metrics: dict[str, float] | None
+    evaluation: dict[str, Any]
+    gate: dict[str, Any]
+    passed: bool
+    validation_report: dict[str, Any]
+    contract: dict[str, Any]
+    baseline: dict[str, Any]
+    model_card: str
+    tags: dict[str, str]
+    input_example: Any
+    pip_requirements: list[str]
+
+
+def _flatten(prefix: str, params: dict[str, Any]) -> dict[str, str]:
+    return {f"{prefix}.{k}": json.dumps(v) if not isinstance(v, str) else v for k, v in params.items()}
+
+
+def _log_sklearn_model(mlflow: Any, record: RegistrationRecord, name: str) -> Any:
+    """The model as an MLflow sklearn flavour (signature + input example), registered under the project name."""
+    import joblib
+    from mlflow.models import infer_signature
+
+    pipeline = joblib.load(record.model_dir / "model.joblib")
+    example = record.input_example
+    signature = infer_signature(example, pipeline.predict(example))
+    return mlflow.sklearn.log_model(
+        pipeline,
+        name="model",
+        signature=signature,
+        input_example=example,
+        pip_requirements=record.pip_requirements,
+        registered_model_name=name,
+    )
