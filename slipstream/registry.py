@@ -101,8 +101,8 @@ class Registry:
         with mlflow.start_run(experiment_id=self._experiment_id(), run_name=record.run_id) as run:
             mlflow.log_params({"estimator": record.estimator, **_flatten("param", record.params)})
             mlflow.log_metrics(record.metrics)
-            if record.champion_metrics:
-                mlflow.log_metrics({f"champion_{k}": v for k, v in record.champion_metrics.items()})
+            champion = {f"champion_{k}": v for k, v in (record.champion_metrics or {}).items() if _is_number(v)}
+            mlflow.log_metrics(champion)
             mlflow.set_tags(record.tags)
             mlflow.log_dict(record.evaluation, "evaluation.json")
             mlflow.log_dict(record.gate, "gate.json")
@@ -144,6 +144,10 @@ class RegistrationRecord:
     tags: dict[str, str]
     input_example: Any
     pip_requirements: list[str]
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _flatten(prefix: str, params: dict[str, Any]) -> dict[str, str]:

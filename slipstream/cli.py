@@ -1,0 +1,93 @@
+"""`slipstream`: the command line. Commands parse flags, call one library function, and render the result."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from slipstream.config import Config, load_config
+from slipstream.errors import SlipstreamError
+
+app = typer.Typer(
+    help="Slipstream: one config file takes a scikit-learn model from a laptop to a serverless AWS stack.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+console = Console(stderr=True)
+ConfigOption = Annotated[
+    Path, typer.Option("--config", "-c", help="Path to slipstream.toml.", dir_okay=False, show_default=True)
+]
+
+
+def _fail(error: BaseException) -> typer.Exit:
+    """Print a readable error (never a traceback, unless SLIPSTREAM_DEBUG is set) and pick the exit code."""
+    if os.environ.get("SLIPSTREAM_DEBUG"):
+        raise error
+    if isinstance(error, SlipstreamError):
+        console.print(f"[bold red]error:[/] {error.message}", highlight=False)
+        for detail in error.details:
+            console.print(f"  [red]•[/] {detail}", highlight=False)
+        return typer.Exit(error.exit_code)
+    console.print(f"[bold red]unexpected error:[/] {type(error).__name__}: {error}", highlight=False)
+    console.print("  rerun with SLIPSTREAM_DEBUG=1 for the traceback, and please report it.")
+    return typer.Exit(1)
+
+
+def _load(path: Path) -> Config:
+    try:
+        return load_config(path)
+    except SlipstreamError as error:
+        raise _fail(error) from None
+
+
+@app.command()
+def run(config: ConfigOption = Path("slipstream.toml")) -> None:
+    """Validate the data, train, evaluate, gate and register a model, as the AWS pipeline does."""
+    from slipstream.console import StepReporter, print_run_summary
+    from slipstream.estimator_check import check_estimator
+    from slipstream.runner import run_pipeline
+
+    cfg = _load(config)
+    try:
+        check_estimator(cfg)
+        state = run_pipeline(cfg, StepReporter(console))
+    except KeyboardInterrupt:
+        console.print("[yellow]interrupted:[/] nothing was registered; the champion is unchanged.")
+        raise typer.Exit(130) from None
+    except Exception as error:
+        raise _fail(error) from None
+    print_run_summary(console, state)
+    if not state.outputs["decision"].passed:
+        raise typer.Exit(5)
+
+
+@app.command()
+def status(
+    config: ConfigOption = Path("slipstream.toml"),
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
+) -> None:
+    """Show the champion and the challenger: version, metrics, gate decision, when and from which data."""
+    from slipstream.console import print_status
+    from slipstream.registry import CHALLENGER, CHAMPION, Registry
+
+    cfg = _load(config)
+    try:
+        registry = Registry(cfg)
+        versions = {alias: registry.by_alias(alias) for alias in (CHAMPION, CHALLENGER)}
+    except Exception as error:
+        raise _fail(error) from None
+    if as_json:
+        payload = {alias: info.as_dict() if info else None for alias, info in versions.items()}
+        typer.echo(json.dumps(payload, indent=2))
+        return
+    print_status(Console(), cfg, versions)
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()

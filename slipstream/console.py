@@ -1,0 +1,84 @@
+"""Rich rendering for the CLI: step progress with timings, the closing summary, the status table."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from rich.console import Console
+from rich.status import Status
+from rich.table import Table
+
+if TYPE_CHECKING:
+    from slipstream.config import Config
+    from slipstream.registry import VersionInfo
+    from slipstream.runner import RunState
+
+
+class StepReporter:
+    """One spinner while a step runs, one line with its timing when it ends."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self._status: Status | None = None
+
+    def step_started(self, step: str) -> None:
+        self._status = self.console.status(f"[bold]{step}[/] …")
+        self._status.start()
+
+    def _stop(self) -> None:
+        if self._status is not None:
+            self._status.stop()
+
+    def step_finished(self, step: str, seconds: float, summary: str) -> None:
+        self._stop()
+        self.console.print(f"[green]✓[/] [bold]{step:<12}[/] {seconds:6.1f}s  {summary}", highlight=False)
+
+    def step_failed(self, step: str, seconds: float, error: Exception) -> None:
+        self._stop()
+        self.console.print(f"[red]✗[/] [bold]{step:<12}[/] {seconds:6.1f}s  failed", highlight=False)
+
+
+def _fmt(value: Any) -> str:
+    return f"{value:.4f}" if isinstance(value, float) else "—" if value is None else str(value)
+
+
+def print_run_summary(console: Console, state: RunState) -> None:
+    config, outputs = state.config, state.outputs
+    evaluation, decision, version = outputs["evaluation"], outputs["decision"], outputs["version"]
+    champion = evaluation.get("champion_metrics") or {}
+    table = Table(title="Held-out metrics", show_edge=False)
+    table.add_column("metric")
+    table.add_column("challenger", justify="right")
+    table.add_column(f"champion v{outputs['champion_version']}" if champion else "champion", justify="right")
+    for name, value in evaluation["metrics"].items():
+        table.add_row(name, _fmt(value), _fmt(champion.get(name)))
+    console.print()
+    console.print(table)
+    verdict = "[bold green]PASSED[/]" if decision.passed else "[bold red]REJECTED[/]"
+    console.print(f"\nQuality gate: {verdict} on {decision.metric}")
+    for reason in decision.reasons:
+        console.print(f"  • {reason}", highlight=False)
+    role = "champion" if decision.passed else "challenger (the champion is unchanged)"
+    console.print(f"\nModel [bold]{config.name}[/] version [bold]{version.version}[/] is now the {role}.")
+    console.print(f"Run folder:  {state.run_dir}", highlight=False)
+    console.print(f"Model card:  {state.run_dir / 'model_card.md'}", highlight=False)
+    console.print(f"Registry:    {config.tracking_uri}", highlight=False)
+    total = sum(state.timings.values())
+    console.print(f"Finished in {total:.1f}s. Browse runs: mlflow ui --backend-store-uri {config.tracking_uri}")
+
+
+def print_status(console: Console, config: Config, versions: dict[str, VersionInfo | None]) -> None:
+    table = Table(title=f"{config.name}: registered models", show_edge=False)
+    for column in ("alias", "version", config.gate.metric or "metric", "gate", "registered", "data"):
+        table.add_column(column)
+    for alias, info in versions.items():
+        if info is None:
+            table.add_row(alias, "—", "—", "—", "—", "—")
+            continue
+        when = datetime.fromtimestamp(info.created_at / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M UTC")
+        sha = (info.tags.get("data.sha256") or "")[:12]
+        data = f"{info.tags.get('data.source', '?')} ({sha})"
+        metric = _fmt(info.metrics.get(config.gate.metric or ""))
+        table.add_row(alias, info.version, metric, info.tags.get("gate.decision", "?"), when, data)
+    console.print(table)

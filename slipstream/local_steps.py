@@ -1,0 +1,148 @@
+"""Local adapters for each pipeline step: read the run folder, call the step's logic, write its outputs.
+
+Each returns a one-line summary for the progress display. Their AWS twins are the Lambda handlers and
+SageMaker jobs wired by the pipeline stack.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+from slipstream import dataset, lineage
+from slipstream.contract import read_contract, write_contract
+from slipstream.local.sagemaker import run_processing_job, run_training_job
+from slipstream.model_card import render_model_card
+from slipstream.registry import CHAMPION, RegistrationRecord, Registry
+from slipstream.steps.gate import decide
+from slipstream.steps.validate import validate_data
+
+if TYPE_CHECKING:
+    from slipstream.runner import RunState
+
+TRAIN_CSV, TEST_CSV = "data/train/train.csv", "data/test/test.csv"
+
+
+def validate(state: RunState) -> str:
+    config = state.config
+    frame = dataset.load_dataset(config)
+    existing = read_contract(config.contract_path) if config.contract_path.is_file() else None
+    result = validate_data(frame, config, existing)
+    for relative, part in ((TRAIN_CSV, result.train), (TEST_CSV, result.test)):
+        (state.run_dir / relative).parent.mkdir(parents=True, exist_ok=True)
+        part.to_csv(state.run_dir / relative, index=False)
+    state.write_json("validation/report.json", result.report)
+    state.write_json("validation/baseline.json", result.baseline)
+    state.write_json("validation/contract.json", result.contract.model_dump(mode="json"))
+    if result.is_new_contract:
+        write_contract(result.contract, config.contract_path)
+    state.outputs.update(
+        validation=result,
+        data_sha256=dataset.data_sha256(config),
+        contract_written=result.is_new_contract,
+    )
+    contract_note = "wrote a new data contract" if result.is_new_contract else "matches the data contract"
+    return f"{len(frame)} rows, {len(result.contract.features)} features, {contract_note}"
+
+
+def train(state: RunState) -> str:
+    config = state.config
+    hyperparameters = {
+        "target": config.data.target,
+        "task": config.data.task,
+        "estimator": config.model.estimator,
+        "params": config.model.params,
+        "seed": config.data.seed,
+    }
+    model_dir = run_training_job(
+        state.run_dir / "train" / "opt" / "ml",
+        channels={"train": (state.run_dir / TRAIN_CSV).parent},
+        hyperparameters=hyperparameters,
+    )
+    state.outputs["model_dir"] = model_dir
+    return f"{config.model.estimator} trained on {len(state.outputs['validation'].train)} rows"
+
+
+def evaluate(state: RunState) -> str:
+    config = state.config
+    behaviour = state.write_json("config/behaviour.json", config.behaviour.model_dump(mode="json"))
+    inputs = {"model": state.outputs["model_dir"], "test": (state.run_dir / TEST_CSV).parent, "config": behaviour}
+    arguments = ["--model-dir", "/opt/ml/processing/model", "--test-dir", "/opt/ml/processing/test"]
+    arguments += ["--output-dir", "/opt/ml/processing/evaluation"]
+    arguments += ["--behaviour", "/opt/ml/processing/config/behaviour.json"]
+    registry = Registry(config)
+    champion = registry.by_alias(CHAMPION)
+    if champion is not None:
+        inputs["champion"] = registry.download_model(champion, state.run_dir / "champion")
+        arguments += ["--champion-model-dir", "/opt/ml/processing/champion"]
+        state.outputs["champion_version"] = champion.version
+    outputs = run_processing_job(
+        state.run_dir / "evaluate" / "opt" / "ml",
+        program="evaluate.py",
+        inputs=inputs,
+        outputs=["evaluation"],
+        arguments=arguments,
+    )
+    evaluation = json.loads((outputs["evaluation"] / "evaluation.json").read_text(encoding="utf-8"))
+    state.outputs.update(evaluation=evaluation, registry=registry)
+    metric = config.gate.metric or ""
+    value = evaluation["metrics"].get(metric)
+    tests = evaluation.get("behaviour", {}).get("tests", [])
+    passed = sum(1 for t in tests if t.get("passed"))
+    shown = f"{value:.4f}" if isinstance(value, float) else value
+    return f"{metric} {shown} on {evaluation.get('n_test_rows')} held-out rows, behaviour {passed}/{len(tests)} passed"
+
+
+def quality_gate(state: RunState) -> str:
+    decision = decide(state.outputs["evaluation"], state.config.gate, higher_is_better=state.config.higher_is_better)
+    state.outputs["decision"] = decision
+    state.write_json("gate.json", decision.model_dump())
+    return ("passed: " if decision.passed else "REJECTED: ") + "; ".join(decision.reasons)
+
+
+def register(state: RunState) -> str:
+    import sklearn
+
+    config, outputs = state.config, state.outputs
+    validation, decision, evaluation = outputs["validation"], outputs["decision"], outputs["evaluation"]
+    tags = {
+        "data.source": config.data.source,
+        "data.sha256": outputs["data_sha256"],
+        "git.commit": lineage.git_commit(config.base_dir),
+        "config.sha256": lineage.config_sha256(config),
+        "slipstream.run_id": state.run_id,
+        "gate.decision": "passed" if decision.passed else "rejected",
+        "gate.reasons": json.dumps(decision.reasons),
+        "estimator": config.model.estimator or "",
+    }
+    card = render_model_card(
+        config,
+        evaluation=evaluation,
+        decision=decision,
+        contract=validation.contract.model_dump(mode="json"),
+        lineage=tags,
+        report=validation.report,
+    )
+    record = RegistrationRecord(
+        run_id=state.run_id,
+        model_dir=outputs["model_dir"],
+        estimator=config.model.estimator or "",
+        params=config.model.params,
+        metrics={k: float(v) for k, v in evaluation["metrics"].items() if isinstance(v, int | float)},
+        champion_metrics=evaluation.get("champion_metrics"),
+        evaluation=evaluation,
+        gate=decision.model_dump(),
+        passed=decision.passed,
+        validation_report=validation.report,
+        contract=validation.contract.model_dump(mode="json"),
+        baseline=validation.baseline,
+        model_card=card,
+        tags=tags,
+        input_example=validation.test.drop(columns=[config.data.target]).head(5),
+        pip_requirements=[f"scikit-learn=={sklearn.__version__}", "pandas", "numpy"],
+    )
+    info = outputs["registry"].register(record)
+    (state.run_dir / "model_card.md").write_text(card, encoding="utf-8")
+    outputs["version"] = info
+    role = "champion and challenger" if decision.passed else "challenger only (champion unchanged)"
+    return f"{config.name} version {info.version} registered as {role}"
