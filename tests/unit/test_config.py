@@ -1,0 +1,86 @@
+from pathlib import Path
+
+import pytest
+
+from slipstream.config import load_config, parse_config
+from slipstream.errors import ConfigError
+
+MINIMAL = {"data": {"source": "data.csv", "target": "y", "task": "regression"}}
+
+
+def _details(error: pytest.ExceptionInfo[ConfigError]) -> str:
+    return "\n".join(error.value.details)
+
+
+def test_bundled_default_config_loads(repo_root: Path) -> None:
+    config = load_config(repo_root / "slipstream.toml")
+    assert config.data.source == "sklearn:breast_cancer"
+    assert config.gate.metric == "roc_auc"
+    assert len(config.behaviour.directional) == 2
+
+
+def test_task_chooses_defaults(tmp_path: Path) -> None:
+    config = parse_config(MINIMAL, base_dir=tmp_path)
+    assert config.model.estimator == "sklearn.ensemble.HistGradientBoostingRegressor"
+    assert (config.gate.metric, config.gate.threshold) == ("r2", 0.5)
+    assert config.higher_is_better
+    classification = parse_config({"data": {**MINIMAL["data"], "task": "classification"}}, base_dir=tmp_path)
+    assert classification.model.params == {"max_iter": 1000}
+    assert classification.gate.metric == "roc_auc"
+
+
+def test_error_metric_is_lower_is_better(tmp_path: Path) -> None:
+    config = parse_config({**MINIMAL, "gate": {"metric": "rmse", "threshold": 3.0}}, base_dir=tmp_path)
+    assert not config.higher_is_better
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ({"data": {**MINIMAL["data"], "targte": "y"}}, "data.targte: unknown key"),
+        ({"data": {**MINIMAL["data"], "test_size": 1.5}}, "data.test_size: Input should be less than 1"),
+        ({"data": {**MINIMAL["data"], "task": "ranking"}}, "data.task: Input should be 'classification'"),
+        ({"data": {"source": "d.csv", "task": "regression"}}, "data.target: Field required"),
+        ({**MINIMAL, "gate": {"metric": "roc_auc", "threshold": 0.8}}, "'roc_auc' is not a regression metric"),
+        ({**MINIMAL, "gate": {"metric": "mae"}}, "gate.threshold is required"),
+        ({**MINIMAL, "model": {"estimator": "not a path"}}, "model.estimator: String should match pattern"),
+        (
+            {**MINIMAL, "behaviour": {"directional": [{"feature": "x", "direction": "up"}]}},
+            "behaviour.directional.0.direction",
+        ),
+        ({**MINIMAL, "behaviour": {"minimum_functionality": [{"name": "n", "instance": {}}]}}, "give `expected`"),
+        ({**MINIMAL, "name": "has spaces"}, "name: String should match pattern"),
+        ({**MINIMAL, "stages": {"qa": {}}}, "stages.qa"),
+    ],
+)
+def test_bad_config_names_the_key_and_reason(tmp_path: Path, raw: dict, expected: str) -> None:
+    with pytest.raises(ConfigError) as error:
+        parse_config(raw, base_dir=tmp_path, source="slipstream.toml")
+    assert expected in _details(error) or expected in str(error.value)
+    assert error.value.exit_code == 2
+
+
+def test_unreadable_toml_is_a_config_error(tmp_path: Path) -> None:
+    path = tmp_path / "slipstream.toml"
+    path.write_text("[data\nsource = 1", encoding="utf-8")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_config(path)
+
+
+def test_missing_file_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="config file not found"):
+        load_config(tmp_path / "absent.toml")
+
+
+def test_paths_resolve_beside_the_config(tmp_path: Path) -> None:
+    config = parse_config({**MINIMAL, "state_dir": "state"}, base_dir=tmp_path)
+    assert config.contract_path == tmp_path / "state" / "contract.json"
+    assert config.tracking_uri == f"sqlite:///{tmp_path / 'state' / 'mlflow.db'}"
+
+
+def test_stage_overrides_and_defaults(tmp_path: Path) -> None:
+    config = parse_config({**MINIMAL, "stages": {"prod": {"serverless_memory_mb": 4096}}}, base_dir=tmp_path)
+    assert config.stage("prod").serverless_memory_mb == 4096
+    assert config.stage("dev").serverless_memory_mb == 2048
+    with pytest.raises(ConfigError, match="unknown stage"):
+        config.stage("qa")
