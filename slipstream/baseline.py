@@ -1,0 +1,107 @@
+"""Baseline statistics of the training data: what drift monitoring (PSI per feature) compares traffic against.
+
+Bins are right-closed, `(edge[i], edge[i + 1]]`, with -inf/+inf outer edges so every value falls in a
+bin; use `bin_proportions` on captured traffic so both sides bin the same way. Only pandas and numpy:
+it runs in the ValidateData Lambda and in the drift Lambda.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from slipstream.contract import Contract, Feature
+
+BINS = 10
+BASELINE_VERSION = 1
+
+
+def baseline_statistics(df: pd.DataFrame, contract: Contract) -> dict[str, Any]:
+    """Per-feature distributions and the label/target distribution of `df`, as plain JSON-able values.
+
+    No NaN anywhere: a statistic that does not exist (the mean of an all-null column) is None. The outer
+    bin edges are -inf/+inf (Python's `json` writes them as `-Infinity`/`Infinity`).
+    """
+    return {
+        "version": BASELINE_VERSION,
+        "row_count": len(df),
+        "features": {feature.name: _feature_statistics(df[feature.name], feature) for feature in contract.features},
+        "target": _target_statistics(df[contract.target], contract),
+    }
+
+
+def bin_edges(values: pd.Series, bins: int = BINS) -> list[float]:
+    """Quantile edges of the non-null values, deduplicated, with -inf/+inf outside."""
+    numbers = _numbers(values)
+    if not len(numbers):
+        return [-math.inf, math.inf]
+    inner = np.unique(np.quantile(numbers, np.linspace(0, 1, bins + 1)[1:-1]))
+    return [-math.inf, *(float(edge) for edge in inner), math.inf]
+
+
+def bin_proportions(values: pd.Series, edges: list[float]) -> list[float]:
+    """Share of the non-null values in each right-closed bin `(edges[i], edges[i + 1]]`."""
+    numbers = _numbers(values)
+    if not len(numbers):
+        return [0.0] * (len(edges) - 1)
+    # side="left" puts a value equal to an edge in the bin that edge closes.
+    positions = np.searchsorted(np.asarray(edges[1:-1]), numbers, side="left")
+    counts = np.bincount(positions, minlength=len(edges) - 1)
+    return [float(count) / len(numbers) for count in counts]
+
+
+def _feature_statistics(values: pd.Series, feature: Feature) -> dict[str, Any]:
+    null_rate = _rate(values.isna().sum(), len(values))
+    if feature.kind == "categorical":
+        return {"kind": "categorical", "frequencies": _frequencies(values), "null_rate": null_rate}
+    numbers = _numbers(values)
+    edges = bin_edges(values)
+    return {
+        "kind": "numeric",
+        "bin_edges": edges,
+        "proportions": bin_proportions(values, edges),
+        "mean": _finite(np.mean(numbers)) if len(numbers) else None,
+        "std": _finite(np.std(numbers)) if len(numbers) else None,
+        "min": _finite(np.min(numbers)) if len(numbers) else None,
+        "max": _finite(np.max(numbers)) if len(numbers) else None,
+        "null_rate": null_rate,
+    }
+
+
+def _target_statistics(values: pd.Series, contract: Contract) -> dict[str, Any]:
+    if contract.task == "classification":
+        return {"name": contract.target, "kind": "labels", "label_distribution": _frequencies(values)}
+    numbers = _numbers(values)
+    levels = [round(level, 2) for level in np.linspace(0, 1, BINS + 1)]
+    quantiles = [_finite(value) for value in np.quantile(numbers, levels)] if len(numbers) else [None] * len(levels)
+    return {
+        "name": contract.target,
+        "kind": "quantiles",
+        "levels": levels,
+        "quantiles": quantiles,
+        "mean": _finite(np.mean(numbers)) if len(numbers) else None,
+        "std": _finite(np.std(numbers)) if len(numbers) else None,
+    }
+
+
+def _frequencies(values: pd.Series) -> dict[str, float]:
+    """Share of each value among the non-null ones, keyed by its text (as the contract keys categories)."""
+    present = values.dropna().astype(str)
+    counts = present.value_counts()
+    return {str(name): _rate(counts[name], len(present)) for name in sorted(counts.index)}
+
+
+def _numbers(values: pd.Series) -> np.ndarray:
+    return pd.to_numeric(values, errors="coerce").dropna().to_numpy(dtype=float)
+
+
+def _rate(count: Any, total: int) -> float:
+    return float(count) / total if total else 0.0
+
+
+def _finite(value: Any) -> float | None:
+    number = float(value)
+    return number if math.isfinite(number) else None
