@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 
 from slipstream.config import Config, load_config
-from slipstream.errors import SlipstreamError
+from slipstream.errors import ContractViolation, SlipstreamError
 
 app = typer.Typer(
     help="Slipstream: one config file takes a scikit-learn model from a laptop to a serverless AWS stack.",
@@ -57,6 +57,13 @@ def run(config: ConfigOption = Path("slipstream.toml")) -> None:
     try:
         check_estimator(cfg)
         state = run_pipeline(cfg, StepReporter(console))
+    except ContractViolation as error:
+        console.print(
+            f"[dim]If this change in the data is intended, review it, delete {cfg.contract_path} "
+            "and run again: the next run writes a new contract.[/]",
+            highlight=False,
+        )
+        raise _fail(error) from None
     except KeyboardInterrupt:
         console.print("[yellow]interrupted:[/] nothing was registered; the champion is unchanged.")
         raise typer.Exit(130) from None
