@@ -58,12 +58,13 @@ def run(config: ConfigOption = Path("slipstream.toml")) -> None:
         check_estimator(cfg)
         state = run_pipeline(cfg, StepReporter(console))
     except ContractViolation as error:
+        exit_ = _fail(error)
         console.print(
-            f"[dim]If this change in the data is intended, review it, delete {cfg.contract_path} "
-            "and run again: the next run writes a new contract.[/]",
+            f"If this change in the data is intended, review it, delete {cfg.contract_path} "
+            "and run again: the next run writes a new contract.",
             highlight=False,
         )
-        raise _fail(error) from None
+        raise exit_ from None
     except KeyboardInterrupt:
         console.print("[yellow]interrupted:[/] nothing was registered; the champion is unchanged.")
         raise typer.Exit(130) from None
