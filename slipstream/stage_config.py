@@ -25,3 +25,32 @@ class StageConfig(BaseModel):
     serverless_max_concurrency: int = Field(default=5, ge=1, le=200)
     log_retention_days: int = Field(default=30, ge=1)
     retain_data: bool = Field(default=True, description="Keep buckets and keys when the stack is destroyed.")
+    # --- AWS pipeline details (read by app.py only) -------------------------------------------------------
+    processing_instance_type: str = Field(
+        default="ml.t3.medium", pattern=r"^ml\.", description="Instance for the Evaluate processing job."
+    )
+    max_training_minutes: int = Field(default=60, ge=5, le=1440, description="Training job stopping condition.")
+    data_prefix: str = Field(
+        default="incoming/",
+        pattern=r"^[A-Za-z0-9!_.*'()/-]*/$",
+        description="New objects under this prefix of the data bucket start a pipeline run.",
+    )
+    artifact_retention_days: int = Field(
+        default=365, ge=30, description="Pipeline run artifacts (datasets, models, evaluations) older than this are deleted."
+    )
+    capture_retention_days: int = Field(
+        default=90, ge=7, description="Captured prediction requests/responses older than this are deleted."
+    )
+    notification_emails: list[str] = Field(
+        default_factory=list, description="Addresses subscribed to pipeline success/failure (they must confirm)."
+    )
+    powertools_version: str = Field(
+        default="3.37.0",
+        pattern=r"^\d+\.\d+\.\d+$",
+        description="Powertools for AWS Lambda layer version, resolved per region at deploy time (SSM public parameter).",
+    )
+    pandas_layer_arn: str | None = Field(
+        default=None,
+        pattern=r"^arn:aws[\w-]*:lambda:[\w-]+:\d{12}:layer:[\w-]+:\d+$",
+        description="AWS SDK for pandas layer for ValidateData (default: the AWS-managed Python 3.11 arm64 layer).",
+    )

@@ -1,0 +1,49 @@
+"""Stage one Lambda's code folder at synth time: its handler folder, the shared helpers and `slipstream/`.
+
+No Docker here, so no bundling: we copy plain Python files into a temporary folder and hand it to
+`Code.from_asset`, which hashes the content (not paths or mtimes), so unchanged code keeps its asset hash.
+Third-party packages come from layers (Powertools, AWS SDK for pandas), never from this folder.
+"""
+
+from __future__ import annotations
+
+import atexit
+import shutil
+import tempfile
+from pathlib import Path
+
+_STAGING_ROOT: Path | None = None
+# Pieces of slipstream/ that need packages the Lambda runtime lacks (typer, rich, mlflow, sklearn).
+_EXCLUDED = ("cli.py", "runner", "serve", "local")
+
+
+def _staging_root() -> Path:
+    global _STAGING_ROOT
+    if _STAGING_ROOT is None:
+        _STAGING_ROOT = Path(tempfile.mkdtemp(prefix="slipstream-lambda-"))
+        atexit.register(shutil.rmtree, _STAGING_ROOT, ignore_errors=True)
+    return _STAGING_ROOT
+
+
+def _copy_python(src: Path, dst: Path, *, skip: tuple[str, ...] = ()) -> None:
+    for path in sorted(src.rglob("*.py")):
+        rel = path.relative_to(src)
+        if "__pycache__" in rel.parts or rel.parts[0] in skip:
+            continue
+        (dst / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, dst / rel)
+
+
+def stage_lambda(root: Path, name: str) -> Path:
+    """Folder holding `lambdas/<name>/`, `lambdas/common/`, `lambdas/__init__.py` and `slipstream/`."""
+    target = _staging_root() / name
+    if target.exists():
+        return target
+    source = root / "lambdas" / name
+    if not (source / "handler.py").is_file():
+        raise FileNotFoundError(f"lambdas/{name}/handler.py not found")
+    _copy_python(source, target / "lambdas" / name)
+    _copy_python(root / "lambdas" / "common", target / "lambdas" / "common")
+    shutil.copyfile(root / "lambdas" / "__init__.py", target / "lambdas" / "__init__.py")
+    _copy_python(root / "slipstream", target / "slipstream", skip=_EXCLUDED)
+    return target

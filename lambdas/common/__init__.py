@@ -1,0 +1,1 @@
+"""Pieces every Slipstream Lambda shares: the typed environment, S3 URIs, the pipeline event models."""

@@ -1,0 +1,37 @@
+"""The Lambda's environment as a typed model, validated once per cold start.
+
+The CDK construct (cdk/lambda_function.py) writes each value; `load_env` parses them back. The project
+config travels as ONE variable, SLIPSTREAM_CONFIG, holding `Config.model_dump(mode="json")`.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, Json
+
+from slipstream.config import Config, parse_config
+
+Env = TypeVar("Env", bound="BaseEnv")
+
+
+class BaseEnv(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    powertools_service_name: str = Field(alias="POWERTOOLS_SERVICE_NAME")
+
+
+class ConfigEnv(BaseEnv):
+    slipstream_config: Json[dict[str, Any]] = Field(alias="SLIPSTREAM_CONFIG")
+
+    def config(self, base_dir: Path = Path("/tmp")) -> Config:
+        return parse_config(self.slipstream_config, base_dir=base_dir, source="SLIPSTREAM_CONFIG")
+
+
+@cache
+def load_env(model: type[Env]) -> Env:
+    """Parse os.environ into `model`; a missing or malformed variable fails the cold start, naming it."""
+    return model.model_validate(dict(os.environ))

@@ -1,0 +1,26 @@
+"""SmokeTest task: returns {passed, problems}; the state machine rolls back when `passed` is false."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.utilities.parser import event_parser
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from lambdas.common.env import ConfigEnv, load_env
+from lambdas.smoke_test.logic import SmokeRequest, run_smoke_test
+
+logger = Logger()
+tracer = Tracer()
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@event_parser(model=SmokeRequest)
+def handler(event: SmokeRequest, context: LambdaContext) -> dict[str, Any]:
+    clients = {"s3": boto3.client("s3"), "runtime": boto3.client("sagemaker-runtime")}
+    result = run_smoke_test(event, load_env(ConfigEnv).config(), **clients)
+    logger.info("smoke test", extra={"run_id": event.run_id, **result.model_dump(mode="json")})
+    return result.model_dump(mode="json")

@@ -1,0 +1,85 @@
+"""StartPipeline: turn "new data landed" or "the retraining schedule fired" into one named execution.
+
+The execution is named by the run id, and the run id is derived from the data's ETag (its content hash for
+ordinary uploads). Step Functions refuses a second execution with the same name (for 90 days), so the same
+data dropped twice, under any key, is trained once. Scheduled runs add the date: one deliberate retrain
+per day on the newest data.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from lambdas.common.events import DataLocation, RunRequest
+
+
+class _Loose(BaseModel):
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+
+class S3Object(_Loose):
+    key: str
+    etag: str
+
+
+class ObjectCreatedDetail(_Loose):
+    bucket: dict[str, Any]
+    object: S3Object
+
+
+class ObjectCreated(_Loose):
+    detail_type: Literal["Object Created"] = Field(alias="detail-type")
+    detail: ObjectCreatedDetail
+
+
+class Scheduled(_Loose):
+    detail_type: Literal["Scheduled Event"] = Field(alias="detail-type")
+    time: datetime
+
+
+class StartResult(BaseModel):
+    run_id: str | None
+    started: bool
+    reason: str
+
+
+def _digest(etag: str, size: int) -> str:
+    return re.sub(r"[^a-z0-9]", "", etag.lower())[:size]
+
+
+def run_for_new_object(event: ObjectCreated) -> RunRequest:
+    location = DataLocation(bucket=event.detail.bucket["name"], key=event.detail.object.key)
+    return RunRequest(run_id=f"data-{_digest(event.detail.object.etag, 24)}", data=location)
+
+
+def run_for_schedule(event: Scheduled, *, s3: Any, bucket: str, prefix: str) -> RunRequest | None:
+    newest = None
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+        for item in page.get("Contents", []):
+            if not item["Key"].endswith("/") and (newest is None or item["LastModified"] > newest["LastModified"]):
+                newest = item
+    if newest is None:
+        return None
+    run_id = f"sched-{event.time:%Y%m%d}-{_digest(newest['ETag'], 16)}"
+    return RunRequest(run_id=run_id, data=DataLocation(bucket=bucket, key=newest["Key"]))
+
+
+def start(event: dict[str, Any], *, s3: Any, sfn: Any, state_machine_arn: str, bucket: str, prefix: str) -> StartResult:
+    if event.get("detail-type") == "Scheduled Event":
+        request = run_for_schedule(Scheduled.model_validate(event), s3=s3, bucket=bucket, prefix=prefix)
+    else:
+        request = run_for_new_object(ObjectCreated.model_validate(event))
+    if request is None:
+        return StartResult(run_id=None, started=False, reason=f"no data under s3://{bucket}/{prefix} yet")
+    try:
+        sfn.start_execution(
+            stateMachineArn=state_machine_arn, name=request.run_id, input=json.dumps(request.model_dump(mode="json"))
+        )
+    except sfn.exceptions.ExecutionAlreadyExists:
+        return StartResult(run_id=request.run_id, started=False, reason="this data was already trained on")
+    return StartResult(run_id=request.run_id, started=True, reason=f"training on s3://{bucket}/{request.data.key}")

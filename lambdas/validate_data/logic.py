@@ -1,0 +1,90 @@
+"""ValidateData on AWS: fetch the new data, check it against the stored contract, write the run's inputs.
+
+Layout written under the artifact bucket (the training job, processing job and later Lambdas read it):
+  runs/<run_id>/data/train/train.csv   training channel
+  runs/<run_id>/data/test/test.csv     held-out rows, seen only by Evaluate
+  runs/<run_id>/contract.json, baseline.json, validation.json
+  runs/<run_id>/config/behaviour.json  behavioural test spec for evaluate.py
+  contract/contract.json               the contract new data is checked against (written on the first run)
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from pydantic import BaseModel
+
+from lambdas.common.events import RunRequest
+from lambdas.common.s3uri import s3_uri
+from slipstream.config import Config, parse_config
+from slipstream.contract import Contract, read_contract
+from slipstream.dataset import load_dataset
+from slipstream.steps.validate import validate_data
+
+CONTRACT_KEY = "contract/contract.json"
+
+
+class ValidationOutput(BaseModel):
+    train_uri: str
+    test_uri: str
+    behaviour_uri: str
+    contract_uri: str
+    baseline_uri: str
+    is_new_contract: bool
+    rows: dict[str, int]
+
+
+def run_validation(request: RunRequest, config: Config, *, s3: Any, artifact_bucket: str) -> ValidationOutput:
+    """Raises DataError / ContractViolation (the state machine's Catch reports them) when the data is refused."""
+    run = f"runs/{request.run_id}"
+    with tempfile.TemporaryDirectory() as tmp:
+        local = Path(tmp) / PurePosixPath(request.data.key).name
+        s3.download_file(request.data.bucket, request.data.key, str(local))
+        frame = load_dataset(_config_for_file(config, local))
+        result = validate_data(frame, config, _stored_contract(s3, artifact_bucket, Path(tmp)))
+    put = _writer(s3, artifact_bucket)
+    put(f"{run}/data/train/train.csv", result.train.to_csv(index=False), "text/csv")
+    put(f"{run}/data/test/test.csv", result.test.to_csv(index=False), "text/csv")
+    put(f"{run}/contract.json", result.contract.model_dump_json(indent=2))
+    put(f"{run}/baseline.json", json.dumps(result.baseline, indent=2, default=str))
+    put(f"{run}/validation.json", json.dumps(result.report, indent=2, default=str))
+    put(f"{run}/config/behaviour.json", json.dumps(config.behaviour.model_dump(mode="json"), indent=2))
+    if result.is_new_contract:
+        put(CONTRACT_KEY, result.contract.model_dump_json(indent=2))
+    return ValidationOutput(
+        train_uri=s3_uri(artifact_bucket, f"{run}/data/train/"),
+        test_uri=s3_uri(artifact_bucket, f"{run}/data/test/"),
+        behaviour_uri=s3_uri(artifact_bucket, f"{run}/config/"),
+        contract_uri=s3_uri(artifact_bucket, f"{run}/contract.json"),
+        baseline_uri=s3_uri(artifact_bucket, f"{run}/baseline.json"),
+        is_new_contract=result.is_new_contract,
+        rows={"train": len(result.train), "test": len(result.test)},
+    )
+
+
+def _config_for_file(config: Config, local: Path) -> Config:
+    """The same config, reading `data.source` from the downloaded copy."""
+    raw = config.model_dump(mode="json")
+    raw["data"]["source"] = local.name
+    return parse_config(raw, base_dir=local.parent, source="SLIPSTREAM_CONFIG")
+
+
+def _stored_contract(s3: Any, bucket: str, tmp: Path) -> Contract | None:
+    target = tmp / "contract.json"
+    try:
+        s3.download_file(bucket, CONTRACT_KEY, str(target))
+    except s3.exceptions.ClientError as error:
+        if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey"):
+            return None  # first run: validate_data writes the contract
+        raise
+    return read_contract(target)
+
+
+def _writer(s3: Any, bucket: str):
+    def put(key: str, body: str, content_type: str = "application/json") -> None:
+        s3.put_object(Bucket=bucket, Key=key, Body=body.encode("utf-8"), ContentType=content_type)
+
+    return put

@@ -1,0 +1,1 @@
+"""Deployable stacks: each wires constructs together and owns the grants between them."""

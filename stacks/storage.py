@@ -1,0 +1,97 @@
+"""Storage: the data bucket (where new training data lands) and the artifact bucket (runs, models, captures).
+
+Both are KMS-encrypted with one customer key, versioned, TLS-only, private, and log access to a third,
+SSE-S3 bucket (S3 server access logging cannot deliver into a KMS-encrypted bucket).
+"""
+
+from __future__ import annotations
+
+from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from cdk.nag import acknowledge
+from cdk.settings import DeploySettings
+
+# Artifact bucket layout: the pipeline, the SageMaker role and the lifecycle rules all use these prefixes.
+RUNS_PREFIX = "runs/"
+CAPTURES_PREFIX = "captures/"
+CONTRACT_KEY = "contract/contract.json"
+
+
+class StorageStack(Stack):
+    def __init__(self, scope: Construct, construct_id: str, *, settings: DeploySettings, **kwargs) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        stage = settings.stage
+        removal = RemovalPolicy.RETAIN if stage.retain_data else RemovalPolicy.DESTROY
+        self.key = kms.Key(
+            self,
+            "DataKey",
+            description=f"{settings.prefix}: data, artifacts, notifications",
+            enable_key_rotation=True,
+            removal_policy=removal,
+        )
+        self.access_logs = s3.Bucket(
+            self,
+            "AccessLogs",
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            enforce_ssl=True,
+            versioned=True,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
+            lifecycle_rules=[s3.LifecycleRule(id="expire-access-logs", expiration=Duration.days(365))],
+            removal_policy=removal,
+            auto_delete_objects=False,
+        )
+        self.data_bucket = self._bucket("Data", "data/", removal, [
+            s3.LifecycleRule(id="expire-old-versions", noncurrent_version_expiration=Duration.days(90)),
+        ])  # fmt: skip
+        self.artifact_bucket = self._bucket("Artifacts", "artifacts/", removal, [
+            s3.LifecycleRule(
+                id="expire-old-runs",
+                prefix=RUNS_PREFIX,
+                expiration=Duration.days(stage.artifact_retention_days),
+                noncurrent_version_expiration=Duration.days(30),
+            ),
+            s3.LifecycleRule(
+                id="expire-captures",
+                prefix=CAPTURES_PREFIX,
+                expiration=Duration.days(stage.capture_retention_days),
+                noncurrent_version_expiration=Duration.days(7),
+            ),
+            s3.LifecycleRule(id="abort-incomplete-uploads", abort_incomplete_multipart_upload_after=Duration.days(7)),
+        ])  # fmt: skip
+        self._acknowledge_notifications_handler()
+
+    def _acknowledge_notifications_handler(self) -> None:
+        """CDK's own singleton Lambda that turns on the data bucket's EventBridge notifications."""
+        for child in self.node.children:
+            if child.node.id.startswith("BucketNotificationsHandler"):
+                acknowledge(
+                    child,
+                    "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+                    "AWSLambdaBasicExecutionRole]",
+                    "CDK-provided handler that only sets the bucket notification configuration once at deploy; "
+                    "its role is defined by aws-cdk-lib.",
+                )
+
+    def _bucket(
+        self, name: str, log_prefix: str, removal: RemovalPolicy, rules: list[s3.LifecycleRule]
+    ) -> s3.Bucket:
+        return s3.Bucket(
+            self,
+            name,
+            encryption=s3.BucketEncryption.KMS,
+            encryption_key=self.key,
+            bucket_key_enabled=True,  # fewer KMS calls (and cost) for the many small artifacts
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            enforce_ssl=True,
+            versioned=True,
+            server_access_logs_bucket=self.access_logs,
+            server_access_logs_prefix=log_prefix,
+            # New data reaches EventBridge, which starts the pipeline (see PipelineStack).
+            event_bridge_enabled=name == "Data",
+            lifecycle_rules=rules,
+            removal_policy=removal,
+        )
