@@ -1,0 +1,225 @@
+"""SageMaker serving contract for Slipstream models: model_fn, input_fn, predict_fn, output_fn.
+
+Shipped inside model.tar.gz as code/inference.py and loaded by AWS's scikit-learn serving container
+(SAGEMAKER_PROGRAM=inference.py, SAGEMAKER_SUBMIT_DIRECTORY=/opt/ml/model/code), so it stands alone:
+standard library, numpy, pandas and joblib only; nothing from training/ or slipstream/.
+
+Requests: `application/json` as {"instances": [{feature: value, ...}, ...]} (or a bare list of objects), or
+`text/csv` with one row per instance in the model's feature order (a header row of the feature names is
+allowed). Response: JSON {"predictions": [...]} plus "probabilities" ([{class: p}]) and "classes" for
+classifiers. Bad requests raise BadRequest (400) naming every problem; unsupported media types raise
+UnsupportedMediaType (415).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import joblib
+import numpy as np
+import pandas as pd
+
+try:
+    # sagemaker-inference's Transformer, and the scikit-learn image's multi-model (MMS) server, answer an
+    # error of this type with its status_code and message. The image's default single-model server
+    # (sagemaker_containers, gunicorn) does not: it answers any exception from these functions with 500.
+    from sagemaker_inference.errors import GenericInferenceToolkitError as _ErrorBase
+except ImportError:  # anywhere else: the same constructor and attributes, without the dependency
+
+    class _ErrorBase(Exception):  # type: ignore[no-redef]
+        def __init__(self, status_code: int, message: str | None = None, phrase: str | None = None) -> None:
+            self.status_code, self.message = status_code, message or "Invalid Request"
+            self.phrase = phrase or self.message
+            super().__init__(status_code, self.message, self.phrase)
+
+
+JSON, CSV = "application/json", "text/csv"
+MAX_LISTED_PROBLEMS = 50  # keeps the message (also used as the HTTP reason phrase) bounded
+_loaded: dict[str, Any] | None = None  # input_fn has no model argument: model_fn leaves the model here
+
+
+class InferenceError(_ErrorBase):
+    status_code = 500
+
+    def __init__(self, message: str, problems: list[dict[str, Any]] | None = None) -> None:
+        self.problems = problems or []  # [{"row", "field", "reason"}], for servers that answer in JSON
+        super().__init__(type(self).status_code, message)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class BadRequest(InferenceError):
+    status_code = 400
+
+
+class UnsupportedMediaType(InferenceError):
+    status_code = 415
+
+
+def _describe(problem: dict[str, Any]) -> str:
+    where = [f"row {problem['row']}"] if "row" in problem else []
+    where += [f"field {problem['field']!r}"] if "field" in problem else []
+    return f"{', '.join(where)}: {problem['reason']}"
+
+
+def _bad_request(problems: list[dict[str, Any]]) -> BadRequest:
+    lines = [_describe(p) for p in problems[:MAX_LISTED_PROBLEMS]]
+    if len(problems) > MAX_LISTED_PROBLEMS:
+        lines.append(f"and {len(problems) - MAX_LISTED_PROBLEMS} more")
+    return BadRequest("invalid request: " + " | ".join(lines), problems)
+
+
+def model_fn(model_dir: str) -> dict[str, Any]:
+    """The fitted Pipeline and its metadata.json; also remembered for input_fn (one model per process)."""
+    global _loaded
+    folder = Path(model_dir)
+    metadata = json.loads((folder / "metadata.json").read_text(encoding="utf-8"))
+    _loaded = {"pipeline": joblib.load(folder / "model.joblib"), "metadata": metadata}
+    return _loaded
+
+
+def _media_type(header: str | None) -> str:
+    return (header or "").split(";")[0].strip().lower()
+
+
+def _as_number(value: Any) -> float:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return math.nan
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise ValueError(f"expected a number, got {json.dumps(value)}")
+    try:
+        number = float(value)
+    except ValueError:
+        raise ValueError(f"expected a number, got {value!r}") from None
+    if math.isinf(number):  # the scaler would turn it into inf/NaN scores; NaN alone means "missing"
+        raise ValueError(f"expected a finite number, got {value!r}")
+    return number
+
+
+def _as_category(value: Any) -> Any:
+    # Same rule as training (model_pipeline.as_model_input): categories are text, NaN marks missing.
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value == "":
+        return np.nan
+    if not isinstance(value, (str, int, float, bool)):
+        raise ValueError(f"expected a single value, got {json.dumps(value)}")
+    return str(value)
+
+
+def _frame(rows: list[dict[str, Any]], features: list[dict[str, str]]) -> pd.DataFrame:
+    """DataFrame in feature order; every missing field and unconvertible value becomes a problem."""
+    problems: list[dict[str, Any]] = []
+    columns: dict[str, list[Any]] = {f["name"]: [] for f in features}
+    for index, row in enumerate(rows):
+        for feature in features:
+            name = feature["name"]
+            convert = _as_category if feature["kind"] == "categorical" else _as_number
+            if name not in row:
+                problems.append({"row": index, "field": name, "reason": "missing"})
+                continue
+            try:
+                columns[name].append(convert(row[name]))
+            except ValueError as error:
+                problems.append({"row": index, "field": name, "reason": str(error)})
+    if problems:
+        raise _bad_request(problems)
+    frame = pd.DataFrame(columns, columns=list(columns))
+    for feature in features:
+        frame[feature["name"]] = frame[feature["name"]].astype(float if feature["kind"] == "numeric" else object)
+    return frame
+
+
+def _rows_from_json(text: str) -> list[dict[str, Any]]:
+    try:
+        payload = json.loads(text)
+    except ValueError as error:
+        raise _bad_request([{"field": "body", "reason": f"not valid JSON ({error})"}]) from None
+    instances = payload.get("instances") if isinstance(payload, dict) else payload
+    if not isinstance(instances, list) or not instances:
+        raise _bad_request([{"field": "instances", "reason": "must be a non-empty list of objects"}])
+    wrong = [
+        {"row": i, "reason": "must be a JSON object"} for i, item in enumerate(instances) if not isinstance(item, dict)
+    ]
+    if wrong:
+        raise _bad_request(wrong)
+    return instances
+
+
+def _rows_from_csv(text: str, names: list[str]) -> list[dict[str, Any]]:
+    rows = [r for r in csv.reader(io.StringIO(text)) if any(cell.strip() for cell in r)]
+    if rows and [cell.strip() for cell in rows[0]] == names:
+        rows = rows[1:]  # the optional header row
+    if not rows:
+        raise _bad_request([{"field": "body", "reason": "no CSV rows"}])
+    wrong = [
+        {"row": i, "reason": f"expected {len(names)} values ({', '.join(names)}), got {len(r)}"}
+        for i, r in enumerate(rows)
+        if len(r) != len(names)
+    ]
+    if wrong:
+        raise _bad_request(wrong)
+    return [dict(zip(names, row, strict=True)) for row in rows]
+
+
+def parse_request(body: Any, content_type: str | None, model: dict[str, Any]) -> pd.DataFrame:
+    """input_fn with an explicit model, for servers that hold several models in one process."""
+    media = _media_type(content_type)
+    if media not in (JSON, CSV):
+        raise UnsupportedMediaType(f"unsupported content type {content_type!r}; send {JSON} or {CSV}")
+    if isinstance(body, (bytes, bytearray)):
+        try:
+            body = bytes(body).decode("utf-8")
+        except UnicodeDecodeError:
+            raise _bad_request([{"field": "body", "reason": "not UTF-8 text"}]) from None
+    if not isinstance(body, str):
+        raise _bad_request([{"field": "body", "reason": f"expected text, got {type(body).__name__}"}])
+    features = model["metadata"]["features"]
+    names = [f["name"] for f in features]
+    rows = _rows_from_json(body) if media == JSON else _rows_from_csv(body, names)
+    return _frame(rows, features)
+
+
+def input_fn(input_data: Any, content_type: str) -> pd.DataFrame:
+    if _loaded is None:
+        raise InferenceError("no model is loaded: model_fn must run before input_fn")
+    return parse_request(input_data, content_type, _loaded)
+
+
+def _plain(values: Any) -> list[Any]:
+    """JSON-ready list: numpy scalars to Python, NaN to None."""
+    out = []
+    for value in np.asarray(values).tolist():
+        out.append(None if isinstance(value, float) and not math.isfinite(value) else value)
+    return out
+
+
+def predict_fn(data: pd.DataFrame, model: dict[str, Any]) -> dict[str, Any]:
+    pipeline, metadata = model["pipeline"], model["metadata"]
+    result: dict[str, Any] = {"predictions": _plain(pipeline.predict(data))}
+    if metadata["task"] == "classification":
+        classes = metadata["classes"]
+        result["classes"] = classes
+        if hasattr(pipeline, "predict_proba"):
+            result["probabilities"] = [
+                {str(c): p for c, p in zip(classes, row, strict=True)}
+                for row in np.asarray(pipeline.predict_proba(data)).tolist()
+            ]
+    return result
+
+
+def output_fn(prediction: dict[str, Any], accept: str | None) -> tuple[str, str]:
+    """(body, content type): the containers send a tuple's second item as the response Content-Type."""
+    accepted = [_media_type(part) for part in (accept or "").split(",")]
+    if not any(media in ("", "*/*", "application/*", JSON) for media in accepted):
+        raise UnsupportedMediaType(f"cannot answer in {accept!r}; accept {JSON}")
+    return json.dumps(prediction, allow_nan=False), JSON
+
+
+def handle_request(model: dict[str, Any], body: Any, content_type: str, accept: str | None) -> tuple[str, str]:
+    """input_fn → predict_fn → output_fn for an explicit model (a local endpoint server's one call)."""
+    return output_fn(predict_fn(parse_request(body, content_type, model), model), accept)

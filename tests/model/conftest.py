@@ -1,0 +1,85 @@
+"""Fixtures for the model suite: datasets written as channels, models trained once per session."""
+
+from __future__ import annotations
+
+import subprocess
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from model_suite import LOGISTIC, REPO, Split, install_sourcedir, run_script, sm_env, train_in_process, write_split
+from sklearn.datasets import load_breast_cancer, load_iris
+
+from slipstream.config import BehaviourConfig
+
+
+# --- datasets -------------------------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def cancer(tmp_path_factory: pytest.TempPathFactory) -> Split:
+    data = load_breast_cancer(as_frame=True)
+    frame = data.frame.copy()
+    frame["target"] = data.target_names[data.target]  # "malignant" / "benign", as slipstream's loader does
+    return write_split(tmp_path_factory.mktemp("cancer"), frame, "target", stratify=True)
+
+
+@pytest.fixture(scope="session")
+def iris(tmp_path_factory: pytest.TempPathFactory) -> Split:
+    data = load_iris(as_frame=True)
+    frame = data.frame.copy()
+    frame["target"] = data.target_names[data.target]
+    return write_split(tmp_path_factory.mktemp("iris"), frame, "target", stratify=True)
+
+
+@pytest.fixture(scope="session")
+def housing(tmp_path_factory: pytest.TempPathFactory) -> Split:
+    """Regression with a categorical column and missing values in numeric and categorical features."""
+    rng = np.random.default_rng(7)
+    n = 600
+    frame = pd.DataFrame(
+        {
+            "size": rng.normal(100, 20, n),
+            "age": rng.uniform(0, 50, n),
+            "district": rng.choice(["north", "south", "east"], n),
+        }
+    )
+    effect = frame["district"].map({"north": 40.0, "south": 0.0, "east": -30.0})
+    frame["price"] = 3 * frame["size"] - 1.5 * frame["age"] + effect + rng.normal(0, 10, n)
+    frame.loc[rng.random(n) < 0.1, "size"] = np.nan
+    frame.loc[rng.random(n) < 0.1, "district"] = np.nan
+    return write_split(tmp_path_factory.mktemp("housing"), frame, "price", stratify=False)
+
+
+@pytest.fixture(scope="session")
+def behaviour_spec() -> dict[str, Any]:
+    """The [behaviour] section of the repository's slipstream.toml, as the runner writes behaviour.json."""
+    raw = tomllib.loads((REPO / "slipstream.toml").read_text(encoding="utf-8"))
+    return BehaviourConfig.model_validate(raw.get("behaviour", {})).model_dump(mode="json")
+
+
+# --- models -----------------------------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def lr_run(tmp_path_factory: pytest.TempPathFactory, cancer: Split) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    """LogisticRegression trained by `python train.py` in an /opt/ml/code-like sourcedir, as on AWS."""
+    root = tmp_path_factory.mktemp("lr")
+    code_dir = install_sourcedir(root / "code")
+    args = ["--target", "target", "--task", "classification", "--estimator", LOGISTIC]
+    args += ["--params", '{"C": 1.0, "max_iter": 1000}', "--seed", "42"]
+    completed = run_script(code_dir / "train.py", args, sm_env(root, cancer.train_dir), cwd=code_dir)
+    assert completed.returncode == 0, completed.stderr
+    return root, completed
+
+
+@pytest.fixture(scope="session")
+def lr_model(lr_run: tuple[Path, Any]) -> Path:
+    return lr_run[0] / "model"
+
+
+@pytest.fixture(scope="session")
+def forest_model(tmp_path_factory: pytest.TempPathFactory, cancer: Split) -> Path:
+    params = {"n_estimators": 30, "max_depth": 4}
+    return train_in_process(
+        tmp_path_factory.mktemp("forest"), cancer, "classification", "sklearn.ensemble.RandomForestClassifier", params
+    )

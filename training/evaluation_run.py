@@ -1,0 +1,90 @@
+"""The Evaluate step: held-out metrics for the challenger (and the champion, on the same rows) plus
+behavioural tests, written as one evaluation.json that the quality gate reads."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import sklearn
+from behaviour_checks import Subject, run_behaviour_tests
+from dataset_io import read_tables
+from eval_metrics import compute_metrics
+from model_artifacts import load_model
+from model_pipeline import as_model_input
+from sm_paths import JobError, write_json
+
+
+def load_behaviour(path: Path | None) -> dict[str, Any] | None:
+    """The behavioural test spec, or None when there is no file (then there are no tests)."""
+    if path is None or not path.is_file():
+        return None
+    try:
+        spec = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as error:
+        raise JobError(f"the behaviour file {path} is not valid JSON: {error}") from error
+    if not isinstance(spec, dict):
+        raise JobError(f"the behaviour file {path} must hold a JSON object with directional/invariance/...")
+    return spec
+
+
+def _held_out(data: pd.DataFrame, metadata: dict[str, Any]) -> tuple[pd.DataFrame, pd.Series]:
+    target = metadata["target"]
+    if target not in data.columns:
+        raise JobError(f"the test data lacks the target column {target!r}")
+    labelled = data[data[target].notna()]
+    if labelled.empty:
+        raise JobError(f"no test row has a value for the target {target!r}")
+    return as_model_input(labelled, metadata["features"]), labelled[target]
+
+
+def _champion(champion_dir: Path | None, data: pd.DataFrame, task: str, scratch: Path) -> dict[str, Any]:
+    """The champion's metrics on the same test rows; an unusable champion is reported, not fatal."""
+    result: dict[str, Any] = {"champion_metrics": None, "champion_metric_notes": None, "champion_error": None}
+    if champion_dir is None:
+        return result
+    try:
+        pipeline, metadata = load_model(champion_dir, scratch)
+        if metadata.get("task") != task:
+            raise JobError(f"the champion is a {metadata.get('task')} model, the challenger a {task} model")
+        features, y = _held_out(data, metadata)
+        scored = compute_metrics(task, pipeline, features, y)
+    except JobError as error:
+        result["champion_error"] = f"the champion could not be evaluated on this test data: {error}"
+        return result
+    return {**result, "champion_metrics": scored["metrics"], "champion_metric_notes": scored["notes"]}
+
+
+def evaluate(
+    *, model_dir: Path, test_dir: Path, output_dir: Path, champion_dir: Path | None, behaviour_path: Path | None
+) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as scratch:
+        pipeline, metadata = load_model(model_dir, Path(scratch) / "challenger")
+        task = metadata["task"]
+        data = read_tables(test_dir, "test")
+        features, y = _held_out(data, metadata)
+        scored = compute_metrics(task, pipeline, features, y)
+        champion = _champion(champion_dir, data, task, Path(scratch) / "champion")
+    spec = load_behaviour(behaviour_path)
+    behaviour = run_behaviour_tests(Subject(pipeline, metadata, features, y), spec, int(metadata.get("seed") or 0))
+    behaviour["source"] = str(behaviour_path) if spec is not None else None
+    report: dict[str, Any] = {
+        "task": task,
+        "n_test_rows": len(y),
+        "metrics": scored["metrics"],
+        "metric_notes": scored["notes"],
+    }
+    if task == "classification":
+        report["confusion_matrix"] = scored["confusion_matrix"]
+    report.update(champion)
+    report["behaviour"] = behaviour
+    report["model"] = {
+        "estimator": metadata.get("estimator"),
+        "sklearn_version": metadata.get("sklearn_version"),
+        "evaluated_with_sklearn": sklearn.__version__,
+    }
+    write_json(output_dir / "evaluation.json", report)
+    return report

@@ -1,0 +1,105 @@
+"""The model: preprocessing for numeric and categorical features in front of any scikit-learn estimator.
+
+The fitted Pipeline is pickled into model.joblib and loaded by inference.py in the serving container, where
+only scikit-learn, pandas and numpy exist: so the Pipeline holds scikit-learn objects only, and input
+preparation (`as_model_input`) is plain code that inference.py mirrors.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import is_classifier, is_regressor
+from sklearn.compose import ColumnTransformer
+from sklearn.impute import SimpleImputer
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from sm_paths import JobError
+
+NUMERIC, CATEGORICAL = "numeric", "categorical"
+
+
+def feature_kind(column: pd.Series) -> str:
+    # bool is numeric to pandas, but True/False are categories, not magnitudes.
+    if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
+        return NUMERIC
+    return CATEGORICAL
+
+
+def describe_features(data: pd.DataFrame, target: str, ignore: list[str]) -> list[dict[str, str]]:
+    """[{"name", "kind"}] for every column except the target and the ignored ones, in file order."""
+    skipped = {target, *ignore}
+    return [{"name": str(c), "kind": feature_kind(data[c])} for c in data.columns if c not in skipped]
+
+
+def as_model_input(data: pd.DataFrame, features: list[dict[str, str]]) -> pd.DataFrame:
+    """The feature columns in model order; categorical values as text so 1, "1" and True/"True" agree.
+
+    inference.py applies the same rule to request bodies (it cannot import this module).
+    """
+    missing = [f["name"] for f in features if f["name"] not in data.columns]
+    if missing:
+        raise JobError(f"the data lacks the model's feature column(s) {missing}")
+    columns = {}
+    for feature in features:
+        column = data[feature["name"]]
+        # Numeric as float, as inference.py sends it: nullable Int64's pd.NA becomes NaN, which the imputer fills.
+        categorical = feature["kind"] == CATEGORICAL
+        columns[feature["name"]] = column.astype(object).map(_as_text) if categorical else column.astype(float)
+    return pd.DataFrame(columns, index=data.index)
+
+
+def _as_text(value: Any) -> Any:
+    # NaN (not None) marks missing: SimpleImputer only recognises NaN in object columns.
+    return np.nan if pd.isna(value) else str(value)
+
+
+def import_estimator(path: str) -> type:
+    module_name, _, class_name = path.rpartition(".")
+    if not module_name:
+        raise JobError(f"estimator {path!r} is not an import path like sklearn.linear_model.LogisticRegression")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as error:
+        raise JobError(f"estimator {path!r}: cannot import module {module_name!r} ({error})") from error
+    estimator_class = getattr(module, class_name, None)
+    if not inspect.isclass(estimator_class):
+        raise JobError(f"estimator {path!r}: module {module_name!r} has no class {class_name!r}")
+    return estimator_class
+
+
+def make_estimator(path: str, params: dict[str, Any], seed: int, task: str) -> Any:
+    """Instantiate the estimator; seed it through `random_state` unless the params already do."""
+    estimator_class = import_estimator(path)
+    try:
+        estimator = estimator_class(**params)
+    except TypeError as error:
+        raise JobError(f"estimator {path!r} rejects the params {params}: {error}") from error
+    if not hasattr(estimator, "fit") or not hasattr(estimator, "predict"):
+        raise JobError(f"{path!r} is not an estimator: it has no fit/predict")
+    if task == "classification" and is_regressor(estimator):
+        raise JobError(f"{path!r} is a regressor, but the task is classification")
+    if task == "regression" and is_classifier(estimator):
+        raise JobError(f"{path!r} is a classifier, but the task is regression")
+    if "random_state" not in params and "random_state" in estimator.get_params():
+        estimator.set_params(random_state=seed)
+    return estimator
+
+
+def build_pipeline(features: list[dict[str, str]], estimator: Any) -> Pipeline:
+    numeric = [f["name"] for f in features if f["kind"] == NUMERIC]
+    categorical = [f["name"] for f in features if f["kind"] == CATEGORICAL]
+    transformers = []
+    if numeric:
+        transformers.append(("numeric", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), numeric))
+    if categorical:
+        # Dense output: some estimators (HistGradientBoosting*, the regression default) refuse sparse input.
+        encoder = OneHotEncoder(handle_unknown="ignore", sparse_output=False)
+        transformers.append(
+            ("categorical", make_pipeline(SimpleImputer(strategy="most_frequent"), encoder), categorical)
+        )
+    return Pipeline([("preprocess", ColumnTransformer(transformers)), ("estimator", estimator)])

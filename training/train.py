@@ -1,0 +1,48 @@
+"""SageMaker script-mode entry point for training (run as `python train.py --target ... --task ...`).
+
+Hyperparameters arrive as flags, folders from SM_* variables. Training runs only under __main__: the file
+sits in the same folder as inference.py in the container, and nothing here may run on import.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sm_paths import JobArgumentParser, parse_json_flag, run_job, sm_dir
+
+
+def parse_args(argv: list[str] | None = None) -> dict[str, Any]:
+    parser = JobArgumentParser(description=__doc__)
+    parser.add_argument("--target", required=True)
+    parser.add_argument("--task", required=True, choices=["classification", "regression"])
+    parser.add_argument("--estimator", required=True, help="import path, e.g. sklearn.linear_model.LogisticRegression")
+    parser.add_argument("--params", default="{}", help="JSON object of estimator keyword arguments")
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--ignore-columns", "--ignore_columns", dest="ignore_columns", default="[]")
+    args = parser.parse_args(argv)
+    return {
+        "target": args.target,
+        "task": args.task,
+        "estimator": args.estimator,
+        "params": parse_json_flag("params", args.params, dict),
+        "seed": args.seed,
+        "ignore": [str(c) for c in parse_json_flag("ignore-columns", args.ignore_columns, list)],
+    }
+
+
+def main() -> None:
+    from training_run import train  # imported here so a broken install is reported through the failure file
+
+    report = train(
+        **parse_args(),
+        channel_dir=sm_dir("SM_CHANNEL_TRAIN", "/opt/ml/input/data/train"),
+        model_dir=sm_dir("SM_MODEL_DIR", "/opt/ml/model"),
+        output_data_dir=sm_dir("SM_OUTPUT_DATA_DIR", "/opt/ml/output/data"),
+        script_dir=Path(__file__).resolve().parent,
+    )
+    print(f"trained on {report['n_train_rows']} rows; training-set metrics: {report['metrics']}")
+
+
+if __name__ == "__main__":
+    run_job("train.py", main)

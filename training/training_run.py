@@ -1,0 +1,81 @@
+"""The Train step: read the train channel, fit the configured estimator, write the SageMaker model folder."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from dataset_io import read_tables
+from eval_metrics import compute_metrics
+from model_artifacts import build_metadata, find_inference_script, save_model
+from model_pipeline import as_model_input, build_pipeline, describe_features, make_estimator
+from sm_paths import JobError, write_json
+
+
+def _labelled_rows(data: pd.DataFrame, target: str, ignore: list[str], task: str) -> pd.DataFrame:
+    """The rows that have a target, after checking the target and the ignored columns exist."""
+    if target not in data.columns:
+        raise JobError(f"target column {target!r} is not in the training data (columns: {list(data.columns)[:20]})")
+    unknown = [c for c in ignore if c not in data.columns]
+    if unknown:
+        raise JobError(f"ignore_columns names column(s) {unknown} that the training data does not have")
+    labelled = data[data[target].notna()]
+    if labelled.empty:
+        raise JobError(f"every row of the training data lacks the target {target!r}")
+    if task == "classification" and labelled[target].nunique() < 2:
+        raise JobError(f"classification needs at least two classes in {target!r}; found {labelled[target].unique()}")
+    if task == "regression" and not pd.api.types.is_numeric_dtype(labelled[target]):
+        raise JobError(f"regression needs a numeric target; {target!r} has dtype {labelled[target].dtype}")
+    return labelled
+
+
+def train(
+    *,
+    target: str,
+    task: str,
+    estimator: str,
+    params: dict[str, Any],
+    seed: int,
+    ignore: list[str],
+    channel_dir: Path,
+    model_dir: Path,
+    output_data_dir: Path,
+    script_dir: Path,
+) -> dict[str, Any]:
+    """Fit and save the model; returns (and writes) the training-set metrics."""
+    inference_script = find_inference_script(script_dir)  # before fitting: a missing file should fail fast
+    data = read_tables(channel_dir, "train")
+    labelled = _labelled_rows(data, target, ignore, task)
+    features = describe_features(labelled, target, ignore)
+    if not features:
+        raise JobError("no feature columns are left once the target and ignore_columns are removed")
+    pipeline = build_pipeline(features, make_estimator(estimator, params, seed, task))
+    x, y = as_model_input(labelled, features), labelled[target]
+    started = time.perf_counter()
+    pipeline.fit(x, y)
+    fit_seconds = time.perf_counter() - started
+    classes = pipeline.classes_ if task == "classification" else None
+    metadata = build_metadata(
+        task=task,
+        target=target,
+        features=features,
+        classes=classes,
+        estimator=estimator,
+        params=params,
+        seed=seed,
+        n_train_rows=len(labelled),
+    )
+    save_model(model_dir, pipeline, metadata, inference_script)
+    scored = compute_metrics(task, pipeline, x, y)
+    report = {
+        "n_train_rows": len(labelled),
+        "n_rows_without_target": len(data) - len(labelled),
+        "n_features": len(features),
+        "fit_seconds": round(fit_seconds, 3),
+        "metrics": scored["metrics"],
+        "metric_notes": scored["notes"],
+    }
+    write_json(output_data_dir / "train_metrics.json", report)
+    return report
