@@ -7,6 +7,7 @@ from aws_cdk import App, Environment, Tags
 from cdk.nag import add_nag_checks
 from cdk.settings import DeploySettings
 from stacks.notifications import NotificationsStack
+from stacks.pipeline import PipelineStack
 from stacks.storage import StorageStack
 
 
@@ -16,11 +17,31 @@ def build_app(app: App, settings: DeploySettings) -> dict[str, object]:
     if settings.env_account or settings.env_region:
         env = Environment(account=settings.env_account, region=settings.env_region)
     prefix = settings.prefix
-    storage = StorageStack(app, f"{prefix}-storage", settings=settings, env=env,
-                           description="Slipstream: data and artifact buckets, KMS key")  # fmt: skip
-    notifications = NotificationsStack(app, f"{prefix}-notifications", settings=settings, env=env,
-                                       description="Slipstream: pipeline notifications topic")  # fmt: skip
-    stacks: dict[str, object] = {"storage": storage, "notifications": notifications}
+    storage = StorageStack(
+        app,
+        f"{prefix}-storage",
+        settings=settings,
+        env=env,
+        description="Slipstream: data and artifact buckets, KMS key",
+    )
+    notifications = NotificationsStack(
+        app,
+        f"{prefix}-notifications",
+        settings=settings,
+        env=env,
+        description="Slipstream: pipeline notifications topic",
+    )
+    pipeline = PipelineStack(
+        app,
+        f"{prefix}-pipeline",
+        settings=settings,
+        env=env,
+        description="Slipstream: Step Functions training pipeline and triggers",
+        storage=storage.exports,
+        topic=notifications.topic,
+    )
+    pipeline.add_stack_dependency(storage, "imports the buckets and key by export name")
+    stacks: dict[str, object] = {"storage": storage, "notifications": notifications, "pipeline": pipeline}
     Tags.of(app).add("slipstream:project", settings.config.name)
     Tags.of(app).add("slipstream:stage", settings.stage_name)
     add_nag_checks(app)

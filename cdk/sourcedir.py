@@ -8,10 +8,19 @@ synths: an unchanged script never re-uploads or changes the state machine defini
 
 from __future__ import annotations
 
+import atexit
 import gzip
 import io
+import shutil
 import tarfile
+import tempfile
 from pathlib import Path
+
+from aws_cdk import Annotations
+from aws_cdk import aws_s3_assets as s3_assets
+from constructs import Construct
+
+from cdk.settings import PROJECT_ROOT
 
 REQUIRED = ("train.py", "evaluate.py", "inference.py")
 
@@ -46,3 +55,18 @@ def build_sourcedir(root: Path, out_dir: Path) -> Path:
     with target.open("wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as gz:
         gz.write(buffer.getvalue())
     return target
+
+
+class SourceDir(Construct):
+    """The sourcedir archive as an S3 asset of the file itself (SageMaker wants a .tar.gz, not CDK's zip)."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, root: Path = PROJECT_ROOT) -> None:
+        super().__init__(scope, construct_id)
+        missing = missing_scripts(root)
+        if missing:
+            Annotations.of(self).add_warning_v2(
+                "slipstream:sourcedir-incomplete", f"sourcedir.tar.gz lacks {', '.join(missing)}: runs will fail"
+            )
+        out_dir = Path(tempfile.mkdtemp(prefix="slipstream-sourcedir-"))
+        atexit.register(shutil.rmtree, out_dir, ignore_errors=True)
+        self.asset = s3_assets.Asset(self, "Archive", path=str(build_sourcedir(root, out_dir)))

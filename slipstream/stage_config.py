@@ -36,7 +36,9 @@ class StageConfig(BaseModel):
         description="New objects under this prefix of the data bucket start a pipeline run.",
     )
     artifact_retention_days: int = Field(
-        default=365, ge=30, description="Pipeline run artifacts (datasets, models, evaluations) older than this are deleted."
+        default=365,
+        ge=30,
+        description="Pipeline run artifacts (datasets, models, evaluations) older than this are deleted.",
     )
     capture_retention_days: int = Field(
         default=90, ge=7, description="Captured prediction requests/responses older than this are deleted."
@@ -47,7 +49,7 @@ class StageConfig(BaseModel):
     powertools_version: str = Field(
         default="3.37.0",
         pattern=r"^\d+\.\d+\.\d+$",
-        description="Powertools for AWS Lambda layer version, resolved per region at deploy time (SSM public parameter).",
+        description="Powertools for AWS Lambda layer release, resolved per region at deploy time (SSM parameter).",
     )
     pandas_layer_arn: str | None = Field(
         default=None,

@@ -6,7 +6,9 @@ SSE-S3 bucket (S3 server access logging cannot deliver into a KMS-encrypted buck
 
 from __future__ import annotations
 
-from aws_cdk import Duration, RemovalPolicy, Stack
+from dataclasses import dataclass
+
+from aws_cdk import CfnOutput, Duration, Fn, RemovalPolicy, Stack
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
@@ -18,6 +20,31 @@ from cdk.settings import DeploySettings
 RUNS_PREFIX = "runs/"
 CAPTURES_PREFIX = "captures/"
 CONTRACT_KEY = "contract/contract.json"
+
+
+@dataclass(frozen=True)
+class StorageExports:
+    """Named exports of the storage stack, imported by the stacks that use the buckets.
+
+    Explicit names (rather than CDK's generated ones) keep the IAM resources in other stacks readable and
+    their cdk-nag acknowledgements stable: a finding reads `Resource::<export name>/runs/*`.
+    """
+
+    prefix: str
+
+    def name(self, what: str) -> str:
+        return f"{self.prefix}-storage-{what}"
+
+    def import_into(self, scope: Construct) -> tuple[s3.IBucket, s3.IBucket, kms.IKey]:
+        """(data bucket, artifact bucket, key) as seen from another stack."""
+        key = kms.Key.from_key_arn(scope, "DataKey", Fn.import_value(self.name("key-arn")))
+        data = s3.Bucket.from_bucket_attributes(
+            scope, "DataBucket", encryption_key=key, bucket_arn=Fn.import_value(self.name("data-bucket-arn"))
+        )
+        artifacts = s3.Bucket.from_bucket_attributes(
+            scope, "ArtifactBucket", encryption_key=key, bucket_arn=Fn.import_value(self.name("artifact-bucket-arn"))
+        )
+        return data, artifacts, key
 
 
 class StorageStack(Stack):
@@ -44,25 +71,44 @@ class StorageStack(Stack):
             removal_policy=removal,
             auto_delete_objects=False,
         )
-        self.data_bucket = self._bucket("Data", "data/", removal, [
-            s3.LifecycleRule(id="expire-old-versions", noncurrent_version_expiration=Duration.days(90)),
-        ])  # fmt: skip
-        self.artifact_bucket = self._bucket("Artifacts", "artifacts/", removal, [
-            s3.LifecycleRule(
-                id="expire-old-runs",
-                prefix=RUNS_PREFIX,
-                expiration=Duration.days(stage.artifact_retention_days),
-                noncurrent_version_expiration=Duration.days(30),
-            ),
-            s3.LifecycleRule(
-                id="expire-captures",
-                prefix=CAPTURES_PREFIX,
-                expiration=Duration.days(stage.capture_retention_days),
-                noncurrent_version_expiration=Duration.days(7),
-            ),
-            s3.LifecycleRule(id="abort-incomplete-uploads", abort_incomplete_multipart_upload_after=Duration.days(7)),
-        ])  # fmt: skip
+        self.data_bucket = self._bucket(
+            "Data",
+            "data/",
+            removal,
+            [
+                s3.LifecycleRule(id="expire-old-versions", noncurrent_version_expiration=Duration.days(90)),
+            ],
+        )
+        self.artifact_bucket = self._bucket(
+            "Artifacts",
+            "artifacts/",
+            removal,
+            [
+                s3.LifecycleRule(
+                    id="expire-old-runs",
+                    prefix=RUNS_PREFIX,
+                    expiration=Duration.days(stage.artifact_retention_days),
+                    noncurrent_version_expiration=Duration.days(30),
+                ),
+                s3.LifecycleRule(
+                    id="expire-captures",
+                    prefix=CAPTURES_PREFIX,
+                    expiration=Duration.days(stage.capture_retention_days),
+                    noncurrent_version_expiration=Duration.days(7),
+                ),
+                s3.LifecycleRule(
+                    id="abort-incomplete-uploads", abort_incomplete_multipart_upload_after=Duration.days(7)
+                ),
+            ],
+        )
         self._acknowledge_notifications_handler()
+        self.exports = StorageExports(settings.prefix)
+        for what, value in (
+            ("key-arn", self.key.key_arn),
+            ("data-bucket-arn", self.data_bucket.bucket_arn),
+            ("artifact-bucket-arn", self.artifact_bucket.bucket_arn),
+        ):
+            CfnOutput(self, f"Export-{what}", value=value, export_name=self.exports.name(what))
 
     def _acknowledge_notifications_handler(self) -> None:
         """CDK's own singleton Lambda that turns on the data bucket's EventBridge notifications."""
@@ -76,9 +122,7 @@ class StorageStack(Stack):
                     "its role is defined by aws-cdk-lib.",
                 )
 
-    def _bucket(
-        self, name: str, log_prefix: str, removal: RemovalPolicy, rules: list[s3.LifecycleRule]
-    ) -> s3.Bucket:
+    def _bucket(self, name: str, log_prefix: str, removal: RemovalPolicy, rules: list[s3.LifecycleRule]) -> s3.Bucket:
         return s3.Bucket(
             self,
             name,

@@ -1,0 +1,43 @@
+"""Shared by the pipeline's state builders: retries for transient errors, and the catch-all to NotifyFailure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aws_cdk import Duration
+from aws_cdk import aws_stepfunctions as sfn
+
+# Throttling and service hiccups worth retrying. Job failures (States.TaskFailed) are not: a failed
+# training job fails the same way twice, and its name cannot be reused.
+SAGEMAKER_TRANSIENT = [
+    "SageMaker.ThrottlingException",
+    "SageMaker.AmazonSageMakerException",
+    "SageMaker.InternalFailure",
+    "SageMaker.ServiceUnavailable",
+]
+LAMBDA_TRANSIENT = [
+    "Lambda.ServiceException",
+    "Lambda.AWSLambdaException",
+    "Lambda.SdkClientException",
+    "Lambda.TooManyRequestsException",
+]
+SNS_TRANSIENT = ["SNS.ThrottledException", "SNS.InternalErrorException", "SNS.KMSThrottlingException"]
+
+
+@dataclass(frozen=True)
+class Guard:
+    """Gives every task the same retry policy and routes any error to NotifyFailure (error in `$.error`)."""
+
+    on_failure: sfn.IChainable
+
+    def __call__(self, task: sfn.TaskStateBase | sfn.CustomState, errors: list[str]) -> sfn.TaskStateBase:
+        task.add_retry(
+            errors=errors,
+            interval=Duration.seconds(5),
+            max_attempts=4,
+            backoff_rate=2.0,
+            max_delay=Duration.minutes(2),
+            jitter_strategy=sfn.JitterType.FULL,
+        )
+        task.add_catch(self.on_failure, errors=["States.ALL"], result_path="$.error")
+        return task  # type: ignore[return-value]

@@ -1,0 +1,78 @@
+"""Everything the state builders need, passed as one object so each builder stays a small function."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from aws_cdk import Aws, Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_stepfunctions as sfn
+
+from cdk.pipeline_common import Guard
+from cdk.settings import DeploySettings
+
+MODEL_DIR, TEST_DIR, CONFIG_DIR = "/opt/ml/processing/model", "/opt/ml/processing/test", "/opt/ml/processing/config"
+CHAMPION_DIR, EVALUATION_DIR = "/opt/ml/processing/champion", "/opt/ml/processing/evaluation"
+CODE_DIR = "/opt/ml/processing/input/code"
+
+
+@dataclass(frozen=True)
+class PipelineContext:
+    scope: Stack
+    settings: DeploySettings
+    topic: sns.ITopic
+    artifact_bucket: s3.IBucket
+    key: kms.IKey
+    sagemaker_role: iam.IRole
+    image_uri: str
+    sourcedir_uri: str
+    validate_fn: lambda_.IFunction
+    gate_fn: lambda_.IFunction
+    smoke_fn: lambda_.IFunction
+    guard: Guard = None  # type: ignore[assignment]  # set by build_definition once NotifyFailure exists
+
+    def name_of(self, suffix: str = "") -> str:
+        """States.Format template for per-run SageMaker names: `<job prefix>-<run id><suffix>`."""
+        return sfn.JsonPath.format(f"{self.settings.job_prefix}-{{}}{suffix}", sfn.JsonPath.string_at("$.run_id"))
+
+    def arn(self, resource: str, name: str) -> str:
+        """SageMaker ARNs use lower-case names."""
+        return self.scope.format_arn(service="sagemaker", resource=resource, resource_name=name.lower())
+
+    def training_hyperparameters(self) -> dict[str, str]:
+        """Script-mode hyperparameters, JSON-encoded the way the SageMaker Python SDK does it.
+
+        The training toolkit json.loads every value and passes it as `--key value` to `sagemaker_program`.
+        JSON flags (--params, --ignore-columns) are therefore encoded twice, so the script receives JSON text.
+        """
+        config = self.settings.config
+        values: dict[str, Any] = {
+            "target": config.data.target,
+            "task": config.data.task,
+            "estimator": config.model.estimator,
+            "params": json.dumps(config.model.params, sort_keys=True),
+            "seed": config.data.seed,
+            "ignore-columns": json.dumps(config.data.ignore_columns),
+            "sagemaker_program": "train.py",
+            "sagemaker_submit_directory": self.sourcedir_uri,
+            "sagemaker_container_log_level": 20,
+            "sagemaker_region": Aws.REGION,  # a token: json.dumps quotes it, CloudFormation fills it in
+        }
+        return {key: json.dumps(value) for key, value in values.items()}
+
+    def serving_environment(self) -> dict[str, str]:
+        """The scikit-learn serving container loads inference.py from the same sourcedir archive."""
+        return {
+            "SAGEMAKER_PROGRAM": "inference.py",
+            "SAGEMAKER_SUBMIT_DIRECTORY": self.sourcedir_uri,
+            "SAGEMAKER_CONTAINER_LOG_LEVEL": "20",
+            "SAGEMAKER_REGION": Aws.REGION,
+            # HistGradientBoosting predicts single rows 4-10x slower with OpenMP threads (see DESIGN.md).
+            "OMP_NUM_THREADS": "1",
+        }

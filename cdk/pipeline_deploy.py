@@ -1,0 +1,221 @@
+"""Register -> Deploy (serverless endpoint) -> wait for InService -> SmokeTest -> approve, or roll back."""
+
+from __future__ import annotations
+
+from aws_cdk import Duration
+from aws_cdk import aws_stepfunctions as sfn
+from aws_cdk import aws_stepfunctions_tasks as tasks
+
+from cdk.pipeline_common import LAMBDA_TRANSIENT, SAGEMAKER_TRANSIENT
+from cdk.pipeline_context import PipelineContext
+
+JSON = sfn.JsonPath
+
+
+def _sagemaker(
+    ctx: PipelineContext, state_id: str, action: str, parameters: dict, resources: list[str], **kwargs
+) -> sfn.TaskStateBase:
+    task = tasks.CallAwsService(
+        ctx.scope,
+        state_id,
+        service="sagemaker",
+        action=action,
+        parameters=parameters,
+        iam_resources=resources,
+        **kwargs,
+    )
+    return ctx.guard(task, SAGEMAKER_TRANSIENT)
+
+
+def register(ctx: PipelineContext) -> sfn.TaskStateBase:
+    """A model package with the evaluation as its model-quality metrics, pending until the smoke test passes."""
+    group = ctx.settings.model_package_group
+    return _sagemaker(
+        ctx,
+        "Register",
+        "createModelPackage",
+        {
+            "ModelPackageGroupName": group,
+            "ModelPackageDescription": JSON.format("Slipstream run {}", JSON.string_at("$.run_id")),
+            "ModelApprovalStatus": "PendingManualApproval",
+            "InferenceSpecification": {
+                "Containers": [
+                    {
+                        "Image": ctx.image_uri,
+                        "ModelDataUrl": JSON.string_at("$.training.model_data_url"),
+                        "Environment": ctx.serving_environment(),
+                    }
+                ],
+                "SupportedContentTypes": ["application/json", "text/csv"],
+                "SupportedResponseMIMETypes": ["application/json"],
+            },
+            "ModelMetrics": {
+                "ModelQuality": {
+                    "Statistics": {"ContentType": "application/json", "S3Uri": JSON.string_at("$.paths.evaluation_uri")}
+                }
+            },
+            "CustomerMetadataProperties": {
+                "run_id": JSON.string_at("$.run_id"),
+                "data": JSON.format("s3://{}/{}", JSON.string_at("$.data.bucket"), JSON.string_at("$.data.key")),
+                "contract": JSON.string_at("$.validation.contract_uri"),
+                "training_job": JSON.string_at("$.training.job_name"),
+            },
+        },
+        [ctx.arn("model-package-group", group), ctx.arn("model-package", f"{group}/*")],
+        result_selector={"arn": JSON.string_at("$.ModelPackageArn")},
+        result_path="$.registered",
+    )
+
+
+def create_model(ctx: PipelineContext) -> sfn.TaskStateBase:
+    task = tasks.SageMakerCreateModel(
+        ctx.scope,
+        "CreateModel",
+        model_name=ctx.name_of(),
+        role=ctx.sagemaker_role,
+        primary_container=tasks.ContainerDefinition(model_package_name=JSON.string_at("$.registered.arn")),
+        result_path=JSON.DISCARD,
+    )
+    return ctx.guard(task, SAGEMAKER_TRANSIENT)
+
+
+def create_endpoint_config(ctx: PipelineContext) -> sfn.TaskStateBase:
+    """CreateEndpointConfig through the SDK integration: CDK's task has no ServerlessConfig field."""
+    stage = ctx.settings.stage
+    return _sagemaker(
+        ctx,
+        "CreateEndpointConfig",
+        "createEndpointConfig",
+        {
+            "EndpointConfigName": ctx.name_of(),
+            "ProductionVariants": [
+                {
+                    "VariantName": "AllTraffic",
+                    "ModelName": ctx.name_of(),
+                    "ServerlessConfig": {
+                        "MemorySizeInMB": stage.serverless_memory_mb,
+                        "MaxConcurrency": stage.serverless_max_concurrency,
+                    },
+                }
+            ],
+        },
+        [ctx.arn("endpoint-config", f"{ctx.settings.job_prefix}-*")],
+        result_path=JSON.DISCARD,
+    )
+
+
+def create_or_update_endpoint(ctx: PipelineContext, then: sfn.IChainable) -> sfn.IChainable:
+    """Remember the config now serving (for rollback), then point the endpoint at the new config."""
+    endpoint = ctx.settings.endpoint_name
+    endpoint_arn = ctx.arn("endpoint", endpoint)
+    find = _sagemaker(
+        ctx,
+        "FindEndpoint",
+        "listEndpoints",
+        {"NameContains": endpoint},
+        # ListEndpoints supports no resource-level permissions.
+        ["*"],
+        result_selector={"names": JSON.list_at(f"$.Endpoints[?(@.EndpointName == '{endpoint}')].EndpointName")},
+        result_path="$.endpoint_search",
+    )
+    describe = _sagemaker(
+        ctx,
+        "RememberServingConfig",
+        "describeEndpoint",
+        {"EndpointName": endpoint},
+        [endpoint_arn],
+        result_selector={"config_name": JSON.string_at("$.EndpointConfigName")},
+        result_path="$.previous",
+    )
+    config_arn = ctx.arn("endpoint-config", f"{ctx.settings.job_prefix}-*")
+    update = _sagemaker(
+        ctx,
+        "UpdateEndpoint",
+        "updateEndpoint",
+        {"EndpointName": endpoint, "EndpointConfigName": ctx.name_of()},
+        [endpoint_arn, config_arn],
+        result_path=JSON.DISCARD,
+    )
+    create = _sagemaker(
+        ctx,
+        "CreateEndpoint",
+        "createEndpoint",
+        {"EndpointName": endpoint, "EndpointConfigName": ctx.name_of()},
+        [endpoint_arn, config_arn],
+        result_path=JSON.DISCARD,
+    )
+    exists = sfn.Choice(ctx.scope, "EndpointExists")
+    exists.when(sfn.Condition.is_present("$.endpoint_search.names[0]"), describe.next(update))
+    exists.otherwise(create)
+    exists.afterwards().next(then)
+    return find.next(exists)
+
+
+def wait_for_endpoint(ctx: PipelineContext, ready: sfn.IChainable, failed: sfn.IChainable) -> sfn.IChainable:
+    """Poll every 30 s. InService on our config: go on. Failed, or InService on another config (SageMaker
+    keeps the old config when an update fails): deployment failed."""
+    endpoint = ctx.settings.endpoint_name
+    wait = sfn.Wait(ctx.scope, "WaitForEndpoint", time=sfn.WaitTime.duration(Duration.seconds(30)))
+    poll = _sagemaker(
+        ctx,
+        "CheckEndpoint",
+        "describeEndpoint",
+        {"EndpointName": endpoint},
+        [ctx.arn("endpoint", endpoint)],
+        result_selector={
+            "status": JSON.string_at("$.EndpointStatus"),
+            "config_name": JSON.string_at("$.EndpointConfigName"),
+        },
+        result_path="$.endpoint",
+    )
+    ours = sfn.Condition.string_equals_json_path("$.endpoint.config_name", "$.deploy.config_name")
+    in_service = sfn.Condition.string_equals("$.endpoint.status", "InService")
+    check = sfn.Choice(ctx.scope, "EndpointReady")
+    check.when(sfn.Condition.and_(in_service, ours), ready)
+    check.when(sfn.Condition.or_(in_service, sfn.Condition.string_equals("$.endpoint.status", "Failed")), failed)
+    check.otherwise(wait)
+    return wait.next(poll).next(check)
+
+
+def smoke_test(ctx: PipelineContext) -> sfn.TaskStateBase:
+    task = tasks.LambdaInvoke(
+        ctx.scope,
+        "SmokeTest",
+        lambda_function=ctx.smoke_fn,
+        payload=sfn.TaskInput.from_object(
+            {
+                "run_id": JSON.string_at("$.run_id"),
+                "endpoint_name": ctx.settings.endpoint_name,
+                "contract_uri": JSON.string_at("$.validation.contract_uri"),
+                "baseline_uri": JSON.string_at("$.validation.baseline_uri"),
+            }
+        ),
+        payload_response_only=True,
+        retry_on_service_exceptions=False,
+        result_path="$.smoke",
+    )
+    return ctx.guard(task, LAMBDA_TRANSIENT)
+
+
+def set_model_status(ctx: PipelineContext, state_id: str, status: str) -> sfn.TaskStateBase:
+    group = ctx.settings.model_package_group
+    return _sagemaker(
+        ctx,
+        state_id,
+        "updateModelPackage",
+        {"ModelPackageArn": JSON.string_at("$.registered.arn"), "ModelApprovalStatus": status},
+        [ctx.arn("model-package", f"{group}/*")],
+        result_path=JSON.DISCARD,
+    )
+
+
+def roll_back(ctx: PipelineContext) -> sfn.TaskStateBase:
+    endpoint = ctx.settings.endpoint_name
+    return _sagemaker(
+        ctx,
+        "RollBack",
+        "updateEndpoint",
+        {"EndpointName": endpoint, "EndpointConfigName": JSON.string_at("$.previous.config_name")},
+        [ctx.arn("endpoint", endpoint), ctx.arn("endpoint-config", f"{ctx.settings.job_prefix}-*")],
+        result_path=JSON.DISCARD,
+    )

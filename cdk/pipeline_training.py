@@ -1,0 +1,191 @@
+"""ValidateData -> Train -> (find the champion) -> Evaluate -> QualityGate: the states up to the gate's Choice."""
+
+from __future__ import annotations
+
+from aws_cdk import Duration, Size
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_stepfunctions as sfn
+from aws_cdk import aws_stepfunctions_tasks as tasks
+
+from cdk import pipeline_context as paths
+from cdk.pipeline_common import LAMBDA_TRANSIENT, SAGEMAKER_TRANSIENT
+from cdk.pipeline_context import PipelineContext
+
+JSON = sfn.JsonPath
+
+
+def run_paths(ctx: PipelineContext) -> sfn.Pass:
+    """Where this run's model and evaluation go: s3://<artifacts>/runs/<run id>/..."""
+    bucket = ctx.artifact_bucket.bucket_name
+    return sfn.Pass(
+        ctx.scope,
+        "RunPaths",
+        result_path="$.paths",
+        parameters={
+            "model_output": JSON.format(f"s3://{bucket}/runs/{{}}/model", JSON.string_at("$.run_id")),
+            "evaluation_output": JSON.format(f"s3://{bucket}/runs/{{}}/evaluation", JSON.string_at("$.run_id")),
+            "evaluation_uri": JSON.format(
+                f"s3://{bucket}/runs/{{}}/evaluation/evaluation.json", JSON.string_at("$.run_id")
+            ),
+        },
+    )
+
+
+def validate_data(ctx: PipelineContext) -> sfn.TaskStateBase:
+    task = tasks.LambdaInvoke(
+        ctx.scope,
+        "ValidateData",
+        lambda_function=ctx.validate_fn,
+        payload=sfn.TaskInput.from_object({"run_id": JSON.string_at("$.run_id"), "data": JSON.object_at("$.data")}),
+        payload_response_only=True,
+        retry_on_service_exceptions=False,
+        result_path="$.validation",
+    )
+    return ctx.guard(task, LAMBDA_TRANSIENT)
+
+
+def train(ctx: PipelineContext) -> sfn.TaskStateBase:
+    stage = ctx.settings.stage
+    task = tasks.SageMakerCreateTrainingJob(
+        ctx.scope,
+        "Train",
+        training_job_name=ctx.name_of("-train"),
+        role=ctx.sagemaker_role,
+        algorithm_specification=tasks.AlgorithmSpecification(
+            training_image=tasks.DockerImage.from_registry(ctx.image_uri),
+            training_input_mode=tasks.InputMode.FILE,
+        ),
+        hyperparameters=ctx.training_hyperparameters(),
+        input_data_config=[
+            tasks.Channel(
+                channel_name="train",
+                content_type="text/csv",
+                data_source=tasks.DataSource(
+                    s3_data_source=tasks.S3DataSource(
+                        s3_location=tasks.S3Location.from_json_expression("$.validation.train_uri"),
+                        s3_data_type=tasks.S3DataType.S3_PREFIX,
+                    )
+                ),
+            )
+        ],
+        output_data_config=tasks.OutputDataConfig(
+            s3_output_location=tasks.S3Location.from_json_expression("$.paths.model_output"),
+            encryption_key=ctx.key,
+        ),
+        resource_config=tasks.ResourceConfig(
+            instance_count=1,
+            instance_type=ec2.InstanceType(stage.training_instance_type.removeprefix("ml.")),
+            volume_size=Size.gibibytes(10),
+            volume_encryption_key=ctx.key,
+        ),
+        stopping_condition=tasks.StoppingCondition(max_runtime=Duration.minutes(stage.max_training_minutes)),
+        integration_pattern=sfn.IntegrationPattern.RUN_JOB,
+        result_selector={
+            "model_data_url": JSON.string_at("$.ModelArtifacts.S3ModelArtifacts"),
+            "job_name": JSON.string_at("$.TrainingJobName"),
+        },
+        result_path="$.training",
+    )
+    return ctx.guard(task, SAGEMAKER_TRANSIENT)
+
+
+def find_champion(ctx: PipelineContext, evaluate: sfn.IChainable) -> sfn.IChainable:
+    """The champion is the newest Approved package in the group (approved only after its smoke test)."""
+    group = ctx.settings.model_package_group
+    search = ctx.guard(
+        tasks.CallAwsService(
+            ctx.scope,
+            "FindChampion",
+            service="sagemaker",
+            action="listModelPackages",
+            parameters={
+                "ModelPackageGroupName": group,
+                "ModelApprovalStatus": "Approved",
+                "SortBy": "CreationTime",
+                "SortOrder": "Descending",
+                "MaxResults": 1,
+            },
+            # ListModelPackages supports no resource-level permissions (Service Authorization Reference).
+            iam_resources=["*"],
+            result_selector={"packages": JSON.list_at("$.ModelPackageSummaryList")},
+            result_path="$.champion_search",
+        ),
+        SAGEMAKER_TRANSIENT,
+    )
+    describe = ctx.guard(
+        tasks.CallAwsService(
+            ctx.scope,
+            "DescribeChampion",
+            service="sagemaker",
+            action="describeModelPackage",
+            parameters={"ModelPackageName": JSON.string_at("$.champion_search.packages[0].ModelPackageArn")},
+            iam_resources=[ctx.arn("model-package", f"{group}/*")],
+            result_selector={
+                "model_data_url": JSON.string_at("$.InferenceSpecification.Containers[0].ModelDataUrl"),
+                "package_arn": JSON.string_at("$.ModelPackageArn"),
+            },
+            result_path="$.champion",
+        ),
+        SAGEMAKER_TRANSIENT,
+    )
+    with_champion = sfn.Pass(
+        ctx.scope,
+        "EvaluateAgainstChampion",
+        result_path="$.evaluation_inputs",
+        parameters=_evaluation_inputs(ctx, champion=True),
+    )
+    alone = sfn.Pass(
+        ctx.scope,
+        "EvaluateWithoutChampion",
+        result_path="$.evaluation_inputs",
+        parameters=_evaluation_inputs(ctx, champion=False),
+    )
+    choice = sfn.Choice(ctx.scope, "HasChampion")
+    choice.when(sfn.Condition.is_present("$.champion_search.packages[0]"), describe.next(with_champion))
+    choice.otherwise(alone)
+    choice.afterwards().next(evaluate)
+    return search.next(choice)
+
+
+def _input(name: str, uri_path: str | None, local: str, uri: str | None = None) -> dict:
+    s3_input = {"LocalPath": local, "S3DataType": "S3Prefix", "S3InputMode": "File"}
+    s3_input.update({"S3Uri.$": uri_path} if uri_path else {"S3Uri": uri})
+    return {"InputName": name, "S3Input": s3_input}
+
+
+def _evaluation_inputs(ctx: PipelineContext, *, champion: bool) -> dict:
+    inputs = [
+        _input("model", "$.training.model_data_url", paths.MODEL_DIR),
+        _input("test", "$.validation.test_uri", paths.TEST_DIR),
+        _input("config", "$.validation.behaviour_uri", paths.CONFIG_DIR),
+        _input("code", None, paths.CODE_DIR, uri=ctx.sourcedir_uri),
+    ]
+    arguments = [
+        "--model-dir",
+        paths.MODEL_DIR,
+        "--test-dir",
+        paths.TEST_DIR,
+        "--output-dir",
+        paths.EVALUATION_DIR,
+        "--behaviour",
+        f"{paths.CONFIG_DIR}/behaviour.json",
+    ]
+    if champion:
+        inputs.append(_input("champion", "$.champion.model_data_url", paths.CHAMPION_DIR))
+        arguments += ["--champion-model-dir", paths.CHAMPION_DIR]
+    return {"inputs": inputs, "arguments": arguments}
+
+
+def quality_gate(ctx: PipelineContext) -> sfn.TaskStateBase:
+    task = tasks.LambdaInvoke(
+        ctx.scope,
+        "QualityGate",
+        lambda_function=ctx.gate_fn,
+        payload=sfn.TaskInput.from_object(
+            {"run_id": JSON.string_at("$.run_id"), "evaluation_uri": JSON.string_at("$.paths.evaluation_uri")}
+        ),
+        payload_response_only=True,
+        retry_on_service_exceptions=False,
+        result_path="$.gate",
+    )
+    return ctx.guard(task, LAMBDA_TRANSIENT)
