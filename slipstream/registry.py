@@ -7,9 +7,13 @@ trail. Aliases carry the decisions: the newest version is `challenger`; a versio
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
+import logging
 import os
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +40,7 @@ class VersionInfo:
             "metrics": self.metrics,
             "gate": self.tags.get("gate.decision"),
             "gate_reasons": json.loads(self.tags.get("gate.reasons", "[]")),
-            "registered_at": self.created_at,
+            "registered_at": datetime.fromtimestamp(self.created_at / 1000, tz=UTC).isoformat(),
             "data_source": self.tags.get("data.source"),
             "data_sha256": self.tags.get("data.sha256"),
             "git_commit": self.tags.get("git.commit"),
@@ -52,6 +56,8 @@ class Registry:
         from mlflow import MlflowClient
 
         os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+        logging.getLogger("mlflow").setLevel(logging.ERROR)  # its INFO/WARNING lines would break the step display
+        logging.getLogger("alembic").setLevel(logging.WARNING)
         self._mlflow = mlflow
         self.config = config
         self.name = config.name
@@ -72,7 +78,8 @@ class Registry:
         return VersionInfo(
             version=str(version.version),
             run_id=version.run_id,
-            metrics=dict(run.data.metrics),
+            # champion_* metrics are the comparison logged beside the run, not this version's own figures.
+            metrics={k: v for k, v in run.data.metrics.items() if not k.startswith("champion_")},
             tags=dict(version.tags),
             created_at=int(version.creation_timestamp),
             aliases=list(version.aliases),
@@ -111,7 +118,9 @@ class Registry:
             mlflow.log_dict(record.baseline, "validation/baseline.json")
             mlflow.log_text(record.model_card, "model_card.md")
             mlflow.log_artifacts(str(record.model_dir), SAGEMAKER_ARTIFACTS)
-            model_info = _log_sklearn_model(mlflow, record, self.name)
+            # MLflow prints registration chatter straight to the terminal; the step display says it better.
+            with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+                model_info = _log_sklearn_model(mlflow, record, self.name)
         version = str(model_info.registered_model_version)
         for key, value in record.tags.items():
             self.client.set_model_version_tag(self.name, version, key, value)
@@ -168,5 +177,8 @@ def _log_sklearn_model(mlflow: Any, record: RegistrationRecord, name: str) -> An
         signature=signature,
         input_example=example,
         pip_requirements=record.pip_requirements,
+        # skops (MLflow's default) is not installed and would restrict custom estimators; the SageMaker copy
+        # of the same model is joblib, so both loaders trust the same pickled object.
+        serialization_format="cloudpickle",
         registered_model_name=name,
     )

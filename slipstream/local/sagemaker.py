@@ -77,7 +77,8 @@ def run_training_job(
         channel_dirs[name] = opt_ml / "input" / "data" / name
         shutil.copytree(source, channel_dirs[name], dirs_exist_ok=True)
     (opt_ml / "input" / "config" / "hyperparameters.json").write_text(
-        json.dumps({k: v if isinstance(v, str) else json.dumps(v) for k, v in hyperparameters.items()}),
+        # As the SageMaker SDK writes it: every value JSON-encoded, strings included; the toolkit decodes each.
+        json.dumps({k: json.dumps(v) for k, v in hyperparameters.items()}),
         encoding="utf-8",
     )
     env = {

@@ -71,6 +71,11 @@ def decide(evaluation: dict[str, Any], gate: GateConfig, *, higher_is_better: bo
             )
         else:
             passes.append(f"{metric} {value:.4f} vs champion {champion:.4f}: within tolerance {gate.max_regression}")
+    elif evaluation.get("champion_error"):
+        passes.append(
+            f"the champion could not be scored on this data ({evaluation['champion_error']}): "
+            "compared against the threshold only"
+        )
     elif champion is None:
         passes.append("no champion yet: compared against the threshold only")
 

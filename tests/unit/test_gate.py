@@ -61,3 +61,10 @@ def test_missing_metric_is_rejected_not_crashed():
     decision = decide({"metrics": {"roc_auc": None}, "behaviour": {"tests": []}}, GATE, higher_is_better=True)
     assert not decision.passed
     assert "could not be computed" in decision.reasons[0]
+
+
+def test_unscorable_champion_is_said_not_hidden():
+    report = {**evaluation(0.95), "champion_error": "feature 'x' missing"}
+    decision = decide(report, GATE, higher_is_better=True)
+    assert decision.passed
+    assert any("champion could not be scored on this data (feature 'x' missing)" in r for r in decision.reasons)
