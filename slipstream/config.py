@@ -123,6 +123,22 @@ class BehaviourConfig(_Strict):
     minimum_functionality: list[MinimumCase] = Field(default_factory=list)
 
 
+class ServingConfig(_Strict):
+    host: str = Field(default="127.0.0.1", description="Where `slipstream serve` listens (loopback by default).")
+    port: int = Field(default=8080, ge=1, le=65535, description="Port of the local prediction API.")
+    max_rows: int = Field(default=100, ge=1, le=10_000, description="Most instances accepted per request.")
+    max_body_bytes: int = Field(
+        default=1_000_000, ge=1_000, le=6_000_000, description="Largest request body (Lambda's limit is 6 MB)."
+    )
+    challenger_weight: Fraction = Field(
+        default=0.0, description="Share of traffic sent to a challenger that passed the gate (0 disables A/B)."
+    )
+    caller_header: str = Field(
+        default="X-Caller-Id", description="Header whose value keeps a caller on the same variant."
+    )
+    capture: bool = Field(default=True, description="Record every request and response for drift monitoring.")
+
+
 class MlflowConfig(_Strict):
     tracking_uri: str | None = Field(
         default=None, description="Default: SQLite under the state folder, artifacts beside it."
@@ -143,6 +159,7 @@ class Config(_Strict):
     gate: GateConfig = Field(default_factory=GateConfig)
     behaviour: BehaviourConfig = Field(default_factory=BehaviourConfig)
     mlflow: MlflowConfig = Field(default_factory=MlflowConfig)
+    serving: ServingConfig = Field(default_factory=ServingConfig)
     stages: dict[Literal["dev", "staging", "prod"], StageConfig] = Field(
         default_factory=dict, description="Per-stage deployment overrides, e.g. `[stages.prod]`."
     )
