@@ -86,8 +86,9 @@ def status(
 
     cfg = _load(config)
     try:
-        registry = Registry(cfg)
-        versions = {alias: registry.by_alias(alias) for alias in (CHAMPION, CHALLENGER)}
+        # Asking must not create state: with no registry yet there is simply no model.
+        registry = Registry(cfg) if Registry.exists(cfg) else None
+        versions = {alias: registry.by_alias(alias) if registry else None for alias in (CHAMPION, CHALLENGER)}
     except Exception as error:
         raise _fail(error) from None
     if as_json:
@@ -95,6 +96,32 @@ def status(
         typer.echo(json.dumps(payload, indent=2))
         return
     print_status(Console(), cfg, versions)
+
+
+@app.command()
+def serve(
+    config: ConfigOption = Path("slipstream.toml"),
+    port: Annotated[int | None, typer.Option("--port", "-p", help="API port (default: [serving] port).")] = None,
+    workers: Annotated[int, typer.Option("--workers", min=1, max=16, help="Processes per server.")] = 2,
+) -> None:
+    """Serve the champion (and a staged challenger) through the predict Lambda's handler, on this machine."""
+    from slipstream.serving.httpbase import ensure_free, free_port
+    from slipstream.serving.plan import build_plan
+    from slipstream.serving.report import print_serving
+    from slipstream.serving.supervisor import Servers
+
+    cfg = _load(config)
+    host, api_port = cfg.serving.host, port or cfg.serving.port
+    try:
+        ensure_free(host, api_port)
+        plan = build_plan(cfg, host=host, port=api_port, endpoint_port=free_port(host))
+        with Servers(plan, workers=workers) as servers:
+            print_serving(console, plan, servers.log_dir)
+            servers.wait()
+    except KeyboardInterrupt:
+        console.print("[yellow]stopped.[/]")
+    except Exception as error:
+        raise _fail(error) from None
 
 
 def main() -> None:  # pragma: no cover - console entry point

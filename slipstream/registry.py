@@ -66,6 +66,12 @@ class Registry:
         mlflow.set_registry_uri(config.tracking_uri)
         self.client = MlflowClient(tracking_uri=config.tracking_uri, registry_uri=config.tracking_uri)
 
+    @staticmethod
+    def exists(config: Config) -> bool:
+        """False only when the default SQLite registry has never been written (any other URI: assume yes)."""
+        uri = config.tracking_uri
+        return not uri.startswith("sqlite:///") or Path(uri.removeprefix("sqlite:///")).is_file()
+
     # --- reading ---------------------------------------------------------------------------------------------
     def by_alias(self, alias: str) -> VersionInfo | None:
         from mlflow.exceptions import MlflowException

@@ -1,0 +1,86 @@
+"""`slipstream run` end to end: the bundled config, generated CSVs for each task, and the champion rule."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.integration.pipeline_helpers import cli, customers, project_config, status, write_project
+
+pytestmark = pytest.mark.slow
+
+
+def test_bundled_config_trains_gates_and_registers_a_champion(tmp_path: Path, repo_root: Path) -> None:
+    config = tmp_path / "slipstream.toml"
+    shutil.copy(repo_root / "slipstream.toml", config)
+
+    code, output = cli("run", "--config", str(config))
+
+    assert code == 0, output
+    assert "Quality gate: PASSED" in output
+    state = status(config)
+    assert state["champion"]["version"] == "1"
+    assert state["champion"]["metrics"]["roc_auc"] > 0.97
+    assert state["challenger"]["version"] == "1"
+    run_dir = next((tmp_path / ".slipstream" / "runs").iterdir())
+    card = (run_dir / "model_card.md").read_text()
+    assert "PASSED" in card and "worst radius" in card and "Intended use" in card
+    model_dir = run_dir / "train" / "opt" / "ml" / "model"
+    assert {"model.joblib", "metadata.json"} <= {p.name for p in model_dir.iterdir()}
+    assert (model_dir / "code" / "inference.py").is_file()
+    assert (tmp_path / ".slipstream" / "contract.json").is_file()
+
+
+def test_worse_model_is_rejected_and_the_champion_stays(tmp_path: Path) -> None:
+    frame = customers()
+    body = project_config("churned", "classification", ["segment", "lifetime_value"])
+    config = write_project(tmp_path, body + '\n[gate]\nmetric = "roc_auc"\nthreshold = 0.7\n', frame)
+    assert cli("run", "--config", str(config))[0] == 0
+
+    worse = body.replace('[model]\nestimator = ""\n', "") + (
+        '[model]\nestimator = "sklearn.dummy.DummyClassifier"\n[gate]\nmetric = "roc_auc"\nthreshold = 0.7\n'
+    )
+    config.write_text(worse, encoding="utf-8")
+    code, output = cli("run", "--config", str(config))
+
+    assert code == 5, output
+    assert "REJECTED" in output and "worse than the champion" in output
+    state = status(config)
+    assert state["champion"]["version"] == "1"
+    assert state["challenger"]["version"] == "2"
+    assert state["challenger"]["gate"] == "rejected"
+    assert any("misses the threshold" in r for r in state["challenger"]["gate_reasons"])
+
+
+@pytest.mark.parametrize(
+    ("target", "task", "drop", "metric", "floor"),
+    [
+        ("churned", "classification", ["segment", "lifetime_value"], "roc_auc", 0.9),
+        ("segment", "classification", ["churned", "lifetime_value"], "roc_auc", 0.8),
+        ("lifetime_value", "regression", ["churned", "segment"], "r2", 0.8),
+    ],
+    ids=["binary", "multiclass", "regression"],
+)
+def test_any_csv_works_without_code_changes(tmp_path, target, task, drop, metric, floor) -> None:
+    config = write_project(tmp_path, project_config(target, task, drop), customers())
+
+    code, output = cli("run", "--config", str(config))
+
+    assert code == 0, output
+    assert status(config)["champion"]["metrics"][metric] > floor
+
+
+def test_installed_entry_point_runs_status(tmp_path: Path, repo_root: Path) -> None:
+    config = write_project(tmp_path, project_config("churned", "classification", []), customers())
+    result = subprocess.run(
+        [str(repo_root / ".venv" / "bin" / "slipstream"), "status", "--config", str(config), "--json"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {"champion": None, "challenger": None}
