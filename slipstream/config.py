@@ -41,7 +41,7 @@ class _Strict(BaseModel):
 class DataConfig(_Strict):
     source: str = Field(description="CSV or Parquet path relative to the config file, or `sklearn:<dataset>`.")
     target: str = Field(min_length=1, description="Column holding the label or value to predict.")
-    task: Task
+    task: Task = Field(description="`classification` or `regression`: picks metrics and defaults.")
     ignore_columns: list[str] = Field(default_factory=list, description="Columns dropped before training.")
     contract: str | None = Field(default=None, description="Data contract path (default: `<state_dir>/contract.json`).")
     test_size: float = Field(default=0.2, gt=0, lt=1, description="Held-out share used only for evaluation.")
@@ -154,12 +154,14 @@ class Config(_Strict):
         description="Project and registered model name (letters, digits, hyphens: it names AWS resources).",
     )
     state_dir: str = Field(default=".slipstream", description="Runs, registry and contract, beside the config.")
-    data: DataConfig
-    model: ModelConfig = Field(default_factory=ModelConfig)
-    gate: GateConfig = Field(default_factory=GateConfig)
-    behaviour: BehaviourConfig = Field(default_factory=BehaviourConfig)
-    mlflow: MlflowConfig = Field(default_factory=MlflowConfig)
-    serving: ServingConfig = Field(default_factory=ServingConfig)
+    data: DataConfig = Field(description="Where the data is and what to predict.")
+    model: ModelConfig = Field(default_factory=ModelConfig, description="The estimator and its parameters.")
+    gate: GateConfig = Field(default_factory=GateConfig, description="When a new model may replace the champion.")
+    behaviour: BehaviourConfig = Field(
+        default_factory=BehaviourConfig, description="Behavioural tests every model must pass."
+    )
+    mlflow: MlflowConfig = Field(default_factory=MlflowConfig, description="Tracking and registry location.")
+    serving: ServingConfig = Field(default_factory=ServingConfig, description="The prediction API.")
     stages: dict[Literal["dev", "staging", "prod"], StageConfig] = Field(
         default_factory=dict, description="Per-stage deployment overrides, e.g. `[stages.prod]`."
     )
