@@ -7,7 +7,9 @@ standard library, numpy, pandas and joblib only; nothing from training/ or slips
 Requests: `application/json` as {"instances": [{feature: value, ...}, ...]} (or a bare list of objects), or
 `text/csv` with one row per instance in the model's feature order (a header row of the feature names is
 allowed). Response: JSON {"predictions": [...]} plus "probabilities" ([{class: p}]) and "classes" for
-classifiers. Bad requests raise BadRequest (400) naming every problem; unsupported media types raise
+classifiers, and "model_version" when the endpoint's model was created with SLIPSTREAM_MODEL_VERSION in
+its environment (the deploy step sets it; a server hosting several models sets model["model_version"]).
+Bad requests raise BadRequest (400) naming every problem; unsupported media types raise
 UnsupportedMediaType (415).
 """
 
@@ -17,6 +19,7 @@ import csv
 import io
 import json
 import math
+import os
 from pathlib import Path
 from typing import Any
 
@@ -80,7 +83,11 @@ def model_fn(model_dir: str) -> dict[str, Any]:
     global _loaded
     folder = Path(model_dir)
     metadata = json.loads((folder / "metadata.json").read_text(encoding="utf-8"))
-    _loaded = {"pipeline": joblib.load(folder / "model.joblib"), "metadata": metadata}
+    _loaded = {
+        "pipeline": joblib.load(folder / "model.joblib"),
+        "metadata": metadata,
+        "model_version": os.environ.get("SLIPSTREAM_MODEL_VERSION") or None,
+    }
     return _loaded
 
 
@@ -209,6 +216,8 @@ def predict_fn(data: pd.DataFrame, model: dict[str, Any]) -> dict[str, Any]:
                 {str(c): p for c, p in zip(classes, row, strict=True)}
                 for row in np.asarray(pipeline.predict_proba(data)).tolist()
             ]
+    if model.get("model_version"):
+        result["model_version"] = str(model["model_version"])
     return result
 
 

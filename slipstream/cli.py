@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 from pathlib import Path
 from typing import Annotated
 
@@ -112,6 +113,7 @@ def serve(
 
     cfg = _load(config)
     host, api_port = cfg.serving.host, port or cfg.serving.port
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops the children too, like Ctrl-C
     try:
         ensure_free(host, api_port)
         plan = build_plan(cfg, host=host, port=api_port, endpoint_port=free_port(host))
@@ -122,6 +124,10 @@ def serve(
         console.print("[yellow]stopped.[/]")
     except Exception as error:
         raise _fail(error) from None
+
+
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -1,0 +1,99 @@
+"""The prediction service: route, invoke, capture; feedback; the model description. No HTTP, no Lambda."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from lambdas.predict.capture import BackgroundCapture
+from lambdas.predict.documents import CachedDocument
+from lambdas.predict.routing import CHALLENGER, CHAMPION, challenger_eligible, choose_variant
+from lambdas.predict.runtime import invoke
+from lambdas.predict.schema import ServingContract
+from lambdas.predict.sinks import Sink
+
+
+@dataclass(frozen=True)
+class Prediction:
+    body: dict[str, Any]
+    variant: str
+    latency_ms: float
+
+
+@dataclass
+class PredictionService:
+    contract: ServingContract
+    runtime: Callable[[], Any]  # returns the sagemaker-runtime client (created on first use)
+    endpoints: dict[str, str | None]  # variant -> endpoint name
+    challenger_weight: float
+    deployment: CachedDocument
+    capture: BackgroundCapture | None = None
+    feedback: Sink | None = None
+
+    def predict(self, instances: list[dict[str, Any]], caller_id: str | None, request_id: str) -> Prediction:
+        deployment = self.deployment.get()
+        eligible = bool(self.endpoints.get(CHALLENGER)) and challenger_eligible(deployment)
+        variant = choose_variant(self.challenger_weight, eligible, caller_id)
+        endpoint = self.endpoints[variant] or ""
+        started = time.perf_counter()
+        answer = invoke(self.runtime(), endpoint, instances)
+        latency_ms = round((time.perf_counter() - started) * 1000, 3)
+        # The endpoint says which version answered (inference.py reads SLIPSTREAM_MODEL_VERSION); the
+        # deployment record is the fallback for a model deployed without it.
+        version = answer.get("model_version") or ((deployment or {}).get(variant) or {}).get("version")
+        body = {
+            "request_id": request_id,
+            "model_version": None if version is None else str(version),
+            "variant": variant,
+            "predictions": answer["predictions"],
+            "classes": answer.get("classes"),
+            "probabilities": answer.get("probabilities"),
+        }
+        if self.capture is not None:
+            self.capture.submit(capture_record(body, endpoint, latency_ms, instances))
+        return Prediction(body=body, variant=variant, latency_ms=latency_ms)
+
+    def record_feedback(self, request_id: str, row: int, ground_truth: Any) -> bool:
+        """Store ground truth for one predicted row; False when no feedback store is configured."""
+        if self.feedback is None:
+            return False
+        record = {"request_id": request_id, "row": row, "ground_truth": ground_truth, "received_at": _now()}
+        self.feedback.put([record])
+        return True
+
+    def describe(self) -> dict[str, Any]:
+        deployment = self.deployment.get() or {}
+        challenger = deployment.get(CHALLENGER) if challenger_eligible(deployment) else None
+        return {
+            "task": self.contract.task,
+            "target": self.contract.target,
+            "features": [f.model_dump() for f in self.contract.features],
+            "labels": self.contract.labels,
+            "champion": deployment.get(CHAMPION),
+            "challenger": challenger if self.endpoints.get(CHALLENGER) else None,
+            "challenger_weight": self.challenger_weight,
+        }
+
+
+def capture_record(
+    body: dict[str, Any], endpoint: str, latency_ms: float, instances: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """One line of captured traffic; the shape is documented in docs/serving.md (drift monitoring reads it)."""
+    return {
+        "request_id": body["request_id"],
+        "timestamp": _now(),
+        "variant": body["variant"],
+        "endpoint": endpoint,
+        "model_version": body["model_version"],
+        "latency_ms": latency_ms,
+        "instances": instances,
+        "predictions": body["predictions"],
+        "probabilities": body.get("probabilities"),
+    }
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")

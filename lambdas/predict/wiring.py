@@ -1,0 +1,54 @@
+"""Builds the service from the typed environment: the one place that picks AWS or file sinks by variable."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from lambdas.predict.capture import BackgroundCapture
+from lambdas.predict.documents import CachedDocument, read_json
+from lambdas.predict.env import PredictEnv
+from lambdas.predict.routing import CHALLENGER, CHAMPION
+from lambdas.predict.runtime import make_client
+from lambdas.predict.schema import ServingContract
+from lambdas.predict.service import PredictionService
+from lambdas.predict.sinks import DynamoDbSink, FirehoseSink, JsonLinesSink, Sink
+
+
+@cache
+def _client(service: str) -> Any:
+    import boto3
+
+    return boto3.client(service)
+
+
+def build_service(env: PredictEnv) -> PredictionService:
+    s3 = lambda: _client("s3")  # noqa: E731 - only created when a document really lives in S3
+    contract = ServingContract.model_validate(read_json(env.contract_uri, s3))
+    runtime = cache(lambda: make_client(env.sagemaker_runtime_endpoint_url, env.invoke_timeout_seconds))
+    return PredictionService(
+        contract=contract,
+        runtime=runtime,
+        endpoints={CHAMPION: env.champion_endpoint, CHALLENGER: env.challenger_endpoint},
+        challenger_weight=env.challenger_weight,
+        deployment=CachedDocument(env.deployment_uri, env.deployment_ttl_seconds, s3),
+        capture=_capture(env),
+        feedback=_feedback(env),
+    )
+
+
+def _capture(env: PredictEnv) -> BackgroundCapture | None:
+    sink: Sink | None = None
+    if env.capture_stream:
+        sink = FirehoseSink(_client("firehose"), env.capture_stream)
+    elif env.capture_path:
+        sink = JsonLinesSink(env.capture_path)
+    return BackgroundCapture(sink) if sink is not None else None
+
+
+def _feedback(env: PredictEnv) -> Sink | None:
+    if env.feedback_table:
+        return DynamoDbSink(_client("dynamodb"), env.feedback_table)
+    if env.feedback_path:
+        return JsonLinesSink(env.feedback_path)
+    return None

@@ -1,0 +1,119 @@
+"""What `slipstream serve` will host: registry aliases -> model folders, the deployment record, the API's env.
+
+The deployment record (`<state>/serving/deployment.json`) is the document the predict Lambda reads from
+DEPLOYMENT_URI: which version each variant runs, its gate decision, metrics and model card. On AWS the
+pipeline's deploy step writes the same shape to S3 (docs/serving.md).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from slipstream.config import Config
+from slipstream.errors import SlipstreamError
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class ServePlan:
+    config: Config
+    host: str
+    port: int
+    endpoint_port: int
+    folder: Path  # <state>/serving
+    endpoint_spec: Path  # {endpoint name: {model_dir, version}} for endpoint_server
+    deployment: dict[str, Any]
+    api_env: dict[str, str]  # the predict Lambda's environment (lambdas/predict/env.py)
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+
+def endpoint_names(config: Config) -> dict[str, str]:
+    return {variant: f"{config.name}-{variant}" for variant in ("champion", "challenger")}
+
+
+def _version_record(registry: Any, info: Any, endpoint: str) -> dict[str, Any]:
+    details = info.as_dict()
+    card = registry.client.get_model_version(registry.name, info.version).description or None
+    keep = ("version", "metrics", "gate", "registered_at", "data_sha256", "git_commit")
+    return {"endpoint": endpoint, **{k: details[k] for k in keep}, "model_card": card}
+
+
+def build_plan(config: Config, *, host: str, port: int, endpoint_port: int) -> ServePlan:
+    from slipstream.registry import (
+        CHALLENGER,
+        CHAMPION,
+        SAGEMAKER_ARTIFACTS,
+        Registry,
+    )  # MLflow: only once serving really starts
+
+    registry = Registry(config)
+    champion = registry.by_alias(CHAMPION)
+    if champion is None:
+        raise SlipstreamError(f"no champion for {config.name!r} yet: run `slipstream run` first")
+    challenger = registry.by_alias(CHALLENGER)
+    # A challenger gets traffic only when it passed the gate, differs from the champion and has a weight.
+    if challenger is not None and (
+        challenger.tags.get("gate.decision") != "passed"
+        or challenger.version == champion.version
+        or config.serving.challenger_weight <= 0
+    ):
+        challenger = None
+    folder = config.state_path / "serving"
+    names = endpoint_names(config)
+    spec, deployment = {}, {"champion": None, "challenger": None}
+    for variant, info in (("champion", champion), ("challenger", challenger)):
+        if info is None:
+            continue
+        model_dir = folder / "models" / f"v{info.version}" / SAGEMAKER_ARTIFACTS
+        if not (model_dir / "model.joblib").is_file():  # versions are immutable: download once
+            model_dir = registry.download_model(info, model_dir.parent)
+        spec[names[variant]] = {"model_dir": str(model_dir), "version": info.version}
+        deployment[variant] = _version_record(registry, info, names[variant])
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "endpoints.json").write_text(json.dumps(spec, indent=2), encoding="utf-8")
+    (folder / "deployment.json").write_text(json.dumps(deployment, indent=2), encoding="utf-8")
+    env = api_env(config, folder, names if challenger else {"champion": names["champion"]}, host, endpoint_port)
+    return ServePlan(config, host, port, endpoint_port, folder, folder / "endpoints.json", deployment, env)
+
+
+def api_env(config: Config, folder: Path, endpoints: dict[str, str], host: str, endpoint_port: int) -> dict[str, str]:
+    """The variables the serving stack sets on the predict Lambda, with local values."""
+    serving = config.serving
+    env = {
+        "POWERTOOLS_SERVICE_NAME": f"{config.name}-predict",
+        "POWERTOOLS_TRACE_DISABLED": "true",  # no X-Ray daemon on a laptop
+        "CONTRACT_URI": config.contract_path.as_uri(),
+        "DEPLOYMENT_URI": (folder / "deployment.json").as_uri(),
+        "DEPLOYMENT_TTL_SECONDS": "5",
+        "CHAMPION_ENDPOINT": endpoints["champion"],
+        "CHALLENGER_WEIGHT": str(serving.challenger_weight),
+        "CALLER_HEADER": serving.caller_header,
+        "MAX_ROWS": str(serving.max_rows),
+        "MAX_BODY_BYTES": str(serving.max_body_bytes),
+        "FEEDBACK_PATH": str(folder / "feedback.jsonl"),
+        "SAGEMAKER_RUNTIME_ENDPOINT_URL": f"http://{host}:{endpoint_port}",
+    }
+    if "challenger" in endpoints:
+        env["CHALLENGER_ENDPOINT"] = endpoints["challenger"]
+    if serving.capture:
+        env["CAPTURE_PATH"] = str(folder / "capture" / "predictions.jsonl")
+    return env
+
+
+def process_env(extra: dict[str, str]) -> dict[str, str]:
+    """os.environ for a child: the repository importable, one OpenMP thread, and credentials botocore can sign
+    with (the local endpoint ignores them; real ones from the user's shell are left as they are)."""
+    env = {**os.environ, **extra, "OMP_NUM_THREADS": "1", "PYTHONUNBUFFERED": "1"}
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), os.environ.get("PYTHONPATH")) if p)
+    env.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    if not env.get("AWS_ACCESS_KEY_ID"):
+        env.update(AWS_ACCESS_KEY_ID="local", AWS_SECRET_ACCESS_KEY="local")
+    return env
