@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from model_suite import LOGISTIC, TRAINING_DIR, Split, run_script, sm_env
+from tests.model.model_suite import LOGISTIC, TRAINING_DIR, Split, run_script, sm_env
 
 
 def _tar_model(model_dir: Path, into: Path) -> Path:

@@ -8,7 +8,7 @@ from pathlib import Path
 import joblib
 import numpy as np
 import pytest
-from model_suite import LOGISTIC, TRAINING_DIR, Split, load_module, train_in_process
+from tests.model.model_suite import LOGISTIC, TRAINING_DIR, Split, load_module, train_in_process
 from sklearn.metrics import roc_auc_score
 
 
