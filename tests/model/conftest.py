@@ -10,10 +10,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from tests.model.model_suite import LOGISTIC, REPO, Split, install_sourcedir, run_script, sm_env, train_in_process, write_split
 from sklearn.datasets import load_breast_cancer, load_iris
 
 from slipstream.config import BehaviourConfig
+from slipstream.local.sagemaker import install_sourcedir
+from tests.model.model_suite import LOGISTIC, REPO, Split, run_script, sm_env, train_in_process, write_split
 
 
 # --- datasets -------------------------------------------------------------------------------------------

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -61,14 +60,6 @@ def run_script(script: Path, args: list[str], env: dict[str, str], cwd: Path) ->
     """Run a script as SageMaker would: this interpreter, `env` on top of the current environment."""
     command = [sys.executable, str(script), *args]
     return subprocess.run(command, env={**os.environ, **env}, cwd=cwd, capture_output=True, text=True, check=False)
-
-
-def install_sourcedir(code_dir: Path) -> Path:
-    """What SageMaker extracts to /opt/ml/code: training/*.py and inference.py, flat."""
-    code_dir.mkdir(parents=True, exist_ok=True)
-    for path in [*TRAINING_DIR.glob("*.py"), INFERENCE_SCRIPT]:
-        shutil.copy2(path, code_dir / path.name)
-    return code_dir
 
 
 def load_module(path: Path, name: str) -> ModuleType:

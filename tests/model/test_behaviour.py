@@ -10,9 +10,10 @@ import pandas as pd
 import pytest
 from behaviour_checks import Subject, run_behaviour_tests
 from model_pipeline import as_model_input, build_pipeline, describe_features
-from tests.model.model_suite import NoiseSensitiveClassifier, Split
 from sklearn.dummy import DummyClassifier
 from sklearn.linear_model import LinearRegression
+
+from tests.model.model_suite import NoiseSensitiveClassifier, Split
 
 
 def _fit(split: Split, estimator: Any, task: str = "classification") -> tuple[Any, dict[str, Any]]:

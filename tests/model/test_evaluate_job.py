@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from tests.model.model_suite import LOGISTIC, TRAINING_DIR, Split, run_script, sm_env
 
 

@@ -13,6 +13,7 @@ from typing import Any
 import joblib
 import numpy as np
 import pytest
+
 from tests.model.model_suite import INFERENCE_SCRIPT, Split, load_module
 
 

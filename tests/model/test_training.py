@@ -8,8 +8,9 @@ from pathlib import Path
 import joblib
 import numpy as np
 import pytest
-from tests.model.model_suite import LOGISTIC, TRAINING_DIR, Split, load_module, train_in_process
 from sklearn.metrics import roc_auc_score
+
+from tests.model.model_suite import LOGISTIC, TRAINING_DIR, Split, load_module, train_in_process
 
 
 def test_train_script_writes_the_sagemaker_model_layout(lr_run, lr_model: Path) -> None:
