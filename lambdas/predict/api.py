@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler.exceptions import ServiceError as PowertoolsServiceError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestUnsupportedContentType, RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.metrics import MetricUnit
@@ -37,8 +38,12 @@ ERRORS = {
 }
 
 
-def _errors(*codes: int) -> dict[int, dict[str, Any]]:
-    return {code: {"description": ERRORS[code], "content": {JSON: {"model": ErrorResponse}}} for code in codes}
+def _responses(ok: type, *codes: int) -> dict[int, dict[str, Any]]:
+    """The documented answers: powertools drops its own 200 entry once `responses` is given."""
+    documented = {200: {"description": "Success", "content": {JSON: {"model": ok}}}}
+    for code in codes:
+        documented[code] = {"description": ERRORS[code], "content": {JSON: {"model": ErrorResponse}}}
+    return documented
 
 
 def build_app(
@@ -86,7 +91,7 @@ def _add_routes(
     predict_request = predict_request_model(service.contract, max_rows)
     feedback_request = feedback_request_model(service.contract)
 
-    @app.post("/predict", summary="Score instances", responses=_errors(400, 413, 415, 502, 503))
+    @app.post("/predict", summary="Score instances", responses=_responses(PredictResponse, 400, 413, 415, 502, 503))
     def predict(request: Annotated[predict_request, Body()]) -> PredictResponse:  # type: ignore[valid-type]
         guard.check()
         instances = request.model_dump(by_alias=True)["instances"]  # type: ignore[attr-defined]
@@ -98,7 +103,7 @@ def _add_routes(
         _capture_metrics(service, metrics)
         return prediction.body  # type: ignore[return-value]
 
-    @app.post("/feedback", summary="Record ground truth", responses=_errors(400, 413, 415))
+    @app.post("/feedback", summary="Record ground truth", responses=_responses(FeedbackResponse, 400, 413, 415))
     def feedback(request: Annotated[feedback_request, Body()]) -> FeedbackResponse:  # type: ignore[valid-type]
         guard.check()
         values = request.model_dump()  # type: ignore[attr-defined]
@@ -142,6 +147,15 @@ def _add_error_handlers(
             return serving_error(clearer)
         problems = validation_problems(error.errors())
         return answer(400, {"error": "invalid request", "detail": f"{len(problems)} problem(s)", "problems": problems})
+
+    @app.not_found
+    def not_found(_: Exception) -> Response:
+        path = app.current_event.path
+        return answer(404, {"error": "not found", "detail": f"no route {app.current_event.http_method} {path}"})
+
+    @app.exception_handler(PowertoolsServiceError)
+    def powertools_error(error: PowertoolsServiceError) -> Response:
+        return answer(error.status_code, {"error": error.msg, "detail": error.msg, "problems": []})
 
     @app.exception_handler(Exception)
     def unexpected(error: Exception) -> Response:

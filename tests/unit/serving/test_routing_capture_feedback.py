@@ -1,0 +1,134 @@
+"""Champion/challenger routing, capture (Firehose on AWS, JSON Lines locally) and the feedback store."""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from lambdas.predict.capture import BackgroundCapture
+from lambdas.predict.documents import CachedDocument
+from lambdas.predict.routing import challenger_eligible, choose_variant
+from lambdas.predict.sinks import DynamoDbSink, FirehoseSink, JsonLinesSink
+from tests.unit.serving.conftest import ROW
+
+PASSED = {"champion": {"version": "3"}, "challenger": {"version": "4", "gate": "passed"}}
+
+
+@pytest.mark.parametrize(
+    ("deployment", "eligible"),
+    [
+        (PASSED, True),
+        ({"champion": {"version": "4"}, "challenger": {"version": "4", "gate": "passed"}}, False),
+        ({"champion": {"version": "3"}, "challenger": {"version": "4", "gate": "rejected"}}, False),
+        ({"champion": {"version": "3"}, "challenger": None}, False),
+        (None, False),
+    ],
+)
+def test_only_a_passed_challenger_that_differs_from_the_champion_is_eligible(deployment, eligible) -> None:
+    assert challenger_eligible(deployment) is eligible
+
+
+def test_weight_splits_traffic_and_a_caller_stays_on_one_variant() -> None:
+    rng = random.Random(1)
+    picks = [choose_variant(0.3, True, None, rng) for _ in range(2000)]
+    assert 0.25 < picks.count("challenger") / len(picks) < 0.35
+    callers = [f"caller-{i}" for i in range(200)]
+    first = [choose_variant(0.5, True, c) for c in callers]
+    assert first == [choose_variant(0.5, True, c) for c in callers]  # sticky
+    assert {"champion", "challenger"} == set(first)
+    assert {choose_variant(1.0, False, c) for c in callers} == {"champion"}  # not eligible: never
+
+
+def test_service_routes_to_the_challenger_endpoint_and_says_so(service, runtime) -> None:
+    service.endpoints["challenger"] = "m-challenger"
+    service.challenger_weight = 1.0
+    service.deployment = CachedDocument("file:///nonexistent", 60, lambda: None, default=PASSED)
+    runtime.version = None  # an endpoint that does not report its version: the deployment record's is used
+    prediction = service.predict([ROW], caller_id="anyone", request_id="r1")
+    assert runtime.calls[-1]["EndpointName"] == "m-challenger"
+    assert (prediction.variant, prediction.body["model_version"]) == ("challenger", "4")
+
+
+def _wait_for(check, timeout: float = 5.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if result := check():
+            return result
+        time.sleep(0.02)
+    raise AssertionError("condition not met in time")
+
+
+def test_captured_record_has_the_documented_shape(service, tmp_path) -> None:
+    service.capture = BackgroundCapture(JsonLinesSink(str(tmp_path / "capture.jsonl")))
+    service.predict([ROW], caller_id=None, request_id="req-1")
+    assert service.capture.flush()
+    (record,) = [json.loads(line) for line in (tmp_path / "capture.jsonl").read_text().splitlines()]
+    assert set(record) == {
+        "request_id", "timestamp", "variant", "endpoint", "model_version", "latency_ms",
+        "instances", "predictions", "probabilities",
+    }  # fmt: skip
+    assert (record["request_id"], record["variant"], record["model_version"]) == ("req-1", "champion", "7")
+    assert record["instances"] == [ROW] and record["predictions"] == ["yes"]
+
+
+class _Broken:
+    def put(self, records):
+        raise ConnectionError("sink down")
+
+
+def test_a_failing_or_full_capture_never_fails_a_prediction(service) -> None:
+    service.capture = BackgroundCapture(_Broken(), max_queued=1)
+    for _ in range(20):
+        assert service.predict([ROW], caller_id=None, request_id="r").body["predictions"] == ["yes"]
+    service.capture.flush()
+    counts = service.capture.take_counts()
+    assert counts["failed"] + counts["dropped"] == 20 and counts["failed"] >= 1
+
+
+@mock_aws
+def test_firehose_sink_puts_newline_delimited_json() -> None:
+    s3, firehose = boto3.client("s3"), boto3.client("firehose")
+    s3.create_bucket(Bucket="capture")
+    firehose.create_delivery_stream(
+        DeliveryStreamName="captured",
+        S3DestinationConfiguration={"RoleARN": "arn:aws:iam::123456789012:role/f", "BucketARN": "arn:aws:s3:::capture"},
+    )
+    sink = FirehoseSink(firehose, "captured")
+    sink.put([{"request_id": "a"}])
+    sink.put([{"request_id": "b"}, {"request_id": "c"}])
+    # moto delivers each record to the bucket: read everything back
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket="capture").get("Contents", [])]
+    text = "".join(s3.get_object(Bucket="capture", Key=k)["Body"].read().decode() for k in keys)
+    assert sorted(json.loads(line)["request_id"] for line in text.splitlines()) == ["a", "b", "c"]
+
+
+@mock_aws
+def test_feedback_goes_to_dynamodb(service) -> None:
+    dynamodb = boto3.client("dynamodb")
+    dynamodb.create_table(
+        TableName="feedback",
+        KeySchema=[{"AttributeName": "request_id", "KeyType": "HASH"}, {"AttributeName": "row", "KeyType": "RANGE"}],
+        AttributeDefinitions=[
+            {"AttributeName": "request_id", "AttributeType": "S"},
+            {"AttributeName": "row", "AttributeType": "N"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    service.feedback = DynamoDbSink(dynamodb, "feedback")
+    assert service.record_feedback("req-1", 2, "yes")
+    item = dynamodb.get_item(TableName="feedback", Key={"request_id": {"S": "req-1"}, "row": {"N": "2"}})["Item"]
+    assert item["ground_truth"] == {"S": "yes"} and "received_at" in item
+
+
+def test_feedback_route_stores_locally_and_checks_the_label(call, service, tmp_path) -> None:
+    service.feedback = JsonLinesSink(str(tmp_path / "feedback.jsonl"))
+    status, _, body = call("POST", "/feedback", {"request_id": "req-1", "row": 0, "ground_truth": "no"})
+    assert status == 200 and body["stored"] is True
+    assert json.loads((tmp_path / "feedback.jsonl").read_text())["ground_truth"] == "no"
+    status, _, body = call("POST", "/feedback", {"request_id": "req 1!", "ground_truth": "maybe"})
+    assert status == 400 and {p["field"] for p in body["problems"]} == {"request_id", "ground_truth"}
