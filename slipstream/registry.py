@@ -80,6 +80,8 @@ class Registry:
             version = self.client.get_model_version_by_alias(self.name, alias)
         except MlflowException:
             return None  # no registered model yet, or the alias is not set
+        if version.run_id is None:
+            return None  # registered by hand outside a run: not one of ours
         run = self.client.get_run(version.run_id)
         return VersionInfo(
             version=str(version.version),

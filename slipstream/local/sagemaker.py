@@ -12,7 +12,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from slipstream.errors import StepFailed
@@ -36,7 +36,7 @@ def install_sourcedir(code_dir: Path) -> Path:
     return code_dir
 
 
-def hyperparameter_flags(hyperparameters: dict[str, object]) -> list[str]:
+def hyperparameter_flags(hyperparameters: Mapping[str, object]) -> list[str]:
     """SageMaker passes every hyperparameter as `--name value`, values as strings (JSON for non-strings)."""
     flags: list[str] = []
     for name, value in hyperparameters.items():
@@ -65,7 +65,7 @@ def _run(script: str, args: list[str], *, cwd: Path, env: dict[str, str], step: 
 
 
 def run_training_job(
-    opt_ml: Path, *, channels: dict[str, Path], hyperparameters: dict[str, object], program: str = "train.py"
+    opt_ml: Path, *, channels: dict[str, Path], hyperparameters: Mapping[str, object], program: str = "train.py"
 ) -> Path:
     """Run `program` as a SageMaker script-mode training job rooted at `opt_ml`; returns SM_MODEL_DIR."""
     code_dir = install_sourcedir(opt_ml / "code")
