@@ -139,6 +139,35 @@ class ServingConfig(_Strict):
     capture: bool = Field(default=True, description="Record every request and response for drift monitoring.")
 
 
+class MonitoringConfig(_Strict):
+    psi_threshold: float = Field(
+        default=0.2, gt=0, description="PSI above this is drift (0.1 is a small shift, 0.25 a large one)."
+    )
+    min_samples: int = Field(
+        default=100, ge=10, description="Fewer captured rows per model version than this is 'not enough data'."
+    )
+    min_feedback: int = Field(
+        default=30, ge=1, description="Fewer rows with ground truth per variant than this: no quality figure."
+    )
+    window_hours: int = Field(default=24, ge=1, le=24 * 14, description="Captured traffic the drift Lambda reads.")
+    schedule: str = Field(default="rate(1 hour)", description="EventBridge schedule expression of the drift Lambda.")
+    slack_webhook_secret: str | None = Field(
+        default=None,
+        description="Secrets Manager secret holding the Slack webhook URL (default: `<name>/slack-webhook`).",
+    )
+    slack_webhook_env: str = Field(
+        default="SLIPSTREAM_SLACK_WEBHOOK_URL",
+        pattern=r"^[A-Z_][A-Z0-9_]*$",
+        description="Environment variable `slipstream notify` reads the webhook URL from on a laptop.",
+    )
+    runbook_url: str | None = Field(
+        default=None, description="Where your team reads docs/runbook.md (e.g. on GitHub); alarms link to its sections."
+    )
+
+    def secret_name(self, project: str) -> str:
+        return self.slack_webhook_secret or f"{project}/slack-webhook"
+
+
 class MlflowConfig(_Strict):
     tracking_uri: str | None = Field(
         default=None, description="Default: SQLite under the state folder, artifacts beside it."
@@ -162,6 +191,7 @@ class Config(_Strict):
     )
     mlflow: MlflowConfig = Field(default_factory=MlflowConfig, description="Tracking and registry location.")
     serving: ServingConfig = Field(default_factory=ServingConfig, description="The prediction API.")
+    monitoring: MonitoringConfig = Field(default_factory=MonitoringConfig, description="Drift, quality and alerts.")
     stages: dict[Literal["dev", "staging", "prod"], StageConfig] = Field(
         default_factory=dict, description="Per-stage deployment overrides, e.g. `[stages.prod]`."
     )
