@@ -1,0 +1,111 @@
+"""What arrives on the notifications topic, turned into one `Notice` the Slack message is built from.
+
+Two kinds of message share the topic: CloudWatch alarm state changes (JSON with AlarmName, NewStateValue,
+Trigger, ...) and the pipeline's own notifications (JSON with project, stage, run_id, status; see
+cdk/pipeline_definition.py). Anything else is shown as plain text, so no message is ever dropped.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+# Runbook anchors (docs/runbook.md headings carry the same ids). An alarm names its section explicitly with
+# "runbook: <anchor>" in its description; otherwise the metric it watches picks it.
+SECTIONS = {
+    ("AWS/ApiGateway", "5XXError"): "api-5xx",
+    ("AWS/ApiGateway", "Latency"): "api-p99-latency",
+    ("AWS/Lambda", "Errors"): "predict-lambda-errors",
+    ("AWS/Lambda", "Throttles"): "predict-lambda-throttles",
+    ("AWS/SageMaker", "Invocation5XXErrors"): "endpoint-invocation-errors",
+    ("AWS/SageMaker", "Invocation4XXErrors"): "endpoint-invocation-errors",
+    ("AWS/SageMaker", "InvocationModelErrors"): "endpoint-invocation-errors",
+    ("AWS/SageMaker", "ModelLatency"): "endpoint-model-latency",
+    ("AWS/States", "ExecutionsFailed"): "pipeline-failed-executions",
+    ("AWS/States", "ExecutionsTimedOut"): "pipeline-timed-out-executions",
+    ("Slipstream", "MaxFeaturePsi"): "drift-above-threshold",
+    ("AWS/SQS", "ApproximateNumberOfMessagesVisible"): "notifier-dlq-not-empty",
+}
+EXPLICIT = re.compile(r"runbook:\s*#?([a-z0-9-]+)", re.IGNORECASE)
+OPERATORS = {
+    "GreaterThanThreshold": ">",
+    "GreaterThanOrEqualToThreshold": "≥",
+    "LessThanThreshold": "<",
+    "LessThanOrEqualToThreshold": "≤",
+}
+
+
+@dataclass(frozen=True)
+class Notice:
+    title: str
+    state: str  # ALARM | OK | INSUFFICIENT_DATA | failed | deployed | ... | INFO
+    reason: str
+    metric: str | None = None  # "AWS/Lambda Errors (FunctionName=...)"
+    condition: str | None = None  # "Maximum > 0.2 for 1 x 3600 s"
+    runbook: str | None = None  # anchor in docs/runbook.md
+    region: str | None = None
+    alarm_name: str | None = None
+    details: dict[str, Any] | None = None
+
+    @property
+    def bad(self) -> bool:
+        return self.state in {"ALARM", "failed", "rolled back"}
+
+
+def notice_from_sns(subject: str | None, message: str) -> Notice:
+    try:
+        body = json.loads(message)
+    except ValueError:
+        body = None
+    if isinstance(body, dict) and "AlarmName" in body:
+        return _alarm(body)
+    if isinstance(body, dict) and "status" in body:
+        return _pipeline(subject, body)
+    return Notice(title=subject or "Slipstream notification", state="INFO", reason=message[:2500])
+
+
+def _alarm(body: dict[str, Any]) -> Notice:
+    trigger = body.get("Trigger") or {}
+    namespace, name = trigger.get("Namespace"), trigger.get("MetricName")
+    dimensions = ", ".join(f"{d.get('name')}={d.get('value')}" for d in trigger.get("Dimensions") or [])
+    metric = f"{namespace} {name}" + (f" ({dimensions})" if dimensions else "") if name else None
+    condition = None
+    if "Threshold" in trigger:
+        operator = OPERATORS.get(trigger.get("ComparisonOperator", ""), trigger.get("ComparisonOperator", "?"))
+        statistic = trigger.get("Statistic") or trigger.get("ExtendedStatistic") or "value"
+        periods = f"{trigger.get('EvaluationPeriods', 1)} x {trigger.get('Period', '?')} s"
+        condition = f"{statistic} {operator} {trigger['Threshold']:g} over {periods}"
+    explicit = EXPLICIT.search(body.get("AlarmDescription") or "")
+    runbook = explicit.group(1).lower() if explicit else SECTIONS.get((namespace, name))
+    return Notice(
+        title=body.get("AlarmDescription", "").split("runbook:")[0].strip(" .;") or body["AlarmName"],
+        state=str(body.get("NewStateValue", "?")),
+        reason=str(body.get("NewStateReason", "")),
+        metric=metric,
+        condition=condition,
+        runbook=runbook,
+        region=_region_code(body.get("AlarmArn")),
+        alarm_name=body["AlarmName"],
+    )
+
+
+def _pipeline(subject: str | None, body: dict[str, Any]) -> Notice:
+    status = str(body["status"])
+    error = body.get("error") or {}
+    reason = error.get("Cause") or error.get("Error") if isinstance(error, dict) else str(error)
+    runbook = "pipeline-failed-executions" if status in {"failed", "rolled back"} else None
+    keep = {k: body[k] for k in ("project", "stage", "run_id", "execution", "endpoint") if body.get(k)}
+    return Notice(
+        title=subject or f"pipeline {status}",
+        state=status,
+        reason=str(reason or f"run {body.get('run_id', '?')}: {status}")[:2500],
+        runbook=runbook,
+        details=keep,
+    )
+
+
+def _region_code(arn: str | None) -> str | None:
+    parts = (arn or "").split(":")
+    return parts[3] if len(parts) > 3 and parts[3] else None

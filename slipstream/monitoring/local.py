@@ -1,0 +1,80 @@
+"""Where `slipstream monitor` finds things on a laptop: what `slipstream serve` writes, and the registry.
+
+`slipstream serve` (slipstream/serving/plan.py) sets the predict Lambda's CAPTURE_PATH to
+`<state>/serving/capture/predictions.jsonl` and FEEDBACK_PATH to `<state>/serving/feedback.jsonl`. Every
+`*.jsonl` file in the capture folder is read, so a rotated or hand-copied capture file counts too.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from slipstream.config import Config
+from slipstream.monitoring.figures import Figures, Settings, compute_figures
+from slipstream.monitoring.traffic import Traffic, feedback_frame, parse_lines, traffic_from_records
+
+logger = logging.getLogger(__name__)
+BASELINE_ARTIFACT = "validation/baseline.json"
+
+
+def capture_dir(config: Config) -> Path:
+    return config.state_path / "serving" / "capture"
+
+
+def feedback_path(config: Config) -> Path:
+    return config.state_path / "serving" / "feedback.jsonl"
+
+
+def read_jsonl(paths: list[Path]) -> tuple[list[dict[str, Any]], int]:
+    records, skipped = [], 0
+    for path in paths:
+        with path.open(encoding="utf-8") as file:
+            found, bad = parse_lines(file)
+        records += found
+        skipped += bad
+    return records, skipped
+
+
+def load_traffic(config: Config) -> Traffic:
+    records, skipped = read_jsonl(sorted(capture_dir(config).glob("*.jsonl")))
+    return traffic_from_records(records, skipped)
+
+
+def load_feedback(config: Config) -> Any:
+    path = feedback_path(config)
+    records, _ = read_jsonl([path] if path.is_file() else [])
+    return feedback_frame(records)
+
+
+def registry_baselines(config: Config, versions: list[str]) -> dict[str, dict[str, Any] | None]:
+    """The training baseline MLflow logged with each registered version (None when it has none)."""
+    from slipstream.registry import Registry  # MLflow: only when there is traffic to compare
+
+    if not Registry.exists(config):
+        return dict.fromkeys(versions)
+    registry = Registry(config)  # points MLflow at the config's tracking URI
+    import mlflow
+
+    found: dict[str, dict[str, Any] | None] = {}
+    for version in versions:
+        try:
+            run_id = registry.client.get_model_version(registry.name, version).run_id
+            found[version] = mlflow.artifacts.load_dict(f"runs:/{run_id}/{BASELINE_ARTIFACT}")
+        except Exception as error:  # unknown version, or a run logged without a baseline
+            logger.warning("no baseline for version %s: %s", version, error)
+            found[version] = None
+    return found
+
+
+def settings_of(config: Config) -> Settings:
+    monitoring = config.monitoring
+    return Settings(monitoring.psi_threshold, monitoring.min_samples, monitoring.min_feedback)
+
+
+def local_figures(config: Config, traffic: Traffic) -> Figures:
+    baselines = registry_baselines(config, traffic.versions)
+    return compute_figures(
+        traffic, baselines, load_feedback(config), task=config.data.task, settings=settings_of(config)
+    )
