@@ -49,3 +49,18 @@ lock:  ## refresh requirements.lock after editing pyproject.toml
 
 clean:
 	rm -rf $(VENV) .slipstream .jsii-cache cdk.out
+
+# --- AWS infrastructure (CDK) -----------------------------------------------------------------------------
+STAGE ?= dev
+.PHONY: synth pipeline-doc
+
+# The CDK CLI version is pinned in package-lock.json; reinstall only when the lock changes.
+node_modules/.installed: package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+synth: install node_modules/.installed  ## cdk synth STAGE (dev|staging|prod) into cdk.out/: no network, no credentials
+	npx cdk synth -c stage=$(STAGE) --quiet
+
+pipeline-doc: install  ## regenerate docs/pipeline.md from the synthesized state machine
+	$(BIN)/python -m cdk.pipeline_doc $(STAGE)

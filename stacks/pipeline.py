@@ -69,13 +69,15 @@ class PipelineStack(Stack):
             model_package_group_description=f"Slipstream {settings.config.name} models ({settings.stage_name})",
         )
         group.apply_removal_policy(RemovalPolicy.RETAIN if stage.retain_data else RemovalPolicy.DESTROY)
+        # The tasks get an immutable view of the role: CDK's SageMaker tasks would otherwise add s3:GetObject/
+        # PutObject on "*" for JSONPath S3 locations. SageMakerExecutionRole already grants exactly runs/.
         ctx = PipelineContext(
             scope=self,
             settings=settings,
             topic=topic,
             artifact_bucket=artifact_bucket,
             key=key,
-            sagemaker_role=sagemaker_role,
+            sagemaker_role=sagemaker_role.without_policy_updates(),
             image_uri=sklearn_image_uri(self),
             sourcedir_uri=sourcedir.s3_object_url,
             validate_fn=functions.validate.function,
@@ -127,7 +129,8 @@ class PipelineStack(Stack):
             f"{sagemaker_arn}:endpoint-config/{jobs}-*": f"This stage's endpoint configs only; {per_run}.",
             f"{sagemaker_arn}:model-package/{group}/*": "Versions of this stage's model package group only; "
             "SageMaker numbers them.",
-            "*": "ListModelPackages, ListEndpoints and the X-Ray trace calls support no resource-level permissions.",
+            "*": "No resource-level permissions exist for ListModelPackages, ListEndpoints, ListTags (CDK SageMaker "
+            "tasks), X-Ray tracing and the log-delivery calls behind state machine logging.",
         }
         for fn in (functions.validate, functions.gate, functions.smoke):
             logical = self.get_logical_id(fn.function.node.default_child)  # type: ignore[arg-type]

@@ -1,0 +1,122 @@
+"""The pipeline Lambdas' logic with moto/stub clients (their handlers only parse and delegate)."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import UTC, datetime
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from lambdas.common.env import ConfigEnv
+from lambdas.quality_gate.logic import GateRequest, judge
+from lambdas.start_pipeline.logic import start
+from slipstream.config import load_config
+from slipstream.contract import Contract, Feature
+from slipstream.steps.smoke_test import smoke_test
+from tests.infra.conftest import INFRA_GROUP
+
+pytestmark = INFRA_GROUP
+
+
+@pytest.fixture(autouse=True)
+def _fake_aws(monkeypatch):
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
+        monkeypatch.setenv(name, value)
+
+
+def _object_created(etag: str, key: str = "incoming/data.csv") -> dict:
+    return {
+        "detail-type": "Object Created",
+        "detail": {"bucket": {"name": "data"}, "object": {"key": key, "etag": etag}},
+    }
+
+
+@mock_aws
+def test_same_data_twice_starts_one_execution():
+    sfn, s3 = boto3.client("stepfunctions"), boto3.client("s3")
+    role = "arn:aws:iam::123456789012:role/sfn"
+    arn = sfn.create_state_machine(
+        name="p", definition=json.dumps({"StartAt": "A", "States": {"A": {"Type": "Succeed"}}}), roleArn=role
+    )["stateMachineArn"]
+    args = {"s3": s3, "sfn": sfn, "state_machine_arn": arn, "bucket": "data", "prefix": "incoming/"}
+    first = start(_object_created('"9b2cf535f27731c974343645a3985328"'), **args)
+    again = start(_object_created('"9b2cf535f27731c974343645a3985328"', key="incoming/copy.csv"), **args)
+    assert first.started and first.run_id == "data-9b2cf535f27731c974343645"
+    assert not again.started and again.run_id == first.run_id
+    assert len(sfn.list_executions(stateMachineArn=arn)["executions"]) == 1
+
+
+@mock_aws
+def test_schedule_retrains_on_the_newest_object():
+    s3, sfn = boto3.client("s3"), boto3.client("stepfunctions")
+    s3.create_bucket(Bucket="data")
+    s3.put_object(Bucket="data", Key="incoming/old.csv", Body=b"a,b\n1,2\n")
+    s3.put_object(Bucket="data", Key="incoming/new.csv", Body=b"a,b\n3,4\n")
+    arn = sfn.create_state_machine(
+        name="p",
+        definition=json.dumps({"StartAt": "A", "States": {"A": {"Type": "Succeed"}}}),
+        roleArn="arn:aws:iam::123456789012:role/sfn",
+    )["stateMachineArn"]
+    event = {"detail-type": "Scheduled Event", "time": "2026-11-27T06:00:00Z"}
+    result = start(event, s3=s3, sfn=sfn, state_machine_arn=arn, bucket="data", prefix="incoming/")
+    assert result.started and result.run_id.startswith("sched-20261127-")
+    execution = sfn.list_executions(stateMachineArn=arn)["executions"][0]
+    body = json.loads(sfn.describe_execution(executionArn=execution["executionArn"])["input"])
+    assert body["data"]["key"] == "incoming/new.csv"
+
+
+@mock_aws
+def test_quality_gate_reads_the_evaluation_from_s3():
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket="artifacts")
+    evaluation = {"metrics": {"roc_auc": 0.99}, "champion_metrics": None, "behaviour": {"passed": True, "tests": []}}
+    s3.put_object(Bucket="artifacts", Key="runs/r1/evaluation/evaluation.json", Body=json.dumps(evaluation).encode())
+    config = load_config("slipstream.toml")
+    request = GateRequest(run_id="r1", evaluation_uri="s3://artifacts/runs/r1/evaluation/evaluation.json")
+    assert judge(request, config, s3=s3).passed
+
+
+def test_config_env_round_trips_the_config(monkeypatch):
+    config = load_config("slipstream.toml")
+    env = ConfigEnv.model_validate({"POWERTOOLS_SERVICE_NAME": "x", "SLIPSTREAM_CONFIG": config.model_dump_json()})
+    assert env.config(base_dir=config.base_dir) == config
+
+
+class _Runtime:
+    def __init__(self, answer: dict):
+        self.answer, self.calls = answer, []
+
+    def invoke_endpoint(self, **kwargs):
+        self.calls.append(kwargs)
+        return {"Body": io.BytesIO(json.dumps(self.answer).encode())}
+
+
+def _contract() -> Contract:
+    feature = Feature(name="x", kind="numeric", dtype="float64", min=0.0, max=10.0, null_rate=0.0)
+    return Contract(
+        target="y",
+        task="classification",
+        features=[feature],
+        labels=["a", "b"],
+        row_count=100,
+        duplicate_rate=0.0,
+        created_at=datetime.now(UTC),
+    )
+
+
+def test_smoke_test_passes_on_well_formed_predictions():
+    runtime = _Runtime({"predictions": ["a"]})
+    result = smoke_test(runtime, "ep", _contract(), {"features": {"x": {"mean": 4.0}}})
+    assert result.passed and json.loads(runtime.calls[0]["Body"]) == {"instances": [{"x": 4.0}]}
+
+
+def test_smoke_test_fails_on_unknown_labels_and_errors():
+    assert not smoke_test(_Runtime({"predictions": ["zzz"]}), "ep", _contract()).passed
+    assert not smoke_test(_Runtime({"oops": 1}), "ep", _contract()).passed

@@ -1,0 +1,209 @@
+"""The training pipeline's state machine and the resources around it, read from the synthesized templates."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from aws_cdk.assertions import Match, Template
+
+from slipstream.config import load_config, parse_config
+from tests.infra.conftest import INFRA_GROUP
+
+pytestmark = INFRA_GROUP
+
+STEPS = [
+    "ValidateData",
+    "Train",
+    "Evaluate",
+    "QualityGate",
+    "Register",
+    "CreateModel",
+    "CreateEndpointConfig",
+    "CreateEndpoint",
+    "UpdateEndpoint",
+    "CheckEndpoint",
+    "SmokeTest",
+    "RollBack",
+    "ApproveModel",
+]
+
+
+@pytest.fixture(scope="module")
+def states(definition):
+    return definition["States"]
+
+
+@pytest.mark.parametrize("name", STEPS)
+def test_each_step_retries_transient_errors_and_catches_everything(states, name):
+    state = states[name]
+    assert state["Type"] == "Task"
+    assert state["Retry"][0]["BackoffRate"] == 2.0 and state["Retry"][0]["MaxAttempts"] >= 3
+    assert state["Catch"] == [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "NotifyFailure"}]
+
+
+def test_every_task_has_a_catch(states):
+    uncaught = [name for name, s in states.items() if s["Type"] == "Task" and not s.get("Catch")]
+    assert uncaught == []
+    assert states["NotifyFailure"]["Next"] == "PipelineFailed"
+    assert states["PipelineFailed"]["Type"] == "Fail"
+
+
+def test_order_of_the_happy_path(definition, states):
+    assert definition["StartAt"] == "RunPaths"
+    assert states["RunPaths"]["Next"] == "ValidateData"
+    assert states["ValidateData"]["Next"] == "Train"
+    assert states["Evaluate"]["Next"] == "QualityGate"
+    assert states["GatePassed"]["Choices"][0]["Next"] == "Register"
+    assert states["GatePassed"]["Default"] == "NotifyChampionKept"
+    assert states["SmokeTestPassed"]["Choices"][0]["Next"] == "ApproveModel"
+    assert states["CanRollBack"]["Choices"][0]["Next"] == "RollBack"
+    assert states["ApproveModel"]["Parameters"]["ModelApprovalStatus"] == "Approved"
+
+
+def test_training_job_runs_train_py_in_script_mode_on_the_sklearn_image(states):
+    train = states["Train"]
+    assert train["Resource"].endswith(":states:::sagemaker:createTrainingJob.sync")
+    params = train["Parameters"]
+    assert "sagemaker-scikit-learn:1.4-2-cpu-py3" in params["AlgorithmSpecification"]["TrainingImage"]
+    hyper = params["HyperParameters"]
+    config = load_config("slipstream.toml")
+    # The training toolkit json.loads each value, then passes it as `--<key> <value>`.
+    assert json.loads(hyper["sagemaker_program"]) == "train.py"
+    assert json.loads(json.loads(hyper["params"])) == config.model.params
+    assert json.loads(hyper["target"]) == config.data.target
+    assert json.loads(hyper["estimator"]) == config.model.estimator
+    assert json.loads(hyper["seed"]) == config.data.seed
+    assert params["InputDataConfig"][0]["ChannelName"] == "train"
+    assert params["TrainingJobName.$"].startswith("States.Format('breast-cancer-dev-{}-train'")
+
+
+def test_evaluation_is_a_processing_job_running_evaluate_py(states):
+    evaluate = states["Evaluate"]
+    assert evaluate["Resource"].endswith(":states:::sagemaker:createProcessingJob.sync")
+    spec = evaluate["Parameters"]["AppSpecification"]
+    assert "python3 evaluate.py" in spec["ContainerEntrypoint"][2]
+    champion = states["EvaluateAgainstChampion"]["Parameters"]
+    assert "--champion-model-dir" in champion["arguments"]
+    assert "--champion-model-dir" not in states["EvaluateWithoutChampion"]["Parameters"]["arguments"]
+    assert {i["InputName"] for i in champion["inputs"]} == {"model", "test", "config", "code", "champion"}
+
+
+def test_endpoint_config_is_serverless(states):
+    variant = states["CreateEndpointConfig"]["Parameters"]["ProductionVariants"][0]
+    assert variant["ServerlessConfig"] == {"MemorySizeInMB": 2048, "MaxConcurrency": 5}
+    assert "InstanceType" not in variant
+
+
+def test_register_puts_the_evaluation_in_the_model_package(states):
+    params = states["Register"]["Parameters"]
+    assert params["ModelPackageGroupName"] == "breast-cancer-dev"
+    assert params["ModelMetrics"]["ModelQuality"]["Statistics"]["S3Uri.$"] == "$.paths.evaluation_uri"
+    assert params["ModelApprovalStatus"] == "PendingManualApproval"
+
+
+def test_rollback_restores_the_config_that_was_serving(states):
+    assert states["RollBack"]["Parameters"]["EndpointConfigName.$"] == "$.previous.config_name"
+    ready = states["EndpointReady"]
+    assert ready["Choices"][0]["Next"] == "SmokeTest" and ready["Default"] == "WaitForEndpoint"
+
+
+def test_state_machine_logs_and_traces(synthesized):
+    Template.from_json(synthesized.templates["pipeline"]).has_resource_properties(
+        "AWS::StepFunctions::StateMachine",
+        {"TracingConfiguration": {"Enabled": True}, "LoggingConfiguration": Match.object_like({"Level": "ALL"})},
+    )
+
+
+def test_sagemaker_role_is_scoped_to_run_folders(synthesized):
+    template = synthesized.templates["pipeline"]
+    role_id = next(
+        k
+        for k, r in template["Resources"].items()
+        if r["Type"] == "AWS::IAM::Role" and "sagemaker.amazonaws.com" in json.dumps(r)
+    )
+    policy = next(
+        r
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::IAM::Policy" and {"Ref": role_id} in r["Properties"]["Roles"]
+    )
+    for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+        resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+        text = json.dumps(resources)
+        if any(a.startswith("s3:Put") for a in _actions(statement)) and "artifact-bucket-arn" in text:
+            assert "/runs/*" in text
+        if resources == ["*"]:
+            assert _actions(statement) == ["cloudwatch:PutMetricData"] and "Condition" in statement
+
+
+def _actions(statement):
+    actions = statement["Action"]
+    return actions if isinstance(actions, list) else [actions]
+
+
+def test_lambdas_use_the_shared_construct_defaults(synthesized):
+    functions = Template.from_json(synthesized.templates["pipeline"]).find_resources("AWS::Lambda::Function")
+    assert len(functions) == 4
+    for fn in functions.values():
+        props = fn["Properties"]
+        assert props["Architectures"] == ["arm64"] and props["Runtime"] == "python3.11"
+        assert props["TracingConfig"] == {"Mode": "Active"}
+        assert props["LoggingConfig"]["LogFormat"] == "JSON"
+        assert props["Handler"].startswith("lambdas.") and props["Handler"].endswith(".handler.handler")
+    roles = {json.dumps(fn["Properties"]["Role"]) for fn in functions.values()}
+    assert len(roles) == 4, "one role per function"
+
+
+def test_config_reaches_lambdas_as_one_json_variable(synthesized):
+
+    functions = Template.from_json(synthesized.templates["pipeline"]).find_resources("AWS::Lambda::Function")
+    validate = next(f for f in functions.values() if "validate_data" in f["Properties"]["Handler"])
+    raw = json.loads(validate["Properties"]["Environment"]["Variables"]["SLIPSTREAM_CONFIG"])
+    assert parse_config(raw, base_dir=load_config("slipstream.toml").base_dir) == load_config("slipstream.toml")
+
+
+def test_triggers_new_data_and_schedule(synthesized):
+    template = Template.from_json(synthesized.templates["pipeline"])
+    template.has_resource_properties(
+        "AWS::Events::Rule",
+        {
+            "EventPattern": Match.object_like(
+                {
+                    "source": ["aws.s3"],
+                    "detail-type": ["Object Created"],
+                    "detail": Match.object_like({"object": {"key": [{"prefix": "incoming/"}]}}),
+                }
+            )
+        },
+    )
+    template.has_resource_properties("AWS::Events::Rule", {"ScheduleExpression": "rate(7 days)"})
+
+
+ALLOWED_ON_STAR = {  # actions without resource-level permissions, the only ones allowed on "*"
+    "xray:PutTraceSegments",
+    "xray:PutTelemetryRecords",
+    "xray:GetSamplingRules",
+    "xray:GetSamplingTargets",
+    "sagemaker:ListModelPackages",
+    "sagemaker:ListEndpoints",
+    "sagemaker:ListTags",
+    "cloudwatch:PutMetricData",
+    # Step Functions' vended log delivery (CDK adds these for state machine logging)
+    "logs:CreateLogDelivery",
+    "logs:GetLogDelivery",
+    "logs:UpdateLogDelivery",
+    "logs:DeleteLogDelivery",
+    "logs:ListLogDeliveries",
+    "logs:PutResourcePolicy",
+    "logs:DescribeResourcePolicies",
+    "logs:DescribeLogGroups",
+}
+ALLOWED_ON_STAR_LOWER = {action.lower() for action in ALLOWED_ON_STAR}
+
+
+def test_no_star_resource_except_for_actions_without_resource_permissions(synthesized):
+    for template in synthesized.templates.values():
+        for policy in Template.from_json(template).find_resources("AWS::IAM::Policy").values():
+            for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+                if statement["Resource"] in ("*", ["*"]):
+                    assert {a.lower() for a in _actions(statement)} <= ALLOWED_ON_STAR_LOWER, statement
