@@ -130,5 +130,12 @@ def _interrupt(*_: object) -> None:
     raise KeyboardInterrupt
 
 
+# Monitoring commands live in their own module (slipstream/monitoring/commands.py).
+from slipstream.monitoring.commands import monitor, notify  # noqa: E402
+
+app.command()(monitor)
+app.command()(notify)
+
+
 def main() -> None:  # pragma: no cover - console entry point
     app()
