@@ -159,6 +159,10 @@ def _add_error_handlers(
 
     @app.exception_handler(Exception)
     def unexpected(error: Exception) -> Response:
+        try:
+            guard.check()  # powertools' own body parsers can fail on bodies we never accept (multipart, ...)
+        except ServingError as clearer:
+            return serving_error(clearer)
         logger.exception("unexpected error")  # the traceback goes to the log, never to the caller
         return answer(500, {"error": "internal error", "detail": type(error).__name__, "problems": []})
 

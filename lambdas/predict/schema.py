@@ -15,6 +15,7 @@ Number = Annotated[float, Strict(), Field(allow_inf_nan=False)]
 # Categories are text, as in training and in the contract's `categories` (send "1", not 1).
 Category = StrictStr
 REQUEST_ID = r"^[A-Za-z0-9._:-]{1,128}$"
+OUTLANDISH = 1000  # how many training ranges beyond the contract's min/max a number may lie
 
 
 class ContractFeature(BaseModel):
@@ -39,14 +40,25 @@ class ServingContract(BaseModel):
 def _describe(feature: ContractFeature) -> str:
     if feature.kind == "categorical":
         return f"Categorical; seen in training: {', '.join(feature.categories or [])}. null means missing."
-    return f"Number; training range {feature.min} to {feature.max}. null means missing."
+    return (
+        f"Number; training range {feature.min} to {feature.max}. null means missing. Values more than "
+        f"{OUTLANDISH} ranges beyond it are refused: a unit error or garbage, and they overflow the scaling."
+    )
+
+
+def _bounds(feature: ContractFeature) -> dict[str, float]:
+    """Generous limits around the training range; drift stays allowed, absurd magnitudes do not."""
+    if feature.kind != "numeric" or feature.min is None or feature.max is None:
+        return {}
+    span = max(feature.max - feature.min, abs(feature.max), abs(feature.min), 1.0)
+    return {"ge": feature.min - OUTLANDISH * span, "le": feature.max + OUTLANDISH * span}
 
 
 def instance_model(contract: ServingContract) -> type[BaseModel]:
     """One prediction row: every contract feature required (null allowed: the model imputes), nothing else."""
     fields: dict[str, Any] = {}
     for index, feature in enumerate(contract.features):
-        kind = Number if feature.kind == "numeric" else Category
+        kind = Annotated[Number, Field(**_bounds(feature))] if feature.kind == "numeric" else Category
         # Feature names are free text ("mean radius"), so the Python field name is positional and the alias
         # carries the real name: it is what requests use, what errors name and what the OpenAPI document shows.
         fields[f"f{index}"] = (kind | None, Field(alias=feature.name, description=_describe(feature)))

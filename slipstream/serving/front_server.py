@@ -50,7 +50,12 @@ def make_request_handler(handler: Handler, max_body_bytes: int) -> type[KeepAliv
             headers.pop("Content-Length", None)
             self.send(int(result.get("statusCode", 502)), payload, headers)
 
-        do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _invoke
+        def __getattr__(self, name: str) -> Any:
+            # Every method (QUERY, TRACE, ...) goes to the handler, as API Gateway's ANY proxy would send it:
+            # the resolver answers 404 for what it does not route, never the stdlib's HTML 501.
+            if name.startswith("do_"):
+                return self._invoke
+            raise AttributeError(name)
 
     return FrontHandler
 

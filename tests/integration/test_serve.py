@@ -1,0 +1,78 @@
+"""`slipstream serve` over real HTTP: API server -> handler -> boto3 -> local endpoint -> inference.py."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.request
+from typing import Any
+
+import pytest
+
+from slipstream.serving.report import example_instance
+
+pytestmark = pytest.mark.slow
+
+
+def _request(url: str, body: Any = None, content_type: str = "application/json", **headers: str):
+    data = body if isinstance(body, bytes) or body is None else json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data, headers={"Content-Type": content_type, **headers})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, dict(response.headers), json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), json.loads(error.read())
+
+
+@pytest.fixture(scope="module")
+def row(served) -> dict[str, Any]:
+    return example_instance(served.config.contract_path)
+
+
+def test_predict_answers_with_version_variant_probabilities_and_is_captured(served, row) -> None:
+    status, _, body = _request(f"{served.url}/predict", {"instances": [row, row]})
+    assert status == 200, body
+    assert body["predictions"] == ["malignant", "malignant"]
+    assert set(body["probabilities"][0]) == {"benign", "malignant"}
+    assert (body["variant"], body["model_version"]) == ("champion", served.deployment["champion"]["version"])
+    capture = served.folder / "capture" / "predictions.jsonl"
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and body["request_id"] not in (capture.read_text() if capture.exists() else ""):
+        time.sleep(0.05)
+    records = [json.loads(line) for line in capture.read_text().splitlines()]
+    (record,) = [r for r in records if r["request_id"] == body["request_id"]]
+    assert record["model_version"] == body["model_version"] and len(record["instances"]) == 2
+    assert record["latency_ms"] > 0
+
+
+def test_feedback_health_and_model(served) -> None:
+    status, _, body = _request(f"{served.url}/feedback", {"request_id": "abc", "ground_truth": "benign"})
+    assert status == 200 and body["stored"]
+    assert json.loads((served.folder / "feedback.jsonl").read_text().splitlines()[-1])["request_id"] == "abc"
+    with urllib.request.urlopen(f"{served.url}/model", timeout=10) as response:
+        model = json.loads(response.read())
+    assert model["champion"]["model_card"] and model["labels"] == ["benign", "malignant"]
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "status"),
+    [
+        (b'{"instances": [', "application/json", 400),
+        ({"instances": []}, "application/json", 400),
+        ({"instances": [{"mean radius": "big"}]}, "application/json", 400),
+        (b"1,2,3", "text/csv", 415),
+        (b"x" * 2_000_000, "application/json", 413),
+    ],
+    ids=["malformed", "empty", "wrong type and missing", "csv", "too large"],
+)
+def test_bad_requests_over_http_are_4xx_without_tracebacks(served, body, content_type, status) -> None:
+    got, _, answer = _request(f"{served.url}/predict", body, content_type)
+    assert got == status and "Traceback" not in json.dumps(answer)
+
+
+def test_a_second_serve_on_the_same_port_is_refused(served) -> None:
+    from slipstream.errors import SlipstreamError
+    from slipstream.serving.httpbase import ensure_free
+
+    with pytest.raises(SlipstreamError, match="in use"):
+        ensure_free(served.host, served.port)
