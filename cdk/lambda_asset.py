@@ -13,8 +13,18 @@ import tempfile
 from pathlib import Path
 
 _STAGING_ROOT: Path | None = None
-# Pieces of slipstream/ that need packages the Lambda runtime lacks (typer, rich, mlflow, sklearn).
-_EXCLUDED = ("cli.py", "runner", "serve", "local")
+# The part of slipstream/ the pipeline Lambdas import (config, data contract, step logic). An allowlist: the
+# rest (CLI, local runner, registry, serving) needs typer/rich/mlflow/sklearn, which Lambda does not have.
+SLIPSTREAM_MODULES = (
+    "__init__.py",
+    "config.py",
+    "stage_config.py",
+    "errors.py",
+    "contract.py",
+    "dataset.py",
+    "baseline.py",
+    "steps",
+)
 
 
 def _staging_root() -> Path:
@@ -25,10 +35,10 @@ def _staging_root() -> Path:
     return _STAGING_ROOT
 
 
-def _copy_python(src: Path, dst: Path, *, skip: tuple[str, ...] = ()) -> None:
+def _copy_python(src: Path, dst: Path, *, only: tuple[str, ...] | None = None) -> None:
     for path in sorted(src.rglob("*.py")):
         rel = path.relative_to(src)
-        if "__pycache__" in rel.parts or rel.parts[0] in skip:
+        if "__pycache__" in rel.parts or (only is not None and rel.parts[0] not in only):
             continue
         (dst / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, dst / rel)
@@ -45,5 +55,5 @@ def stage_lambda(root: Path, name: str) -> Path:
     _copy_python(source, target / "lambdas" / name)
     _copy_python(root / "lambdas" / "common", target / "lambdas" / "common")
     shutil.copyfile(root / "lambdas" / "__init__.py", target / "lambdas" / "__init__.py")
-    _copy_python(root / "slipstream", target / "slipstream", skip=_EXCLUDED)
+    _copy_python(root / "slipstream", target / "slipstream", only=SLIPSTREAM_MODULES)
     return target

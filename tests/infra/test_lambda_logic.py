@@ -120,3 +120,21 @@ def test_smoke_test_passes_on_well_formed_predictions():
 def test_smoke_test_fails_on_unknown_labels_and_errors():
     assert not smoke_test(_Runtime({"predictions": ["zzz"]}), "ep", _contract()).passed
     assert not smoke_test(_Runtime({"oops": 1}), "ep", _contract()).passed
+
+
+HANDLERS = ["validate_data", "quality_gate", "smoke_test", "start_pipeline"]
+
+
+@pytest.mark.parametrize("name", HANDLERS)
+def test_handler_imports_and_its_asset_holds_what_it_imports(name):
+    import importlib
+
+    from cdk.lambda_asset import stage_lambda
+    from cdk.settings import PROJECT_ROOT
+
+    assert callable(importlib.import_module(f"lambdas.{name}.handler").handler)
+    staged = stage_lambda(PROJECT_ROOT, name)
+    assert (staged / "lambdas" / name / "handler.py").is_file()
+    assert (staged / "lambdas" / "common" / "env.py").is_file()
+    assert (staged / "slipstream" / "config.py").is_file()
+    assert not (staged / "slipstream" / "cli.py").exists(), "the CLI needs typer/rich, which Lambda lacks"

@@ -1,0 +1,39 @@
+"""ValidateData's logic end to end against moto S3: data in, run inputs and contract out."""
+
+from __future__ import annotations
+
+import json
+
+import boto3
+from moto import mock_aws
+
+from lambdas.common.events import RunRequest
+from lambdas.validate_data.logic import CONTRACT_KEY, run_validation
+from slipstream.config import load_config
+from slipstream.dataset import load_dataset
+from tests.infra.conftest import INFRA_GROUP
+
+pytestmark = INFRA_GROUP
+
+
+@mock_aws
+def test_first_run_writes_the_contract_and_the_run_inputs():
+    config = load_config("slipstream.toml")
+    s3 = boto3.client("s3")
+    for bucket in ("data", "artifacts"):
+        s3.create_bucket(Bucket=bucket)
+    frame = load_dataset(config)
+    s3.put_object(Bucket="data", Key="incoming/cancer.csv", Body=frame.to_csv(index=False).encode())
+    request = RunRequest(run_id="data-abc", data={"bucket": "data", "key": "incoming/cancer.csv"})
+
+    output = run_validation(request, config, s3=s3, artifact_bucket="artifacts")
+
+    assert output.is_new_contract and output.train_uri == "s3://artifacts/runs/data-abc/data/train/"
+    assert output.rows["train"] + output.rows["test"] == len(frame)
+    keys = {o["Key"] for o in s3.list_objects_v2(Bucket="artifacts")["Contents"]}
+    assert {CONTRACT_KEY, "runs/data-abc/data/train/train.csv", "runs/data-abc/config/behaviour.json"} <= keys
+    behaviour = json.loads(s3.get_object(Bucket="artifacts", Key="runs/data-abc/config/behaviour.json")["Body"].read())
+    assert behaviour == config.behaviour.model_dump(mode="json")
+
+    again = run_validation(request, config, s3=s3, artifact_bucket="artifacts")
+    assert not again.is_new_contract
