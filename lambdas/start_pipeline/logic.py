@@ -9,13 +9,13 @@ per day on the newest data.
 from __future__ import annotations
 
 import json
-import re
 from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from lambdas.common.events import DataLocation, RunRequest
+from slipstream.steps.run_ids import etag_digest, run_id_for_new_data
 
 
 class _Loose(BaseModel):
@@ -48,13 +48,9 @@ class StartResult(BaseModel):
     reason: str
 
 
-def _digest(etag: str, size: int) -> str:
-    return re.sub(r"[^a-z0-9]", "", etag.lower())[:size]
-
-
 def run_for_new_object(event: ObjectCreated) -> RunRequest:
     location = DataLocation(bucket=event.detail.bucket["name"], key=event.detail.object.key)
-    return RunRequest(run_id=f"data-{_digest(event.detail.object.etag, 24)}", data=location)
+    return RunRequest(run_id=run_id_for_new_data(event.detail.object.etag), data=location)
 
 
 def run_for_schedule(event: Scheduled, *, s3: Any, bucket: str, prefix: str) -> RunRequest | None:
@@ -65,7 +61,7 @@ def run_for_schedule(event: Scheduled, *, s3: Any, bucket: str, prefix: str) -> 
                 newest = item
     if newest is None:
         return None
-    run_id = f"sched-{event.time:%Y%m%d}-{_digest(newest['ETag'], 16)}"
+    run_id = f"sched-{event.time:%Y%m%d}-{etag_digest(newest['ETag'], 16)}"
     return RunRequest(run_id=run_id, data=DataLocation(bucket=bucket, key=newest["Key"]))
 
 

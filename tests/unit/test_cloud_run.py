@@ -1,0 +1,61 @@
+"""The deploy workflow's "run the pipeline once": upload under incoming/, follow the execution it starts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from slipstream.cloud_run import export_value, upload_dataset, wait_for
+from slipstream.config import parse_config
+from slipstream.errors import SlipstreamError
+from slipstream.steps.run_ids import run_id_for_new_data
+
+PASS_STATE = json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": True}}})
+
+
+@pytest.fixture
+def aws():
+    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
+        yield
+
+
+def test_upload_is_content_addressed(aws, tmp_path: Path) -> None:
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket="data")
+    config = parse_config(
+        {"name": "bc", "data": {"source": "sklearn:iris", "target": "target", "task": "classification"}},
+        base_dir=tmp_path,
+    )
+    first = upload_dataset(config, s3, "data")
+    second = upload_dataset(config, s3, "data")
+    assert first == second  # same bytes, same key, same ETag: the trigger names the same execution
+    assert first[0].startswith("incoming/bc-") and first[0].endswith(".csv")
+
+
+def test_follows_the_execution_the_trigger_started(aws) -> None:
+    sfn = boto3.client("stepfunctions")
+    arn = sfn.create_state_machine(
+        name="pipeline", definition=PASS_STATE, roleArn="arn:aws:iam::123456789012:role/sfn"
+    )["stateMachineArn"]
+    name = run_id_for_new_data('"0123abcd"')
+    sfn.start_execution(stateMachineArn=arn, name=name, input="{}")
+    seen: list[str] = []
+    assert wait_for(sfn, arn, name, timeout_s=10, poll_s=0.05, say=seen.append) == "SUCCEEDED"
+    assert seen[-1] == f"{name}: SUCCEEDED"
+
+
+def test_gives_up_when_nothing_starts(aws) -> None:
+    sfn = boto3.client("stepfunctions")
+    arn = sfn.create_state_machine(
+        name="pipeline", definition=PASS_STATE, roleArn="arn:aws:iam::123456789012:role/sfn"
+    )["stateMachineArn"]
+    assert wait_for(sfn, arn, "data-never", timeout_s=0.2, poll_s=0.05, say=lambda _: None) == "TIMED_OUT"
+
+
+def test_missing_stack_is_a_clear_error(aws) -> None:
+    with pytest.raises(SlipstreamError, match="stack nope-storage not found: deploy it first"):
+        export_value(boto3.client("cloudformation"), "nope-storage", "x")
