@@ -7,7 +7,7 @@ CONFIG ?= slipstream.toml
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export JSII_RUNTIME_PACKAGE_CACHE_ROOT := $(CURDIR)/.jsii-cache
 
-.PHONY: install run pipeline serve status test test-unit test-model test-integration test-infra lint clean
+.PHONY: install run pipeline serve bench openapi status test test-unit test-model test-integration test-infra lint clean
 
 # Re-install only when the lock or the project metadata changes.
 $(VENV)/.installed: requirements.lock pyproject.toml
@@ -19,8 +19,24 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 
 install: $(VENV)/.installed
 
-run: install  ## train, evaluate, gate and register the bundled default model
+# The pipeline, then the API on http://127.0.0.1:8080. A gate rejection (exit 5) leaves the champion as it
+# was, and that champion is still served; any other failure stops here.
+run: install  ## train, evaluate, gate and register the bundled default model, then serve the champion
+	@$(BIN)/slipstream run --config $(CONFIG); code=$$?; \
+	if [ $$code -ne 0 ] && [ $$code -ne 5 ]; then exit $$code; fi
+	$(BIN)/slipstream serve --config $(CONFIG)
+
+pipeline: install  ## the pipeline only
 	$(BIN)/slipstream run --config $(CONFIG)
+
+serve: install  ## serve the registered champion (and a staged challenger); Ctrl-C stops
+	$(BIN)/slipstream serve --config $(CONFIG)
+
+bench: install  ## serving benchmark (not a test): in-process, Flask, mlflow serve, slipstream serve
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python benchmarks/serving.py --config $(CONFIG)
+
+openapi: install  ## regenerate docs/openapi.json from the predict handler
+	$(BIN)/python -m slipstream.serving.openapi --config $(CONFIG) --write
 
 status: install
 	$(BIN)/slipstream status --config $(CONFIG)
