@@ -16,10 +16,12 @@ from cdk.pipeline_context import PipelineContext
 
 # The processing container starts in no particular folder and does not unpack sourcedir.tar.gz itself:
 # unpack it, then run evaluate.py (which imports its sibling modules) with the job's arguments.
+# The archive arrives under its S3 object's name, and the CDK asset key is `<hash>.gz`, not sourcedir.tar.gz
+# (found by tests/statemachine: `tar: sourcedir.tar.gz: Cannot open`), so unpack the one .gz the input holds.
 ENTRYPOINT = [
     "/bin/sh",
     "-c",
-    f'cd {paths.CODE_DIR} && tar -xzf sourcedir.tar.gz && exec python3 evaluate.py "$@"',
+    f'cd {paths.CODE_DIR} && tar -xzf ./*.gz && exec python3 evaluate.py "$@"',
     "evaluate",
 ]
 
