@@ -1,0 +1,115 @@
+"""`slipstream monitor` on traffic sent to `slipstream serve` (a real subprocess on a free 127.0.0.1 port):
+one feature shifted by two standard deviations is reported as drifted, the report is written, exit 6.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from slipstream.cli import app
+from slipstream.config import Config, load_config
+from slipstream.dataset import load_dataset
+from slipstream.serving.httpbase import free_port
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("serve")]  # shares the trained champion
+REPO = Path(__file__).resolve().parents[2]
+SHIFTED = "mean texture"
+ROWS, BATCH = 300, 50
+
+
+def _post(url: str, body: dict[str, Any]) -> dict[str, Any]:
+    """POST as a client would: a 503 (the local endpoint still starting when the API already answers /health)
+    is retried, for at most 30 s."""
+    request = urllib.request.Request(url, json.dumps(body).encode(), {"Content-Type": "application/json"})
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            if error.code != 503 or time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+@pytest.fixture(scope="module")
+def project(trained_config: Config, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A project of its own (state copied from the trained one), so its capture holds only this traffic."""
+    base = tmp_path_factory.mktemp("monitor-project")
+    shutil.copytree(trained_config.state_path, base / "state", ignore=shutil.ignore_patterns("serving"))
+    text = (REPO / "slipstream.toml").read_text(encoding="utf-8")
+    (base / "slipstream.toml").write_text(f'state_dir = "{base / "state"}"\n{text}', encoding="utf-8")
+    return base / "slipstream.toml"
+
+
+@pytest.fixture(scope="module")
+def serve(project: Path) -> Iterator[str]:
+    port = free_port()
+    command = [str(Path(sys.executable).parent / "slipstream"), "serve", "--config", str(project)]
+    process = subprocess.Popen([*command, "--port", str(port), "--workers", "1"], stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and process.poll() is None:
+            try:
+                urllib.request.urlopen(f"{url}/health", timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.2)
+        assert process.poll() is None, process.stderr.read().decode() if process.stderr else ""
+        yield url
+    finally:
+        process.send_signal(signal.SIGTERM)  # serve stops its children on SIGTERM, like Ctrl-C
+        process.wait(timeout=30)
+
+
+def test_monitor_reports_the_shifted_feature_as_drift_and_writes_the_report(project: Path, serve: str) -> None:
+    config = load_config(project)
+    target = config.data.target
+    frame = load_dataset(config)
+    rows = frame.sample(ROWS, replace=True, random_state=7).reset_index(drop=True)
+    rows[SHIFTED] += 2 * frame[SHIFTED].std()
+    labels = rows.pop(target).astype(str)
+    first = None
+    for start in range(0, ROWS, BATCH):
+        answer = _post(f"{serve}/predict", {"instances": rows.iloc[start : start + BATCH].to_dict("records")})
+        first = first or answer
+    for row in range(BATCH):  # the true labels of the first request: quality of the champion on live data
+        _post(f"{serve}/feedback", {"request_id": first["request_id"], "row": row, "ground_truth": labels[row]})
+    capture = config.state_path / "serving" / "capture" / "predictions.jsonl"
+    deadline = time.monotonic() + 10  # capture is written by a background thread
+    while time.monotonic() < deadline and (not capture.exists() or len(capture.read_text().splitlines()) < 6):
+        time.sleep(0.05)
+
+    report = project.parent / "out" / "report.html"
+    result = CliRunner().invoke(app, ["monitor", "--config", str(project), "--report", str(report)])
+
+    assert result.exit_code == 6, result.output
+    assert f"drift in version {first['model_version']}: {SHIFTED}\n" in result.output
+    assert f"{ROWS} captured rows" in result.output
+    assert re.search(rf"champion .* {ROWS} .* {BATCH} .* accuracy [01]\.\d{{3}}", result.output), result.output
+    html = report.read_text(encoding="utf-8")
+    assert "<script src" not in html and "plotly.js v" in html  # plotly.js inline: opens offline
+    assert f"version {first['model_version']}: {SHIFTED}" in html and "Quality per variant" in html
+
+
+def test_monitor_without_capture_says_how_to_get_some(tmp_path: Path) -> None:
+    text = (REPO / "slipstream.toml").read_text(encoding="utf-8")
+    (tmp_path / "slipstream.toml").write_text(f'state_dir = "{tmp_path / "state"}"\n{text}', encoding="utf-8")
+    result = CliRunner().invoke(app, ["monitor", "--config", str(tmp_path / "slipstream.toml")])
+    assert result.exit_code == 0 and "No captured traffic yet" in result.output
+    assert "slipstream serve" in result.output and not (tmp_path / "state").exists()
