@@ -137,5 +137,21 @@ app.command()(monitor)
 app.command()(notify)
 
 
+@app.command()
+def promote(config: ConfigOption = Path("slipstream.toml")) -> None:
+    """Make the challenger the champion (after an A/B test). Only a challenger that passed the gate."""
+    from slipstream.registry import Registry
+
+    cfg = _load(config)
+    try:
+        if not Registry.exists(cfg):
+            raise SlipstreamError("there is no registry yet: run the pipeline first")
+        promoted, previous = Registry(cfg).promote_challenger()
+    except Exception as error:
+        raise _fail(error) from None
+    was = f" (was version {previous.version})" if previous else ""
+    console.print(f"{cfg.name} version {promoted.version} is now the champion{was}.", highlight=False)
+
+
 def main() -> None:  # pragma: no cover - console entry point
     app()

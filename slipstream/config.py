@@ -83,6 +83,11 @@ class GateConfig(_Strict):
         default=0.01, ge=0, description="How much worse than the champion (same held-out data) is tolerated."
     )
     require_behaviour: bool = Field(default=True, description="Reject when any behavioural test fails.")
+    promote: Literal["champion", "challenger"] = Field(
+        default="champion",
+        description="What a passing model becomes: the champion at once, or a challenger for an A/B test "
+        "(`serving.challenger_weight`) until `slipstream promote`.",
+    )
 
 
 class DirectionalCheck(_Strict):

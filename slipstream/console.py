@@ -59,7 +59,9 @@ def print_run_summary(console: Console, state: RunState) -> None:
     console.print(f"\nQuality gate: {verdict} on {decision.metric}")
     for reason in decision.reasons:
         console.print(f"  • {reason}", highlight=False)
-    role = "champion" if decision.passed else "challenger (the champion is unchanged)"
+    role = "challenger (the champion is unchanged)"
+    if decision.passed:
+        role = "champion" if config.gate.promote == "champion" else "challenger, staged for an A/B test"
     console.print(f"\nModel [bold]{config.name}[/] version [bold]{version.version}[/] is now the {role}.")
     console.print(f"Run folder:  {state.run_dir}", highlight=False)
     console.print(f"Model card:  {state.run_dir / 'model_card.md'}", highlight=False)

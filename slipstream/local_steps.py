@@ -133,6 +133,7 @@ def register(state: RunState) -> str:
         evaluation=evaluation,
         gate=decision.model_dump(),
         passed=decision.passed,
+        promote=decision.passed and config.gate.promote == "champion",
         validation_report=validation.report,
         contract=validation.contract.model_dump(mode="json"),
         baseline=validation.baseline,
@@ -144,5 +145,11 @@ def register(state: RunState) -> str:
     info = outputs["registry"].register(record)
     (state.run_dir / "model_card.md").write_text(card, encoding="utf-8")
     outputs["version"] = info
-    role = "champion and challenger" if decision.passed else "challenger only (champion unchanged)"
+    role = _role(decision.passed, config.gate.promote)
     return f"{config.name} version {info.version} registered as {role}"
+
+
+def _role(passed: bool, promote: str) -> str:
+    if not passed:
+        return "challenger only (champion unchanged)"
+    return "champion and challenger" if promote == "champion" else "challenger for an A/B test (`slipstream promote`)"

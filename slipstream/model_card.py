@@ -42,7 +42,10 @@ def render_model_card(
 ) -> str:
     features = contract.get("features", [])
     feature_list = ", ".join(f"`{f['name']}` ({f['kind']})" for f in features)
-    verdict = "PASSED — promoted to champion" if decision.passed else "REJECTED — the champion is unchanged"
+    verdict = "REJECTED — the champion is unchanged"
+    if decision.passed:
+        staged = config.gate.promote == "challenger"
+        verdict = "PASSED — staged as challenger for an A/B test" if staged else "PASSED — promoted to champion"
     labels = contract.get("labels")
     lines = [
         f"# Model card: {config.name}",

@@ -66,6 +66,22 @@ class Registry:
         mlflow.set_registry_uri(config.tracking_uri)
         self.client = MlflowClient(tracking_uri=config.tracking_uri, registry_uri=config.tracking_uri)
 
+    def promote_challenger(self) -> tuple[VersionInfo, VersionInfo | None]:
+        """Make the challenger the champion (after an A/B test); returns (new champion, previous champion)."""
+        from slipstream.errors import SlipstreamError
+
+        challenger, champion = self.by_alias(CHALLENGER), self.by_alias(CHAMPION)
+        if challenger is None:
+            raise SlipstreamError("there is no challenger to promote: run the pipeline first")
+        if challenger.tags.get("gate.decision") != "passed":
+            raise SlipstreamError(f"version {challenger.version} was rejected by the quality gate; not promoting it")
+        if champion is not None and champion.version == challenger.version:
+            raise SlipstreamError(f"version {challenger.version} is already the champion")
+        self.client.set_registered_model_alias(self.name, CHAMPION, challenger.version)
+        promoted = self.by_alias(CHAMPION)
+        assert promoted is not None
+        return promoted, champion
+
     @staticmethod
     def exists(config: Config) -> bool:
         """False only when the default SQLite registry has never been written (any other URI: assume yes)."""
@@ -134,7 +150,7 @@ class Registry:
             self.client.set_model_version_tag(self.name, version, key, value)
         self.client.update_model_version(self.name, version, description=record.model_card)
         self.client.set_registered_model_alias(self.name, CHALLENGER, version)
-        if record.passed:
+        if record.promote:
             self.client.set_registered_model_alias(self.name, CHAMPION, version)
         info = self.by_alias(CHALLENGER)
         assert info is not None and info.run_id == run.info.run_id
@@ -154,6 +170,7 @@ class RegistrationRecord:
     evaluation: dict[str, Any]
     gate: dict[str, Any]
     passed: bool
+    promote: bool  # passed, and the config promotes passing models straight to champion
     validation_report: dict[str, Any]
     contract: dict[str, Any]
     baseline: dict[str, Any]

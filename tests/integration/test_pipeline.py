@@ -84,3 +84,22 @@ def test_installed_entry_point_runs_status(tmp_path: Path, repo_root: Path) -> N
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == {"champion": None, "challenger": None}
+
+
+def test_staged_challenger_then_promote(tmp_path: Path) -> None:
+    body = project_config("churned", "classification", ["segment", "lifetime_value"])
+    config = write_project(tmp_path, body, customers())
+    assert cli("run", "--config", str(config))[0] == 0
+    config.write_text(body + '\n[gate]\npromote = "challenger"\n', encoding="utf-8")
+
+    code, output = cli("run", "--config", str(config))
+
+    assert code == 0, output
+    assert "staged for an A/B test" in output
+    state = status(config)
+    assert (state["champion"]["version"], state["challenger"]["version"]) == ("1", "2")
+    code, output = cli("promote", "--config", str(config))
+    assert code == 0 and "version 2 is now the champion (was version 1)" in output
+    assert status(config)["champion"]["version"] == "2"
+    code, output = cli("promote", "--config", str(config))
+    assert code == 1 and "already the champion" in output
