@@ -1,6 +1,6 @@
 """SNS (alarms and pipeline events) -> Slack. Failure raises: Lambda's async retry, then the DLQ, keep it.
 
-Wiring the monitoring stack must create: see docs/runbook.md ("Notifier wiring").
+Wiring the monitoring stack must create: docs/runbook.md#notifier-wiring.
 """
 
 from __future__ import annotations

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -91,3 +92,12 @@ def test_webhook_secret_holds_a_url_or_json(secret: str, url: str) -> None:
     assert webhook_from_secret(secret) == url
     with pytest.raises(ValueError, match="URL"):
         webhook_from_secret('{"token": "x"}')
+
+
+def test_every_runbook_section_an_alarm_can_link_to_exists(repo_root) -> None:
+    from slipstream.monitoring.alarm import SECTIONS
+
+    page = (repo_root / "docs" / "runbook.md").read_text(encoding="utf-8")
+    anchors = set(re.findall(r'<a id="([a-z0-9-]+)"></a>', page))
+    assert set(SECTIONS.values()) | {"drift-above-threshold", "pipeline-failed-executions"} <= anchors
+    assert len(anchors) == 11  # ten alarms and the notifier wiring
