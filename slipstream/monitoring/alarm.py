@@ -78,7 +78,7 @@ def _alarm(body: dict[str, Any]) -> Notice:
         periods = f"{trigger.get('EvaluationPeriods', 1)} x {trigger.get('Period', '?')} s"
         condition = f"{statistic} {operator} {trigger['Threshold']:g} over {periods}"
     explicit = EXPLICIT.search(body.get("AlarmDescription") or "")
-    runbook = explicit.group(1).lower() if explicit else SECTIONS.get((namespace, name))
+    runbook = explicit.group(1).lower() if explicit else SECTIONS.get((str(namespace), str(name)))
     return Notice(
         title=body.get("AlarmDescription", "").split("runbook:")[0].strip(" .;") or body["AlarmName"],
         state=str(body.get("NewStateValue", "?")),

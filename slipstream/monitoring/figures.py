@@ -75,7 +75,6 @@ def version_drift(traffic: Traffic, version: str, baseline: dict[str, Any] | Non
     variants = sorted(traffic.meta["variant"].unique())
     if baseline is None:
         return VersionDrift(version, variants, len(traffic), [], None, None)
-    options = {"min_samples": settings.min_samples, "threshold": settings.threshold}
     features, missing = [], []
     for name, stats in baseline["features"].items():
         if name not in traffic.features.columns:
@@ -83,6 +82,10 @@ def version_drift(traffic: Traffic, version: str, baseline: dict[str, Any] | Non
             values = pd.Series([], dtype=float)
         else:
             values = traffic.features[name]
-        features.append(feature_drift(name, stats, values, **options))
-    prediction = prediction_drift(baseline["target"], traffic.meta["prediction"], **options)
+        features.append(
+            feature_drift(name, stats, values, min_samples=settings.min_samples, threshold=settings.threshold)
+        )
+    prediction = prediction_drift(
+        baseline["target"], traffic.meta["prediction"], min_samples=settings.min_samples, threshold=settings.threshold
+    )
     return VersionDrift(version, variants, len(traffic), features, prediction, baseline, missing)
