@@ -97,7 +97,7 @@ def _add_routes(
         instances = request.model_dump(by_alias=True)["instances"]  # type: ignore[attr-defined]
         caller = app.current_event.get_header_value(caller_header, case_sensitive=False)
         prediction = service.predict(instances, caller, app.current_event.request_context.request_id)
-        metrics.add_dimension("variant", prediction.variant)
+        metrics.add_dimension("Variant", prediction.variant)  # same spelling as the drift metrics
         metrics.add_metric("Predictions", MetricUnit.Count, len(instances))
         metrics.add_metric("ModelLatency", MetricUnit.Milliseconds, prediction.latency_ms)
         _capture_metrics(service, metrics)
