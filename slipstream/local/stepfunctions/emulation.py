@@ -1,0 +1,50 @@
+"""One emulated AWS account holding the deployed pipeline: moto with our extensions, the synthesized stacks
+stood up in it, and helpers to feed it data. Both the CLI engine and tests/statemachine start here."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path, PurePosixPath
+
+from slipstream.config import Config
+from slipstream.local.stepfunctions import moto_extensions
+from slipstream.local.stepfunctions.synth import synthesize
+from slipstream.local.stepfunctions.world import REGION, World, build_world
+
+FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing"}
+
+
+@contextmanager
+def emulated_pipeline(config: Config, stage: str = "dev", time_scale: float = 0.01) -> Iterator[World]:
+    """Inside: a fresh moto account with the pipeline deployed. Nothing persists after the block."""
+    from moto import mock_aws
+
+    synth = synthesize(config, stage)  # before mock_aws: synthesis needs no AWS, and is cached per process
+    moto_extensions.install()
+    moto_extensions.CLOCK["scale"] = time_scale
+    moto_extensions.FAULTS.clear()
+    for key, value in {**FAKE_CREDENTIALS, "AWS_DEFAULT_REGION": REGION}.items():
+        os.environ.setdefault(key, value)  # never real credentials: every call goes to moto anyway
+    with mock_aws(config=moto_extensions.MOTO_CONFIG):
+        yield build_world(synth)
+
+
+def upload_dataset(world: World, config: Config, key: str | None = None) -> str:
+    """Put the config's training data where new data lands (the stage's data prefix); returns the key."""
+    from slipstream.dataset import load_dataset
+
+    prefix = config.stage(world.synth.stage).data_prefix
+    source = config.data.source
+    name = f"{source.split(':', 1)[1]}.csv" if source.startswith("sklearn:") else PurePosixPath(source).name
+    key = key or f"{prefix}{name}"
+    if source.startswith("sklearn:") or not name.endswith(".csv"):
+        with tempfile.TemporaryDirectory() as tmp:  # bundled or Parquet data: upload what the loader reads
+            path = Path(tmp) / "data.csv"
+            load_dataset(config).to_csv(path, index=False)
+            world.client("s3").upload_file(str(path), world.data_bucket, key)
+    else:
+        world.client("s3").upload_file(str(config.base_dir / source), world.data_bucket, key)
+    return key

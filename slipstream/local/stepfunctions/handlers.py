@@ -1,0 +1,72 @@
+"""Run a Lambda function's real handler in this process, with that function's environment, as Lambda would.
+
+moto runs Lambda code only in Docker (or echoes the input without it); our handlers are plain Python, so the
+emulation imports them from the repository and calls them. What Lambda adds around a handler is reproduced:
+the function's environment variables, a context object, and an error payload shaped like Lambda's.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import threading
+import traceback
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+_LOCK = threading.Lock()  # os.environ is process-wide: one handler at a time
+
+
+@dataclass
+class LambdaContext:
+    function_name: str
+    invoked_function_arn: str
+    memory_limit_in_mb: int
+    function_version: str = "$LATEST"
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    log_group_name: str = ""
+    log_stream_name: str = ""
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 60_000
+
+
+def invoke_handler(
+    handler: str, environment: dict[str, str], event: Any, *, context: LambdaContext, region: str
+) -> tuple[Any, bool]:
+    """(result, errored). On error the result is Lambda's payload: errorType, errorMessage, stackTrace."""
+    # Tracing off (no X-Ray daemon here); logs at WARNING unless asked, so a CLI run stays readable.
+    extra = {
+        "AWS_REGION": region,
+        "AWS_DEFAULT_REGION": region,
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_LOG_LEVEL": os.environ.get("SLIPSTREAM_LAMBDA_LOG_LEVEL", "WARNING"),
+    }
+    with _LOCK, _environment({**environment, **extra}):
+        from lambdas.common.env import load_env
+
+        load_env.cache_clear()  # the env model is cached per cold start; each invocation here is one
+        module_name, attribute = handler.rsplit(".", 1)
+        function = getattr(importlib.import_module(module_name), attribute)
+        try:
+            return function(event, context), False
+        except Exception as error:  # what Lambda reports for an unhandled exception
+            trace = traceback.format_exception(error)
+            return {"errorType": type(error).__name__, "errorMessage": str(error), "stackTrace": trace}, True
+
+
+@contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value

@@ -1,0 +1,70 @@
+"""Synthesize the CDK app in process (no CDK CLI, no network, no credentials) and keep what the emulation needs.
+
+This is the same `build_app` that `cdk synth` runs, so the state machine we execute is the one CloudFormation
+would deploy. Synthesis takes ~15-25 s, so a process synthesizes each (config, stage) once.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from slipstream.config import Config
+from slipstream.local.sagemaker import REPO_ROOT
+
+_CACHE: dict[tuple[str, str], Synthesized] = {}
+
+
+@dataclass(frozen=True)
+class Synthesized:
+    outdir: Path
+    templates: dict[str, dict[str, Any]]  # "storage" | "notifications" | "pipeline" -> template
+    assets: dict[str, dict[str, Any]]  # same keys -> the stack's <name>.assets.json manifest
+    prefix: str  # <project>-<stage>: names the endpoint, model package group and stacks
+    stage: str
+
+    def state_machine(self) -> tuple[str, dict[str, Any]]:
+        """(logical id, resource) of the pipeline's AWS::StepFunctions::StateMachine."""
+        resources = self.templates["pipeline"]["Resources"]
+        found = [(k, r) for k, r in resources.items() if r["Type"] == "AWS::StepFunctions::StateMachine"]
+        if len(found) != 1:
+            raise ValueError(f"expected one state machine in the pipeline stack, found {len(found)}")
+        return found[0]
+
+
+def synthesize(config: Config, stage: str = "dev") -> Synthesized:
+    """The app's stacks for `stage`, built from `config` exactly as app.py builds them."""
+    key = (config.model_dump_json(), stage)
+    if key not in _CACHE:
+        _CACHE[key] = _synthesize(config, stage)
+    return _CACHE[key]
+
+
+def _synthesize(config: Config, stage: str) -> Synthesized:
+    # Node 20 warns on every jsii call; the cache keeps the jsii runtime's unpacked modules between runs.
+    os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+    if str(REPO_ROOT) not in sys.path:  # cdk/, stacks/ and lambdas/ sit beside the installed slipstream package
+        sys.path.insert(0, str(REPO_ROOT))
+    from aws_cdk import App
+
+    from cdk.app_builder import build_app
+    from cdk.settings import PROJECT_ROOT, DeploySettings
+
+    os.environ.setdefault("JSII_RUNTIME_PACKAGE_CACHE_ROOT", str(PROJECT_ROOT / ".jsii-cache"))
+    settings = DeploySettings(config=config, stage_name=stage, stage=config.stage(stage))
+    outdir = Path(tempfile.mkdtemp(prefix="slipstream-sfn-synth-"))
+    app = App(outdir=str(outdir))
+    stacks = build_app(app, settings)
+    assembly = app.synth()
+    names = {key: stack.stack_name for key, stack in stacks.items()}  # type: ignore[attr-defined]
+    templates = {key: assembly.get_stack_by_name(name).template for key, name in names.items()}
+    assets = {}
+    for key, name in names.items():
+        manifest = outdir / f"{name}.assets.json"
+        assets[key] = json.loads(manifest.read_text()) if manifest.is_file() else {}
+    return Synthesized(outdir=outdir, templates=templates, assets=assets, prefix=settings.prefix, stage=stage)

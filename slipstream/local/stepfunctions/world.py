@@ -1,0 +1,194 @@
+"""Stand the synthesized stacks up in moto: buckets, key, topic, roles, the definition's Lambda functions, the
+model package group, the sourcedir asset, and the state machine itself with every reference resolved.
+
+Call inside an active `mock_aws(...)` with the extensions installed (see `emulation.py`).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import time
+import zipfile
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+
+from slipstream.local.stepfunctions.intrinsics import Scope, resolve
+from slipstream.local.stepfunctions.synth import Synthesized
+
+ACCOUNT, REGION = "123456789012", "us-east-1"  # moto's default account; the region our tests pin
+PSEUDO = {
+    "AWS::AccountId": ACCOUNT,
+    "AWS::Region": REGION,
+    "AWS::Partition": "aws",
+    "AWS::URLSuffix": "amazonaws.com",
+    "AWS::StackName": "local",
+    "AWS::NoValue": "",
+}
+
+
+@dataclass
+class World:
+    """Names and clients of one emulated deployment of the pipeline."""
+
+    synth: Synthesized
+    definition: dict[str, Any]
+    state_machine_arn: str
+    data_bucket: str
+    artifact_bucket: str
+    topic_arn: str
+    endpoint_name: str
+    model_package_group: str
+    clients: dict[str, Any] = field(default_factory=dict)
+
+    def client(self, service: str) -> Any:
+        if service not in self.clients:
+            self.clients[service] = boto3.client(service, region_name=REGION)
+        return self.clients[service]
+
+    def start(self, run_id: str, key: str) -> str:
+        """Start one execution named by the run id, as StartPipeline does; returns its ARN."""
+        payload = {"run_id": run_id, "data": {"bucket": self.data_bucket, "key": key}}
+        response = self.client("stepfunctions").start_execution(
+            stateMachineArn=self.state_machine_arn, name=run_id, input=json.dumps(payload)
+        )
+        return response["executionArn"]
+
+    def status(self, execution_arn: str) -> str:
+        return self.client("stepfunctions").describe_execution(executionArn=execution_arn)["status"]
+
+    def wait(self, execution_arn: str, timeout: float = 300) -> str:
+        deadline = time.monotonic() + timeout
+        while (status := self.status(execution_arn)) == "RUNNING":
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{execution_arn} still running after {timeout:.0f}s")
+            time.sleep(0.1)
+        return status
+
+    def history(self, execution_arn: str) -> list[dict[str, Any]]:
+        sfn, events, token = self.client("stepfunctions"), [], None
+        while True:
+            page = sfn.get_execution_history(executionArn=execution_arn, **({"nextToken": token} if token else {}))
+            events += page["events"]
+            token = page.get("nextToken")
+            if not token:
+                return events
+
+
+def build_world(synth: Synthesized) -> World:
+    scope = Scope(pseudo=PSEUDO)
+    storage = _scope_for(synth, "storage", scope)
+    _create_storage(synth.templates["storage"], storage)
+    notifications = _scope_for(synth, "notifications", scope)
+    for logical, _ in _of_type(synth.templates["notifications"], "AWS::SNS::Topic"):
+        arn = boto3.client("sns", region_name=REGION).create_topic(Name=f"{synth.prefix}-{logical}")["TopicArn"]
+        notifications.attributes[logical] = {"Ref": arn, "TopicName": arn.rsplit(":", 1)[1]}
+    for key, stack_scope in (("storage", storage), ("notifications", notifications)):
+        for output in synth.templates[key].get("Outputs", {}).values():
+            if "Export" in output:
+                scope.exports[output["Export"]["Name"]] = resolve(output["Value"], stack_scope)
+    pipeline = _scope_for(synth, "pipeline", scope)
+    return _create_pipeline(synth, pipeline)
+
+
+def _scope_for(synth: Synthesized, key: str, app_scope: Scope) -> Scope:
+    mappings = synth.templates[key].get("Mappings", {})
+    return Scope(pseudo=app_scope.pseudo, mappings=mappings, exports=app_scope.exports)
+
+
+def _of_type(template: dict[str, Any], kind: str) -> list[tuple[str, dict[str, Any]]]:
+    return [(k, r) for k, r in template["Resources"].items() if r["Type"] == kind]
+
+
+def _create_storage(template: dict[str, Any], scope: Scope) -> None:
+    s3, kms = boto3.client("s3", region_name=REGION), boto3.client("kms", region_name=REGION)
+    for logical, _ in _of_type(template, "AWS::KMS::Key"):
+        key = kms.create_key(Description=logical)["KeyMetadata"]
+        scope.attributes[logical] = {"Ref": key["KeyId"], "Arn": key["Arn"]}
+    for logical, _ in _of_type(template, "AWS::S3::Bucket"):
+        name = f"local-{re.sub(r'[^a-z0-9]', '', logical.lower())}"[:63]
+        s3.create_bucket(Bucket=name)
+        scope.attributes[logical] = {"Ref": name, "Arn": f"arn:aws:s3:::{name}"}
+
+
+def _create_pipeline(synth: Synthesized, scope: Scope) -> World:
+    template = synth.templates["pipeline"]
+    iam = boto3.client("iam", region_name=REGION)
+    for logical, resource in _of_type(template, "AWS::IAM::Role"):
+        trust = resolve(resource["Properties"]["AssumeRolePolicyDocument"], scope)
+        role = iam.create_role(RoleName=logical[:64], AssumeRolePolicyDocument=json.dumps(trust))["Role"]
+        scope.attributes[logical] = {"Ref": role["RoleName"], "Arn": role["Arn"]}
+    sagemaker = boto3.client("sagemaker", region_name=REGION)
+    groups = []
+    for logical, resource in _of_type(template, "AWS::SageMaker::ModelPackageGroup"):
+        name = resource["Properties"]["ModelPackageGroupName"]
+        arn = sagemaker.create_model_package_group(ModelPackageGroupName=name)["ModelPackageGroupArn"]
+        scope.attributes[logical] = {"Ref": name, "ModelPackageGroupArn": arn}
+        groups.append(name)
+    _upload_file_assets(synth, scope)
+    logical, machine = synth.state_machine()
+    body = machine["Properties"]["DefinitionString"]
+    for function_id in _functions_in(body):
+        _create_function(function_id, template["Resources"][function_id], scope)
+    definition = json.loads(resolve(body, scope) if isinstance(body, dict) else body)
+    name = machine["Properties"].get("StateMachineName", logical)
+    arn = boto3.client("stepfunctions", region_name=REGION).create_state_machine(
+        name=name, definition=json.dumps(definition), roleArn=resolve(machine["Properties"]["RoleArn"], scope)
+    )["stateMachineArn"]
+    exports = scope.exports
+    return World(
+        synth=synth,
+        definition=definition,
+        state_machine_arn=arn,
+        data_bucket=_bucket_of(exports, "data-bucket-arn"),
+        artifact_bucket=_bucket_of(exports, "artifact-bucket-arn"),
+        topic_arn=next(v for k, v in exports.items() if k.startswith(f"{synth.prefix}-notifications")),
+        endpoint_name=synth.prefix,
+        model_package_group=groups[0],
+    )
+
+
+def _bucket_of(exports: dict[str, str], suffix: str) -> str:
+    return next(v for k, v in exports.items() if k.endswith(suffix)).removeprefix("arn:aws:s3:::")
+
+
+def _functions_in(value: Any) -> list[str]:
+    """Logical ids of the Lambda functions the definition names (Fn::GetAtt [<id>, Arn])."""
+    text = json.dumps(value)
+    return sorted(set(re.findall(r'"Fn::GetAtt": \["(\w+Function\w*)", "Arn"\]', text)))
+
+
+def _create_function(logical: str, resource: dict[str, Any], scope: Scope) -> None:
+    # Only what running the handler needs: layers (Powertools, pandas) are this venv's packages here.
+    wanted = ("Role", "Handler", "Runtime", "Timeout", "MemorySize", "Environment")
+    props = {key: resolve(value, scope) for key, value in resource["Properties"].items() if key in wanted}
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:  # moto wants a zip; the handler itself runs from this repo
+        archive.writestr("README.txt", "code runs in process from the repository; see moto_extensions.py")
+    function = boto3.client("lambda", region_name=REGION).create_function(
+        FunctionName=logical[:64],
+        Runtime=props.get("Runtime", "python3.11"),
+        Role=props["Role"],
+        Handler=props["Handler"],
+        Code={"ZipFile": buffer.getvalue()},
+        Timeout=props.get("Timeout", 60),
+        MemorySize=props.get("MemorySize", 256),
+        Environment={"Variables": props.get("Environment", {}).get("Variables", {})},
+    )
+    scope.attributes[logical] = {"Ref": function["FunctionName"], "Arn": function["FunctionArn"]}
+
+
+def _upload_file_assets(synth: Synthesized, scope: Scope) -> None:
+    """File assets (the sourcedir archive) go where CDK's bootstrap bucket would hold them."""
+    s3 = boto3.client("s3", region_name=REGION)
+    for asset in synth.assets["pipeline"].get("files", {}).values():
+        if asset["source"].get("packaging") != "file":
+            continue
+        for destination in asset["destinations"].values():
+            bucket = resolve({"Fn::Sub": destination["bucketName"]}, scope)
+            if bucket not in {b["Name"] for b in s3.list_buckets()["Buckets"]}:
+                s3.create_bucket(Bucket=bucket)
+            s3.upload_file(str(synth.outdir / asset["source"]["path"]), bucket, destination["objectKey"])

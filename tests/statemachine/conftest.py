@@ -1,0 +1,86 @@
+"""The pipeline's state machine, synthesized once per session and run in two emulated accounts.
+
+Each scenario is one execution; the executions of one account run in order inside one session fixture, so
+the accounts never overlap (moto is process-global) and a test only reads its scenario's Outcome:
+- `first_runs`: a fresh account: bad data, a failing training job, a smoke test failing on a brand-new
+  endpoint (nothing to roll back to), then an update whose endpoint never starts.
+- `deployed`: a healthy first deployment, then a run throttled by SageMaker and Lambda (retried), a run
+  whose smoke test fails (rolled back), and a run the quality gate rejects.
+All state-machine tests share one xdist group, so the ~20-40 s synthesis happens once.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from slipstream.config import load_config
+from slipstream.local.stepfunctions.emulation import emulated_pipeline, upload_dataset
+from slipstream.local.stepfunctions.moto_extensions import FAULTS
+from tests.statemachine.scenarios import Outcome, Pipeline
+
+STATEMACHINE_GROUP = pytest.mark.xdist_group("statemachine")
+REPO = Path(__file__).resolve().parents[2]
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+
+
+@pytest.fixture(scope="session")
+def config():
+    return load_config(REPO / "slipstream.toml")
+
+
+@pytest.fixture(scope="session")
+def training_frame(config):
+    from slipstream.dataset import load_dataset
+
+    return load_dataset(config)
+
+
+@pytest.fixture(scope="session")
+def first_runs(config, training_frame) -> dict[str, Outcome]:
+    with emulated_pipeline(config) as world:
+        pipeline, prefix = Pipeline(world), config.stage("dev").data_prefix
+        good = upload_dataset(world, config)
+        no_target = training_frame.drop(columns=[config.data.target])
+        outcomes = {
+            "bad_data": pipeline.run("bad-data", pipeline.put_csv(world.data_bucket, f"{prefix}x.csv", no_target))
+        }
+        # A stray file with other columns under the run's training prefix: SageMaker downloads the whole prefix.
+        stray = training_frame[[config.data.target]].head(5)
+        pipeline.put_csv(world.artifact_bucket, "runs/stray-file/data/train/zz-stray.csv", stray)
+        outcomes["training_failure"] = pipeline.run("stray-file", good)
+        FAULTS.add("sagemaker-runtime", "InvokeEndpoint", "ModelError", "the model raised", status=424)
+        outcomes["smoke_new_endpoint"] = pipeline.run("smoke-new", good)
+        FAULTS.add("sagemaker", "HostEndpoint", "Failed", "the container exited at start-up")
+        outcomes["endpoint_failed"] = pipeline.run("endpoint-fails", good)
+        return outcomes
+
+
+@pytest.fixture(scope="session")
+def deployed(config, training_frame) -> dict[str, Outcome]:
+    with emulated_pipeline(config) as world:
+        pipeline, prefix = Pipeline(world), config.stage("dev").data_prefix
+        good = upload_dataset(world, config)
+        outcomes = {"happy": pipeline.run("first-deploy", good)}
+        FAULTS.add("sagemaker", "CreateTrainingJob", "ThrottlingException", "Rate exceeded")
+        FAULTS.add("awslambda", "Invoke", "TooManyRequestsException", "Rate exceeded", status=429)
+        outcomes["throttled"] = pipeline.run("throttled", good)
+        FAULTS.add("sagemaker-runtime", "InvokeEndpoint", "ModelError", "the model raised", status=424)
+        outcomes["rolled_back"] = pipeline.run("rolled-back", good)
+        # Same features, labels shuffled: the contract holds, the model learns nothing, the gate says no.
+        shuffled = training_frame.copy()
+        shuffled[config.data.target] = shuffled[config.data.target].sample(frac=1, random_state=0).to_numpy()
+        key = pipeline.put_csv(world.data_bucket, f"{prefix}shuffled.csv", shuffled)
+        outcomes["gate_rejected"] = pipeline.run("gate-rejects", key)
+        return outcomes
+
+
+@pytest.fixture(scope="session")
+def definition(config) -> dict:
+    """The synthesized definition itself (the same cached synthesis the scenarios run)."""
+    from cdk.pipeline_doc import definition_from_template
+    from slipstream.local.stepfunctions.synth import synthesize
+
+    return definition_from_template(synthesize(config).templates["pipeline"])

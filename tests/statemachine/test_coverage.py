@@ -1,0 +1,34 @@
+"""Every state of the synthesized definition is visited by some test, and `slipstream run` walks the same
+steps in the same order as the state machine's main path (so the two runtimes cannot drift apart)."""
+
+from __future__ import annotations
+
+from slipstream.runner import PIPELINE_STEPS
+from tests.statemachine.conftest import STATEMACHINE_GROUP
+
+pytestmark = STATEMACHINE_GROUP
+
+# Steps only the AWS pipeline takes after Register: locally `slipstream serve` hosts the registered champion.
+DEPLOYMENT_ON_AWS = ("CreateModel", "CreateEndpointConfig", "CreateEndpoint", "SmokeTest", "ApproveModel")
+
+
+def test_every_state_is_visited_by_some_scenario(definition, first_runs, deployed):
+    visited = {state for outcomes in (first_runs, deployed) for run in outcomes.values() for state in run.path}
+    unvisited = sorted(set(definition["States"]) - visited)
+    assert unvisited == [], f"states no test reaches: {unvisited}"
+
+
+def test_local_runner_takes_the_state_machines_main_path(definition, deployed):
+    """The main path is the first deployment: every gate passed, no champion, a new endpoint. Its steps are its
+    Task states that do work (not lookups such as list*/describe*, not notifications)."""
+    states = definition["States"]
+
+    def does_work(name: str) -> bool:
+        state = states[name]
+        if state["Type"] != "Task":
+            return False
+        action = state["Resource"].rsplit(":", 1)[-1]
+        return not action.startswith(("list", "describe")) and ":sns:" not in state["Resource"]
+
+    steps = tuple(dict.fromkeys(name for name in deployed["happy"].path if does_work(name)))
+    assert steps == (*PIPELINE_STEPS, *DEPLOYMENT_ON_AWS)
