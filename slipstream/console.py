@@ -43,14 +43,13 @@ def _fmt(value: Any) -> str:
     return f"{value:.4f}" if isinstance(value, float) else "—" if value is None else str(value)
 
 
-def print_run_summary(console: Console, state: RunState) -> None:
-    config, outputs = state.config, state.outputs
-    evaluation, decision, version = outputs["evaluation"], outputs["decision"], outputs["version"]
+def print_evaluation(console: Console, evaluation: dict[str, Any], decision: Any, champion_version: Any) -> None:
+    """The metrics table and the gate's verdict: shared by both engines (`run --engine stepfunctions` too)."""
     champion = evaluation.get("champion_metrics") or {}
     table = Table(title="Held-out metrics", show_edge=False)
     table.add_column("metric")
     table.add_column("challenger", justify="right")
-    table.add_column(f"champion v{outputs['champion_version']}" if champion else "champion", justify="right")
+    table.add_column(f"champion v{champion_version}" if champion and champion_version else "champion", justify="right")
     for name, value in evaluation["metrics"].items():
         table.add_row(name, _fmt(value), _fmt(champion.get(name)))
     console.print()
@@ -59,6 +58,12 @@ def print_run_summary(console: Console, state: RunState) -> None:
     console.print(f"\nQuality gate: {verdict} on {decision.metric}")
     for reason in decision.reasons:
         console.print(f"  • {reason}", highlight=False)
+
+
+def print_run_summary(console: Console, state: RunState) -> None:
+    config, outputs = state.config, state.outputs
+    evaluation, decision, version = outputs["evaluation"], outputs["decision"], outputs["version"]
+    print_evaluation(console, evaluation, decision, outputs.get("champion_version"))
     role = "challenger (the champion is unchanged)"
     if decision.passed:
         role = "champion" if config.gate.promote == "champion" else "challenger, staged for an A/B test"
