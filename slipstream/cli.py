@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -47,8 +48,22 @@ def _load(path: Path) -> Config:
         raise _fail(error) from None
 
 
+class Engine(StrEnum):
+    local = "local"
+    stepfunctions = "stepfunctions"
+
+
 @app.command()
-def run(config: ConfigOption = Path("slipstream.toml")) -> None:
+def run(
+    config: ConfigOption = Path("slipstream.toml"),
+    engine: Annotated[
+        Engine,
+        typer.Option(
+            help="local: in process (fast). stepfunctions: the synthesized AWS state machine, run in an "
+            "emulated AWS account (moto) with the same handlers and scripts.",
+        ),
+    ] = Engine.local,
+) -> None:
     """Validate the data, train, evaluate, gate and register a model, as the AWS pipeline does."""
     from slipstream.console import StepReporter, print_run_summary
     from slipstream.estimator_check import check_estimator
@@ -57,6 +72,10 @@ def run(config: ConfigOption = Path("slipstream.toml")) -> None:
     cfg = _load(config)
     try:
         check_estimator(cfg)
+        if engine is Engine.stepfunctions:
+            from slipstream.local.stepfunctions.engine import run_on_stepfunctions
+
+            return run_on_stepfunctions(cfg, console)  # prints its own transitions and summary
         state = run_pipeline(cfg, StepReporter(console))
     except ContractViolation as error:
         exit_ = _fail(error)
