@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from slipstream.config import Config
-from slipstream.local.sagemaker import REPO_ROOT
 
 _CACHE: dict[tuple[str, str], Synthesized] = {}
 
@@ -48,8 +46,6 @@ def synthesize(config: Config, stage: str = "dev") -> Synthesized:
 def _synthesize(config: Config, stage: str) -> Synthesized:
     # Node 20 warns on every jsii call; the cache keeps the jsii runtime's unpacked modules between runs.
     os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
-    if str(REPO_ROOT) not in sys.path:  # cdk/, stacks/ and lambdas/ sit beside the installed slipstream package
-        sys.path.insert(0, str(REPO_ROOT))
     from aws_cdk import App
 
     from cdk.app_builder import build_app
