@@ -6,8 +6,11 @@ from aws_cdk import App, Environment, Tags
 
 from cdk.nag import add_nag_checks
 from cdk.settings import DeploySettings
+from stacks.github_deploy import GitHubDeployStack
+from stacks.monitoring import MonitoringStack
 from stacks.notifications import NotificationsStack
 from stacks.pipeline import PipelineStack
+from stacks.serving import ServingStack
 from stacks.storage import StorageStack
 
 
@@ -41,8 +44,51 @@ def build_app(app: App, settings: DeploySettings) -> dict[str, object]:
         topic=notifications.topic,
     )
     pipeline.add_stack_dependency(storage, "imports the buckets and key by export name")
-    stacks: dict[str, object] = {"storage": storage, "notifications": notifications, "pipeline": pipeline}
+    serving = ServingStack(
+        app,
+        f"{prefix}-serving",
+        settings=settings,
+        env=env,
+        description="Slipstream: prediction API, predict Lambda, capture stream and feedback table",
+        storage=storage.exports,
+    )
+    serving.add_stack_dependency(storage, "imports the buckets and key by export name")
+    monitoring = MonitoringStack(
+        app,
+        f"{prefix}-monitoring",
+        settings=settings,
+        env=env,
+        description="Slipstream: alarms, dashboard, drift Lambda and Slack notifier",
+        storage=storage.exports,
+        topic=notifications.topic,
+        state_machine=pipeline.state_machine,
+        serving=serving,
+    )
+    monitoring.add_stack_dependency(storage, "imports the artifact bucket by export name")
+    stacks: dict[str, object] = {
+        "storage": storage,
+        "notifications": notifications,
+        "pipeline": pipeline,
+        "serving": serving,
+        "monitoring": monitoring,
+    }
+    if wants_github_deploy(settings):
+        github = GitHubDeployStack(
+            app,
+            f"{prefix}-github-deploy",
+            settings=settings,
+            env=env,
+            description="Slipstream: GitHub Actions OIDC deploy role for this stage",
+            storage=storage.exports,
+        )
+        github.add_stack_dependency(storage, "imports the data bucket and key by export name")
+        stacks["github_deploy"] = github
     Tags.of(app).add("slipstream:project", settings.config.name)
     Tags.of(app).add("slipstream:stage", settings.stage_name)
     add_nag_checks(app)
     return stacks
+
+
+def wants_github_deploy(settings: DeploySettings) -> bool:
+    """The deploy role exists only for stages that name the GitHub repository allowed to deploy them."""
+    return bool(settings.stage.github_repository)

@@ -44,8 +44,12 @@ def _copy_python(src: Path, dst: Path, *, only: tuple[str, ...] | None = None) -
         shutil.copyfile(path, dst / rel)
 
 
-def stage_lambda(root: Path, name: str) -> Path:
-    """Folder holding `lambdas/<name>/`, `lambdas/common/`, `lambdas/__init__.py` and `slipstream/`."""
+def stage_lambda(root: Path, name: str, extra_modules: tuple[str, ...] = ()) -> Path:
+    """Folder holding `lambdas/<name>/`, `lambdas/common/`, `lambdas/__init__.py` and `slipstream/`.
+
+    `extra_modules` adds parts of slipstream/ beyond the allowlist for this function only (the drift and
+    Slack Lambdas import `monitoring`, whose plain functions `slipstream monitor` shares).
+    """
     target = _staging_root() / name
     if target.exists():
         return target
@@ -55,5 +59,5 @@ def stage_lambda(root: Path, name: str) -> Path:
     _copy_python(source, target / "lambdas" / name)
     _copy_python(root / "lambdas" / "common", target / "lambdas" / "common")
     shutil.copyfile(root / "lambdas" / "__init__.py", target / "lambdas" / "__init__.py")
-    _copy_python(root / "slipstream", target / "slipstream", only=SLIPSTREAM_MODULES)
+    _copy_python(root / "slipstream", target / "slipstream", only=SLIPSTREAM_MODULES + extra_modules)
     return target

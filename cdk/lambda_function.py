@@ -62,6 +62,8 @@ class SlipstreamFunction(Construct):
         extra_layers: Sequence[lambda_.ILayerVersion] = (),
         memory_mb: int = 256,
         timeout_seconds: int = 60,
+        reserved_concurrency: int | None = None,
+        slipstream_modules: tuple[str, ...] = (),
         removal_policy: RemovalPolicy = RemovalPolicy.DESTROY,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -85,11 +87,12 @@ class SlipstreamFunction(Construct):
             description=description,
             runtime=RUNTIME,
             architecture=lambda_.Architecture.ARM_64,
-            code=lambda_.Code.from_asset(str(stage_lambda(PROJECT_ROOT, name))),
+            code=lambda_.Code.from_asset(str(stage_lambda(PROJECT_ROOT, name, slipstream_modules))),
             handler=f"lambdas.{name}.handler.handler",
             role=self.role,
             memory_size=memory_mb,
             timeout=Duration.seconds(timeout_seconds),
+            reserved_concurrent_executions=reserved_concurrency,
             tracing=lambda_.Tracing.ACTIVE,
             logging_format=lambda_.LoggingFormat.JSON,
             log_group=self.log_group,

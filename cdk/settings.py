@@ -34,6 +34,14 @@ class DeploySettings:
         return self.prefix
 
     @property
+    def challenger_endpoint_name(self) -> str | None:
+        """Only when the config sends traffic to a challenger (`[serving] challenger_weight` > 0). 63 characters
+        at most, like every SageMaker endpoint name."""
+        if self.config.serving.challenger_weight <= 0:
+            return None
+        return f"{self.prefix[:52]}-challenger"
+
+    @property
     def model_package_group(self) -> str:
         return self.prefix
 

@@ -51,6 +51,34 @@ class StageConfig(BaseModel):
         pattern=r"^\d+\.\d+\.\d+$",
         description="Powertools for AWS Lambda layer release, resolved per region at deploy time (SSM parameter).",
     )
+    # --- serving (read by app.py only) --------------------------------------------------------------------
+    api_auth: Literal["api_key", "iam"] = Field(
+        default="api_key",
+        description="How callers authenticate to the prediction API: an API key (usage plan) or SigV4 (IAM).",
+    )
+    api_throttle_rate: float = Field(default=20.0, gt=0, description="API stage steady-state limit, requests/s.")
+    api_throttle_burst: int = Field(default=40, ge=1, description="API stage burst limit, requests.")
+    api_quota_per_day: int | None = Field(
+        default=None, ge=1, description="Requests per day per API key (usage plan quota); unset for no quota."
+    )
+    predict_reserved_concurrency: int | None = Field(
+        default=10,
+        ge=1,
+        description="Reserved concurrency of the predict Lambda (caps endpoint load and cost); unset to reserve "
+        "none, e.g. in a new account whose concurrency limit is still 10.",
+    )
+    # --- delivery: GitHub Actions deploys through OIDC (read by app.py only) -----------------------------
+    github_repository: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9-]+/[A-Za-z0-9_.-]+$",
+        description="`owner/repo` whose GitHub environment named after this stage may deploy it; unset: no "
+        "deploy role.",
+    )
+    github_oidc_provider_arn: str | None = Field(
+        default=None,
+        pattern=r"^arn:aws[\w-]*:iam::\d{12}:oidc-provider/token\.actions\.githubusercontent\.com$",
+        description="An account holds one GitHub OIDC provider: give its ARN to reuse it instead of creating it.",
+    )
     pandas_layer_arn: str | None = Field(
         default=None,
         pattern=r"^arn:aws[\w-]*:lambda:[\w-]+:\d{12}:layer:[\w-]+:\d+$",

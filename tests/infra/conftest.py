@@ -25,7 +25,7 @@ os.environ.setdefault("JSII_RUNTIME_PACKAGE_CACHE_ROOT", str(Path(__file__).reso
 @dataclass(frozen=True)
 class Synthesized:
     outdir: Path
-    stack_names: dict[str, str]  # "storage" | "notifications" | "pipeline" -> stack name
+    stack_names: dict[str, str]  # "storage" | "notifications" | "pipeline" | "serving" | ... -> stack name
 
     @property
     def templates(self) -> dict[str, dict[str, Any]]:
@@ -40,14 +40,27 @@ def _read(path: Path) -> dict[str, Any]:
     return json.loads(path.read_text())
 
 
+GITHUB_REPOSITORY = "acme/slipstream"
+
+
+def stage_settings(**stage_overrides: Any) -> Any:
+    """The dev stage of slipstream.toml, plus a GitHub repository so the one synthesis includes the deploy stack."""
+    from dataclasses import replace
+
+    from cdk.settings import load_settings
+
+    settings = load_settings("dev")
+    overrides = {"github_repository": GITHUB_REPOSITORY, **stage_overrides}
+    return replace(settings, stage=settings.stage.model_copy(update=overrides))
+
+
 def _synthesize(outdir: Path) -> dict[str, str]:
     from aws_cdk import App
 
     from cdk.app_builder import build_app
-    from cdk.settings import load_settings
 
     app = App(outdir=str(outdir))
-    stacks = build_app(app, load_settings("dev"))
+    stacks = build_app(app, stage_settings())
     app.synth()
     names = {key: stack.stack_name for key, stack in stacks.items()}  # type: ignore[attr-defined]
     (outdir / "stack-names.json").write_text(json.dumps(names))

@@ -1,0 +1,43 @@
+"""Feedback store: ground truth sent to POST /feedback, one item per predicted row.
+
+Keys match lambdas/predict/sinks.DynamoDbSink (`request_id` S, `row` N). On demand (idles at zero cost),
+encrypted with the project's data key, point-in-time recovery on: ground truth cannot be collected twice.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import RemovalPolicy
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from constructs import Construct
+
+
+class FeedbackStore(Construct):
+    def __init__(self, scope: Construct, construct_id: str, *, key: kms.IKey, removal_policy: RemovalPolicy) -> None:
+        super().__init__(scope, construct_id)
+        self.key = key
+        self.table = dynamodb.Table(
+            self,
+            "Table",
+            partition_key=dynamodb.Attribute(name="request_id", type=dynamodb.AttributeType.STRING),
+            sort_key=dynamodb.Attribute(name="row", type=dynamodb.AttributeType.NUMBER),
+            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+            encryption=dynamodb.TableEncryption.CUSTOMER_MANAGED,
+            encryption_key=key,
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=True
+            ),
+            removal_policy=removal_policy,
+        )
+
+    def grant_record(self, grantee: iam.IGrantable) -> None:
+        """The predict Lambda: PutItem only (it never reads or changes feedback)."""
+        self.table.grant(grantee, "dynamodb:PutItem")
+        # DynamoDB decrypts the table key and encrypts items with the caller's KMS rights.
+        self.key.grant_encrypt_decrypt(grantee)
+
+    def grant_scan(self, grantee: iam.IGrantable) -> None:
+        """The drift Lambda: a bounded Scan for model quality per variant."""
+        self.table.grant(grantee, "dynamodb:Scan")
+        self.key.grant_decrypt(grantee)
