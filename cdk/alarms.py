@@ -20,6 +20,7 @@ from cdk.settings import DeploySettings
 FIVE_MINUTES, HOUR = Duration.minutes(5), Duration.hours(1)
 GTE = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD
 GT = cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD
+API_5XX_RATE = 0.05  # the Average of API Gateway's 5XXError is the share of requests answered 5XX
 # Thresholds: latency allows a serverless cold start (seconds) but not a sustained slowdown.
 API_P99_MS = 8_000
 MODEL_P99_MICROSECONDS = 5_000_000  # SageMaker reports ModelLatency in microseconds
@@ -30,7 +31,7 @@ SLOW_PERIODS = 3
 class Watched:
     """What the alarms watch, as metrics built by the resources' owners."""
 
-    api_5xx: cloudwatch.IMetric
+    api_5xx: cloudwatch.IMetric  # 5XXError, Average: a rate
     api_latency_p99: cloudwatch.IMetric
     predict_errors: cloudwatch.IMetric
     predict_throttles: cloudwatch.IMetric
@@ -49,7 +50,14 @@ class ServiceAlarms(Construct):
         self.settings, self.action = settings, actions.SnsAction(topic)
         self.alarms: list[cloudwatch.Alarm] = []
         w = watched
-        self._add("api-5xx", "API answered 5XX errors", "api-5xx", w.api_5xx, 5, GTE)
+        self._add(
+            "api-5xx",
+            f"API answered 5XX to over {API_5XX_RATE:.0%} of requests",
+            "api-5xx",
+            w.api_5xx,
+            API_5XX_RATE,
+            GT,
+        )
         self._add(
             "api-p99-latency",
             f"API p99 latency above {API_P99_MS} ms for {SLOW_PERIODS * 5} minutes",

@@ -124,19 +124,32 @@ class ServiceDashboard(Construct):
                 label=f"{variant} {name}",
             )
 
+        def search(dimensions: str, terms: str, statistic: str) -> cloudwatch.MathExpression:
+            # SEARCH: one line per feature / version / quality metric, whatever the drift Lambda published.
+            query = f'{{Slipstream,Model,{dimensions}}} Model="{model}" {terms}'
+            return cloudwatch.MathExpression(
+                expression=f"SEARCH('{query}', '{statistic}', 3600)", label="", period=HOUR
+            )
+
         line = cloudwatch.HorizontalAnnotation(value=threshold, label=f"PSI threshold {threshold:g}")
-        rows = cloudwatch.MathExpression(
-            expression=f'SEARCH(\'{{Slipstream,Model,ModelVersion}} MetricName="CapturedRows" Model="{model}"\', '
-            "'Sum', 3600)",
-            label="captured rows per model version",
-            period=HOUR,
-        )
         return [
             mc.CustomMetricGroup(
                 title="Max feature PSI and prediction PSI",
                 metrics=[metric(n, v) for v in variants for n in ("MaxFeaturePsi", "PredictionPsi")],
                 horizontal_annotations=[line],
             ),
+            mc.CustomMetricGroup(
+                title="PSI per feature",
+                metrics=[search("ModelVersion,Feature", 'MetricName="FeaturePsi"', "Maximum")],
+                horizontal_annotations=[line],
+            ),
             mc.CustomMetricGroup(title="Drifted features", metrics=[metric("DriftedFeatures", v) for v in variants]),
-            mc.CustomMetricGroup(title="Captured rows", metrics=[rows]),
+            mc.CustomMetricGroup(
+                title="Captured rows per model version",
+                metrics=[search("ModelVersion", 'MetricName="CapturedRows"', "Sum")],
+            ),
+            # LiveAccuracy, LiveF1, LiveMae, ... per variant: SEARCH matches the "Live" token of each name.
+            mc.CustomMetricGroup(
+                title="Live quality per variant (from feedback)", metrics=[search("Variant", "Live", "Average")]
+            ),
         ]

@@ -1,8 +1,9 @@
 """The Slack notifier (lambdas/slack_notifier): subscribed to the notifications topic, webhook in Secrets Manager.
 
-Wiring as the handler's docstring asks: SNS invokes it asynchronously; a message Slack does not take fails
-the invocation, Lambda retries it twice, then sends the whole event (`requestPayload`) to the on-failure
-destination, an encrypted SQS queue kept 14 days. docs/runbook.md#notifier-dlq-not-empty says how to replay.
+Wiring as docs/runbook.md#notifier-wiring asks: SNS invokes it asynchronously; a message Slack does not take
+fails the invocation, Lambda retries it twice within the hour, then sends the whole event (`requestPayload`)
+to the on-failure destination, an encrypted SQS queue kept 14 days. The subscription's own dead-letter queue
+is the same queue, for deliveries SNS itself cannot make. docs/runbook.md#notifier-dlq-not-empty: replay.
 
 The secret is referenced by name (`[monitoring] slack_webhook_secret`, default `<name>/slack-webhook`), not
 created: its name is per project, so stages sharing an account share it, and its value never passes through
@@ -62,10 +63,10 @@ class SlackNotifier(Construct):
         )
         self.fn.function.configure_async_invoke(
             retry_attempts=ASYNC_RETRIES,
-            max_event_age=Duration.hours(6),
+            max_event_age=Duration.hours(1),
             on_failure=destinations.SqsDestination(self.dead_letters),
         )
-        topic.add_subscription(subscriptions.LambdaSubscription(self.fn.function))
+        topic.add_subscription(subscriptions.LambdaSubscription(self.fn.function, dead_letter_queue=self.dead_letters))
         secret = secretsmanager.Secret.from_secret_name_v2(self, "Webhook", self.secret_name)
         secret.grant_read(self.fn.role)
         self._acknowledge()
@@ -75,7 +76,8 @@ class SlackNotifier(Construct):
         acknowledge(
             self.dead_letters,
             "AwsSolutions-SQS3",
-            "This queue is itself the notifier's dead-letter destination (Lambda on-failure destination).",
+            "This queue is itself the notifier's dead-letter queue (Lambda on-failure destination and the SNS "
+            "subscription's redrive target).",
         )
         acknowledge(
             self.fn.function,

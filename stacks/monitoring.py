@@ -60,7 +60,7 @@ class MonitoringStack(Stack):
             settings=settings,
             topic=topic,
             watched=Watched(
-                api_5xx=api.metric_server_error(statistic="Sum"),
+                api_5xx=api.metric_server_error(statistic="Average"),
                 api_latency_p99=api.metric_latency(statistic="p99"),
                 predict_errors=predict.metric_errors(statistic="Sum"),
                 predict_throttles=predict.metric_throttles(statistic="Sum"),

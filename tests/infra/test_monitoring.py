@@ -75,6 +75,7 @@ def test_endpoint_drift_and_pipeline_alarms_watch_this_stage(alarms):
     assert alarms["champion-drift"]["Threshold"] == 0.2 and alarms["champion-drift"]["Statistic"] == "Maximum"
     assert alarms["champion-model-latency"]["ExtendedStatistic"] == "p99"
     assert alarms["api-p99-latency"]["ExtendedStatistic"] == "p99"
+    assert (alarms["api-5xx"]["Statistic"], alarms["api-5xx"]["Threshold"]) == ("Average", 0.05)  # a share
     assert "Fn::ImportValue" in dims["pipeline-failed"]["StateMachineArn"]
     assert dims["predict-errors"]["FunctionName"]["Fn::ImportValue"].startswith("breast-cancer-dev-serving:")
 
@@ -85,7 +86,9 @@ def test_notifier_is_subscribed_retries_twice_then_keeps_the_event_in_an_encrypt
     (queue_id,) = monitoring.find_resources("AWS::SQS::Queue", {"Properties": {"SqsManagedSseEnabled": True}})
     configs = monitoring.find_resources("AWS::Lambda::EventInvokeConfig")
     notifier = next(c["Properties"] for c in configs.values() if "DestinationConfig" in c["Properties"])
-    assert notifier["MaximumRetryAttempts"] == 2
+    assert notifier["MaximumRetryAttempts"] == 2 and notifier["MaximumEventAgeInSeconds"] == 3600
+    redrive = subscription["Properties"]["RedrivePolicy"]
+    assert redrive == {"deadLetterTargetArn": {"Fn::GetAtt": [queue_id, "Arn"]}}
     assert notifier["DestinationConfig"] == {"OnFailure": {"Destination": {"Fn::GetAtt": [queue_id, "Arn"]}}}
     assert notifier["FunctionName"] == {"Ref": subscription["Properties"]["Endpoint"]["Fn::GetAtt"][0]}
 
@@ -118,5 +121,6 @@ def test_one_dashboard_covers_api_lambda_endpoint_pipeline_and_drift(monitoring)
     (dashboard,) = monitoring.find_resources("AWS::CloudWatch::Dashboard").values()
     assert dashboard["Properties"]["DashboardName"] == "breast-cancer-dev"
     body = json.dumps(dashboard["Properties"]["DashboardBody"])
-    for needle in ("AWS/ApiGateway", "AWS/Lambda", "AWS/SageMaker", "AWS/States", "MaxFeaturePsi", "alarm"):
+    needles = ("AWS/ApiGateway", "AWS/Lambda", "AWS/SageMaker", "AWS/States", "MaxFeaturePsi", "FeaturePsi", "alarm")
+    for needle in needles:
         assert needle in body, needle
