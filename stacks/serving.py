@@ -56,5 +56,8 @@ class ServingStack(Stack):
         )
         self.api = PredictionApi(self, "Api", settings=settings, handler=self.predict.function)
         self.deployment_uri = artifact_bucket.s3_url_for_object(DEPLOYMENT_KEY)
+        CfnOutput(self, "ApiUrl", value=self.api.api.url, description="Prediction API base URL")
+        if self.api.api_key is not None:
+            CfnOutput(self, "ApiKeyId", value=self.api.api_key.key_id, description="get-api-key --include-value")
         CfnOutput(self, "ChampionEndpoint", value=settings.endpoint_name)
         CfnOutput(self, "FeedbackTable", value=self.feedback.table.table_name)
