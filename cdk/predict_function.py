@@ -65,7 +65,7 @@ class PredictFunction(Construct):
             log_retention_days=stage.log_retention_days,
             memory_mb=512,  # pydantic model building at cold start is CPU-bound; more memory = more CPU
             timeout_seconds=TIMEOUT_SECONDS,
-            reserved_concurrency=stage.predict_reserved_concurrency,
+            reserved_concurrency=stage.predict_reserved_concurrency or None,  # 0: reserve none (never throttle all)
         )
         role = self.fn.role
         artifact_bucket.grant_read(role, contract_key)

@@ -61,11 +61,11 @@ class StageConfig(BaseModel):
     api_quota_per_day: int | None = Field(
         default=None, ge=1, description="Requests per day per API key (usage plan quota); unset for no quota."
     )
-    predict_reserved_concurrency: int | None = Field(
+    predict_reserved_concurrency: int = Field(
         default=10,
-        ge=1,
-        description="Reserved concurrency of the predict Lambda (caps endpoint load and cost); unset to reserve "
-        "none, e.g. in a new account whose concurrency limit is still 10.",
+        ge=0,
+        description="Reserved concurrency of the predict Lambda (caps endpoint load and cost); 0 reserves none, "
+        "e.g. in a new account whose concurrency limit is still 10.",
     )
     # --- delivery: GitHub Actions deploys through OIDC (read by app.py only) -----------------------------
     github_repository: str | None = Field(
