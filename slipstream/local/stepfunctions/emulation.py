@@ -28,8 +28,12 @@ def emulated_pipeline(config: Config, stage: str = "dev", time_scale: float = 0.
     moto_extensions.FAULTS.clear()
     for key, value in {**FAKE_CREDENTIALS, "AWS_DEFAULT_REGION": REGION}.items():
         os.environ.setdefault(key, value)  # never real credentials: every call goes to moto anyway
-    with mock_aws(config=moto_extensions.MOTO_CONFIG):
-        yield build_world(synth)
+    try:
+        with mock_aws(config=moto_extensions.MOTO_CONFIG):
+            yield build_world(synth)
+    finally:  # the patches stay installed in this process: leave other moto users real time and no faults
+        moto_extensions.CLOCK["scale"] = 1.0
+        moto_extensions.FAULTS.clear()
 
 
 def upload_dataset(world: World, config: Config, key: str | None = None) -> str:
