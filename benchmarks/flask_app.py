@@ -14,7 +14,7 @@ app = Flask(__name__)
 
 
 @app.post("/predict")
-def predict():  # type: ignore[no-untyped-def]
+def predict():
     frame = pd.DataFrame(request.get_json()["instances"])
     return jsonify({"predictions": model.predict(frame).tolist(), "probabilities": model.predict_proba(frame).tolist()})
 

@@ -11,6 +11,7 @@ import time and the Lambda asset size. --write records the results in docs/perfo
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import subprocess
@@ -18,6 +19,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO), str(REPO / "benchmarks")]
@@ -57,7 +59,7 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         process.kill()
 
 
-def measure(name, factory, seconds, warmup, results) -> None:  # type: ignore[no-untyped-def]
+def measure(name, factory, seconds, warmup, results) -> None:
     for concurrency in (1, 8):
         result = load.run(factory, concurrency, seconds, warmup)
         results.append({"target": name, "c": concurrency, **result.__dict__, "rps": result.rps})
@@ -83,7 +85,8 @@ def main() -> None:
     print(f"model: {config.name} version {plan.deployment['champion']['version']}; {args.seconds:.0f}s per point")
 
     sys.path.insert(0, str(model_dir / "code"))
-    import inference  # the shipped copy: what every server below runs, minus HTTP
+    # The shipped copy (model/code/inference.py): what every server below runs, minus HTTP.
+    inference: Any = importlib.import_module("inference")
 
     model = inference.model_fn(str(model_dir))
     measure("in-process (floor)", lambda: lambda: bool(inference.handle_request(model, body, "application/json", None)),

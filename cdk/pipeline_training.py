@@ -148,7 +148,7 @@ def find_champion(ctx: PipelineContext, evaluate: sfn.IChainable) -> sfn.IChaina
 
 
 def _input(name: str, uri_path: str | None, local: str, uri: str | None = None) -> dict:
-    s3_input = {"LocalPath": local, "S3DataType": "S3Prefix", "S3InputMode": "File"}
+    s3_input: dict[str, str | None] = {"LocalPath": local, "S3DataType": "S3Prefix", "S3InputMode": "File"}
     s3_input.update({"S3Uri.$": uri_path} if uri_path else {"S3Uri": uri})
     return {"InputName": name, "S3Input": s3_input}
 

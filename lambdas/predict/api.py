@@ -38,9 +38,9 @@ ERRORS = {
 }
 
 
-def _responses(ok: type, *codes: int) -> dict[int, dict[str, Any]]:
+def _responses(ok: type, *codes: int) -> dict[int, Any]:
     """The documented answers: powertools drops its own 200 entry once `responses` is given."""
-    documented = {200: {"description": "Success", "content": {JSON: {"model": ok}}}}
+    documented: dict[int, Any] = {200: {"description": "Success", "content": {JSON: {"model": ok}}}}
     for code in codes:
         documented[code] = {"description": ERRORS[code], "content": {JSON: {"model": ErrorResponse}}}
     return documented
@@ -71,7 +71,7 @@ class BodyGuard:
 
     def check(self) -> None:
         event = self.app.current_event
-        size = len(event.decoded_body.encode("utf-8")) if event.body else 0
+        size = len((event.decoded_body or "").encode("utf-8"))
         if size > self.max_body_bytes:
             raise PayloadTooLarge(f"body is {size} bytes; the limit is {self.max_body_bytes}")
         header = event.get_header_value("content-type", default_value="", case_sensitive=False) or ""

@@ -44,7 +44,12 @@ class BackgroundCapture:
     def flush(self, timeout: float = 5.0) -> bool:
         """Wait until every queued record was handed to the sink (tests, and shutting a server down)."""
         done = threading.Event()
-        waiter = threading.Thread(target=lambda: (self._queue.join(), done.set()), daemon=True)
+
+        def wait_for_queue() -> None:
+            self._queue.join()
+            done.set()
+
+        waiter = threading.Thread(target=wait_for_queue, daemon=True)
         waiter.start()
         return done.wait(timeout)
 

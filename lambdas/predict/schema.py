@@ -58,7 +58,7 @@ def instance_model(contract: ServingContract) -> type[BaseModel]:
     """One prediction row: every contract feature required (null allowed: the model imputes), nothing else."""
     fields: dict[str, Any] = {}
     for index, feature in enumerate(contract.features):
-        kind = Annotated[Number, Field(**_bounds(feature))] if feature.kind == "numeric" else Category
+        kind = Annotated[Number, Field(**_bounds(feature))] if feature.kind == "numeric" else Category  # type: ignore[call-overload]
         # Feature names are free text ("mean radius"), so the Python field name is positional and the alias
         # carries the real name: it is what requests use, what errors name and what the OpenAPI document shows.
         fields[f"f{index}"] = (kind | None, Field(alias=feature.name, description=_describe(feature)))
@@ -77,7 +77,7 @@ def predict_request_model(contract: ServingContract, max_rows: int) -> type[Base
 
 def feedback_request_model(contract: ServingContract) -> type[BaseModel]:
     if contract.task == "classification" and contract.labels:
-        truth: Any = Literal[tuple(contract.labels)]  # type: ignore[misc]
+        truth: Any = Literal[tuple(contract.labels)]
     else:
         truth = Number
     return create_model(

@@ -68,7 +68,8 @@ def build_plan(config: Config, *, host: str, port: int, endpoint_port: int) -> S
         challenger = None
     folder = config.state_path / "serving"
     names = endpoint_names(config)
-    spec, deployment = {}, {"champion": None, "challenger": None}
+    spec: dict[str, Any] = {}
+    deployment: dict[str, Any] = {"champion": None, "challenger": None}
     for variant, info in (("champion", champion), ("challenger", challenger)):
         if info is None:
             continue

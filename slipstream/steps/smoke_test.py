@@ -36,7 +36,7 @@ def typical_row(contract: Contract, baseline: dict[str, Any] | None) -> dict[str
 def _typical(feature: Feature, stats: dict[str, Any]) -> Any:
     if feature.kind == "categorical":
         frequencies = stats.get("frequencies") or {}
-        return max(frequencies, key=frequencies.get) if frequencies else (feature.categories or [""])[0]
+        return max(frequencies, key=lambda c: frequencies[c]) if frequencies else (feature.categories or [""])[0]
     mean = stats.get("mean")
     if isinstance(mean, int | float) and math.isfinite(mean):
         return float(mean)
@@ -49,7 +49,8 @@ def build_examples(
 ) -> tuple[list[dict[str, Any]], list[Any]]:
     """Rows to send, and the label each must get (None: any well-formed prediction will do)."""
     typical = typical_row(contract, baseline)
-    rows, expected = [typical], [None]
+    rows: list[dict[str, Any]] = [typical]
+    expected: list[Any] = [None]
     for case in cases:
         rows.append({**typical, **case.instance})
         expected.append(case.expected if contract.task == "classification" else None)

@@ -29,7 +29,7 @@ def emulated_pipeline(config: Config, stage: str = "dev", time_scale: float = 0.
     for key, value in {**FAKE_CREDENTIALS, "AWS_DEFAULT_REGION": REGION}.items():
         os.environ.setdefault(key, value)  # never real credentials: every call goes to moto anyway
     try:
-        with mock_aws(config=moto_extensions.MOTO_CONFIG):
+        with mock_aws(config=moto_extensions.MOTO_CONFIG):  # type: ignore[call-overload]  # a partial DefaultConfig
             yield build_world(synth)
     finally:  # the patches stay installed in this process: leave other moto users real time and no faults
         moto_extensions.CLOCK["scale"] = 1.0
