@@ -9,12 +9,20 @@ from aws_cdk import aws_stepfunctions as sfn
 
 # Throttling and service hiccups worth retrying. Job failures (States.TaskFailed) are not: a failed
 # training job fails the same way twice, and its name cannot be reused.
+# Step Functions names a SageMaker error differently per integration, and ErrorEquals matches names exactly:
+# - AWS SDK integrations (CallAwsService, `aws-sdk:sagemaker:*`) use `SageMaker.<Code>` with "Exception"
+#   appended when the code lacks it (Step Functions developer guide, AWS SDK integrations), so the API's
+#   InternalFailure / ServiceUnavailable arrive as `...Exception`, and `AmazonSageMakerException` never does.
 SAGEMAKER_TRANSIENT = [
     "SageMaker.ThrottlingException",
-    "SageMaker.AmazonSageMakerException",
-    "SageMaker.InternalFailure",
-    "SageMaker.ServiceUnavailable",
+    "SageMaker.InternalFailureException",
+    "SageMaker.ServiceUnavailableException",
 ]
+# - the optimized integrations (`sagemaker:createTrainingJob.sync`, `createProcessingJob.sync`, `createModel`)
+#   report every service error as `SageMaker.AmazonSageMakerException`, the code only in the Cause (see
+#   aws/aws-step-functions-data-science-sdk-python#191 and #162). That one name is the only way to retry their
+#   throttling; it also matches errors that are not transient, which then fail the same way, ~1-2 min later.
+SAGEMAKER_OPTIMIZED_TRANSIENT = ["SageMaker.AmazonSageMakerException"]
 LAMBDA_TRANSIENT = [
     "Lambda.ServiceException",
     "Lambda.AWSLambdaException",

@@ -35,6 +35,7 @@ class PipelineContext:
     validate_fn: lambda_.IFunction
     gate_fn: lambda_.IFunction
     smoke_fn: lambda_.IFunction
+    record_fn: lambda_.IFunction
     guard: Guard = None  # type: ignore[assignment]  # set by build_definition once NotifyFailure exists
 
     def name_of(self, suffix: str = "") -> str:

@@ -1,8 +1,10 @@
 """The whole training pipeline as one chain of states (issue 4, point 3). Rendered in docs/pipeline.md.
 
 ValidateData -> Train -> FindChampion -> Evaluate -> QualityGate -> Register -> Deploy -> SmokeTest ->
-Approve -> NotifySuccess; a rejected challenger leaves the champion serving; a failed smoke test rolls the
-endpoint back; any error in any task goes to NotifyFailure -> Fail.
+Approve -> RecordDeployment -> NotifySuccess. A challenger the gate rejects is registered as Rejected and
+the champion keeps serving; a failed smoke test rejects the package and rolls the endpoint back (or deletes
+a brand-new one); any error goes to NotifyFailure -> Fail, rejecting the package first once it exists and
+has not passed its smoke test.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 
 from cdk import pipeline_deploy as deploy
+from cdk import pipeline_outcome as outcome
 from cdk import pipeline_training as training
 from cdk.pipeline_common import SNS_TRANSIENT, Guard
 from cdk.pipeline_context import PipelineContext
@@ -69,12 +72,22 @@ def build_definition(ctx_without_guard: PipelineContext) -> sfn.IChainable:
     gate = training.quality_gate(ctx)
     evaluate_state.next(gate)
 
-    rejected = notify(
-        ctx,
-        "NotifyChampionKept",
-        "challenger rejected by the quality gate",
-        {"status": "champion kept", "gate": JSON.object_at("$.gate")},
-    ).next(sfn.Succeed(ctx.scope, "ChampionKept"))
+    rejected = (
+        deploy.register(ctx, "RegisterRejected", "Rejected")  # ADR 0004: every evaluated model is registered
+        .next(
+            notify(
+                ctx,
+                "NotifyChampionKept",
+                "challenger rejected by the quality gate",
+                {
+                    "status": "champion kept",
+                    "gate": JSON.object_at("$.gate"),
+                    "model_package": JSON.string_at("$.registered.arn"),
+                },
+            )
+        )
+        .next(sfn.Succeed(ctx.scope, "ChampionKept"))
+    )
     deployment = _deployment(ctx)
     gate_choice = sfn.Choice(ctx.scope, "GatePassed")
     gate_choice.when(sfn.Condition.boolean_equals("$.gate.passed", True), deployment)
@@ -90,9 +103,32 @@ def build_definition(ctx_without_guard: PipelineContext) -> sfn.IChainable:
 
 
 def _deployment(ctx: PipelineContext) -> sfn.IChainable:
+    # Between Register and the smoke test's verdict, a failure rejects the package before NotifyFailure:
+    # a model that never passed its smoke test is not left pending approval.
+    reject_failed = outcome.set_model_status(ctx, "RejectFailedDeployment", "Rejected").next(ctx.guard.on_failure)
+    deploying = _with_guard(ctx, Guard(on_failure=reject_failed))
     name = sfn.Pass(ctx.scope, "NameDeployment", result_path="$.deploy", parameters={"config_name": ctx.name_of()})
-    succeeded = (
-        deploy.set_model_status(ctx, "ApproveModel", "Approved")
+    smoke = deploy.smoke_test(deploying)
+    smoke_choice = sfn.Choice(ctx.scope, "SmokeTestPassed")
+    smoke_choice.when(sfn.Condition.boolean_equals("$.smoke.passed", True), _succeeded(ctx))
+    smoke_choice.otherwise(outcome.set_model_status(ctx, "RejectModel", "Rejected").next(_undo(ctx)))
+    smoke.next(smoke_choice)
+
+    endpoint_failed = deploy.endpoint_error(ctx, "EndpointFailed", "EndpointFailed").next(reject_failed)
+    waiting = deploy.wait_for_endpoint(deploying, smoke, endpoint_failed)
+    return (
+        deploy.register(ctx, "Register", "PendingManualApproval")
+        .next(name)
+        .next(deploy.create_model(deploying))
+        .next(deploy.create_endpoint_config(deploying))
+        .next(deploy.create_or_update_endpoint(deploying, waiting))
+    )
+
+
+def _succeeded(ctx: PipelineContext) -> sfn.IChainable:
+    return (
+        outcome.set_model_status(ctx, "ApproveModel", "Approved")
+        .next(outcome.record_deployment(ctx))
         .next(
             notify(
                 ctx,
@@ -102,61 +138,39 @@ def _deployment(ctx: PipelineContext) -> sfn.IChainable:
                     "status": "deployed",
                     "endpoint": ctx.settings.endpoint_name,
                     "model_package": JSON.string_at("$.registered.arn"),
+                    "version": JSON.string_at("$.deployment_record.version"),
                     "gate": JSON.object_at("$.gate"),
                 },
             )
         )
         .next(sfn.Succeed(ctx.scope, "Deployed"))
     )
-    rolled_back = (
-        deploy.roll_back(ctx)
+
+
+def _undo(ctx: PipelineContext) -> sfn.IChainable:
+    """The smoke test failed: serve what served before, or nothing if the endpoint is brand new."""
+    rolled_back = notify(
+        ctx,
+        "NotifyRolledBack",
+        "smoke test failed, rolled back",
+        {"status": "rolled back", "smoke_test": JSON.object_at("$.smoke")},
+    ).next(sfn.Fail(ctx.scope, "RolledBack", error="SmokeTestFailed", cause="The new model failed its smoke test"))
+    no_previous = (
+        outcome.delete_new_endpoint(ctx)
         .next(
             notify(
                 ctx,
-                "NotifyRolledBack",
-                "smoke test failed, rolled back",
-                {"status": "rolled back", "smoke_test": JSON.object_at("$.smoke")},
+                "NotifySmokeTestFailed",
+                "smoke test failed on a new endpoint, endpoint deleted",
+                {"status": "failed", "smoke_test": JSON.object_at("$.smoke")},
             )
         )
-        .next(sfn.Fail(ctx.scope, "RolledBack", error="SmokeTestFailed", cause="The new model failed its smoke test"))
+        .next(sfn.Fail(ctx.scope, "SmokeTestFailed", error="SmokeTestFailed", cause="No earlier model to roll back to"))
     )
-    no_previous = notify(
-        ctx,
-        "NotifySmokeTestFailed",
-        "smoke test failed on a new endpoint",
-        {"status": "failed", "smoke_test": JSON.object_at("$.smoke")},
-    ).next(sfn.Fail(ctx.scope, "SmokeTestFailed", error="SmokeTestFailed", cause="No earlier model to roll back to"))
     can_roll_back = sfn.Choice(ctx.scope, "CanRollBack")
-    can_roll_back.when(sfn.Condition.is_present("$.previous.config_name"), rolled_back)
+    can_roll_back.when(sfn.Condition.is_present("$.previous.config_name"), outcome.roll_back(ctx, rolled_back))
     can_roll_back.otherwise(no_previous)
-    smoke = deploy.smoke_test(ctx)
-    smoke_choice = sfn.Choice(ctx.scope, "SmokeTestPassed")
-    smoke_choice.when(sfn.Condition.boolean_equals("$.smoke.passed", True), succeeded)
-    smoke_choice.otherwise(deploy.set_model_status(ctx, "RejectModel", "Rejected").next(can_roll_back))
-    smoke.next(smoke_choice)
-
-    endpoint_failed = sfn.Pass(
-        ctx.scope,
-        "EndpointFailed",
-        result_path="$.error",
-        parameters={
-            "Error": "EndpointFailed",
-            "Cause": JSON.format(
-                "endpoint status {} on config {}",
-                JSON.string_at("$.endpoint.status"),
-                JSON.string_at("$.endpoint.config_name"),
-            ),
-        },
-    )
-    endpoint_failed.next(ctx.guard.on_failure)
-    waiting = deploy.wait_for_endpoint(ctx, smoke, endpoint_failed)
-    return (
-        deploy.register(ctx)
-        .next(name)
-        .next(deploy.create_model(ctx))
-        .next(deploy.create_endpoint_config(ctx))
-        .next(deploy.create_or_update_endpoint(ctx, waiting))
-    )
+    return can_roll_back
 
 
 def _with_guard(ctx: PipelineContext, guard: Guard) -> PipelineContext:

@@ -1,4 +1,5 @@
-"""Register -> Deploy (serverless endpoint) -> wait for InService -> SmokeTest -> approve, or roll back."""
+"""Register -> Deploy (serverless endpoint) -> wait for InService -> SmokeTest. What follows the smoke test's
+verdict (approve and record, or reject and roll back) is in pipeline_outcome.py."""
 
 from __future__ import annotations
 
@@ -6,13 +7,13 @@ from aws_cdk import Duration
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 
-from cdk.pipeline_common import LAMBDA_TRANSIENT, SAGEMAKER_TRANSIENT
+from cdk.pipeline_common import LAMBDA_TRANSIENT, SAGEMAKER_OPTIMIZED_TRANSIENT, SAGEMAKER_TRANSIENT
 from cdk.pipeline_context import PipelineContext
 
 JSON = sfn.JsonPath
 
 
-def _sagemaker(
+def sagemaker_call(
     ctx: PipelineContext, state_id: str, action: str, parameters: dict, resources: list[str], **kwargs
 ) -> sfn.TaskStateBase:
     task = tasks.CallAwsService(
@@ -27,17 +28,22 @@ def _sagemaker(
     return ctx.guard(task, SAGEMAKER_TRANSIENT)
 
 
-def register(ctx: PipelineContext) -> sfn.TaskStateBase:
-    """A model package with the evaluation as its model-quality metrics, pending until the smoke test passes."""
+def register(ctx: PipelineContext, state_id: str, status: str) -> sfn.TaskStateBase:
+    """A model package with the evaluation as its model-quality metrics (ADR 0004: every evaluated model).
+
+    `PendingManualApproval` until the smoke test passes, or `Rejected` at once when the gate said no. The
+    version SageMaker gave it (the number ending the ARN) goes to `$.registered.version` for CreateModel.
+    """
     group = ctx.settings.model_package_group
-    return _sagemaker(
+    arn = JSON.string_at("$.ModelPackageArn")
+    return sagemaker_call(
         ctx,
-        "Register",
+        state_id,
         "createModelPackage",
         {
             "ModelPackageGroupName": group,
             "ModelPackageDescription": JSON.format("Slipstream run {}", JSON.string_at("$.run_id")),
-            "ModelApprovalStatus": "PendingManualApproval",
+            "ModelApprovalStatus": status,
             "InferenceSpecification": {
                 "Containers": [
                     {
@@ -57,32 +63,44 @@ def register(ctx: PipelineContext) -> sfn.TaskStateBase:
             "CustomerMetadataProperties": {
                 "run_id": JSON.string_at("$.run_id"),
                 "data": JSON.format("s3://{}/{}", JSON.string_at("$.data.bucket"), JSON.string_at("$.data.key")),
+                "data_sha256": JSON.string_at("$.validation.data_sha256"),
                 "contract": JSON.string_at("$.validation.contract_uri"),
                 "training_job": JSON.string_at("$.training.job_name"),
+                "gate": "rejected" if status == "Rejected" else "passed",
             },
         },
         [ctx.arn("model-package-group", group), ctx.arn("model-package", f"{group}/*")],
-        result_selector={"arn": JSON.string_at("$.ModelPackageArn")},
+        # ARN: arn:<partition>:sagemaker:<region>:<account>:model-package/<group>/<version>; groups have no "/".
+        result_selector={"arn": arn, "version": JSON.array_get_item(JSON.string_split(arn, "/"), 2)},
         result_path="$.registered",
     )
 
 
 def create_model(ctx: PipelineContext) -> sfn.TaskStateBase:
+    """The package's container, plus SLIPSTREAM_MODEL_VERSION so inference.py reports which version answered.
+
+    The whole serving environment is repeated here (not only the version) so the model never depends on
+    how SageMaker merges a CreateModel environment with the package's own.
+    """
+    environment = {**ctx.serving_environment(), "SLIPSTREAM_MODEL_VERSION": JSON.string_at("$.registered.version")}
     task = tasks.SageMakerCreateModel(
         ctx.scope,
         "CreateModel",
         model_name=ctx.name_of(),
         role=ctx.sagemaker_role,
-        primary_container=tasks.ContainerDefinition(model_package_name=JSON.string_at("$.registered.arn")),
+        primary_container=tasks.ContainerDefinition(
+            model_package_name=JSON.string_at("$.registered.arn"),
+            environment_variables=sfn.TaskInput.from_object(environment),
+        ),
         result_path=JSON.DISCARD,
     )
-    return ctx.guard(task, SAGEMAKER_TRANSIENT)
+    return ctx.guard(task, SAGEMAKER_OPTIMIZED_TRANSIENT)
 
 
 def create_endpoint_config(ctx: PipelineContext) -> sfn.TaskStateBase:
     """CreateEndpointConfig through the SDK integration: CDK's task has no ServerlessConfig field."""
     stage = ctx.settings.stage
-    return _sagemaker(
+    return sagemaker_call(
         ctx,
         "CreateEndpointConfig",
         "createEndpointConfig",
@@ -108,7 +126,7 @@ def create_or_update_endpoint(ctx: PipelineContext, then: sfn.IChainable) -> sfn
     """Remember the config now serving (for rollback), then point the endpoint at the new config."""
     endpoint = ctx.settings.endpoint_name
     endpoint_arn = ctx.arn("endpoint", endpoint)
-    find = _sagemaker(
+    find = sagemaker_call(
         ctx,
         "FindEndpoint",
         "listEndpoints",
@@ -118,7 +136,7 @@ def create_or_update_endpoint(ctx: PipelineContext, then: sfn.IChainable) -> sfn
         result_selector={"names": JSON.list_at(f"$.Endpoints[?(@.EndpointName == '{endpoint}')].EndpointName")},
         result_path="$.endpoint_search",
     )
-    describe = _sagemaker(
+    describe = sagemaker_call(
         ctx,
         "RememberServingConfig",
         "describeEndpoint",
@@ -128,7 +146,7 @@ def create_or_update_endpoint(ctx: PipelineContext, then: sfn.IChainable) -> sfn
         result_path="$.previous",
     )
     config_arn = ctx.arn("endpoint-config", f"{ctx.settings.job_prefix}-*")
-    update = _sagemaker(
+    update = sagemaker_call(
         ctx,
         "UpdateEndpoint",
         "updateEndpoint",
@@ -136,7 +154,7 @@ def create_or_update_endpoint(ctx: PipelineContext, then: sfn.IChainable) -> sfn
         [endpoint_arn, config_arn],
         result_path=JSON.DISCARD,
     )
-    create = _sagemaker(
+    create = sagemaker_call(
         ctx,
         "CreateEndpoint",
         "createEndpoint",
@@ -151,14 +169,22 @@ def create_or_update_endpoint(ctx: PipelineContext, then: sfn.IChainable) -> sfn
     return find.next(exists)
 
 
-def wait_for_endpoint(ctx: PipelineContext, ready: sfn.IChainable, failed: sfn.IChainable) -> sfn.IChainable:
-    """Poll every 30 s. InService on our config: go on. Failed, or InService on another config (SageMaker
-    keeps the old config when an update fails): deployment failed."""
+def wait_for_endpoint(
+    ctx: PipelineContext,
+    ready: sfn.IChainable,
+    failed: sfn.IChainable,
+    *,
+    names: tuple[str, str, str] = ("WaitForEndpoint", "CheckEndpoint", "EndpointReady"),
+    config_path: str = "$.deploy.config_name",
+) -> sfn.IChainable:
+    """Poll every 30 s until the endpoint runs the config at `config_path`. InService on it: go on. Failed, or
+    InService on another config (SageMaker keeps the old config when an update fails): `failed`."""
     endpoint = ctx.settings.endpoint_name
-    wait = sfn.Wait(ctx.scope, "WaitForEndpoint", time=sfn.WaitTime.duration(Duration.seconds(30)))
-    poll = _sagemaker(
+    wait_id, poll_id, check_id = names
+    wait = sfn.Wait(ctx.scope, wait_id, time=sfn.WaitTime.duration(Duration.seconds(30)))
+    poll = sagemaker_call(
         ctx,
-        "CheckEndpoint",
+        poll_id,
         "describeEndpoint",
         {"EndpointName": endpoint},
         [ctx.arn("endpoint", endpoint)],
@@ -168,13 +194,30 @@ def wait_for_endpoint(ctx: PipelineContext, ready: sfn.IChainable, failed: sfn.I
         },
         result_path="$.endpoint",
     )
-    ours = sfn.Condition.string_equals_json_path("$.endpoint.config_name", "$.deploy.config_name")
+    ours = sfn.Condition.string_equals_json_path("$.endpoint.config_name", config_path)
     in_service = sfn.Condition.string_equals("$.endpoint.status", "InService")
-    check = sfn.Choice(ctx.scope, "EndpointReady")
+    check = sfn.Choice(ctx.scope, check_id)
     check.when(sfn.Condition.and_(in_service, ours), ready)
     check.when(sfn.Condition.or_(in_service, sfn.Condition.string_equals("$.endpoint.status", "Failed")), failed)
     check.otherwise(wait)
     return wait.next(poll).next(check)
+
+
+def endpoint_error(ctx: PipelineContext, state_id: str, error: str) -> sfn.Pass:
+    """Puts an error in `$.error` the way a Catch does, naming the status and config the endpoint ended on."""
+    return sfn.Pass(
+        ctx.scope,
+        state_id,
+        result_path="$.error",
+        parameters={
+            "Error": error,
+            "Cause": JSON.format(
+                "endpoint status {} on config {}",
+                JSON.string_at("$.endpoint.status"),
+                JSON.string_at("$.endpoint.config_name"),
+            ),
+        },
+    )
 
 
 def smoke_test(ctx: PipelineContext) -> sfn.TaskStateBase:
@@ -195,27 +238,3 @@ def smoke_test(ctx: PipelineContext) -> sfn.TaskStateBase:
         result_path="$.smoke",
     )
     return ctx.guard(task, LAMBDA_TRANSIENT)
-
-
-def set_model_status(ctx: PipelineContext, state_id: str, status: str) -> sfn.TaskStateBase:
-    group = ctx.settings.model_package_group
-    return _sagemaker(
-        ctx,
-        state_id,
-        "updateModelPackage",
-        {"ModelPackageArn": JSON.string_at("$.registered.arn"), "ModelApprovalStatus": status},
-        [ctx.arn("model-package", f"{group}/*")],
-        result_path=JSON.DISCARD,
-    )
-
-
-def roll_back(ctx: PipelineContext) -> sfn.TaskStateBase:
-    endpoint = ctx.settings.endpoint_name
-    return _sagemaker(
-        ctx,
-        "RollBack",
-        "updateEndpoint",
-        {"EndpointName": endpoint, "EndpointConfigName": JSON.string_at("$.previous.config_name")},
-        [ctx.arn("endpoint", endpoint), ctx.arn("endpoint-config", f"{ctx.settings.job_prefix}-*")],
-        result_path=JSON.DISCARD,
-    )

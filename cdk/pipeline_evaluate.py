@@ -11,7 +11,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_stepfunctions as sfn
 
 from cdk import pipeline_context as paths
-from cdk.pipeline_common import SAGEMAKER_TRANSIENT
+from cdk.pipeline_common import SAGEMAKER_OPTIMIZED_TRANSIENT
 from cdk.pipeline_context import PipelineContext
 
 # The processing container starts in no particular folder and does not unpack sourcedir.tar.gz itself:
@@ -71,7 +71,7 @@ def evaluate(ctx: PipelineContext) -> sfn.CustomState:
             "ResultPath": "$.evaluation",
         },
     )
-    ctx.guard(state, SAGEMAKER_TRANSIENT)
+    ctx.guard(state, SAGEMAKER_OPTIMIZED_TRANSIENT)
     return state
 
 

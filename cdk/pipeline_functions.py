@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aws_cdk import Fn
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
@@ -27,13 +29,17 @@ class PipelineFunctions(Construct):
         data_bucket: s3.IBucket,
         artifact_bucket: s3.IBucket,
         runs_prefix: str,
+        deployment_key: str,
         data_ref: str,
         artifact_ref: str,
     ) -> None:
         super().__init__(scope, construct_id)
         stage = settings.stage
         config_json = settings.config.model_dump_json()
-        common = {"powertools_version": stage.powertools_version, "log_retention_days": stage.log_retention_days}
+        common: dict[str, Any] = {
+            "powertools_version": stage.powertools_version,
+            "log_retention_days": stage.log_retention_days,
+        }
         pandas = lambda_.LayerVersion.from_layer_version_arn(
             self, "PandasLayer", stage.pandas_layer_arn or Fn.sub(PANDAS_LAYER)
         )
@@ -76,6 +82,21 @@ class PipelineFunctions(Construct):
         )
         artifact_bucket.grant_read(self.smoke.role, runs)
 
+        self.record = SlipstreamFunction(
+            self,
+            "RecordDeployment",
+            name="record_deployment",
+            description="RecordDeployment: the deployment record the predict and drift Lambdas read",
+            environment={
+                "SLIPSTREAM_CONFIG": config_json,
+                "DEPLOYMENT_URI": artifact_bucket.s3_url_for_object(deployment_key),
+            },
+            slipstream_modules=("model_card.py",),
+            **common,
+        )
+        artifact_bucket.grant_read(self.record.role, runs)
+        artifact_bucket.grant_put(self.record.role, deployment_key)
+
         self.start = SlipstreamFunction(
             self,
             "StartPipeline",
@@ -97,7 +118,7 @@ class PipelineFunctions(Construct):
             f"{artifact_ref}/contract/*": "The stored data contract (contract/contract.json) and its versions.",
             f"{data_ref}/{data_prefix}*": "New training data arrives under this prefix with any file name.",
         }
-        for fn in (self.validate, self.gate, self.smoke, self.start):
+        for fn in (self.validate, self.gate, self.smoke, self.record, self.start):
             acknowledge_grants(fn.role, reasons)
             acknowledge(
                 fn.function,

@@ -8,7 +8,7 @@ from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 
 from cdk import pipeline_context as paths
-from cdk.pipeline_common import LAMBDA_TRANSIENT, SAGEMAKER_TRANSIENT
+from cdk.pipeline_common import LAMBDA_TRANSIENT, SAGEMAKER_OPTIMIZED_TRANSIENT, SAGEMAKER_TRANSIENT
 from cdk.pipeline_context import PipelineContext
 
 JSON = sfn.JsonPath
@@ -86,7 +86,7 @@ def train(ctx: PipelineContext) -> sfn.TaskStateBase:
         },
         result_path="$.training",
     )
-    return ctx.guard(task, SAGEMAKER_TRANSIENT)
+    return ctx.guard(task, SAGEMAKER_OPTIMIZED_TRANSIENT)
 
 
 def find_champion(ctx: PipelineContext, evaluate: sfn.IChainable) -> sfn.IChainable:

@@ -13,8 +13,8 @@ from cdk.dashboard import ServiceDashboard, dashboard_url
 from cdk.drift_function import DriftFunction
 from cdk.settings import DeploySettings
 from cdk.slack_notifier import SlackNotifier
-from stacks.serving import DEPLOYMENT_KEY, ServingStack
-from stacks.storage import RUNS_PREFIX, StorageExports
+from stacks.serving import ServingStack
+from stacks.storage import DEPLOYMENT_KEY, RUNS_PREFIX, StorageExports
 
 
 class MonitoringStack(Stack):

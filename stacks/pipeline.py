@@ -25,7 +25,7 @@ from cdk.sagemaker_role import SageMakerExecutionRole
 from cdk.settings import DeploySettings
 from cdk.sklearn_image import sklearn_image_uri
 from cdk.sourcedir import SourceDir
-from stacks.storage import RUNS_PREFIX, StorageExports
+from stacks.storage import DEPLOYMENT_KEY, RUNS_PREFIX, StorageExports
 
 
 class PipelineStack(Stack):
@@ -59,6 +59,7 @@ class PipelineStack(Stack):
             data_bucket=data_bucket,
             artifact_bucket=artifact_bucket,
             runs_prefix=RUNS_PREFIX,
+            deployment_key=DEPLOYMENT_KEY,
             data_ref=storage.name("data-bucket-arn"),
             artifact_ref=storage.name("artifact-bucket-arn"),
         )
@@ -83,6 +84,7 @@ class PipelineStack(Stack):
             validate_fn=functions.validate.function,
             gate_fn=functions.gate.function,
             smoke_fn=functions.smoke.function,
+            record_fn=functions.record.function,
         )
         self.state_machine = sfn.StateMachine(
             self,
@@ -110,6 +112,12 @@ class PipelineStack(Stack):
                 actions=["sagemaker:InvokeEndpoint"], resources=[ctx.arn("endpoint", settings.endpoint_name)]
             )
         )
+        functions.record.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["sagemaker:DescribeModelPackage"],
+                resources=[ctx.arn("model-package", f"{settings.model_package_group}/*")],
+            )
+        )
         self._triggers(settings, functions.start.function, data_bucket)
         self.state_machine.grant_start_execution(functions.start.function)
         functions.set_state_machine(self.state_machine.state_machine_arn)
@@ -132,10 +140,12 @@ class PipelineStack(Stack):
             "*": "No resource-level permissions exist for ListModelPackages, ListEndpoints, ListTags (CDK SageMaker "
             "tasks), X-Ray tracing and the log-delivery calls behind state machine logging.",
         }
-        for fn in (functions.validate, functions.gate, functions.smoke):
+        for fn in (functions.validate, functions.gate, functions.smoke, functions.record):
             logical = self.get_logical_id(fn.function.node.default_child)  # type: ignore[arg-type]
             reasons[f"<{logical}.Arn>:*"] = "CDK LambdaInvoke grants the function and its versions/aliases."
         acknowledge_grants(self.state_machine.role, reasons)
+        package = f"{sagemaker_arn}:model-package/{group}/*"
+        acknowledge_grants(functions.record.role, {package: reasons[package]})
 
     def _triggers(self, settings: DeploySettings, start: lambda_.IFunction, data_bucket: s3.IBucket) -> None:
         """New data under the data prefix, and the retraining schedule, both go through StartPipeline."""

@@ -14,10 +14,7 @@ from cdk.feedback_store import FeedbackStore
 from cdk.predict_function import PredictFunction
 from cdk.prediction_api import PredictionApi
 from cdk.settings import DeploySettings
-from stacks.storage import CAPTURES_PREFIX, CONTRACT_KEY, StorageExports
-
-# Where the deployment record (docs/serving.md) is expected: the predict and drift Lambdas read it.
-DEPLOYMENT_KEY = "deployment/deployment.json"
+from stacks.storage import CAPTURES_PREFIX, CONTRACT_KEY, DEPLOYMENT_KEY, StorageExports
 
 
 class ServingStack(Stack):

@@ -20,6 +20,8 @@ from cdk.settings import DeploySettings
 RUNS_PREFIX = "runs/"
 CAPTURES_PREFIX = "captures/"
 CONTRACT_KEY = "contract/contract.json"
+# The deployment record (docs/serving.md): the pipeline writes it after a deploy, predict and drift read it.
+DEPLOYMENT_KEY = "deployment/deployment.json"
 
 
 @dataclass(frozen=True)

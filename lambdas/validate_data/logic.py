@@ -21,7 +21,7 @@ from lambdas.common.events import RunRequest
 from lambdas.common.s3uri import s3_uri
 from slipstream.config import Config, parse_config
 from slipstream.contract import Contract, read_contract
-from slipstream.dataset import load_dataset
+from slipstream.dataset import data_sha256, load_dataset
 from slipstream.steps.validate import validate_data
 
 CONTRACT_KEY = "contract/contract.json"
@@ -33,6 +33,8 @@ class ValidationOutput(BaseModel):
     behaviour_uri: str
     contract_uri: str
     baseline_uri: str
+    report_uri: str
+    data_sha256: str  # lineage: the same byte-for-byte hash the local runner records for this file
     is_new_contract: bool
     rows: dict[str, int]
 
@@ -43,7 +45,9 @@ def run_validation(request: RunRequest, config: Config, *, s3: Any, artifact_buc
     with tempfile.TemporaryDirectory() as tmp:
         local = Path(tmp) / PurePosixPath(request.data.key).name
         s3.download_file(request.data.bucket, request.data.key, str(local))
-        frame = load_dataset(_config_for_file(config, local))
+        file_config = _config_for_file(config, local)
+        frame = load_dataset(file_config)
+        sha256 = data_sha256(file_config)
         result = validate_data(frame, config, _stored_contract(s3, artifact_bucket, Path(tmp)))
     put = _writer(s3, artifact_bucket)
     put(f"{run}/data/train/train.csv", result.train.to_csv(index=False), "text/csv")
@@ -60,6 +64,8 @@ def run_validation(request: RunRequest, config: Config, *, s3: Any, artifact_buc
         behaviour_uri=s3_uri(artifact_bucket, f"{run}/config/"),
         contract_uri=s3_uri(artifact_bucket, f"{run}/contract.json"),
         baseline_uri=s3_uri(artifact_bucket, f"{run}/baseline.json"),
+        report_uri=s3_uri(artifact_bucket, f"{run}/validation.json"),
+        data_sha256=sha256,
         is_new_contract=result.is_new_contract,
         rows={"train": len(result.train), "test": len(result.test)},
     )

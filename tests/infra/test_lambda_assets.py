@@ -1,5 +1,6 @@
-"""The serving and monitoring Lambdas' staged code holds every project module their handlers import, and needs
-no third-party package beyond their layers (Powertools + pydantic + boto3; AWS SDK for pandas for drift)."""
+"""The serving, monitoring and deployment-record Lambdas' staged code holds every project module their handlers
+import, and needs no third-party package beyond their layers (Powertools + pydantic + boto3; AWS SDK for pandas
+for drift)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ FUNCTIONS = {
     "predict": ((), LAYERS),
     "slack_notifier": (("monitoring",), LAYERS),
     "drift": (("monitoring",), LAYERS | {"pandas", "numpy"}),
+    "record_deployment": (("model_card.py",), LAYERS),
 }
 OURS = ("lambdas", "slipstream")
 

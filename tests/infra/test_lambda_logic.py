@@ -138,3 +138,48 @@ def test_handler_imports_and_its_asset_holds_what_it_imports(name):
     assert (staged / "lambdas" / "common" / "env.py").is_file()
     assert (staged / "slipstream" / "config.py").is_file()
     assert not (staged / "slipstream" / "cli.py").exists(), "the CLI needs typer/rich, which Lambda lacks"
+
+
+@mock_aws
+def test_record_deployment_writes_the_champion_record_serving_reads():
+    from lambdas.record_deployment.logic import RecordRequest, record_deployment
+    from slipstream.steps.gate import GateDecision
+
+    config = load_config("slipstream.toml")
+    s3, sagemaker = boto3.client("s3"), boto3.client("sagemaker")
+    s3.create_bucket(Bucket="artifacts")
+    documents = {
+        "evaluation.json": {"metrics": {"roc_auc": 0.99, "accuracy": 0.95, "label": "x"}, "n_test_rows": 10},
+        "contract.json": {"features": [{"name": "mean radius", "kind": "numeric"}], "labels": ["a", "b"]},
+        "validation.json": {"rows": 50},
+    }
+    for name, document in documents.items():
+        s3.put_object(Bucket="artifacts", Key=f"runs/r1/{name}", Body=json.dumps(document).encode())
+    sagemaker.create_model_package_group(ModelPackageGroupName="g")
+    arn = sagemaker.create_model_package(ModelPackageGroupName="g", ModelApprovalStatus="Approved")["ModelPackageArn"]
+    gate = GateDecision(passed=True, metric="roc_auc", value=0.99, threshold=0.9, champion_value=None, reasons=["ok"])
+    request = RecordRequest(
+        run_id="r1",
+        endpoint_name="breast-cancer-dev",
+        model_package_arn=arn,
+        gate=gate,
+        data_uri="s3://data/incoming/cancer.csv",
+        data_sha256="ab" * 32,
+        evaluation_uri="s3://artifacts/runs/r1/evaluation.json",
+        contract_uri="s3://artifacts/runs/r1/contract.json",
+        baseline_uri="s3://artifacts/runs/r1/baseline.json",
+        report_uri="s3://artifacts/runs/r1/validation.json",
+    )
+
+    output = record_deployment(
+        request, config, s3=s3, sagemaker=sagemaker, deployment_uri="s3://artifacts/deployment/deployment.json"
+    )
+
+    record = json.loads(s3.get_object(Bucket="artifacts", Key="deployment/deployment.json")["Body"].read())
+    assert output.version == "1" and record["challenger"] is None
+    champion = record["champion"]
+    assert champion["version"] == "1" and champion["gate"] == "passed" and champion["run_id"] == "r1"
+    assert champion["metrics"] == {"roc_auc": 0.99, "accuracy": 0.95}  # numbers only
+    assert champion["baseline_uri"] == "s3://artifacts/runs/r1/baseline.json"
+    assert datetime.fromisoformat(champion["registered_at"]).tzinfo is not None
+    assert "ab" * 32 in champion["model_card"] and champion["git_commit"] is None

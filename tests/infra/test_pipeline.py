@@ -18,15 +18,16 @@ STEPS = [
     "Evaluate",
     "QualityGate",
     "Register",
-    "CreateModel",
-    "CreateEndpointConfig",
-    "CreateEndpoint",
-    "UpdateEndpoint",
-    "CheckEndpoint",
-    "SmokeTest",
+    "RegisterRejected",
     "RollBack",
+    "CheckRollBack",
+    "DeleteNewEndpoint",
     "ApproveModel",
+    "RecordDeployment",
+    "RejectFailedDeployment",
 ]
+# Between Register and the smoke test's verdict a failure rejects the package first, then notifies.
+DEPLOY_STEPS = ["CreateModel", "CreateEndpointConfig", "CreateEndpoint", "UpdateEndpoint", "CheckEndpoint", "SmokeTest"]
 
 
 @pytest.fixture(scope="module")
@@ -34,12 +35,33 @@ def states(definition):
     return definition["States"]
 
 
-@pytest.mark.parametrize("name", STEPS)
+@pytest.mark.parametrize("name", STEPS + DEPLOY_STEPS)
 def test_each_step_retries_transient_errors_and_catches_everything(states, name):
     state = states[name]
     assert state["Type"] == "Task"
     assert state["Retry"][0]["BackoffRate"] == 2.0 and state["Retry"][0]["MaxAttempts"] >= 3
-    assert state["Catch"] == [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "NotifyFailure"}]
+    target = "RejectFailedDeployment" if name in DEPLOY_STEPS else "NotifyFailure"
+    assert state["Catch"] == [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": target}]
+
+
+def test_a_failed_deployment_rejects_the_package_then_notifies(states):
+    assert states["EndpointFailed"]["Next"] == "RejectFailedDeployment"
+    reject = states["RejectFailedDeployment"]
+    assert reject["Parameters"]["ModelApprovalStatus"] == "Rejected" and reject["Next"] == "NotifyFailure"
+
+
+def test_sagemaker_retries_name_errors_the_way_each_integration_reports_them(states):
+    """Optimized integrations report SageMaker.AmazonSageMakerException; AWS SDK ones SageMaker.<Code>Exception."""
+    for name, state in states.items():
+        if state["Type"] != "Task" or ":sagemaker:" not in state["Resource"]:
+            continue
+        retried = state["Retry"][0]["ErrorEquals"]
+        if ":aws-sdk:sagemaker:" in state["Resource"]:
+            assert "SageMaker.ThrottlingException" in retried, name
+            assert "SageMaker.AmazonSageMakerException" not in retried, name
+            assert all(error.endswith("Exception") for error in retried), name
+        else:
+            assert retried == ["SageMaker.AmazonSageMakerException"], name
 
 
 def test_every_task_has_a_catch(states):
@@ -55,10 +77,13 @@ def test_order_of_the_happy_path(definition, states):
     assert states["ValidateData"]["Next"] == "Train"
     assert states["Evaluate"]["Next"] == "QualityGate"
     assert states["GatePassed"]["Choices"][0]["Next"] == "Register"
-    assert states["GatePassed"]["Default"] == "NotifyChampionKept"
+    assert states["GatePassed"]["Default"] == "RegisterRejected"
     assert states["SmokeTestPassed"]["Choices"][0]["Next"] == "ApproveModel"
     assert states["CanRollBack"]["Choices"][0]["Next"] == "RollBack"
+    assert states["CanRollBack"]["Default"] == "DeleteNewEndpoint"
     assert states["ApproveModel"]["Parameters"]["ModelApprovalStatus"] == "Approved"
+    assert states["ApproveModel"]["Next"] == "RecordDeployment"
+    assert states["RecordDeployment"]["Next"] == "NotifySuccess"
 
 
 def test_training_job_runs_train_py_in_script_mode_on_the_sklearn_image(states):
@@ -100,12 +125,46 @@ def test_register_puts_the_evaluation_in_the_model_package(states):
     assert params["ModelPackageGroupName"] == "breast-cancer-dev"
     assert params["ModelMetrics"]["ModelQuality"]["Statistics"]["S3Uri.$"] == "$.paths.evaluation_uri"
     assert params["ModelApprovalStatus"] == "PendingManualApproval"
+    version = states["Register"]["ResultSelector"]["version.$"]
+    assert version == "States.ArrayGetItem(States.StringSplit($.ModelPackageArn, '/'), 2)"
 
 
-def test_rollback_restores_the_config_that_was_serving(states):
+def test_a_gate_rejection_registers_the_model_as_rejected(states):
+    """ADR 0004: every evaluated model is registered, as the local runner does."""
+    assert states["GatePassed"]["Default"] == "RegisterRejected"
+    rejected, passed = states["RegisterRejected"]["Parameters"], states["Register"]["Parameters"]
+    assert rejected["ModelApprovalStatus"] == "Rejected" and rejected["ModelMetrics"] == passed["ModelMetrics"]
+    assert states["RegisterRejected"]["Next"] == "NotifyChampionKept"
+
+
+def test_the_endpoint_model_carries_its_version(states):
+    environment = states["CreateModel"]["Parameters"]["PrimaryContainer"]["Environment"]
+    assert environment["SLIPSTREAM_MODEL_VERSION.$"] == "$.registered.version"
+    assert environment["OMP_NUM_THREADS"] == "1"
+
+
+def test_rollback_restores_the_config_that_was_serving_and_waits_for_it(states):
     assert states["RollBack"]["Parameters"]["EndpointConfigName.$"] == "$.previous.config_name"
     ready = states["EndpointReady"]
     assert ready["Choices"][0]["Next"] == "SmokeTest" and ready["Default"] == "WaitForEndpoint"
+    rolled_back = states["RolledBackReady"]
+    assert rolled_back["Choices"][0]["Next"] == "NotifyRolledBack" and rolled_back["Default"] == "WaitForRollBack"
+    assert {"Variable": "$.endpoint.config_name", "StringEqualsPath": "$.previous.config_name"} in rolled_back[
+        "Choices"
+    ][0]["And"]
+    assert rolled_back["Choices"][1]["Next"] == "RollBackFailed"
+
+
+def test_every_reader_and_the_writer_of_the_deployment_record_agree_on_its_uri(synthesized):
+    uris = {}
+    for key, template in synthesized.templates.items():
+        for logical, resource in template["Resources"].items():
+            variables = resource["Properties"].get("Environment", {}).get("Variables", {})
+            if resource["Type"] == "AWS::Lambda::Function" and "DEPLOYMENT_URI" in variables:
+                uris[f"{key}/{logical}"] = json.dumps(variables["DEPLOYMENT_URI"], sort_keys=True)
+    assert {name.split("/")[0] for name in uris} >= {"pipeline", "serving", "monitoring"}
+    assert len(set(uris.values())) == 1, uris
+    assert "deployment/deployment.json" in next(iter(uris.values()))
 
 
 def test_state_machine_logs_and_traces(synthesized):
@@ -143,7 +202,7 @@ def _actions(statement):
 
 def test_lambdas_use_the_shared_construct_defaults(synthesized):
     functions = Template.from_json(synthesized.templates["pipeline"]).find_resources("AWS::Lambda::Function")
-    assert len(functions) == 4
+    assert len(functions) == 5
     for fn in functions.values():
         props = fn["Properties"]
         assert props["Architectures"] == ["arm64"] and props["Runtime"] == "python3.11"
@@ -151,7 +210,7 @@ def test_lambdas_use_the_shared_construct_defaults(synthesized):
         assert props["LoggingConfig"]["LogFormat"] == "JSON"
         assert props["Handler"].startswith("lambdas.") and props["Handler"].endswith(".handler.handler")
     roles = {json.dumps(fn["Properties"]["Role"]) for fn in functions.values()}
-    assert len(roles) == 4, "one role per function"
+    assert len(roles) == 5, "one role per function"
 
 
 def test_config_reaches_lambdas_as_one_json_variable(synthesized):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import boto3
@@ -23,13 +24,16 @@ def test_first_run_writes_the_contract_and_the_run_inputs():
     for bucket in ("data", "artifacts"):
         s3.create_bucket(Bucket=bucket)
     frame = load_dataset(config)
-    s3.put_object(Bucket="data", Key="incoming/cancer.csv", Body=frame.to_csv(index=False).encode())
+    body = frame.to_csv(index=False).encode()
+    s3.put_object(Bucket="data", Key="incoming/cancer.csv", Body=body)
     request = RunRequest(run_id="data-abc", data={"bucket": "data", "key": "incoming/cancer.csv"})
 
     output = run_validation(request, config, s3=s3, artifact_bucket="artifacts")
 
     assert output.is_new_contract and output.train_uri == "s3://artifacts/runs/data-abc/data/train/"
     assert output.rows["train"] + output.rows["test"] == len(frame)
+    assert output.data_sha256 == hashlib.sha256(body).hexdigest()  # lineage: the file byte for byte
+    assert output.report_uri == "s3://artifacts/runs/data-abc/validation.json"
     keys = {o["Key"] for o in s3.list_objects_v2(Bucket="artifacts")["Contents"]}
     assert {CONTRACT_KEY, "runs/data-abc/data/train/train.csv", "runs/data-abc/config/behaviour.json"} <= keys
     behaviour = json.loads(s3.get_object(Bucket="artifacts", Key="runs/data-abc/config/behaviour.json")["Body"].read())

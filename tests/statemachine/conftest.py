@@ -2,15 +2,17 @@
 
 Each scenario is one execution; the executions of one account run in order inside one session fixture, so
 the accounts never overlap (moto is process-global) and a test only reads its scenario's Outcome:
-- `first_runs`: a fresh account: bad data, a failing training job, a smoke test failing on a brand-new
-  endpoint (nothing to roll back to), then an update whose endpoint never starts.
+- `first_runs`: a fresh account: bad data, a failing training job, and a smoke test failing on a brand-new
+  endpoint (nothing to roll back to: the endpoint is deleted).
 - `deployed`: a healthy first deployment, then a run throttled by SageMaker and Lambda (retried), a run
-  whose smoke test fails (rolled back), and a run the quality gate rejects.
+  whose smoke test fails (rolled back), an update whose endpoint never starts, a run the quality gate
+  rejects, and a smoke-test failure whose rollback does not take.
 All state-machine tests share one xdist group, so the ~20-40 s synthesis happens once.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -39,9 +41,15 @@ def training_frame(config):
 
 
 @pytest.fixture(scope="session")
-def first_runs(config, training_frame) -> dict[str, Outcome]:
+def probe(config, training_frame) -> dict:
+    """One row of features, sent to the endpoint after each run to see which version answers."""
+    return json.loads(training_frame.drop(columns=[config.data.target]).head(1).to_json(orient="records"))[0]
+
+
+@pytest.fixture(scope="session")
+def first_runs(config, training_frame, probe) -> dict[str, Outcome]:
     with emulated_pipeline(config) as world:
-        pipeline, prefix = Pipeline(world), config.stage("dev").data_prefix
+        pipeline, prefix = Pipeline(world, probe), config.stage("dev").data_prefix
         good = upload_dataset(world, config)
         no_target = training_frame.drop(columns=[config.data.target])
         outcomes = {
@@ -53,27 +61,34 @@ def first_runs(config, training_frame) -> dict[str, Outcome]:
         outcomes["training_failure"] = pipeline.run("stray-file", good)
         FAULTS.add("sagemaker-runtime", "InvokeEndpoint", "ModelError", "the model raised", status=424)
         outcomes["smoke_new_endpoint"] = pipeline.run("smoke-new", good)
-        FAULTS.add("sagemaker", "HostEndpoint", "Failed", "the container exited at start-up")
-        outcomes["endpoint_failed"] = pipeline.run("endpoint-fails", good)
         return outcomes
 
 
 @pytest.fixture(scope="session")
-def deployed(config, training_frame) -> dict[str, Outcome]:
+def deployed(config, training_frame, probe) -> dict[str, Outcome]:
     with emulated_pipeline(config) as world:
-        pipeline, prefix = Pipeline(world), config.stage("dev").data_prefix
+        pipeline, prefix = Pipeline(world, probe), config.stage("dev").data_prefix
         good = upload_dataset(world, config)
         outcomes = {"happy": pipeline.run("first-deploy", good)}
+        # Train is an optimized integration, RememberServingConfig an AWS SDK one: each names errors its way.
         FAULTS.add("sagemaker", "CreateTrainingJob", "ThrottlingException", "Rate exceeded")
+        FAULTS.add("sagemaker", "DescribeEndpoint", "ServiceUnavailable", "Service unavailable", status=503)
         FAULTS.add("awslambda", "Invoke", "TooManyRequestsException", "Rate exceeded", status=429)
         outcomes["throttled"] = pipeline.run("throttled", good)
         FAULTS.add("sagemaker-runtime", "InvokeEndpoint", "ModelError", "the model raised", status=424)
         outcomes["rolled_back"] = pipeline.run("rolled-back", good)
+        FAULTS.add("sagemaker", "HostEndpoint", "Failed", "the container exited at start-up")
+        outcomes["endpoint_failed"] = pipeline.run("endpoint-fails", good)
         # Same features, labels shuffled: the contract holds, the model learns nothing, the gate says no.
         shuffled = training_frame.copy()
         shuffled[config.data.target] = shuffled[config.data.target].sample(frac=1, random_state=0).to_numpy()
         key = pipeline.put_csv(world.data_bucket, f"{prefix}shuffled.csv", shuffled)
         outcomes["gate_rejected"] = pipeline.run("gate-rejects", key)
+        # Last, as it leaves the rejected model serving: the new model starts but fails its smoke test, and
+        # the old one no longer starts when the rollback asks for it (skip=1: the update's own start works).
+        FAULTS.add("sagemaker-runtime", "InvokeEndpoint", "ModelError", "the model raised", status=424)
+        FAULTS.add("sagemaker", "HostEndpoint", "Failed", "the old container exited at start-up", skip=1)
+        outcomes["rollback_failed"] = pipeline.run("rollback-fails", good)
         return outcomes
 
 

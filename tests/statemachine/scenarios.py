@@ -1,6 +1,7 @@
 """Run one execution of the emulated pipeline and capture what a test asserts on: the path taken (from the
-execution history) and the side effects (packages, endpoint, notifications). The emulation itself lives in
-slipstream/local/stepfunctions, shared with `slipstream run --engine stepfunctions`; this file stays thin."""
+execution history) and the side effects (packages, endpoint and what it answers, deployment record,
+notifications). The emulation itself lives in slipstream/local/stepfunctions, shared with
+`slipstream run --engine stepfunctions`; this file stays thin."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pandas as pd
 
 from slipstream.local.stepfunctions.history import execution_end, path
 from slipstream.local.stepfunctions.world import World
+from stacks.storage import DEPLOYMENT_KEY
 
 
 @dataclass
@@ -25,6 +27,9 @@ class Outcome:
     notifications: list[dict[str, Any]]
     packages: dict[str, str] = field(default_factory=dict)  # run id -> approval status
     endpoint: dict[str, Any] | None = None
+    package_details: dict[str, dict[str, Any]] = field(default_factory=dict)  # run id -> DescribeModelPackage
+    record: dict[str, Any] | None = None  # the deployment record in the artifact bucket, if any
+    answer: dict[str, Any] | None = None  # what the endpoint answers for one probe row, if it serves
 
     def failures(self, state: str) -> list[str]:
         """Errors reported by `state`'s task attempts, in order."""
@@ -41,8 +46,8 @@ class Outcome:
 class Pipeline:
     """One emulated deployment, with a queue subscribed to the pipeline's topic to read what it announced."""
 
-    def __init__(self, world: World) -> None:
-        self.world = world
+    def __init__(self, world: World, probe: dict[str, Any]) -> None:
+        self.world, self.probe = world, probe  # probe: one row of features to send the endpoint after each run
         sqs = world.client("sqs")
         self.queue = sqs.create_queue(QueueName="notifications")["QueueUrl"]
         arn = sqs.get_queue_attributes(QueueUrl=self.queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
@@ -52,7 +57,11 @@ class Pipeline:
         arn = self.world.start(run_id, key)
         status = self.world.wait(arn)
         events = self.world.history(arn)
-        return Outcome(run_id, status, path(events), events, execution_end(events), self._drain(), *self._effects())
+        outcome = Outcome(run_id, status, path(events), events, execution_end(events), self._drain())
+        outcome.packages, outcome.package_details = self._packages()
+        outcome.endpoint = self._settled_endpoint()
+        outcome.record, outcome.answer = self._record(), self._ask() if outcome.endpoint else None
+        return outcome
 
     def put_csv(self, bucket: str, key: str, frame: pd.DataFrame) -> str:
         buffer = io.StringIO()
@@ -69,18 +78,43 @@ class Pipeline:
                 sqs.delete_message(QueueUrl=self.queue, ReceiptHandle=message["ReceiptHandle"])
         return found
 
-    def _effects(self) -> tuple[dict[str, str], dict[str, Any] | None]:
+    def _packages(self) -> tuple[dict[str, str], dict[str, dict[str, Any]]]:
         sagemaker = self.world.client("sagemaker")
         summaries = sagemaker.list_model_packages(ModelPackageGroupName=self.world.model_package_group)
-        packages = {}
+        details = {}
         for summary in summaries["ModelPackageSummaryList"]:
             package = sagemaker.describe_model_package(ModelPackageName=summary["ModelPackageArn"])
-            packages[package["CustomerMetadataProperties"]["run_id"]] = package["ModelApprovalStatus"]
-        # The endpoint once settled: the pipeline ends right after requesting a rollback, without waiting for it.
-        endpoint = {"EndpointStatus": "Updating"}
+            details[package["CustomerMetadataProperties"]["run_id"]] = package
+        return {run: package["ModelApprovalStatus"] for run, package in details.items()}, details
+
+    def _settled_endpoint(self) -> dict[str, Any] | None:
+        """The endpoint once it has settled (Creating/Updating answer once in the emulation)."""
+        sagemaker = self.world.client("sagemaker")
+        endpoint: dict[str, Any] | None = {"EndpointStatus": "Updating"}
         while endpoint and endpoint["EndpointStatus"] in ("Creating", "Updating"):
             try:
                 endpoint = sagemaker.describe_endpoint(EndpointName=self.world.endpoint_name)
             except sagemaker.exceptions.ClientError:
                 endpoint = None
-        return packages, endpoint
+        return endpoint
+
+    def _record(self) -> dict[str, Any] | None:
+        s3 = self.world.client("s3")
+        try:
+            body = s3.get_object(Bucket=self.world.artifact_bucket, Key=DEPLOYMENT_KEY)["Body"].read()
+        except s3.exceptions.NoSuchKey:
+            return None
+        return json.loads(body)
+
+    def _ask(self) -> dict[str, Any] | None:
+        runtime = self.world.client("sagemaker-runtime")
+        try:
+            response = runtime.invoke_endpoint(
+                EndpointName=self.world.endpoint_name,
+                ContentType="application/json",
+                Accept="application/json",
+                Body=json.dumps({"instances": [self.probe]}),
+            )
+        except runtime.exceptions.ClientError:
+            return None
+        return json.loads(response["Body"].read())

@@ -1,5 +1,6 @@
 """Each branch of the synthesized pipeline, run in moto with our real handlers and scripts: the path taken
-(from the execution history) and what it left behind (model package, endpoint, notification)."""
+(from the execution history) and what it left behind (model package, endpoint and the version it reports,
+deployment record, notification)."""
 
 from __future__ import annotations
 
@@ -13,19 +14,48 @@ WITH_CHAMPION = [*TRAINING, "DescribeChampion", "EvaluateAgainstChampion", "Eval
 DEPLOY = ["Register", "NameDeployment", "CreateModel", "CreateEndpointConfig", "FindEndpoint", "EndpointExists"]
 # Created or updated endpoints answer "Creating"/"Updating" once, so the wait loop runs twice.
 WAIT = ["WaitForEndpoint", "CheckEndpoint", "EndpointReady"] * 2
+ROLLBACK_WAIT = ["WaitForRollBack", "CheckRollBack", "RolledBackReady"] * 2
+SUCCEEDED = ["SmokeTestPassed", "ApproveModel", "RecordDeployment", "NotifySuccess", "Deployed"]
 
 
 def test_happy_path_deploys_a_new_endpoint_and_approves_the_model(deployed):
     run = deployed["happy"]
     assert run.status == "SUCCEEDED"
-    expected = [*FIRST_EVALUATION, *DEPLOY, "CreateEndpoint", *WAIT, "SmokeTest", "SmokeTestPassed"]
-    assert run.path == [*expected, "ApproveModel", "NotifySuccess", "Deployed"]
+    expected = [*FIRST_EVALUATION, *DEPLOY, "CreateEndpoint", *WAIT, "SmokeTest"]
+    assert run.path == [*expected, *SUCCEEDED]
     assert run.packages == {"first-deploy": "Approved"}
     assert run.endpoint["EndpointStatus"] == "InService"
     assert run.endpoint["EndpointConfigName"] == "breast-cancer-dev-first-deploy"
     (message,) = run.notifications
     assert message["status"] == "deployed" and message["gate"]["passed"] is True
     assert message["gate"]["value"] > 0.95  # a real metric from evaluate.py, read by the real gate Lambda
+    assert message["version"] == "1"
+
+
+def test_the_endpoint_reports_the_model_package_version(deployed):
+    """CreateModel sets SLIPSTREAM_MODEL_VERSION from the package ARN; inference.py puts it in every answer."""
+    first, second = deployed["happy"], deployed["throttled"]
+    assert first.package_details["first-deploy"]["ModelPackageVersion"] == 1
+    assert first.answer["model_version"] == "1" and first.answer["predictions"]
+    assert second.package_details["throttled"]["ModelPackageVersion"] == 2
+    assert second.answer["model_version"] == "2"
+
+
+def test_a_deployment_writes_the_record_predict_and_drift_read(deployed):
+    run = deployed["happy"]
+    assert run.record["challenger"] is None
+    champion = run.record["champion"]
+    assert champion["endpoint"] == "breast-cancer-dev" and champion["version"] == "1"
+    assert champion["gate"] == "passed" and champion["run_id"] == "first-deploy"
+    assert champion["metrics"]["roc_auc"] == run.notifications[0]["gate"]["value"]
+    assert champion["baseline_uri"].endswith("/runs/first-deploy/baseline.json")
+    assert len(champion["data_sha256"]) == 64 and champion["registered_at"]
+    assert champion["model_card"].startswith("# Model card: breast-cancer")
+    assert "git_commit" in champion  # null on AWS: the pipeline runs deployed code, not a checkout
+    # The package carries the same lineage.
+    metadata = run.package_details["first-deploy"]["CustomerMetadataProperties"]
+    assert metadata["data_sha256"] == champion["data_sha256"] and metadata["gate"] == "passed"
+    assert deployed["throttled"].record["champion"]["version"] == "2"  # the next deployment replaces it
 
 
 def test_data_validation_failure_notifies_and_registers_nothing(first_runs):
@@ -50,59 +80,87 @@ def test_training_job_failure_reports_the_scripts_reason(first_runs):
     assert run.packages == {} and run.endpoint is None
 
 
-def test_quality_gate_rejection_keeps_the_champion_serving(deployed):
+def test_quality_gate_rejection_registers_a_rejected_package_and_keeps_the_champion(deployed):
     run = deployed["gate_rejected"]
     assert run.status == "SUCCEEDED"
-    assert run.path == [*WITH_CHAMPION, "NotifyChampionKept", "ChampionKept"]
-    assert "gate-rejects" not in run.packages  # nothing registered
+    assert run.path == [*WITH_CHAMPION, "RegisterRejected", "NotifyChampionKept", "ChampionKept"]
+    # ADR 0004: registered like every evaluated model, with its evaluation as model metrics, never approved.
+    assert run.packages["gate-rejects"] == "Rejected"
+    package = run.package_details["gate-rejects"]
+    statistics = package["ModelMetrics"]["ModelQuality"]["Statistics"]
+    assert statistics["S3Uri"].endswith("/runs/gate-rejects/evaluation/evaluation.json")
+    assert package["CustomerMetadataProperties"]["gate"] == "rejected"
     assert run.endpoint["EndpointConfigName"] == "breast-cancer-dev-throttled"
+    assert run.record == deployed["throttled"].record  # the champion's record stays
     (message,) = run.notifications
-    assert message["status"] == "champion kept"
+    assert message["status"] == "champion kept" and message["model_package"] == package["ModelPackageArn"]
     assert message["gate"]["passed"] is False and message["gate"]["value"] < 0.95
 
 
-def test_smoke_test_failure_rolls_the_endpoint_back(deployed):
+def test_smoke_test_failure_rolls_the_endpoint_back_and_waits_for_it(deployed):
     run = deployed["rolled_back"]
     assert run.status == "FAILED" and run.end["error"] == "SmokeTestFailed"
     update = ["RememberServingConfig", "UpdateEndpoint", *WAIT, "SmokeTest", "SmokeTestPassed"]
-    tail = ["RejectModel", "CanRollBack", "RollBack", "NotifyRolledBack", "RolledBack"]
+    tail = ["RejectModel", "CanRollBack", "RollBack", *ROLLBACK_WAIT, "NotifyRolledBack", "RolledBack"]
     assert run.path == [*WITH_CHAMPION, *DEPLOY, *update, *tail]
     assert run.packages["rolled-back"] == "Rejected"
     assert run.packages["throttled"] == "Approved"  # still the champion
     assert run.endpoint["EndpointConfigName"] == "breast-cancer-dev-throttled"
+    assert run.answer["model_version"] == "2"  # the champion answers again
+    assert run.record == deployed["throttled"].record  # the record still names the model serving
     (message,) = run.notifications
     assert message["status"] == "rolled back"
     assert "ModelError" in message["smoke_test"]["problems"][0]
 
 
-def test_smoke_test_failure_on_a_new_endpoint_has_nothing_to_roll_back_to(first_runs):
+def test_a_rollback_that_does_not_take_is_reported_as_a_failure(deployed):
+    run = deployed["rollback_failed"]
+    assert run.status == "FAILED" and run.end["error"] == "PipelineFailed"
+    tail = ["RejectModel", "CanRollBack", "RollBack", *ROLLBACK_WAIT, "RollBackFailed", "NotifyFailure"]
+    assert run.path[-12:] == [*tail, "PipelineFailed"]
+    assert run.packages["rollback-fails"] == "Rejected"
+    # SageMaker keeps the config it runs when an update fails: here the rejected model. The operator hears it.
+    assert run.endpoint["EndpointConfigName"] == "breast-cancer-dev-rollback-fails"
+    assert run.answer["model_version"] == str(run.package_details["rollback-fails"]["ModelPackageVersion"])
+    (message,) = run.notifications
+    assert message["error"]["Error"] == "RollBackFailed"
+    assert "breast-cancer-dev-rollback-fails" in message["error"]["Cause"]
+
+
+def test_smoke_test_failure_on_a_new_endpoint_deletes_it(first_runs):
     run = first_runs["smoke_new_endpoint"]
     assert run.status == "FAILED" and run.end["error"] == "SmokeTestFailed"
-    assert run.path[-5:] == [
+    assert run.path[-6:] == [
         "SmokeTestPassed",
         "RejectModel",
         "CanRollBack",
+        "DeleteNewEndpoint",
         "NotifySmokeTestFailed",
         "SmokeTestFailed",
     ]
     assert run.packages == {"smoke-new": "Rejected"}
+    assert run.endpoint is None and run.answer is None  # the rejected model serves no one
+    assert run.record is None
     assert run.notifications[0]["status"] == "failed"
 
 
-def test_an_endpoint_that_never_starts_fails_the_run_on_the_old_config(first_runs):
-    run = first_runs["endpoint_failed"]
+def test_an_endpoint_that_never_starts_rejects_the_model_and_keeps_the_old_config(deployed):
+    run = deployed["endpoint_failed"]
     assert run.status == "FAILED"
-    assert run.path[-6:] == [
+    assert run.path[-7:] == [
         "WaitForEndpoint",
         "CheckEndpoint",
         "EndpointReady",
         "EndpointFailed",
+        "RejectFailedDeployment",
         "NotifyFailure",
         "PipelineFailed",
     ]
-    # SageMaker keeps serving the old config after a failed update; the model stays pending, never approved.
-    assert run.endpoint["EndpointConfigName"] == "breast-cancer-dev-smoke-new"
-    assert run.packages["endpoint-fails"] == "PendingManualApproval"
+    # SageMaker keeps serving the old config after a failed update; the new package is rejected, not left pending.
+    assert run.endpoint["EndpointConfigName"] == "breast-cancer-dev-throttled"
+    assert run.packages["endpoint-fails"] == "Rejected"
+    assert run.packages["throttled"] == "Approved"
+    assert run.record == deployed["throttled"].record
     (message,) = run.notifications
     assert message["error"]["Error"] == "EndpointFailed"
 
@@ -110,7 +168,10 @@ def test_an_endpoint_that_never_starts_fails_the_run_on_the_old_config(first_run
 def test_throttling_is_retried_then_succeeds(deployed):
     run = deployed["throttled"]
     assert run.status == "SUCCEEDED" and run.path[-1] == "Deployed"
-    assert run.failures("Train") == ["SageMaker.ThrottlingException"]
+    # An optimized integration (Train) names every SageMaker error AmazonSageMakerException; an AWS SDK one
+    # names it by its code with an Exception suffix. Both are in the retry lists for their kind of task.
+    assert run.failures("Train") == ["SageMaker.AmazonSageMakerException"]
+    assert run.failures("RememberServingConfig") == ["SageMaker.ServiceUnavailableException"]
     assert run.failures("ValidateData") == ["Lambda.TooManyRequestsException"]
     assert run.path.count("Train") == 1  # retried inside the state, not re-entered
     assert run.packages["throttled"] == "Approved"

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -59,21 +60,30 @@ class Fault:
     code: str
     message: str
     status: int
+    skip: int = 0  # calls to let through before this one fails
 
 
 @dataclass
 class Faults:
     """Errors answered instead of calling an action once: `FAULTS.add("sagemaker", "CreateTrainingJob", ...)`.
-    ("sagemaker", "HostEndpoint") is not an API action: it makes the next endpoint deployment fail to start."""
+    ("sagemaker", "HostEndpoint") is not an API action: it makes the next endpoint deployment fail to start.
+    `skip=n` lets n calls through first (e.g. the deployment a rollback makes, after the new model's own)."""
 
     planned: dict[tuple[str, str], list[Fault]] = field(default_factory=dict)
 
-    def add(self, service: str, action: str, code: str, message: str = "injected", status: int = 400) -> None:
-        self.planned.setdefault((service, action), []).append(Fault(code, message, status))
+    def add(
+        self, service: str, action: str, code: str, message: str = "injected", status: int = 400, skip: int = 0
+    ) -> None:
+        self.planned.setdefault((service, action), []).append(Fault(code, message, status, skip))
 
     def take(self, service: str, action: str) -> Fault | None:
         queue = self.planned.get((service, action))
-        return queue.pop(0) if queue else None
+        if not queue:
+            return None
+        if queue[0].skip:
+            queue[0].skip -= 1
+            return None
+        return queue.pop(0)
 
     def clear(self) -> None:
         self.planned.clear()
@@ -236,7 +246,9 @@ def _planned_faults() -> None:
         if fault is None:
             return original(self)
         body = json.dumps({"__type": fault.code, "message": fault.message, "Message": fault.message})
-        return fault.status, {"status": fault.status, "x-amzn-ErrorType": fault.code}, body
+        # A request id, as every AWS answer has: moto's aws-sdk task reads it when it reports the error.
+        headers = {"status": fault.status, "x-amzn-ErrorType": fault.code, "x-amzn-RequestId": str(uuid.uuid4())}
+        return fault.status, headers, body
 
     BaseResponse.call_action = call_action
 
@@ -244,11 +256,13 @@ def _planned_faults() -> None:
 # --- SageMaker: .sync tasks, jobs that run our scripts, endpoints that deploy and serve -----------------------
 
 _JOBS = {"createTrainingJob": "TrainingJob", "createProcessingJob": "ProcessingJob"}
+OPTIMIZED_SAGEMAKER_ERROR = "SageMaker.AmazonSageMakerException"
 
 
 class SageMakerTask(StateTaskServiceCallback):
     """moto rejects `sagemaker:*.sync` ("Unsupported sync callback procedure"). Step Functions calls
-    Create*Job, then polls Describe*Job until the job ends, and names a failed call `SageMaker.<Code>Exception`."""
+    Create*Job, then polls Describe*Job until the job ends, and names a failed call as its optimized
+    integrations do (`_from_error`)."""
 
     def __init__(self) -> None:
         # WaitForTaskToken too: moto's .sync path calls interrupt_all() on a callback endpoint it creates only
@@ -293,10 +307,17 @@ class SageMakerTask(StateTaskServiceCallback):
         return FailureEvent(env, name, HistoryEventType.TaskFailed, EventDetails(taskFailedEventDetails=details))
 
     def _from_error(self, env, ex):  # type: ignore[no-untyped-def]
+        """The optimized integrations name every service error `SageMaker.AmazonSageMakerException` (unlike
+        the aws-sdk ones, `SageMaker.<Code>Exception`) and put the code in the Cause, as the AWS Java SDK
+        message reads (aws/aws-step-functions-data-science-sdk-python#191)."""
         if not isinstance(ex, ClientError):
             return super()._from_error(env=env, ex=ex)
-        error = error_name("sagemaker", ex.response["Error"]["Code"])
-        return self._failure(env, error, ex.response["Error"].get("Message", ""), CustomErrorName(error))
+        error, status = ex.response["Error"], ex.response["ResponseMetadata"].get("HTTPStatusCode", 400)
+        cause = (
+            f"{error.get('Message', '')} (Service: AmazonSageMaker; Status Code: {status}; "
+            f"Error Code: {error['Code']}; Request ID: {ex.response['ResponseMetadata'].get('RequestId', '')})"
+        )
+        return self._failure(env, OPTIMIZED_SAGEMAKER_ERROR, cause, CustomErrorName(OPTIMIZED_SAGEMAKER_ERROR))
 
 
 def _sagemaker_sync_tasks() -> None:
@@ -375,8 +396,9 @@ def _endpoints_that_deploy_and_serve() -> None:
     """moto's endpoints are InService at once, cannot be updated (no UpdateEndpoint) and answer canned bodies.
     Ours load the model their config names (hosting.py): Creating/Updating on the first describe, then InService
     or Failed (a failed update stays InService on the old config with a FailureReason, as SageMaker's does),
-    and InvokeEndpoint runs the model's own inference.py."""
+    InvokeEndpoint runs the model's own inference.py, and a deleted endpoint stops answering."""
     create, describe = SageMakerModelBackend.create_endpoint, SageMakerModelBackend.describe_endpoint
+    delete = SageMakerModelBackend.delete_endpoint
 
     def create_endpoint(self, endpoint_name, endpoint_config_name, tags):  # type: ignore[no-untyped-def]
         endpoint = create(self, endpoint_name, endpoint_config_name, tags)
@@ -390,8 +412,15 @@ def _endpoints_that_deploy_and_serve() -> None:
             _reveal(endpoint)  # this describe still says Creating/Updating; the next one shows the outcome
         return answer
 
+    def delete_endpoint(self, endpoint_name):  # type: ignore[no-untyped-def]
+        endpoint = self.endpoints.get(endpoint_name)
+        delete(self, endpoint_name)
+        _PENDING.pop(endpoint.arn, None)
+        _HOSTED.pop(endpoint.arn.lower(), None)  # a deleted endpoint answers nothing
+
     SageMakerModelBackend.create_endpoint = create_endpoint
     SageMakerModelBackend.describe_endpoint = describe_endpoint
+    SageMakerModelBackend.delete_endpoint = delete_endpoint
     SageMakerModelBackend.update_endpoint = _update_endpoint
     SageMakerResponse.update_endpoint = _update_endpoint_response
     SageMakerRuntimeResponse.invoke_endpoint = _invoke_endpoint_response
@@ -407,11 +436,13 @@ def _deploy(backend: Any, endpoint: Any, config_name: str, *, updating: bool) ->
         if fault:
             raise RuntimeError(fault.message)
         container = backend._models[config.production_variants[0]["ModelName"]].primary_container or {}
-        url, version = container.get("ModelDataUrl"), "unversioned"
+        url, environment = container.get("ModelDataUrl"), {}
         if container.get("ModelPackageName"):
             package = backend.describe_model_package(container["ModelPackageName"])
             url = package.inference_specification["Containers"][0]["ModelDataUrl"]
-            version = str(package.model_package_version)
+            environment = package.inference_specification["Containers"][0].get("Environment") or {}
+        # inference.py reports the version only when the model's environment names it, as in the container.
+        version = {**environment, **(container.get("Environment") or {})}.get("SLIPSTREAM_MODEL_VERSION", "")
         outcome["model"] = hosting.load_model(boto3.client("s3", region_name=backend.region_name), url, version)
     except Exception as error:
         outcome["failure"] = f"The primary container for production variant AllTraffic did not start: {error}"

@@ -1,0 +1,102 @@
+"""RecordDeployment on AWS: after the smoke test passed and the package was approved, write the deployment
+record (docs/serving.md) that the predict Lambda routes by and the drift Lambda finds baselines with.
+
+The record has the shape `slipstream serve` writes from the registry aliases. The pipeline deploys only the
+champion endpoint, so `challenger` is null. Only the success path calls this: a rejected, rolled-back or
+failed deployment leaves the previous record (the model still serving) in place.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import BaseModel
+
+from lambdas.common.s3uri import split_s3_uri
+from slipstream.config import Config
+from slipstream.model_card import render_model_card
+from slipstream.steps.gate import GateDecision
+
+
+class RecordRequest(BaseModel):
+    run_id: str
+    endpoint_name: str
+    model_package_arn: str
+    gate: GateDecision
+    data_uri: str
+    data_sha256: str
+    evaluation_uri: str
+    contract_uri: str
+    baseline_uri: str
+    report_uri: str
+
+
+class RecordOutput(BaseModel):
+    uri: str
+    version: str
+
+
+def record_deployment(
+    request: RecordRequest, config: Config, *, s3: Any, sagemaker: Any, deployment_uri: str
+) -> RecordOutput:
+    package = sagemaker.describe_model_package(ModelPackageName=request.model_package_arn)
+    champion = champion_record(request, config, package=package, documents=_documents(s3, request))
+    bucket, key = split_s3_uri(deployment_uri)
+    body = json.dumps({"champion": champion, "challenger": None}, indent=2, sort_keys=True)
+    s3.put_object(Bucket=bucket, Key=key, Body=body.encode("utf-8"), ContentType="application/json")
+    return RecordOutput(uri=deployment_uri, version=champion["version"])
+
+
+def champion_record(
+    request: RecordRequest, config: Config, *, package: dict[str, Any], documents: dict[str, Any]
+) -> dict[str, Any]:
+    """The champion's entry: what `/model` shows and what drift needs (version, run id, baseline)."""
+    evaluation = documents["evaluation"]
+    lineage = {
+        "data.source": request.data_uri,
+        "data.sha256": request.data_sha256,
+        "slipstream.run_id": request.run_id,
+        "gate.decision": "passed",
+        "model_package": request.model_package_arn,
+    }
+    card = render_model_card(
+        config,
+        evaluation=evaluation,
+        decision=request.gate,
+        contract=documents["contract"],
+        lineage=lineage,
+        report=documents["report"],
+    )
+    return {
+        "endpoint": request.endpoint_name,
+        "version": str(package["ModelPackageVersion"]),
+        "gate": "passed",
+        "metrics": {k: float(v) for k, v in (evaluation.get("metrics") or {}).items() if _is_number(v)},
+        "registered_at": _iso(package["CreationTime"]),
+        "data_sha256": request.data_sha256,
+        # The pipeline runs the deployed code, not a checkout: the commit is not known here (docs/serving.md).
+        "git_commit": None,
+        "model_card": card,
+        "run_id": request.run_id,
+        "baseline_uri": request.baseline_uri,
+    }
+
+
+def _documents(s3: Any, request: RecordRequest) -> dict[str, Any]:
+    uris = {"evaluation": request.evaluation_uri, "contract": request.contract_uri, "report": request.report_uri}
+    return {name: _read_json(s3, uri) for name, uri in uris.items()}
+
+
+def _read_json(s3: Any, uri: str) -> Any:
+    bucket, key = split_s3_uri(uri)
+    return json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _iso(value: Any) -> str:
+    """boto3 gives a datetime; the local record writes ISO-8601 with the offset."""
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
