@@ -44,7 +44,7 @@ class PredictFunction(Construct):
         environment: dict[str, object] = {
             "CONTRACT_URI": artifact_bucket.s3_url_for_object(contract_key),
             # Optional in the handler: without the record only the champion is routed and /model shows no
-            # versions. Nothing on AWS writes it yet (see docs/deploy.md); a missing object is tolerated.
+            # versions. The pipeline's RecordDeployment writes it after a deploy; until then it is missing.
             "DEPLOYMENT_URI": artifact_bucket.s3_url_for_object(deployment_key),
             **endpoints,
             "CHALLENGER_WEIGHT": serving.challenger_weight,
