@@ -53,12 +53,12 @@ def champion_record(
 ) -> dict[str, Any]:
     """The champion's entry: what `/model` shows and what drift needs (version, run id, baseline)."""
     evaluation = documents["evaluation"]
+    # No ARNs: GET /model shows the card to API callers, and an ARN names the AWS account.
     lineage = {
         "data.source": request.data_uri,
         "data.sha256": request.data_sha256,
         "slipstream.run_id": request.run_id,
         "gate.decision": "passed",
-        "model_package": request.model_package_arn,
     }
     card = render_model_card(
         config,
