@@ -9,11 +9,12 @@ from __future__ import annotations
 import os
 from functools import cache
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, Json
 
-from slipstream.config import Config, parse_config
+if TYPE_CHECKING:
+    from slipstream.config import Config
 
 Env = TypeVar("Env", bound="BaseEnv")
 
@@ -28,6 +29,10 @@ class ConfigEnv(BaseEnv):
     slipstream_config: Json[dict[str, Any]] = Field(alias="SLIPSTREAM_CONFIG")
 
     def config(self, base_dir: Path = Path("/tmp")) -> Config:
+        # Imported here: the config's ~15 pydantic models cost ~0.15 s to build, and the predict Lambda's cold
+        # start (which never needs them) imports this module too.
+        from slipstream.config import parse_config
+
         return parse_config(self.slipstream_config, base_dir=base_dir, source="SLIPSTREAM_CONFIG")
 
 
