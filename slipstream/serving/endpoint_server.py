@@ -19,7 +19,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from slipstream.serving.httpbase import KeepAliveHandler, Server
+from slipstream.serving.httpbase import KeepAliveHandler, Server, serve_until_interrupted
 
 INVOCATIONS = re.compile(r"^/endpoints/([^/]+)/invocations$")
 
@@ -98,13 +98,7 @@ def main() -> None:
     os.environ.setdefault("OMP_NUM_THREADS", "1")  # single rows: threads only contend (DESIGN.md)
     endpoints = load_endpoints(json.loads(args.spec.read_text(encoding="utf-8")))
     server = Server((args.host, args.port), make_request_handler(endpoints), args.reuse_port)
-    print(json.dumps({"listening": f"http://{args.host}:{args.port}", "endpoints": sorted(endpoints)}), flush=True)
-    try:
-        server.serve_forever(poll_interval=0.2)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+    serve_until_interrupted(server, {"listening": f"http://{args.host}:{args.port}", "endpoints": sorted(endpoints)})
 
 
 if __name__ == "__main__":

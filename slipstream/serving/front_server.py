@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import argparse
 import base64
-import json
 import threading
 from collections.abc import Callable
 from typing import Any
 
 from slipstream.serving.events import LocalContext, rest_event
-from slipstream.serving.httpbase import KeepAliveHandler, Server
+from slipstream.serving.httpbase import KeepAliveHandler, Server, serve_until_interrupted
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
@@ -70,13 +69,7 @@ def main() -> None:
     from lambdas.predict.handler import handler  # reads its environment at the first request
 
     server = Server((args.host, args.port), make_request_handler(handler, args.max_body_bytes), args.reuse_port)
-    print(json.dumps({"listening": f"http://{args.host}:{args.port}"}), flush=True)
-    try:
-        server.serve_forever(poll_interval=0.2)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+    serve_until_interrupted(server, {"listening": f"http://{args.host}:{args.port}"})
 
 
 if __name__ == "__main__":

@@ -65,3 +65,14 @@ def ensure_free(host: str, port: int) -> None:
             probe.bind((host, port))
         except OSError:
             raise SlipstreamError(f"{host}:{port} is in use; stop what runs there or pass --port") from None
+
+
+def serve_until_interrupted(server: Server, announcement: dict[str, Any]) -> None:
+    """Print where we listen (the supervisor waits for that line), then serve until Ctrl-C or SIGTERM."""
+    print(json.dumps(announcement), flush=True)
+    try:
+        server.serve_forever(poll_interval=0.2)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
