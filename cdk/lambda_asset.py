@@ -21,6 +21,7 @@ SLIPSTREAM_MODULES = (
     "stage_config.py",
     "errors.py",
     "contract.py",
+    "contract_rules.py",
     "dataset.py",
     "baseline.py",
     "steps",

@@ -15,7 +15,8 @@ import pandas as pd
 
 from slipstream.baseline import baseline_statistics
 from slipstream.config import Config
-from slipstream.contract import Contract, Problems, absolute_outcomes, build_contract, compare_outcomes
+from slipstream.contract import Contract, Problems, build_contract
+from slipstream.contract_rules import absolute_outcomes, compare_outcomes
 from slipstream.dataset import drop_ignored
 from slipstream.errors import ContractViolation, DataError
 

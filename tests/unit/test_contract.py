@@ -10,15 +10,8 @@ import pandas as pd
 import pytest
 
 from slipstream.config import Config, parse_config
-from slipstream.contract import (
-    Contract,
-    Feature,
-    build_contract,
-    check_absolute,
-    compare,
-    read_contract,
-    write_contract,
-)
+from slipstream.contract import Contract, Feature, build_contract, read_contract, write_contract
+from slipstream.contract_rules import check_absolute, compare
 from slipstream.errors import DataError
 
 

@@ -148,7 +148,8 @@ def test_baseline_describes_the_training_split() -> None:
 def test_step_modules_do_not_import_scikit_learn() -> None:
     # The ValidateData Lambda has pandas, numpy, pyarrow and pydantic, but not scikit-learn.
     code = (
-        "import sys, slipstream.steps.validate, slipstream.dataset, slipstream.contract, slipstream.baseline;"
+        "import sys, slipstream.steps.validate, slipstream.dataset, slipstream.contract, slipstream.contract_rules;"
+        "import slipstream.baseline;"
         "sys.exit('sklearn' in sys.modules)"
     )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
