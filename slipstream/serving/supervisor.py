@@ -39,10 +39,12 @@ class Servers:
         endpoint = ["-m", "slipstream.serving.endpoint_server", *common, "--port", str(plan.endpoint_port)]
         api = ["-m", "slipstream.serving.front_server", *common, "--port", str(plan.port)]
         api += ["--max-body-bytes", str(plan.config.serving.max_body_bytes)]
+        # Endpoints first: an API that answers before its model loads would greet the first caller with a 503.
         for index in range(self.workers):
             self._spawn([*endpoint, "--spec", str(plan.endpoint_spec), *reuse], f"endpoint-{index}", {})
-            self._spawn([*api, *reuse], f"api-{index}", plan.api_env)
         self._wait_until(f"http://{plan.host}:{plan.endpoint_port}/ping", "the local endpoint")
+        for index in range(self.workers):
+            self._spawn([*api, *reuse], f"api-{index}", plan.api_env)
         self._wait_until(f"{plan.url}/health", "the local API")
 
     def _spawn(self, args: list[str], name: str, env: dict[str, str]) -> None:
