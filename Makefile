@@ -41,8 +41,8 @@ openapi: install  ## regenerate docs/openapi.json from the predict handler
 status: install
 	$(BIN)/slipstream status --config $(CONFIG)
 
-test: install  ## every suite
-	$(BIN)/pytest -n 2 --dist loadgroup
+test: install  ## every suite (JUnit report in reports/ for CI)
+	$(BIN)/pytest -n 2 --dist loadgroup --junitxml=reports/junit.xml
 
 test-unit: install
 	$(BIN)/pytest tests/unit
