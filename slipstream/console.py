@@ -72,7 +72,9 @@ def print_run_summary(console: Console, state: RunState) -> None:
     console.print(f"Model card:  {state.run_dir / 'model_card.md'}", highlight=False)
     console.print(f"Registry:    {config.tracking_uri}", highlight=False)
     total = sum(state.timings.values())
-    console.print(f"Finished in {total:.1f}s. Browse runs: mlflow ui --backend-store-uri {config.tracking_uri}")
+    console.print(f"Finished in {total:.1f}s.")
+    # mlflow-skinny has no web UI assets: say what to install rather than print a command that shows nothing.
+    console.print(f"Browse runs: pip install mlflow, then mlflow ui --backend-store-uri {config.tracking_uri}")
 
 
 def print_status(console: Console, config: Config, versions: dict[str, VersionInfo | None]) -> None:
