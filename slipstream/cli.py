@@ -14,6 +14,7 @@ from rich.console import Console
 
 from slipstream.config import Config, load_config
 from slipstream.errors import ContractViolation, SlipstreamError
+from slipstream.monitoring.commands import monitor, notify
 
 app = typer.Typer(
     help="Slipstream: one config file takes a scikit-learn model from a laptop to a serverless AWS stack.",
@@ -149,9 +150,7 @@ def _interrupt(*_: object) -> None:
     raise KeyboardInterrupt
 
 
-# Monitoring commands live in their own module (slipstream/monitoring/commands.py).
-from slipstream.monitoring.commands import monitor, notify  # noqa: E402
-
+# Monitoring commands live in their own module.
 app.command()(monitor)
 app.command()(notify)
 
@@ -170,7 +169,3 @@ def promote(config: ConfigOption = Path("slipstream.toml")) -> None:
         raise _fail(error) from None
     was = f" (was version {previous.version})" if previous else ""
     console.print(f"{cfg.name} version {promoted.version} is now the champion{was}.", highlight=False)
-
-
-def main() -> None:  # pragma: no cover - console entry point
-    app()
