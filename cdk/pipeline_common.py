@@ -29,6 +29,8 @@ LAMBDA_TRANSIENT = [
     "Lambda.SdkClientException",
     "Lambda.TooManyRequestsException",
 ]
+# S3's retryable codes (SlowDown, InternalError, ServiceUnavailable), named the AWS SDK integration's way.
+S3_TRANSIENT = ["S3.SlowDownException", "S3.InternalErrorException", "S3.ServiceUnavailableException"]
 SNS_TRANSIENT = ["SNS.ThrottledException", "SNS.InternalErrorException", "SNS.KMSThrottlingException"]
 
 

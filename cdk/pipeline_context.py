@@ -20,6 +20,9 @@ from cdk.settings import DeploySettings
 MODEL_DIR, TEST_DIR, CONFIG_DIR = "/opt/ml/processing/model", "/opt/ml/processing/test", "/opt/ml/processing/config"
 CHAMPION_DIR, EVALUATION_DIR = "/opt/ml/processing/champion", "/opt/ml/processing/evaluation"
 CODE_DIR = "/opt/ml/processing/input/code"
+# States.Format templates (`{}` = run id) for what a deployed model needs after runs/<run id>/ expires: its
+# archive and its drift baseline, under models/ of the artifact bucket (stacks/storage.py: MODELS_PREFIX).
+RETAINED_MODEL_KEY, RETAINED_BASELINE_KEY = "models/{}/model.tar.gz", "models/{}/baseline.json"
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """The whole training pipeline as one chain of states (issue 4, point 3). Rendered in docs/pipeline.md.
 
-ValidateData -> Train -> FindChampion -> Evaluate -> QualityGate -> Register -> Deploy -> SmokeTest ->
-Approve -> RecordDeployment -> NotifySuccess. A challenger the gate rejects is registered as Rejected and
+ValidateData -> Train -> FindChampion -> Evaluate -> QualityGate -> RetainModel (copy to models/) -> Register ->
+Deploy -> SmokeTest -> Approve -> RecordDeployment -> NotifySuccess. A challenger the gate rejects is registered as Rejected and
 the champion keeps serving; a failed smoke test rejects the package and rolls the endpoint back (or deletes
 a brand-new one); any error goes to NotifyFailure -> Fail, rejecting the package first once it exists and
 has not passed its smoke test.
@@ -117,7 +117,8 @@ def _deployment(ctx: PipelineContext) -> sfn.IChainable:
     endpoint_failed = deploy.endpoint_error(ctx, "EndpointFailed", "EndpointFailed").next(reject_failed)
     waiting = deploy.wait_for_endpoint(deploying, smoke, endpoint_failed)
     return (
-        deploy.register(ctx, "Register", "PendingManualApproval")
+        deploy.retain_model(ctx)
+        .next(deploy.register(ctx, "Register", "PendingManualApproval"))
         .next(name)
         .next(deploy.create_model(deploying))
         .next(deploy.create_endpoint_config(deploying))

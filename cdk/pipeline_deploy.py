@@ -1,14 +1,15 @@
-"""Register -> Deploy (serverless endpoint) -> wait for InService -> SmokeTest. What follows the smoke test's
-verdict (approve and record, or reject and roll back) is in pipeline_outcome.py."""
+"""RetainModel -> Register -> Deploy (serverless endpoint) -> wait for InService -> SmokeTest. What follows the
+smoke test's verdict (approve and record, or reject and roll back) is in pipeline_outcome.py."""
 
 from __future__ import annotations
 
 from aws_cdk import Duration
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 
-from cdk.pipeline_common import LAMBDA_TRANSIENT, SAGEMAKER_OPTIMIZED_TRANSIENT, SAGEMAKER_TRANSIENT
-from cdk.pipeline_context import PipelineContext
+from cdk.pipeline_common import LAMBDA_TRANSIENT, S3_TRANSIENT, SAGEMAKER_OPTIMIZED_TRANSIENT, SAGEMAKER_TRANSIENT
+from cdk.pipeline_context import RETAINED_BASELINE_KEY, RETAINED_MODEL_KEY, PipelineContext
 
 JSON = sfn.JsonPath
 
@@ -28,12 +29,61 @@ def sagemaker_call(
     return ctx.guard(task, SAGEMAKER_TRANSIENT)
 
 
+def retain_model(ctx: PipelineContext) -> sfn.IChainable:
+    """Copy the model archive and the drift baseline of a model that passed the gate from runs/<run id>/ (which
+    expires) to models/<run id>/ (kept while current): the package, hence CreateModel, names the copy, because a
+    serverless endpoint downloads ModelDataUrl again at every cold start, a rollback restarts an old config,
+    and drift and the next run's champion evaluation read them long after the run.
+
+    SageMaker writes the archive to `<OutputDataConfig.S3OutputPath>/<TrainingJobName>/output/model.tar.gz`.
+    No SSE parameters: a copy without them is encrypted with the bucket's default (SSE-KMS, the project key,
+    bucket key on), the same as every other object there.
+    """
+    bucket = ctx.artifact_bucket.bucket_name
+    run_id = JSON.string_at("$.run_id")
+    source = JSON.format(
+        f"{bucket}/runs/{{}}/model/{{}}/output/model.tar.gz", run_id, JSON.string_at("$.training.job_name")
+    )
+    model = _copy(ctx, "RetainModel", source, JSON.format(RETAINED_MODEL_KEY, run_id))
+    baseline = _copy(
+        ctx,
+        "RetainBaseline",
+        JSON.format(f"{bucket}/runs/{{}}/baseline.json", run_id),
+        JSON.format(RETAINED_BASELINE_KEY, run_id),
+    )
+    return model.next(baseline)
+
+
+def _copy(ctx: PipelineContext, state_id: str, source: str, key: str) -> sfn.TaskStateBase:
+    """s3:CopyObject within the artifact bucket, runs/* -> models/*: IAM has no CopyObject action, the copy is
+    GetObject on the source and PutObject on the target (plus the data key, to decrypt and re-encrypt)."""
+    bucket = ctx.artifact_bucket
+    task = tasks.CallAwsService(
+        ctx.scope,
+        state_id,
+        service="s3",
+        action="copyObject",
+        parameters={"Bucket": bucket.bucket_name, "CopySource": source, "Key": key},
+        iam_action="s3:PutObject",
+        iam_resources=[bucket.arn_for_objects("models/*")],
+        additional_iam_statements=[
+            iam.PolicyStatement(actions=["s3:GetObject"], resources=[bucket.arn_for_objects("runs/*")]),
+            iam.PolicyStatement(actions=["kms:Decrypt", "kms:GenerateDataKey"], resources=[ctx.key.key_arn]),
+        ],
+        result_path=JSON.DISCARD,
+    )
+    return ctx.guard(task, S3_TRANSIENT)
+
+
 def register(ctx: PipelineContext, state_id: str, status: str) -> sfn.TaskStateBase:
     """A model package with the evaluation as its model-quality metrics (ADR 0004: every evaluated model).
 
     `PendingManualApproval` until the smoke test passes, or `Rejected` at once when the gate said no. The
     version SageMaker gave it (the number ending the ARN) goes to `$.registered.version` for CreateModel.
+    A package that may serve names the retained copy of its archive (RetainModel); a rejected one never
+    serves and keeps the run's own, which expires with the run.
     """
+    model_data_url = "$.training.model_data_url" if status == "Rejected" else "$.paths.retained_model_uri"
     group = ctx.settings.model_package_group
     arn = JSON.string_at("$.ModelPackageArn")
     return sagemaker_call(
@@ -48,7 +98,7 @@ def register(ctx: PipelineContext, state_id: str, status: str) -> sfn.TaskStateB
                 "Containers": [
                     {
                         "Image": ctx.image_uri,
-                        "ModelDataUrl": JSON.string_at("$.training.model_data_url"),
+                        "ModelDataUrl": JSON.string_at(model_data_url),
                         "Environment": ctx.serving_environment(),
                     }
                 ],

@@ -43,7 +43,8 @@ def record_deployment(ctx: PipelineContext) -> sfn.TaskStateBase:
                 "data_sha256": JSON.string_at(f"{validation}.data_sha256"),
                 "evaluation_uri": JSON.string_at("$.paths.evaluation_uri"),
                 "contract_uri": JSON.string_at(f"{validation}.contract_uri"),
-                "baseline_uri": JSON.string_at(f"{validation}.baseline_uri"),
+                # The retained copy (RetainBaseline): drift reads it for as long as this version serves.
+                "baseline_uri": JSON.string_at("$.paths.retained_baseline_uri"),
                 "report_uri": JSON.string_at(f"{validation}.report_uri"),
             }
         ),

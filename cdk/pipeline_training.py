@@ -15,7 +15,8 @@ JSON = sfn.JsonPath
 
 
 def run_paths(ctx: PipelineContext) -> sfn.Pass:
-    """Where this run's model and evaluation go: s3://<artifacts>/runs/<run id>/..."""
+    """Where this run's model and evaluation go: s3://<artifacts>/runs/<run id>/... (expires), and where a model
+    that passed the gate is kept for as long as an endpoint config may load it: s3://<artifacts>/models/<run id>/."""
     bucket = ctx.artifact_bucket.bucket_name
     return sfn.Pass(
         ctx.scope,
@@ -26,6 +27,10 @@ def run_paths(ctx: PipelineContext) -> sfn.Pass:
             "evaluation_output": JSON.format(f"s3://{bucket}/runs/{{}}/evaluation", JSON.string_at("$.run_id")),
             "evaluation_uri": JSON.format(
                 f"s3://{bucket}/runs/{{}}/evaluation/evaluation.json", JSON.string_at("$.run_id")
+            ),
+            "retained_model_uri": JSON.format(f"s3://{bucket}/{paths.RETAINED_MODEL_KEY}", JSON.string_at("$.run_id")),
+            "retained_baseline_uri": JSON.format(
+                f"s3://{bucket}/{paths.RETAINED_BASELINE_KEY}", JSON.string_at("$.run_id")
             ),
         },
     )

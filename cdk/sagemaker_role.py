@@ -1,7 +1,8 @@
 """The role SageMaker assumes for the training job, the evaluation processing job and the served model.
 
 Scoped to what those containers touch: the run artifacts under `runs/` of the artifact bucket (read the
-inputs, write the model and the evaluation), the sourcedir asset, the data key, and their own log groups.
+inputs, write the model and the evaluation), the retained models under `models/` (read only: the served model
+and the champion the evaluation compares against), the sourcedir asset, the data key, and their own log groups.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ class SageMakerExecutionRole(Construct):
         *,
         artifact_bucket: s3.IBucket,
         runs_prefix: str,
+        models_prefix: str,
         # How cdk-nag prints the artifact bucket ARN (its export name), for the acknowledgements.
         artifact_ref: str,
         key: kms.IKey,
@@ -39,6 +41,8 @@ class SageMakerExecutionRole(Construct):
         runs = f"{runs_prefix}*"
         artifact_bucket.grant_read(self.role, runs)
         artifact_bucket.grant_put(self.role, runs)
+        models = f"{models_prefix}*"
+        artifact_bucket.grant_read(self.role, models)
         key.grant_encrypt_decrypt(self.role)
         sourcedir.grant_read(self.role)
         stack = Stack.of(self)
@@ -70,6 +74,8 @@ class SageMakerExecutionRole(Construct):
             {
                 f"{artifact_ref}/{runs}": "SageMaker reads and writes per-run folders (runs/<run id>/...); "
                 "run ids exist only at run time.",
+                f"{artifact_ref}/{models}": "SageMaker reads the retained model archives (models/<run id>/"
+                "model.tar.gz) it serves and evaluates against; run ids exist only at run time.",
                 bootstrap_assets: "CDK asset grant_read: the sourcedir archive's key in the bootstrap bucket is a "
                 "content hash.",
                 sagemaker_logs: "SageMaker names its log groups /aws/sagemaker/TrainingJobs, ProcessingJobs, "

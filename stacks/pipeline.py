@@ -25,7 +25,7 @@ from cdk.sagemaker_role import SageMakerExecutionRole
 from cdk.settings import DeploySettings
 from cdk.sklearn_image import sklearn_image_uri
 from cdk.sourcedir import SourceDir
-from stacks.storage import DEPLOYMENT_KEY, RUNS_PREFIX, StorageExports
+from stacks.storage import DEPLOYMENT_KEY, MODELS_PREFIX, RUNS_PREFIX, StorageExports
 
 
 class PipelineStack(Stack):
@@ -48,6 +48,7 @@ class PipelineStack(Stack):
             "SageMakerRole",
             artifact_bucket=artifact_bucket,
             runs_prefix=RUNS_PREFIX,
+            models_prefix=MODELS_PREFIX,
             key=key,
             sourcedir=sourcedir,
             artifact_ref=storage.name("artifact-bucket-arn"),
@@ -121,11 +122,11 @@ class PipelineStack(Stack):
         self._triggers(settings, functions.start.function, data_bucket)
         self.state_machine.grant_start_execution(functions.start.function)
         functions.set_state_machine(self.state_machine.state_machine_arn)
-        self._acknowledge(settings, functions)
+        self._acknowledge(settings, functions, storage.name("artifact-bucket-arn"))
         CfnOutput(self, "StateMachineArn", value=self.state_machine.state_machine_arn)
         CfnOutput(self, "EndpointName", value=settings.endpoint_name)
 
-    def _acknowledge(self, settings: DeploySettings, functions: PipelineFunctions) -> None:
+    def _acknowledge(self, settings: DeploySettings, functions: PipelineFunctions, artifact_ref: str) -> None:
         sagemaker_arn = "arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>"
         jobs, group = settings.job_prefix.lower(), settings.model_package_group.lower()
         per_run = "names carry the run id, known only at run time"
@@ -137,6 +138,10 @@ class PipelineStack(Stack):
             f"{sagemaker_arn}:endpoint-config/{jobs}-*": f"This stage's endpoint configs only; {per_run}.",
             f"{sagemaker_arn}:model-package/{group}/*": "Versions of this stage's model package group only; "
             "SageMaker numbers them.",
+            f"{artifact_ref}/{RUNS_PREFIX}*": "RetainModel/RetainBaseline read the source of their copy from "
+            f"runs/<run id>/ (GetObject only); {per_run}.",
+            f"{artifact_ref}/{MODELS_PREFIX}*": "RetainModel/RetainBaseline write the copy to models/<run id>/ "
+            f"(PutObject only); {per_run}.",
             "*": "No resource-level permissions exist for ListModelPackages, ListEndpoints, ListTags (CDK SageMaker "
             "tasks), X-Ray tracing and the log-delivery calls behind state machine logging.",
         }

@@ -18,6 +18,9 @@ from cdk.settings import DeploySettings
 
 # Artifact bucket layout: the pipeline, the SageMaker role and the lifecycle rules all use these prefixes.
 RUNS_PREFIX = "runs/"
+# What a deployed model keeps needing after its run folder expires: model.tar.gz (a serverless endpoint downloads
+# ModelDataUrl again at every cold start, and a rollback restarts an old config) and the drift baseline.
+MODELS_PREFIX = "models/"
 CAPTURES_PREFIX = "captures/"
 CONTRACT_KEY = "contract/contract.json"
 # The deployment record (docs/serving.md): the pipeline writes it after a deploy, predict and drift read it.
@@ -86,10 +89,19 @@ class StorageStack(Stack):
             "artifacts/",
             removal,
             [
+                # A run's working files (data split, training output, evaluation) expire; what a deployment still
+                # needs is copied to models/<run id>/ by the pipeline before it registers the model.
                 s3.LifecycleRule(
                     id="expire-old-runs",
                     prefix=RUNS_PREFIX,
                     expiration=Duration.days(stage.artifact_retention_days),
+                    noncurrent_version_expiration=Duration.days(30),
+                ),
+                # No current-version expiration under models/: the champion, and any config a rollback can return
+                # to, load model.tar.gz from there for as long as they exist. Only replaced versions expire.
+                s3.LifecycleRule(
+                    id="expire-replaced-models",
+                    prefix=MODELS_PREFIX,
                     noncurrent_version_expiration=Duration.days(30),
                 ),
                 s3.LifecycleRule(

@@ -17,6 +17,8 @@ STEPS = [
     "Train",
     "Evaluate",
     "QualityGate",
+    "RetainModel",
+    "RetainBaseline",
     "Register",
     "RegisterRejected",
     "RollBack",
@@ -76,7 +78,8 @@ def test_order_of_the_happy_path(definition, states):
     assert states["RunPaths"]["Next"] == "ValidateData"
     assert states["ValidateData"]["Next"] == "Train"
     assert states["Evaluate"]["Next"] == "QualityGate"
-    assert states["GatePassed"]["Choices"][0]["Next"] == "Register"
+    assert states["GatePassed"]["Choices"][0]["Next"] == "RetainModel"
+    assert states["RetainModel"]["Next"] == "RetainBaseline" and states["RetainBaseline"]["Next"] == "Register"
     assert states["GatePassed"]["Default"] == "RegisterRejected"
     assert states["SmokeTestPassed"]["Choices"][0]["Next"] == "ApproveModel"
     assert states["CanRollBack"]["Choices"][0]["Next"] == "RollBack"
@@ -193,6 +196,77 @@ def test_sagemaker_role_is_scoped_to_run_folders(synthesized):
             assert "/runs/*" in text
         if resources == ["*"]:
             assert _actions(statement) == ["cloudwatch:PutMetricData"] and "Condition" in statement
+
+
+def test_a_deployable_model_is_copied_out_of_its_expiring_run_folder(states):
+    """The package (hence CreateModel and the champion evaluation) names models/<run id>/model.tar.gz, and the
+    deployment record the baseline beside it: runs/ expires, a serverless endpoint reloads its model any time."""
+    for name, target in (("RetainModel", "model.tar.gz"), ("RetainBaseline", "baseline.json")):
+        state = states[name]
+        assert state["Resource"].endswith(":states:::aws-sdk:s3:copyObject")
+        params = state["Parameters"]
+        assert "/runs/{}/" in json.dumps(params["CopySource.$"]) and params["Key.$"].startswith(
+            f"States.Format('models/{{}}/{target}'"
+        )
+        assert state["Retry"][0]["ErrorEquals"] == [
+            "S3.SlowDownException",
+            "S3.InternalErrorException",
+            "S3.ServiceUnavailableException",
+        ]
+    container = states["Register"]["Parameters"]["InferenceSpecification"]["Containers"][0]
+    assert container["ModelDataUrl.$"] == "$.paths.retained_model_uri"
+    assert "models/{}/model.tar.gz" in json.dumps(states["RunPaths"]["Parameters"]["retained_model_uri.$"])
+    rejected = states["RegisterRejected"]["Parameters"]["InferenceSpecification"]["Containers"][0]
+    assert rejected["ModelDataUrl.$"] == "$.training.model_data_url"  # never serves: expires with its run
+    assert states["RecordDeployment"]["Parameters"]["baseline_uri.$"] == "$.paths.retained_baseline_uri"
+
+
+def _policy_statements(template: dict, role_id: str) -> list[dict]:
+    return [
+        statement
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::IAM::Policy" and {"Ref": role_id} in r["Properties"]["Roles"]
+        for statement in r["Properties"]["PolicyDocument"]["Statement"]
+    ]
+
+
+def _resources(statement: dict) -> list:
+    return statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+
+
+def test_the_copy_reads_runs_and_writes_models_only(synthesized):
+    template = synthesized.templates["pipeline"]
+    role_id = next(
+        k
+        for k, r in template["Resources"].items()
+        if r["Type"] == "AWS::IAM::Role" and "states.amazonaws.com" in json.dumps(r)
+    )
+    bucket = {"Fn::ImportValue": "breast-cancer-dev-storage-artifact-bucket-arn"}
+    s3_grants = sorted(
+        (action, json.dumps(resource))
+        for statement in _policy_statements(template, role_id)
+        for action in _actions(statement)
+        if action.startswith("s3:")
+        for resource in _resources(statement)
+    )
+    assert s3_grants == [
+        ("s3:GetObject", json.dumps({"Fn::Join": ["", [bucket, "/runs/*"]]})),
+        ("s3:PutObject", json.dumps({"Fn::Join": ["", [bucket, "/models/*"]]})),
+    ]
+
+
+def test_sagemaker_role_reads_but_never_writes_retained_models(synthesized):
+    template = synthesized.templates["pipeline"]
+    role_id = next(
+        k
+        for k, r in template["Resources"].items()
+        if r["Type"] == "AWS::IAM::Role" and "sagemaker.amazonaws.com" in json.dumps(r)
+    )
+    statements = _policy_statements(template, role_id)
+    on_models = [s for s in statements if "/models/*" in json.dumps(s["Resource"])]
+    assert on_models and all(
+        a.startswith(("s3:GetObject", "s3:GetBucket", "s3:List")) for s in on_models for a in _actions(s)
+    )
 
 
 def _actions(statement):

@@ -65,6 +65,25 @@ def test_lifecycle_expires_old_runs_and_captures(synthesized):
     )
 
 
+def test_retained_models_never_expire_while_current(synthesized):
+    """models/ holds what endpoints load at every cold start: only replaced versions expire, runs/ still does."""
+    buckets = _buckets(synthesized.templates["storage"])
+    rules = next(
+        {rule["Id"]: rule for rule in props["LifecycleConfiguration"]["Rules"]}
+        for props in buckets.values()
+        if any(rule.get("Prefix") == "runs/" for rule in props.get("LifecycleConfiguration", {}).get("Rules", []))
+    )
+    assert rules["expire-replaced-models"] == {
+        "Id": "expire-replaced-models",
+        "Prefix": "models/",
+        "NoncurrentVersionExpiration": {"NoncurrentDays": 30},
+        "Status": "Enabled",
+    }
+    assert rules["expire-old-runs"]["ExpirationInDays"] == 365
+    prefixed = [rule for rule in rules.values() if "ExpirationInDays" in rule]
+    assert all(not rule.get("Prefix", "").startswith("models") and rule.get("Prefix") for rule in prefixed)
+
+
 def test_data_bucket_sends_events_to_eventbridge(synthesized):
     Template.from_json(synthesized.templates["storage"]).has_resource_properties(
         "Custom::S3BucketNotifications", {"NotificationConfiguration": {"EventBridgeConfiguration": {}}}

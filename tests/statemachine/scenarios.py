@@ -30,6 +30,8 @@ class Outcome:
     package_details: dict[str, dict[str, Any]] = field(default_factory=dict)  # run id -> DescribeModelPackage
     record: dict[str, Any] | None = None  # the deployment record in the artifact bucket, if any
     answer: dict[str, Any] | None = None  # what the endpoint answers for one probe row, if it serves
+    served_model_url: str | None = None  # the ModelDataUrl the endpoint's model loads, if an endpoint exists
+    retained: list[str] = field(default_factory=list)  # keys under models/ in the artifact bucket after the run
 
     def failures(self, state: str) -> list[str]:
         """Errors reported by `state`'s task attempts, in order."""
@@ -61,6 +63,9 @@ class Pipeline:
         outcome.packages, outcome.package_details = self._packages()
         outcome.endpoint = self._settled_endpoint()
         outcome.record, outcome.answer = self._record(), self._ask() if outcome.endpoint else None
+        outcome.served_model_url = self._served_model_url(outcome.endpoint)
+        listing = self.world.client("s3").list_objects_v2(Bucket=self.world.artifact_bucket, Prefix="models/")
+        outcome.retained = sorted(item["Key"] for item in listing.get("Contents", []))
         return outcome
 
     def put_csv(self, bucket: str, key: str, frame: pd.DataFrame) -> str:
@@ -97,6 +102,19 @@ class Pipeline:
             except sagemaker.exceptions.ClientError:
                 endpoint = None
         return endpoint
+
+    def _served_model_url(self, endpoint: dict[str, Any] | None) -> str | None:
+        """Endpoint -> config -> model -> its container's ModelDataUrl, or its model package's (as CreateModel's)."""
+        if not endpoint:
+            return None
+        sagemaker = self.world.client("sagemaker")
+        config = sagemaker.describe_endpoint_config(EndpointConfigName=endpoint["EndpointConfigName"])
+        model = sagemaker.describe_model(ModelName=config["ProductionVariants"][0]["ModelName"])
+        container = model["PrimaryContainer"]
+        if container.get("ModelPackageName"):
+            package = sagemaker.describe_model_package(ModelPackageName=container["ModelPackageName"])
+            return package["InferenceSpecification"]["Containers"][0]["ModelDataUrl"]
+        return container.get("ModelDataUrl")
 
     def _record(self) -> dict[str, Any] | None:
         s3 = self.world.client("s3")

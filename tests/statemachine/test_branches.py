@@ -11,7 +11,16 @@ pytestmark = STATEMACHINE_GROUP
 TRAINING = ["RunPaths", "ValidateData", "Train", "FindChampion", "HasChampion"]
 FIRST_EVALUATION = [*TRAINING, "EvaluateWithoutChampion", "Evaluate", "QualityGate", "GatePassed"]
 WITH_CHAMPION = [*TRAINING, "DescribeChampion", "EvaluateAgainstChampion", "Evaluate", "QualityGate", "GatePassed"]
-DEPLOY = ["Register", "NameDeployment", "CreateModel", "CreateEndpointConfig", "FindEndpoint", "EndpointExists"]
+DEPLOY = [
+    "RetainModel",
+    "RetainBaseline",
+    "Register",
+    "NameDeployment",
+    "CreateModel",
+    "CreateEndpointConfig",
+    "FindEndpoint",
+    "EndpointExists",
+]
 # Created or updated endpoints answer "Creating"/"Updating" once, so the wait loop runs twice.
 WAIT = ["WaitForEndpoint", "CheckEndpoint", "EndpointReady"] * 2
 ROLLBACK_WAIT = ["WaitForRollBack", "CheckRollBack", "RolledBackReady"] * 2
@@ -32,6 +41,17 @@ def test_happy_path_deploys_a_new_endpoint_and_approves_the_model(deployed):
     assert message["version"] == "1"
 
 
+def test_the_endpoint_loads_a_retained_copy_of_the_model_not_the_expiring_run_folder(deployed):
+    """runs/ expires (artifact_retention_days) but a serverless endpoint downloads its model at every cold start:
+    the served model, and the baseline the record names, live under models/<run id>/, which does not expire."""
+    run = deployed["happy"]
+    bucket = run.served_model_url.removeprefix("s3://").split("/", 1)[0]
+    assert run.served_model_url == f"s3://{bucket}/models/first-deploy/model.tar.gz"
+    assert run.retained == ["models/first-deploy/baseline.json", "models/first-deploy/model.tar.gz"]
+    assert run.record["champion"]["baseline_uri"] == f"s3://{bucket}/models/first-deploy/baseline.json"
+    assert run.answer["model_version"] == "1"  # the endpoint really loaded the copy and answers from it
+
+
 def test_the_endpoint_reports_the_model_package_version(deployed):
     """CreateModel sets SLIPSTREAM_MODEL_VERSION from the package ARN; inference.py puts it in every answer."""
     first, second = deployed["happy"], deployed["throttled"]
@@ -48,7 +68,7 @@ def test_a_deployment_writes_the_record_predict_and_drift_read(deployed):
     assert champion["endpoint"] == "breast-cancer-dev" and champion["version"] == "1"
     assert champion["gate"] == "passed" and champion["run_id"] == "first-deploy"
     assert champion["metrics"]["roc_auc"] == run.notifications[0]["gate"]["value"]
-    assert champion["baseline_uri"].endswith("/runs/first-deploy/baseline.json")
+    assert champion["baseline_uri"].endswith("/models/first-deploy/baseline.json")
     assert len(champion["data_sha256"]) == 64 and champion["registered_at"]
     assert champion["model_card"].startswith("# Model card: breast-cancer")
     assert "git_commit" in champion  # null on AWS: the pipeline runs deployed code, not a checkout
