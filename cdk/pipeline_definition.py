@@ -1,10 +1,10 @@
 """The whole training pipeline as one chain of states (issue 4, point 3). Rendered in docs/pipeline.md.
 
 ValidateData -> Train -> FindChampion -> Evaluate -> QualityGate -> RetainModel (copy to models/) -> Register ->
-Deploy -> SmokeTest -> Approve -> RecordDeployment -> NotifySuccess. A challenger the gate rejects is registered as Rejected and
-the champion keeps serving; a failed smoke test rejects the package and rolls the endpoint back (or deletes
-a brand-new one); any error goes to NotifyFailure -> Fail, rejecting the package first once it exists and
-has not passed its smoke test.
+Deploy -> SmokeTest -> Approve -> RecordDeployment -> NotifySuccess. A challenger the gate rejects is registered
+as Rejected and the champion keeps serving; a failed smoke test rejects the package and rolls the endpoint back
+(or deletes a brand-new one); any error goes to NotifyFailure -> Fail, rejecting the package first once it
+exists and has not passed its smoke test.
 """
 
 from __future__ import annotations
