@@ -29,7 +29,7 @@ def sagemaker_call(
     return ctx.guard(task, SAGEMAKER_TRANSIENT)
 
 
-def retain_model(ctx: PipelineContext) -> sfn.IChainable:
+def retain_model(ctx: PipelineContext) -> sfn.Chain:
     """Copy the model archive and the drift baseline of a model that passed the gate from runs/<run id>/ (which
     expires) to models/<run id>/ (kept while current): the package, hence CreateModel, names the copy, because a
     serverless endpoint downloads ModelDataUrl again at every cold start, a rollback restarts an old config,
