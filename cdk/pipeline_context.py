@@ -13,8 +13,9 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
+from aws_cdk import aws_stepfunctions_tasks as tasks
 
-from cdk.pipeline_common import Guard
+from cdk.pipeline_common import LAMBDA_TRANSIENT, Guard
 from cdk.settings import DeploySettings
 
 MODEL_DIR, TEST_DIR, CONFIG_DIR = "/opt/ml/processing/model", "/opt/ml/processing/test", "/opt/ml/processing/config"
@@ -44,6 +45,22 @@ class PipelineContext:
     def name_of(self, suffix: str = "") -> str:
         """States.Format template for per-run SageMaker names: `<job prefix>-<run id><suffix>`."""
         return sfn.JsonPath.format(f"{self.settings.job_prefix}-{{}}{suffix}", sfn.JsonPath.string_at("$.run_id"))
+
+    def invoke(
+        self, state_id: str, function: lambda_.IFunction, payload: dict[str, Any], result_path: str
+    ) -> sfn.TaskStateBase:
+        """A pipeline Lambda step: its return value (not Lambda's envelope) lands at `result_path`; transient
+        Lambda errors are retried by the guard's policy (not CDK's default), any other error goes to failure."""
+        task = tasks.LambdaInvoke(
+            self.scope,
+            state_id,
+            lambda_function=function,
+            payload=sfn.TaskInput.from_object(payload),
+            payload_response_only=True,
+            retry_on_service_exceptions=False,
+            result_path=result_path,
+        )
+        return self.guard(task, LAMBDA_TRANSIENT)
 
     def arn(self, resource: str, name: str) -> str:
         """SageMaker ARNs use lower-case names."""

@@ -8,7 +8,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 
-from cdk.pipeline_common import LAMBDA_TRANSIENT, S3_TRANSIENT, SAGEMAKER_OPTIMIZED_TRANSIENT, SAGEMAKER_TRANSIENT
+from cdk.pipeline_common import S3_TRANSIENT, SAGEMAKER_OPTIMIZED_TRANSIENT, SAGEMAKER_TRANSIENT
 from cdk.pipeline_context import RETAINED_BASELINE_KEY, RETAINED_MODEL_KEY, PipelineContext
 
 JSON = sfn.JsonPath
@@ -271,20 +271,10 @@ def endpoint_error(ctx: PipelineContext, state_id: str, error: str) -> sfn.Pass:
 
 
 def smoke_test(ctx: PipelineContext) -> sfn.TaskStateBase:
-    task = tasks.LambdaInvoke(
-        ctx.scope,
-        "SmokeTest",
-        lambda_function=ctx.smoke_fn,
-        payload=sfn.TaskInput.from_object(
-            {
-                "run_id": JSON.string_at("$.run_id"),
-                "endpoint_name": ctx.settings.endpoint_name,
-                "contract_uri": JSON.string_at("$.validation.contract_uri"),
-                "baseline_uri": JSON.string_at("$.validation.baseline_uri"),
-            }
-        ),
-        payload_response_only=True,
-        retry_on_service_exceptions=False,
-        result_path="$.smoke",
-    )
-    return ctx.guard(task, LAMBDA_TRANSIENT)
+    payload = {
+        "run_id": JSON.string_at("$.run_id"),
+        "endpoint_name": ctx.settings.endpoint_name,
+        "contract_uri": JSON.string_at("$.validation.contract_uri"),
+        "baseline_uri": JSON.string_at("$.validation.baseline_uri"),
+    }
+    return ctx.invoke("SmokeTest", ctx.smoke_fn, payload, "$.smoke")

@@ -4,9 +4,7 @@ the endpoint back the way it was (the previous config, or no endpoint at all whe
 from __future__ import annotations
 
 from aws_cdk import aws_stepfunctions as sfn
-from aws_cdk import aws_stepfunctions_tasks as tasks
 
-from cdk.pipeline_common import LAMBDA_TRANSIENT
 from cdk.pipeline_context import PipelineContext
 from cdk.pipeline_deploy import endpoint_error, sagemaker_call, wait_for_endpoint
 
@@ -29,30 +27,20 @@ def record_deployment(ctx: PipelineContext) -> sfn.TaskStateBase:
     """Write the deployment record (docs/serving.md) the predict and drift Lambdas read. Only after the
     approval: every other path leaves the previous record, which still describes the model serving."""
     validation = "$.validation"
-    task = tasks.LambdaInvoke(
-        ctx.scope,
-        "RecordDeployment",
-        lambda_function=ctx.record_fn,
-        payload=sfn.TaskInput.from_object(
-            {
-                "run_id": JSON.string_at("$.run_id"),
-                "endpoint_name": ctx.settings.endpoint_name,
-                "model_package_arn": JSON.string_at("$.registered.arn"),
-                "gate": JSON.object_at("$.gate"),
-                "data_uri": JSON.format("s3://{}/{}", JSON.string_at("$.data.bucket"), JSON.string_at("$.data.key")),
-                "data_sha256": JSON.string_at(f"{validation}.data_sha256"),
-                "evaluation_uri": JSON.string_at("$.paths.evaluation_uri"),
-                "contract_uri": JSON.string_at(f"{validation}.contract_uri"),
-                # The retained copy (RetainBaseline): drift reads it for as long as this version serves.
-                "baseline_uri": JSON.string_at("$.paths.retained_baseline_uri"),
-                "report_uri": JSON.string_at(f"{validation}.report_uri"),
-            }
-        ),
-        payload_response_only=True,
-        retry_on_service_exceptions=False,
-        result_path="$.deployment_record",
-    )
-    return ctx.guard(task, LAMBDA_TRANSIENT)
+    payload = {
+        "run_id": JSON.string_at("$.run_id"),
+        "endpoint_name": ctx.settings.endpoint_name,
+        "model_package_arn": JSON.string_at("$.registered.arn"),
+        "gate": JSON.object_at("$.gate"),
+        "data_uri": JSON.format("s3://{}/{}", JSON.string_at("$.data.bucket"), JSON.string_at("$.data.key")),
+        "data_sha256": JSON.string_at(f"{validation}.data_sha256"),
+        "evaluation_uri": JSON.string_at("$.paths.evaluation_uri"),
+        "contract_uri": JSON.string_at(f"{validation}.contract_uri"),
+        # The retained copy (RetainBaseline): drift reads it for as long as this version serves.
+        "baseline_uri": JSON.string_at("$.paths.retained_baseline_uri"),
+        "report_uri": JSON.string_at(f"{validation}.report_uri"),
+    }
+    return ctx.invoke("RecordDeployment", ctx.record_fn, payload, "$.deployment_record")
 
 
 def roll_back(ctx: PipelineContext, done: sfn.IChainable) -> sfn.IChainable:

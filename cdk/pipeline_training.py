@@ -8,7 +8,7 @@ from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 
 from cdk import pipeline_context as paths
-from cdk.pipeline_common import LAMBDA_TRANSIENT, SAGEMAKER_OPTIMIZED_TRANSIENT, SAGEMAKER_TRANSIENT
+from cdk.pipeline_common import SAGEMAKER_OPTIMIZED_TRANSIENT, SAGEMAKER_TRANSIENT
 from cdk.pipeline_context import PipelineContext
 
 JSON = sfn.JsonPath
@@ -37,16 +37,8 @@ def run_paths(ctx: PipelineContext) -> sfn.Pass:
 
 
 def validate_data(ctx: PipelineContext) -> sfn.TaskStateBase:
-    task = tasks.LambdaInvoke(
-        ctx.scope,
-        "ValidateData",
-        lambda_function=ctx.validate_fn,
-        payload=sfn.TaskInput.from_object({"run_id": JSON.string_at("$.run_id"), "data": JSON.object_at("$.data")}),
-        payload_response_only=True,
-        retry_on_service_exceptions=False,
-        result_path="$.validation",
-    )
-    return ctx.guard(task, LAMBDA_TRANSIENT)
+    payload = {"run_id": JSON.string_at("$.run_id"), "data": JSON.object_at("$.data")}
+    return ctx.invoke("ValidateData", ctx.validate_fn, payload, "$.validation")
 
 
 def train(ctx: PipelineContext) -> sfn.TaskStateBase:
@@ -182,15 +174,5 @@ def _evaluation_inputs(ctx: PipelineContext, *, champion: bool) -> dict:
 
 
 def quality_gate(ctx: PipelineContext) -> sfn.TaskStateBase:
-    task = tasks.LambdaInvoke(
-        ctx.scope,
-        "QualityGate",
-        lambda_function=ctx.gate_fn,
-        payload=sfn.TaskInput.from_object(
-            {"run_id": JSON.string_at("$.run_id"), "evaluation_uri": JSON.string_at("$.paths.evaluation_uri")}
-        ),
-        payload_response_only=True,
-        retry_on_service_exceptions=False,
-        result_path="$.gate",
-    )
-    return ctx.guard(task, LAMBDA_TRANSIENT)
+    payload = {"run_id": JSON.string_at("$.run_id"), "evaluation_uri": JSON.string_at("$.paths.evaluation_uri")}
+    return ctx.invoke("QualityGate", ctx.gate_fn, payload, "$.gate")
