@@ -17,7 +17,13 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	$(UV) pip install --quiet --python $(BIN)/python --no-deps -e .
 	touch $@
 
-install: $(VENV)/.installed
+# The environment that mirrors the stack's SageMaker image (its Python and pinned libraries): jobs, endpoints
+# and anything that opens a model file run there, never in .venv (slipstream/local/image_env.py).
+IMAGE_ENV := .venv-images/sagemaker-scikit-learn-1.4-2
+$(IMAGE_ENV)/.image-lock.sha256: $(VENV)/.installed images/sagemaker-scikit-learn-1.4-2/requirements.lock
+	$(BIN)/python -m slipstream.local.image_env build
+
+install: $(VENV)/.installed $(IMAGE_ENV)/.image-lock.sha256
 
 # The pipeline, then the API on http://127.0.0.1:8080. A gate rejection (exit 5) leaves the champion as it
 # was, and that champion is still served; any other failure stops here.
@@ -67,11 +73,13 @@ lint: install node_modules/.installed  ## ruff (lint + format, complexity limits
 
 check: lint test  ## the one local quality gate; CI runs exactly this
 
-lock:  ## refresh requirements.lock after editing pyproject.toml
+lock:  ## refresh requirements.lock after editing pyproject.toml, and each image's lock after editing its requirements.in
 	$(UV) pip compile pyproject.toml --extra cdk --extra dev --python-version 3.11 -o requirements.lock
+	$(UV) pip compile images/sagemaker-scikit-learn-1.4-2/requirements.in --python-version 3.10 --universal \
+		-o images/sagemaker-scikit-learn-1.4-2/requirements.lock
 
 clean:
-	rm -rf $(VENV) .slipstream .jsii-cache cdk.out
+	rm -rf $(VENV) .venv-images .slipstream .jsii-cache cdk.out
 
 # --- AWS infrastructure (CDK) -----------------------------------------------------------------------------
 STAGE ?= dev

@@ -12,9 +12,7 @@ from __future__ import annotations
 from aws_cdk import Aws, CfnMapping, Fn, Stack
 from constructs import Construct
 
-SKLEARN_VERSION = "1.4-2"
-IMAGE_TAG = f"{SKLEARN_VERSION}-cpu-py3"
-REPOSITORY = "sagemaker-scikit-learn"
+from slipstream.image import SKLEARN_IMAGE
 
 REGISTRIES = {
     "af-south-1": "510948584623",
@@ -54,7 +52,8 @@ REGISTRIES = {
 
 
 def sklearn_image_uri(scope: Construct) -> str:
-    """`<account>.dkr.ecr.<region>.<url suffix>/sagemaker-scikit-learn:1.4-2-cpu-py3` for the deploy region."""
+    """`<account>.dkr.ecr.<region>.<url suffix>/sagemaker-scikit-learn:1.4-2-cpu-py3` for the deploy region;
+    the image itself is named once, in slipstream/image.py, which the local emulation mirrors."""
     stack = Stack.of(scope)
     mapping = stack.node.try_find_child("SklearnImageAccounts")
     if mapping is None:
@@ -62,4 +61,4 @@ def sklearn_image_uri(scope: Construct) -> str:
             stack, "SklearnImageAccounts", mapping={region: {"account": acct} for region, acct in REGISTRIES.items()}
         )
     account = mapping.find_in_map(Aws.REGION, "account")  # type: ignore[attr-defined]
-    return Fn.join("", [account, ".dkr.ecr.", Aws.REGION, ".", Aws.URL_SUFFIX, f"/{REPOSITORY}:{IMAGE_TAG}"])
+    return Fn.join("", [account, ".dkr.ecr.", Aws.REGION, ".", Aws.URL_SUFFIX, f"/{SKLEARN_IMAGE.name}"])
