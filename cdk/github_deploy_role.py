@@ -5,7 +5,7 @@ environment named after the stage (where approvals protect staging and prod), au
 Rights: what `cdk deploy` and `python -m slipstream.cloud_run --stage <stage>` need, nothing more:
 - assume the CDK bootstrap roles (deploy, file/image publishing, lookup): CloudFormation does the deploying;
 - read the stage's stack outputs (cloud_run finds the data bucket and the state machine there);
-- put the dataset under the data bucket's `incoming/` prefix (which starts the pipeline);
+- put the dataset under the data bucket's `data_prefix` (default `incoming/`) (which starts the pipeline);
 - describe the executions of the stage's state machine (cloud_run follows the one it started).
 """
 
