@@ -5,7 +5,7 @@ environment named after the stage (where approvals protect staging and prod), au
 Rights: what `cdk deploy` and `python -m slipstream.cloud_run --stage <stage>` need, nothing more:
 - assume the CDK bootstrap roles (deploy, file/image publishing, lookup): CloudFormation does the deploying;
 - read the stage's stack outputs (cloud_run finds the data bucket and the state machine there);
-- put the dataset under the data bucket's `incoming/` prefix (which starts the pipeline);
+- put the dataset under the data bucket's `data_prefix` (default `incoming/`) (which starts the pipeline);
 - describe the executions of the stage's state machine (cloud_run follows the one it started).
 """
 
@@ -60,7 +60,7 @@ class GitHubDeployRole(Construct):
         self.role = iam.Role(
             self,
             "Role",
-            role_name=f"{settings.prefix}-github-deploy",
+            role_name=settings.github_deploy_role_name,
             description=f"GitHub Actions in {repository}, environment {stage}: deploy and run {settings.prefix}",
             max_session_duration=Duration.hours(2),  # the deploy job waits for one pipeline run (up to ~90 min)
             assumed_by=iam.WebIdentityPrincipal(
@@ -89,7 +89,7 @@ class GitHubDeployRole(Construct):
         executions = stack.format_arn(
             service="states",
             resource="execution",
-            resource_name=f"{settings.prefix}-training:*",
+            resource_name=f"{settings.state_machine_name}:*",
             arn_format=ArnFormat.COLON_RESOURCE_NAME,
         )
         self.role.add_to_policy(iam.PolicyStatement(actions=["states:DescribeExecution"], resources=[executions]))
@@ -109,6 +109,6 @@ class GitHubDeployRole(Construct):
         acknowledge(
             self.role,
             f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:"
-            f"{settings.prefix}-training:*]",
+            f"{settings.state_machine_name}:*]",
             "Executions of this stage's pipeline only; execution names are run ids, known only at run time.",
         )

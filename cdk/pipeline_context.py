@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,10 +16,8 @@ from aws_cdk import aws_stepfunctions_tasks as tasks
 
 from cdk.pipeline_common import LAMBDA_TRANSIENT, Guard
 from cdk.settings import DeploySettings
+from slipstream import job_arguments
 
-MODEL_DIR, TEST_DIR, CONFIG_DIR = "/opt/ml/processing/model", "/opt/ml/processing/test", "/opt/ml/processing/config"
-CHAMPION_DIR, EVALUATION_DIR = "/opt/ml/processing/champion", "/opt/ml/processing/evaluation"
-CODE_DIR = "/opt/ml/processing/input/code"
 # States.Format templates (`{}` = run id) for what a deployed model needs after runs/<run id>/ expires: its
 # archive and its drift baseline, under models/ of the artifact bucket (stacks/storage.py: MODELS_PREFIX).
 RETAINED_MODEL_KEY, RETAINED_BASELINE_KEY = "models/{}/model.tar.gz", "models/{}/baseline.json"
@@ -67,25 +64,12 @@ class PipelineContext:
         return self.scope.format_arn(service="sagemaker", resource=resource, resource_name=name.lower())
 
     def training_hyperparameters(self) -> dict[str, str]:
-        """Script-mode hyperparameters, JSON-encoded the way the SageMaker Python SDK does it.
-
-        The training toolkit json.loads every value and passes it as `--key value` to `sagemaker_program`.
-        JSON flags (--params, --ignore-columns) are therefore encoded twice, so the script receives JSON text.
-        """
-        config = self.settings.config
-        values: dict[str, Any] = {
-            "target": config.data.target,
-            "task": config.data.task,
-            "estimator": config.model.estimator,
-            "params": json.dumps(config.model.params, sort_keys=True),
-            "seed": config.data.seed,
-            "ignore-columns": json.dumps(config.data.ignore_columns),
-            "sagemaker_program": "train.py",
-            "sagemaker_submit_directory": self.sourcedir_uri,
-            "sagemaker_container_log_level": 20,
-            "sagemaker_region": Aws.REGION,  # a token: json.dumps quotes it, CloudFormation fills it in
-        }
-        return {key: json.dumps(value) for key, value in values.items()}
+        """CreateTrainingJob's HyperParameters: the script's (the same the local runner passes) and script mode's
+        own, JSON-encoded the way the SageMaker Python SDK does it (slipstream/job_arguments.py)."""
+        script = job_arguments.training_hyperparameters(self.settings.config).decoded()
+        # The tokens are strings to json.dumps: it quotes them, CloudFormation fills them in.
+        framework = job_arguments.framework_hyperparameters(submit_directory=self.sourcedir_uri, region=Aws.REGION)
+        return job_arguments.sdk_encoded({**script, **framework})
 
     def serving_environment(self) -> dict[str, str]:
         """The scikit-learn serving container loads inference.py from the same sourcedir archive."""

@@ -12,6 +12,8 @@ from cdk.pipeline_common import S3_TRANSIENT, SAGEMAKER_OPTIMIZED_TRANSIENT, SAG
 from cdk.pipeline_context import RETAINED_BASELINE_KEY, RETAINED_MODEL_KEY, PipelineContext
 
 JSON = sfn.JsonPath
+# The archive a deployable package names, and CreateModel deploys: the retained copy (RetainModel).
+REGISTERED_MODEL_URI = "$.paths.retained_model_uri"
 
 
 def sagemaker_call(
@@ -83,7 +85,7 @@ def register(ctx: PipelineContext, state_id: str, status: str) -> sfn.TaskStateB
     A package that may serve names the retained copy of its archive (RetainModel); a rejected one never
     serves and keeps the run's own, which expires with the run.
     """
-    model_data_url = "$.training.model_data_url" if status == "Rejected" else "$.paths.retained_model_uri"
+    model_data_url = "$.training.model_data_url" if status == "Rejected" else REGISTERED_MODEL_URI
     group = ctx.settings.model_package_group
     arn = JSON.string_at("$.ModelPackageArn")
     return sagemaker_call(
@@ -127,10 +129,11 @@ def register(ctx: PipelineContext, state_id: str, status: str) -> sfn.TaskStateB
 
 
 def create_model(ctx: PipelineContext) -> sfn.TaskStateBase:
-    """The package's container, plus SLIPSTREAM_MODEL_VERSION so inference.py reports which version answered.
+    """The registered package's container (same image, retained archive and environment), plus
+    SLIPSTREAM_MODEL_VERSION so inference.py reports which version answered.
 
-    The whole serving environment is repeated here (not only the version) so the model never depends on
-    how SageMaker merges a CreateModel environment with the package's own.
+    Not `ModelPackageName`: SageMaker deploys a versioned package only once it is Approved, and ours stays
+    PendingManualApproval until its own smoke test has passed (the champion is the newest Approved package).
     """
     environment = {**ctx.serving_environment(), "SLIPSTREAM_MODEL_VERSION": JSON.string_at("$.registered.version")}
     task = tasks.SageMakerCreateModel(
@@ -139,7 +142,8 @@ def create_model(ctx: PipelineContext) -> sfn.TaskStateBase:
         model_name=ctx.name_of(),
         role=ctx.sagemaker_role,
         primary_container=tasks.ContainerDefinition(
-            model_package_name=JSON.string_at("$.registered.arn"),
+            image=tasks.DockerImage.from_registry(ctx.image_uri),
+            model_s3_location=tasks.S3Location.from_json_expression(REGISTERED_MODEL_URI),
             environment_variables=sfn.TaskInput.from_object(environment),
         ),
         result_path=JSON.DISCARD,

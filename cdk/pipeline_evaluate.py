@@ -10,9 +10,9 @@ from aws_cdk import Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_stepfunctions as sfn
 
-from cdk import pipeline_context as paths
 from cdk.pipeline_common import SAGEMAKER_OPTIMIZED_TRANSIENT
 from cdk.pipeline_context import PipelineContext
+from slipstream import job_arguments
 
 # The processing container starts in no particular folder and does not unpack sourcedir.tar.gz itself:
 # unpack it, then run evaluate.py (which imports its sibling modules) with the job's arguments.
@@ -21,7 +21,7 @@ from cdk.pipeline_context import PipelineContext
 ENTRYPOINT = [
     "/bin/sh",
     "-c",
-    f'cd {paths.CODE_DIR} && tar -xzf ./*.gz && exec python3 evaluate.py "$@"',
+    f'cd {job_arguments.CODE_DIR} && tar -xzf ./*.gz && exec python3 {job_arguments.EVALUATE_PROGRAM} "$@"',
     "evaluate",
 ]
 
@@ -48,10 +48,10 @@ def evaluate(ctx: PipelineContext) -> sfn.CustomState:
                     "KmsKeyId": ctx.key.key_arn,
                     "Outputs": [
                         {
-                            "OutputName": "evaluation",
+                            "OutputName": job_arguments.EVALUATION,
                             "S3Output": {
                                 "S3Uri.$": "$.paths.evaluation_output",
-                                "LocalPath": paths.EVALUATION_DIR,
+                                "LocalPath": job_arguments.processing_path(job_arguments.EVALUATION),
                                 "S3UploadMode": "EndOfJob",
                             },
                         }

@@ -10,6 +10,7 @@ from aws_cdk import aws_stepfunctions_tasks as tasks
 from cdk import pipeline_context as paths
 from cdk.pipeline_common import SAGEMAKER_OPTIMIZED_TRANSIENT, SAGEMAKER_TRANSIENT
 from cdk.pipeline_context import PipelineContext
+from slipstream import job_arguments
 
 JSON = sfn.JsonPath
 
@@ -150,27 +151,22 @@ def _input(name: str, uri_path: str | None, local: str, uri: str | None = None) 
     return {"InputName": name, "S3Input": s3_input}
 
 
+# Where each evaluation input comes from in the execution's state (names and arguments: slipstream/job_arguments.py).
+EVALUATION_SOURCES = {
+    job_arguments.MODEL: "$.training.model_data_url",
+    job_arguments.TEST: "$.validation.test_uri",
+    job_arguments.CONFIG: "$.validation.behaviour_uri",
+    job_arguments.CHAMPION: "$.champion.model_data_url",
+}
+
+
 def _evaluation_inputs(ctx: PipelineContext, *, champion: bool) -> dict:
     inputs = [
-        _input("model", "$.training.model_data_url", paths.MODEL_DIR),
-        _input("test", "$.validation.test_uri", paths.TEST_DIR),
-        _input("config", "$.validation.behaviour_uri", paths.CONFIG_DIR),
-        _input("code", None, paths.CODE_DIR, uri=ctx.sourcedir_uri),
+        _input(name, EVALUATION_SOURCES[name], job_arguments.processing_path(name))
+        for name in job_arguments.evaluation_inputs(champion=champion)
     ]
-    arguments = [
-        "--model-dir",
-        paths.MODEL_DIR,
-        "--test-dir",
-        paths.TEST_DIR,
-        "--output-dir",
-        paths.EVALUATION_DIR,
-        "--behaviour",
-        f"{paths.CONFIG_DIR}/behaviour.json",
-    ]
-    if champion:
-        inputs.append(_input("champion", "$.champion.model_data_url", paths.CHAMPION_DIR))
-        arguments += ["--champion-model-dir", paths.CHAMPION_DIR]
-    return {"inputs": inputs, "arguments": arguments}
+    inputs.append(_input("code", None, job_arguments.CODE_DIR, uri=ctx.sourcedir_uri))
+    return {"inputs": inputs, "arguments": job_arguments.evaluation_arguments(champion=champion)}
 
 
 def quality_gate(ctx: PipelineContext) -> sfn.TaskStateBase:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from cdk import naming
 from slipstream.config import Config, load_config
 from slipstream.stage_config import StageConfig
+from slipstream.steps.run_ids import MAX_RUN_ID_LENGTH
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+LONGEST_JOB_SUFFIX = "-train"  # of the suffixes cdk/pipeline_*.py append to per-run names ("-train", "-eval", "")
 
 
 @dataclass(frozen=True)
@@ -25,25 +27,33 @@ class DeploySettings:
 
     @property
     def job_prefix(self) -> str:
-        """Short prefix for SageMaker job/model names (63 characters at most, run id appended)."""
-        short = re.sub(r"-+$", "", self.config.name[:16])
-        return f"{short}-{self.stage_name[:4]}"
+        """Prefix of the per-run SageMaker names `<job prefix>-<run id><suffix>` (jobs, models, endpoint
+        configs), short enough for SageMaker's 63 characters with the longest run id and suffix."""
+        room = naming.SAGEMAKER - len("-") - MAX_RUN_ID_LENGTH - len(LONGEST_JOB_SUFFIX)
+        return naming.bounded(self.prefix, room)
 
     @property
     def endpoint_name(self) -> str:
-        return self.prefix
+        return naming.bounded(self.prefix, naming.SAGEMAKER)
 
     @property
     def challenger_endpoint_name(self) -> str | None:
-        """Only when the config sends traffic to a challenger (`[serving] challenger_weight` > 0). 63 characters
-        at most, like every SageMaker endpoint name."""
+        """Only when the config sends traffic to a challenger (`[serving] challenger_weight` > 0)."""
         if self.config.serving.challenger_weight <= 0:
             return None
-        return f"{self.prefix[:52]}-challenger"
+        return naming.with_suffix(self.prefix, "-challenger", naming.SAGEMAKER)
 
     @property
     def model_package_group(self) -> str:
-        return self.prefix
+        return naming.bounded(self.prefix, naming.SAGEMAKER)
+
+    @property
+    def state_machine_name(self) -> str:
+        return naming.with_suffix(self.prefix, "-training", naming.STATE_MACHINE)
+
+    @property
+    def github_deploy_role_name(self) -> str:
+        return naming.with_suffix(self.prefix, "-github-deploy", naming.IAM_ROLE)
 
     @property
     def env_account(self) -> str | None:

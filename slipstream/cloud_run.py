@@ -1,7 +1,8 @@
 """Run the deployed pipeline once and wait for it: what the deploy workflow does after `cdk deploy`.
 
-`python -m slipstream.cloud_run --stage dev` uploads the config's dataset under the data bucket's
-`incoming/` prefix (the S3 trigger starts an execution named after the object's ETag), then follows that
+`python -m slipstream.cloud_run --stage dev` uploads the config's dataset under the stage's `data_prefix` in
+the data bucket (`incoming/` unless `[stages.<stage>] data_prefix` says otherwise; the S3 trigger watches the
+same prefix and starts an execution named after the object's ETag), then follows that
 execution to the end. The execution includes Deploy and SmokeTest, so success means the endpoint answers.
 Exit codes: 0 succeeded, 1 the execution failed or timed out, 2 bad arguments or stacks not found.
 """
@@ -19,7 +20,6 @@ from slipstream.config import Config, load_config
 from slipstream.errors import SlipstreamError
 from slipstream.steps.run_ids import run_id_for_new_data
 
-INCOMING_PREFIX = "incoming/"
 FINAL = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
 
 
@@ -35,13 +35,14 @@ def export_value(cfn: Any, stack: str, export_name: str) -> str:
     raise SlipstreamError(f"stack {stack} has no output {export_name!r}")
 
 
-def upload_dataset(config: Config, s3: Any, bucket: str) -> tuple[str, str]:
-    """Upload the dataset as CSV under incoming/; returns (key, ETag). The same bytes give the same ETag."""
+def upload_dataset(config: Config, s3: Any, bucket: str, *, stage: str) -> tuple[str, str]:
+    """Upload the dataset as CSV under the stage's data prefix (the one its S3 trigger watches); returns
+    (key, ETag). The same bytes give the same ETag."""
     from slipstream import dataset
 
     frame = dataset.load_dataset(config)
     body = frame.to_csv(index=False).encode()
-    key = f"{INCOMING_PREFIX}{config.name}-{dataset.data_sha256(config)[:16]}.csv"
+    key = f"{config.stage(stage).data_prefix}{config.name}-{dataset.data_sha256(config)[:16]}.csv"
     etag = s3.put_object(Bucket=bucket, Key=key, Body=io.BytesIO(body))["ETag"]
     return key, etag
 
@@ -86,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
         cfn, s3, sfn = boto3.client("cloudformation"), boto3.client("s3"), boto3.client("stepfunctions")
         bucket = export_value(cfn, f"{prefix}-storage", f"{prefix}-storage-data-bucket-arn").split(":::")[-1]
         state_machine = export_value(cfn, f"{prefix}-pipeline", "StateMachineArn")
-        key, etag = upload_dataset(config, s3, bucket)
+        key, etag = upload_dataset(config, s3, bucket, stage=args.stage)
     except SlipstreamError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from slipstream import dataset, lineage
+from slipstream import dataset, job_arguments, lineage
 from slipstream.contract import read_contract, write_contract
 from slipstream.local.sagemaker import run_processing_job, run_training_job
 from slipstream.model_card import render_model_card
@@ -47,17 +47,10 @@ def validate(state: RunState) -> str:
 
 def train(state: RunState) -> str:
     config = state.config
-    hyperparameters = {
-        "target": config.data.target,
-        "task": config.data.task,
-        "estimator": config.model.estimator,
-        "params": config.model.params,
-        "seed": config.data.seed,
-    }
     model_dir = run_training_job(
         state.run_dir / "train" / "opt" / "ml",
         channels={"train": (state.run_dir / TRAIN_CSV).parent},
-        hyperparameters=hyperparameters,
+        hyperparameters=job_arguments.training_hyperparameters(config).decoded(),
     )
     state.outputs["model_dir"] = model_dir
     return f"{config.model.estimator} trained on {len(state.outputs['validation'].train)} rows"
@@ -65,25 +58,25 @@ def train(state: RunState) -> str:
 
 def evaluate(state: RunState) -> str:
     config = state.config
-    behaviour = state.write_json("config/behaviour.json", config.behaviour.model_dump(mode="json"))
-    inputs = {"model": state.outputs["model_dir"], "test": (state.run_dir / TEST_CSV).parent, "config": behaviour}
-    arguments = ["--model-dir", "/opt/ml/processing/model", "--test-dir", "/opt/ml/processing/test"]
-    arguments += ["--output-dir", "/opt/ml/processing/evaluation"]
-    arguments += ["--behaviour", "/opt/ml/processing/config/behaviour.json"]
+    behaviour = config.behaviour.model_dump(mode="json")
+    inputs = {
+        job_arguments.MODEL: state.outputs["model_dir"],
+        job_arguments.TEST: (state.run_dir / TEST_CSV).parent,
+        job_arguments.CONFIG: state.write_json(f"config/{job_arguments.BEHAVIOUR_FILE}", behaviour),
+    }
     registry = Registry(config)
     champion = registry.by_alias(CHAMPION)
     if champion is not None:
-        inputs["champion"] = registry.download_model(champion, state.run_dir / "champion")
-        arguments += ["--champion-model-dir", "/opt/ml/processing/champion"]
+        inputs[job_arguments.CHAMPION] = registry.download_model(champion, state.run_dir / "champion")
         state.outputs["champion_version"] = champion.version
     outputs = run_processing_job(
         state.run_dir / "evaluate" / "opt" / "ml",
-        program="evaluate.py",
+        program=job_arguments.EVALUATE_PROGRAM,
         inputs=inputs,
-        outputs=["evaluation"],
-        arguments=arguments,
+        outputs=[job_arguments.EVALUATION],
+        arguments=job_arguments.evaluation_arguments(champion=champion is not None),
     )
-    evaluation = json.loads((outputs["evaluation"] / "evaluation.json").read_text(encoding="utf-8"))
+    evaluation = json.loads((outputs[job_arguments.EVALUATION] / "evaluation.json").read_text(encoding="utf-8"))
     state.outputs.update(evaluation=evaluation, registry=registry)
     metric = config.gate.metric or ""
     value = evaluation["metrics"].get(metric)

@@ -90,7 +90,7 @@ class PipelineStack(Stack):
         self.state_machine = sfn.StateMachine(
             self,
             "TrainingPipeline",
-            state_machine_name=f"{settings.prefix}-training",
+            state_machine_name=settings.state_machine_name,
             definition_body=sfn.DefinitionBody.from_chainable(build_definition(ctx)),
             timeout=Duration.hours(6),
             tracing_enabled=True,

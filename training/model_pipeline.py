@@ -30,10 +30,9 @@ def feature_kind(column: pd.Series) -> str:
     return CATEGORICAL
 
 
-def describe_features(data: pd.DataFrame, target: str, ignore: list[str]) -> list[dict[str, str]]:
-    """[{"name", "kind"}] for every column except the target and the ignored ones, in file order."""
-    skipped = {target, *ignore}
-    return [{"name": str(c), "kind": feature_kind(data[c])} for c in data.columns if c not in skipped]
+def describe_features(data: pd.DataFrame, target: str) -> list[dict[str, str]]:
+    """[{"name", "kind"}] for every column except the target, in file order."""
+    return [{"name": str(c), "kind": feature_kind(data[c])} for c in data.columns if c != target]
 
 
 def as_model_input(data: pd.DataFrame, features: list[dict[str, str]]) -> pd.DataFrame:

@@ -1,6 +1,8 @@
 """SageMaker script-mode entry point for training (run as `python train.py --target ... --task ...`).
 
-Hyperparameters arrive as flags, folders from SM_* variables. Training runs only under __main__: the file
+Hyperparameters arrive as flags (built by slipstream/job_arguments.py for both runtimes), folders from SM_*
+variables. The train channel holds exactly the features and the target: ValidateData has already dropped
+`data.ignore_columns`, so there is no flag for them. Training runs only under __main__: the file
 sits in the same folder as inference.py in the container, and nothing here may run on import.
 """
 
@@ -19,7 +21,6 @@ def parse_args(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--estimator", required=True, help="import path, e.g. sklearn.linear_model.LogisticRegression")
     parser.add_argument("--params", default="{}", help="JSON object of estimator keyword arguments")
     parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--ignore-columns", "--ignore_columns", dest="ignore_columns", default="[]")
     args = parser.parse_args(argv)
     return {
         "target": args.target,
@@ -27,7 +28,6 @@ def parse_args(argv: list[str] | None = None) -> dict[str, Any]:
         "estimator": args.estimator,
         "params": parse_json_flag("params", args.params, dict),
         "seed": args.seed,
-        "ignore": [str(c) for c in parse_json_flag("ignore-columns", args.ignore_columns, list)],
     }
 
 

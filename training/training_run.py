@@ -14,13 +14,10 @@ from model_pipeline import as_model_input, build_pipeline, describe_features, ma
 from sm_paths import JobError, write_json
 
 
-def _labelled_rows(data: pd.DataFrame, target: str, ignore: list[str], task: str) -> pd.DataFrame:
-    """The rows that have a target, after checking the target and the ignored columns exist."""
+def _labelled_rows(data: pd.DataFrame, target: str, task: str) -> pd.DataFrame:
+    """The rows that have a target, after checking the target exists."""
     if target not in data.columns:
         raise JobError(f"target column {target!r} is not in the training data (columns: {list(data.columns)[:20]})")
-    unknown = [c for c in ignore if c not in data.columns]
-    if unknown:
-        raise JobError(f"ignore_columns names column(s) {unknown} that the training data does not have")
     labelled = data[data[target].notna()]
     if labelled.empty:
         raise JobError(f"every row of the training data lacks the target {target!r}")
@@ -38,19 +35,19 @@ def train(
     estimator: str,
     params: dict[str, Any],
     seed: int,
-    ignore: list[str],
     channel_dir: Path,
     model_dir: Path,
     output_data_dir: Path,
     script_dir: Path,
 ) -> dict[str, Any]:
-    """Fit and save the model; returns (and writes) the training-set metrics."""
+    """Fit and save the model on every column of the train channel but the target; returns (and writes) the
+    training-set metrics."""
     inference_script = find_inference_script(script_dir)  # before fitting: a missing file should fail fast
     data = read_tables(channel_dir, "train")
-    labelled = _labelled_rows(data, target, ignore, task)
-    features = describe_features(labelled, target, ignore)
+    labelled = _labelled_rows(data, target, task)
+    features = describe_features(labelled, target)
     if not features:
-        raise JobError("no feature columns are left once the target and ignore_columns are removed")
+        raise JobError(f"the training data has no feature columns besides the target {target!r}")
     pipeline = build_pipeline(features, make_estimator(estimator, params, seed, task))
     x, y = as_model_input(labelled, features), labelled[target]
     started = time.perf_counter()

@@ -33,5 +33,5 @@ def emit(name: str, unit: str, value: float, dimensions: dict[str, str]) -> None
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     summary = run_drift(load_env(DriftEnv), client, emit)
-    logger.info("drift computed", extra=summary)
+    logger.info(summary.get("reason", "drift computed"), extra=summary)
     return summary

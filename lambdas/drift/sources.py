@@ -44,6 +44,15 @@ def read_json(s3: Any, uri: str) -> Any:
     return json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
 
 
+def read_deployment(s3: Any, uri: str) -> dict[str, Any] | None:
+    """The deployment record, or None before the first deployment has written it (NoSuchKey). Any other error
+    (AccessDenied, a missing bucket) is a fault of the stack and is raised."""
+    try:
+        return read_json(s3, uri) or {}
+    except s3.exceptions.NoSuchKey:
+        return None
+
+
 def baseline_uris(deployment: dict[str, Any], artifact_bucket: str) -> dict[str, str]:
     """model version -> baseline.json URI, from the deployment record's variants.
 

@@ -15,7 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from lambdas.common.events import DataLocation, RunRequest
-from slipstream.steps.run_ids import etag_digest, run_id_for_new_data
+from slipstream.steps.run_ids import run_id_for_new_data, run_id_for_schedule
 
 
 class _Loose(BaseModel):
@@ -61,7 +61,7 @@ def run_for_schedule(event: Scheduled, *, s3: Any, bucket: str, prefix: str) -> 
                 newest = item
     if newest is None:
         return None
-    run_id = f"sched-{event.time:%Y%m%d}-{etag_digest(newest['ETag'], 16)}"
+    run_id = run_id_for_schedule(event.time, newest["ETag"])
     return RunRequest(run_id=run_id, data=DataLocation(bucket=bucket, key=newest["Key"]))
 
 

@@ -15,6 +15,7 @@ import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from slipstream import job_arguments
 from slipstream.errors import StepFailed
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -34,14 +35,6 @@ def install_sourcedir(code_dir: Path) -> Path:
     for name, path in sourcedir_files():
         shutil.copy2(path, code_dir / name)
     return code_dir
-
-
-def hyperparameter_flags(hyperparameters: Mapping[str, object]) -> list[str]:
-    """SageMaker passes every hyperparameter as `--name value`, values as strings (JSON for non-strings)."""
-    flags: list[str] = []
-    for name, value in hyperparameters.items():
-        flags += [f"--{name}", value if isinstance(value, str) else json.dumps(value)]
-    return flags
 
 
 def _run(script: str, args: list[str], *, cwd: Path, env: dict[str, str], step: str, failure_file: Path) -> None:
@@ -78,7 +71,7 @@ def run_training_job(
         shutil.copytree(source, channel_dirs[name], dirs_exist_ok=True)
     (opt_ml / "input" / "config" / "hyperparameters.json").write_text(
         # As the SageMaker SDK writes it: every value JSON-encoded, strings included; the toolkit decodes each.
-        json.dumps({k: json.dumps(v) for k, v in hyperparameters.items()}),
+        json.dumps(job_arguments.sdk_encoded(hyperparameters)),
         encoding="utf-8",
     )
     env = {
@@ -90,7 +83,7 @@ def run_training_job(
         "SM_HPS": json.dumps(hyperparameters),
         **{f"SM_CHANNEL_{name.upper()}": str(path) for name, path in channel_dirs.items()},
     }
-    args = hyperparameter_flags(hyperparameters)
+    args = job_arguments.toolkit_flags(hyperparameters)
     _run(program, args, cwd=code_dir, env=env, step="Train", failure_file=output_dir / "failure")
     return model_dir
 

@@ -146,6 +146,20 @@ def test_the_endpoint_model_carries_its_version(states):
     assert environment["OMP_NUM_THREADS"] == "1"
 
 
+def test_the_endpoint_model_is_the_package_container_not_the_still_pending_package(states):
+    """SageMaker deploys a versioned package only once Approved, and ours is approved after its smoke test:
+    CreateModel repeats the package's image, archive and environment instead of naming the package."""
+    container = states["CreateModel"]["Parameters"]["PrimaryContainer"]
+    (registered,) = states["Register"]["Parameters"]["InferenceSpecification"]["Containers"]
+    assert "ModelPackageName" not in container and "ModelPackageName.$" not in container
+    assert container["Image"] == registered["Image"]
+    assert container["ModelDataUrl.$"] == registered["ModelDataUrl.$"] == "$.paths.retained_model_uri"
+    assert {k: v for k, v in container["Environment"].items() if k != "SLIPSTREAM_MODEL_VERSION.$"} == registered[
+        "Environment"
+    ]
+    assert states["SmokeTestPassed"]["Choices"][0]["Next"] == "ApproveModel"
+
+
 def test_rollback_restores_the_config_that_was_serving_and_waits_for_it(states):
     assert states["RollBack"]["Parameters"]["EndpointConfigName.$"] == "$.previous.config_name"
     ready = states["EndpointReady"]

@@ -83,7 +83,6 @@ def train_in_process(
         estimator=estimator,
         params=params,
         seed=seed,
-        ignore=[],
         channel_dir=split.train_dir,
         model_dir=root / "model",
         output_data_dir=root / "output" / "data",

@@ -17,7 +17,7 @@ from tests.model.model_suite import NoiseSensitiveClassifier, Split
 
 
 def _fit(split: Split, estimator: Any, task: str = "classification") -> tuple[Any, dict[str, Any]]:
-    features = describe_features(split.train, split.target, [])
+    features = describe_features(split.train, split.target)
     pipeline = build_pipeline(features, estimator)
     pipeline.fit(as_model_input(split.train, features), split.train[split.target])
     classes = list(pipeline.classes_) if task == "classification" else None

@@ -131,3 +131,30 @@ def test_estimator_problems_are_explained(estimator: str, task: str, message: st
 
     with pytest.raises(JobError, match=message):
         model_pipeline.make_estimator(estimator, {}, 42, task)
+
+
+def test_train_py_accepts_exactly_the_flags_both_runtimes_pass_when_columns_are_ignored(tmp_path: Path) -> None:
+    """data.ignore_columns: ValidateData drops the columns from the splits, and the flags name none of them."""
+    from sklearn.datasets import load_breast_cancer
+
+    from slipstream import job_arguments
+    from slipstream.config import parse_config
+    from slipstream.local.sagemaker import install_sourcedir
+    from slipstream.steps.validate import validate_data
+    from tests.model.model_suite import run_script, sm_env
+
+    data = load_breast_cancer(as_frame=True)
+    frame = data.frame.assign(target=data.target_names[data.target], patient_id=range(len(data.frame)))
+    frame["notes"] = "free text"
+    ignored = ["patient_id", "notes"]
+    fields = {"source": "x.csv", "target": "target", "task": "classification", "ignore_columns": ignored}
+    config = parse_config({"data": fields}, base_dir=tmp_path)
+    split = validate_data(frame, config, None)
+    (tmp_path / "train").mkdir()
+    split.train.to_csv(tmp_path / "train" / "train.csv", index=False)
+    code_dir = install_sourcedir(tmp_path / "code")
+    flags = job_arguments.toolkit_flags(job_arguments.training_hyperparameters(config).decoded())
+    completed = run_script(code_dir / "train.py", flags, sm_env(tmp_path, tmp_path / "train"), cwd=code_dir)
+    assert completed.returncode == 0, completed.stderr
+    features = [f["name"] for f in json.loads((tmp_path / "model" / "metadata.json").read_text())["features"]]
+    assert features == [c for c in data.frame.columns if c != "target"]

@@ -1,4 +1,4 @@
-"""The deploy workflow's "run the pipeline once": upload under incoming/, follow the execution it starts."""
+"""The deploy workflow's "run the pipeline once": upload under the data prefix, follow the execution it starts."""
 
 from __future__ import annotations
 
@@ -30,10 +30,21 @@ def test_upload_is_content_addressed(aws, tmp_path: Path) -> None:
         {"name": "bc", "data": {"source": "sklearn:iris", "target": "target", "task": "classification"}},
         base_dir=tmp_path,
     )
-    first = upload_dataset(config, s3, "data")
-    second = upload_dataset(config, s3, "data")
+    first = upload_dataset(config, s3, "data", stage="dev")
+    second = upload_dataset(config, s3, "data", stage="dev")
     assert first == second  # same bytes, same key, same ETag: the trigger names the same execution
     assert first[0].startswith("incoming/bc-") and first[0].endswith(".csv")
+
+
+def test_upload_goes_under_the_stage_data_prefix_its_trigger_watches(aws, tmp_path: Path) -> None:
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket="data")
+    data = {"source": "sklearn:iris", "target": "target", "task": "classification"}
+    stages = {"prod": {"data_prefix": "landing/iris/"}}
+    config = parse_config({"name": "bc", "data": data, "stages": stages}, base_dir=tmp_path)
+    key, _ = upload_dataset(config, s3, "data", stage="prod")
+    assert key.startswith("landing/iris/bc-")
+    assert upload_dataset(config, s3, "data", stage="dev")[0].startswith("incoming/bc-")  # the default prefix
 
 
 def test_follows_the_execution_the_trigger_started(aws) -> None:

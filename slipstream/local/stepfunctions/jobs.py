@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from lambdas.common.s3uri import split_s3_uri
+from slipstream import job_arguments
 from slipstream.errors import StepFailed
 from slipstream.local.sagemaker import run_processing_job, run_training_job
 
@@ -66,7 +67,7 @@ def run_training(request: dict[str, Any], workdir: Path, s3: Any) -> JobOutcome:
     if not program or not submit:
         raise JobError("ClientError: sagemaker_program and sagemaker_submit_directory are required in script mode")
     _check_archive(s3, submit, program, workdir / "submit")
-    hyperparameters = {k: v for k, v in values.items() if not k.startswith("sagemaker_")}
+    hyperparameters = job_arguments.toolkit_decoded(request.get("HyperParameters", {}))
     channels = {}
     for channel in request.get("InputDataConfig", []):
         name = channel["ChannelName"]

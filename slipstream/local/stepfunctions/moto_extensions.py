@@ -46,6 +46,7 @@ from moto.stepfunctions.parser.asl.utils.encoding import to_json_str
 
 from slipstream.local.stepfunctions import hosting, jobs
 from slipstream.local.stepfunctions.handlers import LambdaContext, invoke_handler
+from slipstream.local.strict import model_packages
 
 # Execution on; Lambda's Docker-free backend, whose invoke we route to our handlers in process.
 MOTO_CONFIG = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
@@ -103,6 +104,7 @@ def install() -> None:
         _sagemaker_jobs_run_our_scripts()
         _endpoints_that_deploy_and_serve()
         _approval_keeps_metadata()
+        _only_approved_packages_deploy()
         _aws_sdk_like_step_functions()
         _filters_that_match_nothing_are_empty()
         _definite_paths_are_values()
@@ -474,6 +476,26 @@ def _approval_keeps_metadata() -> None:
         return original(self, **{**kwargs, "customer_metadata_properties": kept})
 
     SageMakerModelBackend.update_model_package = update_model_package
+
+
+def _only_approved_packages_deploy() -> None:
+    """moto creates a model from a package in any approval state; SageMaker refuses an unapproved version."""
+    from moto.sagemaker.exceptions import ValidationError
+
+    original = SageMakerModelBackend.create_model
+
+    def create_model(self, **kwargs):  # type: ignore[no-untyped-def]
+        def lookup(name: str) -> tuple[str | None, str | None]:
+            package = self.describe_model_package(name)
+            return package.model_package_group_name, package.model_approval_status
+
+        containers = [kwargs.get("primary_container"), *(kwargs.get("containers") or [])]
+        refusal = model_packages.unapproved_package(containers, lookup)
+        if refusal:
+            raise ValidationError(message=refusal)
+        return original(self, **kwargs)
+
+    SageMakerModelBackend.create_model = create_model
 
 
 def _update_endpoint(self: Any, endpoint_name: str, endpoint_config_name: str) -> Any:

@@ -142,3 +142,22 @@ def test_too_little_traffic_publishes_row_counts_but_no_psi(deployed, lambda_con
 def test_no_capture_yet_publishes_nothing_and_does_not_fail(deployed, lambda_context) -> None:
     summary = drift.handler({"source": "aws.events"}, lambda_context)
     assert (summary["rows"], summary["data_points"]) == (0, 0)
+
+
+def test_before_the_first_deployment_it_reports_nothing_deployed_and_publishes_nothing(
+    deployed, lambda_context, capsys, caplog
+) -> None:
+    boto3.client("s3").delete_object(Bucket="artifacts", Key="serving/deployment.json")
+    send(deployed["firehose"], live_rows(400, shift=15, seed=3))  # stray capture must not be read without a record
+    summary = drift.handler({"source": "aws.events"}, lambda_context)
+    assert summary["deployed"] is False and summary["data_points"] == 0 and summary["objects"] == 0
+    assert summary["reason"] == "nothing deployed yet (no s3://artifacts/serving/deployment.json)"
+    assert emitted(capsys.readouterr().out) == []
+    assert [(r.levelname, r.getMessage()) for r in caplog.records] == [("INFO", summary["reason"])]
+
+
+def test_a_record_it_may_not_read_is_still_an_error(deployed, lambda_context, monkeypatch) -> None:
+    monkeypatch.setenv("DEPLOYMENT_URI", "s3://no-such-bucket/serving/deployment.json")
+    load_env.cache_clear()
+    with pytest.raises(boto3.client("s3").exceptions.NoSuchBucket):
+        drift.handler({"source": "aws.events"}, lambda_context)

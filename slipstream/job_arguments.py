@@ -1,0 +1,123 @@
+"""What the pipeline passes its SageMaker jobs, built once for both runtimes.
+
+The local runner (`slipstream.local_steps`) and the state machine (`cdk/pipeline_training.py`,
+`cdk/pipeline_context.py`) both take the training hyperparameters and the evaluation job's arguments from
+here, so the two cannot drift apart. Each runtime applies SageMaker's encoding where it needs it:
+CreateTrainingJob carries every hyperparameter as a JSON-encoded string (`sdk_encoded`), the training
+toolkit decodes them (`toolkit_decoded`) and hands the script `--name value` flags (`toolkit_flags`).
+
+Column selection is not a training argument: ValidateData drops `data.ignore_columns` before it writes
+the splits, so the train channel holds exactly the features and the target, and train.py fits on all of
+them. Passing the ignored names on would make train.py look for columns that are no longer there.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from slipstream.config import Config
+
+TRAIN_PROGRAM, EVALUATE_PROGRAM = "train.py", "evaluate.py"
+PROCESSING_ROOT = "/opt/ml/processing"
+# Processing inputs and outputs, by name: each is mounted at /opt/ml/processing/<name>.
+MODEL, TEST, CONFIG, CHAMPION, EVALUATION = "model", "test", "config", "champion", "evaluation"
+CODE_DIR = f"{PROCESSING_ROOT}/input/code"  # where the sourcedir archive is downloaded
+BEHAVIOUR_FILE = "behaviour.json"  # in the config input
+
+Scalar = str | int
+
+
+class TrainingHyperparameters(BaseModel):
+    """The script's hyperparameters, as train.py receives them (after the toolkit's decoding)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    target: str
+    task: Literal["classification", "regression"]
+    estimator: str
+    params: dict[str, Any]
+    seed: int
+
+    def decoded(self) -> dict[str, Scalar]:
+        """name -> value as the toolkit hands it to the script. Values must be scalars: the toolkit turns a
+        decoded dict into `k=v,...` and a list into its Python repr, so JSON objects travel as JSON text."""
+        return {
+            "target": self.target,
+            "task": self.task,
+            "estimator": self.estimator,
+            "params": json.dumps(self.params, sort_keys=True),
+            "seed": self.seed,
+        }
+
+
+def training_hyperparameters(config: Config) -> TrainingHyperparameters:
+    return TrainingHyperparameters(
+        target=config.data.target,
+        task=config.data.task,
+        estimator=config.model.estimator or "",
+        params=config.model.params,
+        seed=config.data.seed,
+    )
+
+
+def framework_hyperparameters(*, submit_directory: str, region: str, program: str = TRAIN_PROGRAM) -> dict[str, Scalar]:
+    """The `sagemaker_*` entries script mode reads (the SDK's names); the toolkit does not pass them to the script."""
+    return {
+        "sagemaker_program": program,
+        "sagemaker_submit_directory": submit_directory,
+        "sagemaker_container_log_level": 20,
+        "sagemaker_region": region,
+    }
+
+
+def sdk_encoded(values: Mapping[str, Any]) -> dict[str, str]:
+    """CreateTrainingJob's HyperParameters as the SageMaker Python SDK writes them: every value JSON-encoded."""
+    return {name: json.dumps(value) for name, value in values.items()}
+
+
+def toolkit_decoded(hyperparameters: Mapping[str, str]) -> dict[str, Any]:
+    """What the training toolkit makes of CreateTrainingJob's HyperParameters: each value JSON-decoded where it
+    is JSON, kept as text where it is not; the `sagemaker_*` entries are the toolkit's own, not the script's."""
+    decoded: dict[str, Any] = {}
+    for name, text in hyperparameters.items():
+        if name.startswith("sagemaker_"):
+            continue
+        try:
+            decoded[name] = json.loads(text)
+        except ValueError:
+            decoded[name] = text
+    return decoded
+
+
+def toolkit_flags(values: Mapping[str, Any]) -> list[str]:
+    """The script's argv as the toolkit builds it (sagemaker_training.mapping.to_cmd_args): sorted by name,
+    `--name str(value)`; a mapping becomes `k=v,...`, which is why `decoded()` carries JSON as text."""
+    flags: list[str] = []
+    for name in sorted(values):
+        value = values[name]
+        text = ",".join(f"{k}={v}" for k, v in sorted(value.items())) if isinstance(value, Mapping) else str(value)
+        flags += [f"--{name}" if len(name) > 1 else f"-{name}", text]
+    return flags
+
+
+def processing_path(name: str) -> str:
+    return f"{PROCESSING_ROOT}/{name}"
+
+
+def evaluation_inputs(*, champion: bool) -> list[str]:
+    """Names of the evaluation job's data inputs (each at processing_path(name)); the code input is separate."""
+    return [MODEL, TEST, CONFIG, *([CHAMPION] if champion else [])]
+
+
+def evaluation_arguments(*, champion: bool) -> list[str]:
+    """evaluate.py's arguments, with paths inside the processing container."""
+    arguments = ["--model-dir", processing_path(MODEL), "--test-dir", processing_path(TEST)]
+    arguments += ["--output-dir", processing_path(EVALUATION)]
+    arguments += ["--behaviour", f"{processing_path(CONFIG)}/{BEHAVIOUR_FILE}"]
+    if champion:
+        arguments += ["--champion-model-dir", processing_path(CHAMPION)]
+    return arguments

@@ -1,0 +1,107 @@
+"""The two runtimes pass SageMaker jobs the same arguments: what the synthesized state machine gives the
+training and evaluation jobs equals what the local runner gives the same scripts, for one config."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from slipstream import job_arguments, local_steps
+from slipstream.config import Config
+from slipstream.local import sagemaker as local_sagemaker
+from slipstream.runner import RunState
+from tests.infra.conftest import INFRA_GROUP, stage_settings
+
+pytestmark = INFRA_GROUP
+
+
+@pytest.fixture(scope="module")
+def settings() -> Any:
+    """The dev stage, with columns to ignore and a params dict the toolkit would mangle if not sent as JSON text."""
+    settings = stage_settings()
+    data = settings.config.data.model_copy(update={"ignore_columns": ["id", "notes"], "seed": 7})
+    model = settings.config.model.model_copy(update={"params": {"max_iter": 500, "C": 0.5}})
+    config = settings.config.model_copy(update={"data": data, "model": model})
+    return replace(settings, config=config)
+
+
+@pytest.fixture(scope="module")
+def states(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    from aws_cdk import App, Stack
+    from aws_cdk import aws_sns as sns
+    from aws_cdk.assertions import Template
+
+    from cdk.pipeline_doc import definition_from_template
+    from stacks.pipeline import PipelineStack
+    from stacks.storage import StorageExports
+
+    app = App(outdir=str(tmp_path_factory.mktemp("cdk.out")))
+    topic = sns.Topic(Stack(app, "Topics"), "Topic")
+    stack = PipelineStack(app, "Pipeline", settings=settings, storage=StorageExports(settings.prefix), topic=topic)
+    return definition_from_template(Template.from_stack(stack).to_json())["States"]
+
+
+def local_argv(config: Config, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, step: Any) -> list[str]:
+    """The argv the local runner starts the step's script with (the script itself is not run)."""
+    seen: list[list[str]] = []
+    monkeypatch.setattr(local_sagemaker, "_run", lambda script, args, **_: seen.append(args))
+    step(RunState(config=config, run_id="r1", run_dir=tmp_path))
+    (argv,) = seen
+    return argv
+
+
+def test_train_gets_the_same_flags_from_the_state_machine_and_the_local_runner(
+    settings: Any, states: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "data" / "train").mkdir(parents=True)
+    validation = type("Validation", (), {"train": pd.DataFrame({"x": [1]})})()
+    config = settings.config
+
+    def train(state: RunState) -> None:
+        state.outputs["validation"] = validation
+        local_steps.train(state)
+
+    local = local_argv(config, tmp_path, monkeypatch, train)
+    aws = job_arguments.toolkit_flags(job_arguments.toolkit_decoded(states["Train"]["Parameters"]["HyperParameters"]))
+    assert aws == local
+    # ValidateData already dropped the ignored columns: naming them again would make train.py look for them.
+    assert not any("ignore" in flag for flag in aws)
+    assert aws[aws.index("--params") + 1] == '{"C": 0.5, "max_iter": 500}'
+    assert aws[aws.index("--seed") + 1] == "7"
+
+
+@pytest.mark.parametrize("champion", [False, True], ids=["alone", "against the champion"])
+def test_evaluate_gets_the_same_arguments_and_inputs_from_both_runtimes(
+    settings: Any, states: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, champion: bool
+) -> None:
+    (tmp_path / "data" / "test").mkdir(parents=True)
+    model_dir = tmp_path / "model"
+    model_dir.mkdir()
+    registry = type("Registry", (), {})
+    registry.by_alias = lambda self, alias: type("V", (), {"version": "1"})() if champion else None  # type: ignore[attr-defined]
+    registry.download_model = lambda self, version, target: target.mkdir() or target  # type: ignore[attr-defined]
+    monkeypatch.setattr(local_steps, "Registry", lambda config: registry())
+    captured: dict[str, Any] = {}
+
+    def capture(opt_ml: Path, **kwargs: Any) -> None:
+        captured.update(kwargs)
+        raise _Stop
+
+    monkeypatch.setattr(local_steps, "run_processing_job", capture)
+    state = RunState(config=settings.config, run_id="r1", run_dir=tmp_path)
+    state.outputs["model_dir"] = model_dir
+    with pytest.raises(_Stop):
+        local_steps.evaluate(state)
+    chosen = states["EvaluateAgainstChampion" if champion else "EvaluateWithoutChampion"]["Parameters"]
+    assert chosen["arguments"] == captured["arguments"]
+    on_aws = {i["S3Input"]["LocalPath"] for i in chosen["inputs"] if i["InputName"] != "code"}
+    assert on_aws == {job_arguments.processing_path(name) for name in captured["inputs"]}
+    assert ("--champion-model-dir" in captured["arguments"]) is champion
+
+
+class _Stop(Exception):
+    """Stops the local step once it has started its job: only the job's arguments are under test."""
