@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -66,8 +67,13 @@ class AccessDenied(Exception):
 
 
 def _wildcard(pattern: str, value: str, *, ignore_case: bool = False) -> bool:
+    return _compiled(pattern, ignore_case).fullmatch(value) is not None
+
+
+@lru_cache(maxsize=4096)
+def _compiled(pattern: str, ignore_case: bool) -> re.Pattern[str]:
     regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
-    return re.fullmatch(regex, value, re.IGNORECASE | re.DOTALL if ignore_case else re.DOTALL) is not None
+    return re.compile(regex, re.IGNORECASE | re.DOTALL if ignore_case else re.DOTALL)
 
 
 def _listed(value: Any) -> list[str]:
@@ -88,8 +94,21 @@ def _compare(operator: str, expected: str, actual: str) -> bool:
     raise ValueError(f"the strict emulation does not evaluate the IAM condition operator {operator}")
 
 
+OPERATORS = {
+    f"{kind}{variant}"
+    for kind, variants in {
+        "String": ("Equals", "NotEquals", "EqualsIgnoreCase", "NotEqualsIgnoreCase", "Like", "NotLike"),
+        "Arn": ("Equals", "NotEquals", "Like", "NotLike"),
+    }.items()
+    for variant in variants
+} | {"Bool", "Null"}
+
+
 def condition_holds(operator: str, key: str, expected: Any, context: Context) -> bool:
     """One `"<operator>": {"<key>": <expected>}` entry of a Condition block against the request's context."""
+    base = operator.removesuffix("IfExists").removeprefix("ForAnyValue:").removeprefix("ForAllValues:")
+    if base not in OPERATORS:
+        raise ValueError(f"the strict emulation does not evaluate the IAM condition operator {operator}")
     actual = context.get(key.lower())
     if operator == "Null":
         return (actual is None) == (str(expected).lower() == "true")
@@ -150,7 +169,15 @@ class Statement(IAMPolicyStatement):
 
 
 def statements(document: str | dict[str, Any]) -> list[Statement]:
-    policy = json.loads(document) if isinstance(document, str) else document
+    return _parsed(document) if isinstance(document, str) else _statements_of(document)
+
+
+@lru_cache(maxsize=512)
+def _parsed(document: str) -> list[Statement]:
+    return _statements_of(json.loads(document))
+
+
+def _statements_of(policy: dict[str, Any]) -> list[Statement]:
     body = policy.get("Statement", [])
     return [Statement(s) for s in (body if isinstance(body, list) else [body])]
 
