@@ -37,7 +37,10 @@ def test_fact2_the_state_machine_role_may_publish_to_the_encrypted_topic(account
 def test_publishing_without_the_topic_key_fails_as_sns_fails_it(account) -> None:
     # The drift role may not publish at all; give it sns:Publish alone, as CDK's SnsPublish task grants.
     role = role_arn(account, "DriftRole")
-    policy = {"Statement": [{"Effect": "Allow", "Action": "sns:Publish", "Resource": account.topic_arn}]}
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "sns:Publish", "Resource": account.topic_arn}],
+    }
     account.client("iam").put_role_policy(
         RoleName=role.rsplit("/", 1)[1], PolicyName="publish-only", PolicyDocument=json.dumps(policy)
     )
@@ -69,11 +72,13 @@ def test_fact3_the_sagemaker_role_may_create_grants_on_the_volume_key_for_aws_re
 def test_fact4_the_drift_role_reads_the_baseline_the_deployment_record_names(account) -> None:
     s3 = account.client("s3")
     s3.put_object(Bucket=account.artifact_bucket, Key="models/run-1/baseline.json", Body=b"{}")
+    s3.put_object(Bucket=account.artifact_bucket, Key="models/run-1/model.tar.gz", Body=b"model")
     drift = client_as(role_arn(account, "DriftRole"), "s3", REGION, "drift")
     drift.get_object(Bucket=account.artifact_bucket, Key="models/run-1/baseline.json")  # SSE-KMS: kms:Decrypt too
     with pytest.raises(ClientError) as refused:
         drift.get_object(Bucket=account.artifact_bucket, Key="models/run-1/model.tar.gz")
     assert refused.value.response["Error"]["Code"] == "AccessDenied"
+    assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
     assert "s3:GetObject on resource: arn:aws:s3:::" in refused.value.response["Error"]["Message"]
 
 

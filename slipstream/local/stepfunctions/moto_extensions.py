@@ -824,9 +824,7 @@ def _denial(service: str, denied: Exception) -> Exception:
 
     message = str(denied)
     if service == "s3":
-        error: Exception = S3ClientError("AccessDenied", message)
-        error.code = 403  # type: ignore[attr-defined]
-        return error
+        return S3ClientError("AccessDenied", message)  # moto serializes it as S3 does: 403 AccessDenied
     if service == "sns" and message.split("perform: ", 1)[1].startswith("kms:"):
         return _query_error("KMSAccessDenied", message, 400)
     if service in QUERY_SERVICES:
