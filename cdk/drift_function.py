@@ -32,6 +32,7 @@ class DriftFunction(Construct):
         capture_prefix: str,
         deployment_key: str,
         runs_prefix: str,
+        models_prefix: str,
         feedback: FeedbackStore,
         artifact_ref: str,
     ) -> None:
@@ -62,9 +63,13 @@ class DriftFunction(Construct):
         )
         # The next scheduled run is the retry: a failed run is not repeated by Lambda's async retries.
         self.fn.function.configure_async_invoke(retry_attempts=0, max_event_age=Duration.hours(1))
-        baselines = f"{runs_prefix}*/baseline.json"
+        # The deployment record names each version's retained baseline (models/<run>/baseline.json); a record
+        # with only a run id falls back to the run's own copy (runs/<run>/baseline.json).
+        baselines = f"{models_prefix}*/baseline.json"
+        run_baselines = f"{runs_prefix}*/baseline.json"
         artifact_bucket.grant_read(self.fn.role, f"{capture_prefix}*")
         artifact_bucket.grant_read(self.fn.role, baselines)
+        artifact_bucket.grant_read(self.fn.role, run_baselines)
         artifact_bucket.grant_read(self.fn.role, deployment_key)
         feedback.grant_scan(self.fn.role)
         events.Rule(
@@ -80,6 +85,8 @@ class DriftFunction(Construct):
                 f"{artifact_ref}/{capture_prefix}*": "Firehose names capture objects by hour and a random suffix.",
                 f"{artifact_ref}/{baselines}": "Each model version's baseline lives under its run id, known only "
                 "at run time; only baseline.json files are readable.",
+                f"{artifact_ref}/{run_baselines}": "A record without a retained baseline names its run; only "
+                "baseline.json files are readable.",
             },
         )
         acknowledge(

@@ -44,6 +44,15 @@ class SageMakerExecutionRole(Construct):
         models = f"{models_prefix}*"
         artifact_bucket.grant_read(self.role, models)
         key.grant_encrypt_decrypt(self.role)
+        # The key also encrypts the jobs' ML volumes (VolumeKmsKeyId): SageMaker creates a grant on it for the
+        # instance, as this role, so the role may create grants, but only for AWS resources.
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["kms:CreateGrant"],
+                resources=[key.key_arn],
+                conditions={"Bool": {"kms:GrantIsForAWSResource": "true"}},
+            )
+        )
         sourcedir.grant_read(self.role)
         stack = Stack.of(self)
         self.role.add_to_policy(

@@ -14,7 +14,7 @@ from cdk.drift_function import DriftFunction
 from cdk.settings import DeploySettings
 from cdk.slack_notifier import SlackNotifier
 from stacks.serving import ServingStack
-from stacks.storage import DEPLOYMENT_KEY, RUNS_PREFIX, StorageExports
+from stacks.storage import DEPLOYMENT_KEY, MODELS_PREFIX, RUNS_PREFIX, StorageExports
 
 
 class MonitoringStack(Stack):
@@ -46,6 +46,7 @@ class MonitoringStack(Stack):
                 capture_prefix=serving.capture.data_prefix,
                 deployment_key=DEPLOYMENT_KEY,
                 runs_prefix=RUNS_PREFIX,
+                models_prefix=MODELS_PREFIX,
                 feedback=serving.feedback,
                 artifact_ref=storage.name("artifact-bucket-arn"),
             )

@@ -108,6 +108,9 @@ class PipelineStack(Stack):
         self.state_machine.node.add_dependency(group)
         for statement in evaluate_permissions(ctx):
             self.state_machine.add_to_role_policy(statement)
+        # SnsPublish grants sns:Publish only, but SNS encrypts each message with the topic's key as the publisher.
+        if topic.master_key is not None:
+            topic.master_key.grant(self.state_machine, "kms:Decrypt", "kms:GenerateDataKey*")
         functions.smoke.role.add_to_policy(
             iam.PolicyStatement(
                 actions=["sagemaker:InvokeEndpoint"], resources=[ctx.arn("endpoint", settings.endpoint_name)]

@@ -10,6 +10,8 @@ import logging
 from datetime import datetime
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from lambdas.common.s3uri import split_s3_uri
 from slipstream.monitoring.traffic import Traffic, parse_lines, traffic_from_records
 
@@ -78,7 +80,11 @@ def load_baselines(s3: Any, uris: dict[str, str], versions: list[str]) -> dict[s
         uri = uris.get(version)
         try:
             baselines[version] = read_json(s3, uri) if uri else None
-        except Exception as error:  # one unreadable baseline must not hide the others' drift
+        except ClientError as error:
+            # A missing baseline is data (that version is reported without drift); anything else, AccessDenied
+            # above all, is a broken deployment and must fail the run, not hide drift behind a warning.
+            if error.response.get("Error", {}).get("Code") not in ("NoSuchKey", "404"):
+                raise
             logger.warning("no baseline for version %s at %s: %s", version, uri, error)
             baselines[version] = None
     return baselines

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 
 from slipstream.config import Config
-from slipstream.local.stepfunctions import moto_extensions
+from slipstream.local.stepfunctions import handlers, moto_extensions
 from slipstream.local.stepfunctions.synth import synthesize
 from slipstream.local.stepfunctions.world import REGION, World, build_world
 
@@ -26,6 +26,8 @@ def emulated_pipeline(config: Config, stage: str = "dev", time_scale: float = 0.
     moto_extensions.install()
     moto_extensions.CLOCK["scale"] = time_scale
     moto_extensions.FAULTS.clear()
+    moto_extensions.reset_strict()
+    handlers.cold_start_all()
     for key, value in {**FAKE_CREDENTIALS, "AWS_DEFAULT_REGION": REGION}.items():
         os.environ.setdefault(key, value)  # never real credentials: every call goes to moto anyway
     try:

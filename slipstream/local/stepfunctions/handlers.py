@@ -45,7 +45,7 @@ def invoke_handler(
         "POWERTOOLS_TRACE_DISABLED": "true",
         "POWERTOOLS_LOG_LEVEL": os.environ.get("SLIPSTREAM_LAMBDA_LOG_LEVEL", "WARNING"),
     }
-    with _LOCK, _environment({**environment, **extra}):
+    with _LOCK, _environment({**environment, **extra}), _fresh_default_session():
         from lambdas.common.env import load_env
 
         load_env.cache_clear()  # the env model is cached per cold start; each invocation here is one
@@ -70,3 +70,28 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+
+@contextmanager
+def _fresh_default_session() -> Iterator[None]:
+    """boto3's default session resolves credentials once and keeps them: a handler gets a session of its own,
+    which reads the function's role credentials from the environment, as a new Lambda sandbox would."""
+    import boto3
+
+    saved, boto3.DEFAULT_SESSION = boto3.DEFAULT_SESSION, None
+    try:
+        yield
+    finally:
+        boto3.DEFAULT_SESSION = saved
+
+
+def cold_start_all() -> None:
+    """A new account: every function starts cold, so no client cached at module level (`@cache def client`) keeps
+    the credentials of a role from an account that no longer exists."""
+    import sys
+
+    for name, module in list(sys.modules.items()):
+        if name.startswith("lambdas."):
+            for value in list(vars(module).values()):
+                if callable(getattr(value, "cache_clear", None)):
+                    value.cache_clear()

@@ -54,10 +54,15 @@ def download_prefix(s3: Any, uri: str, target: Path) -> list[Path]:
     return files
 
 
-def upload_folder(s3: Any, folder: Path, uri: str) -> None:
+def upload_folder(s3: Any, folder: Path, uri: str, kms_key: str | None = None) -> None:
     bucket, prefix = split_s3_uri(uri.rstrip("/") + "/")
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        s3.upload_file(str(path), bucket, prefix + path.relative_to(folder).as_posix())
+        s3.upload_file(str(path), bucket, prefix + path.relative_to(folder).as_posix(), ExtraArgs=_sse(kms_key))
+
+
+def _sse(kms_key: str | None) -> dict[str, str]:
+    """The request's output KmsKeyId: SageMaker writes the outputs encrypted with it."""
+    return {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": kms_key} if kms_key else {}
 
 
 def run_training(request: dict[str, Any], workdir: Path, s3: Any) -> JobOutcome:
@@ -86,7 +91,7 @@ def run_training(request: dict[str, Any], workdir: Path, s3: Any) -> JobOutcome:
             tar.add(path, arcname=path.relative_to(model_dir).as_posix(), recursive=False)
     output = request["OutputDataConfig"]["S3OutputPath"].rstrip("/")
     bucket, key = split_s3_uri(f"{output}/{request['TrainingJobName']}/output/model.tar.gz")
-    s3.upload_file(str(archive), bucket, key)
+    s3.upload_file(str(archive), bucket, key, ExtraArgs=_sse(request.get("OutputKmsKeyId")))
     return JobOutcome("Completed")
 
 
@@ -112,7 +117,7 @@ def run_processing(request: dict[str, Any], workdir: Path, s3: Any) -> JobOutcom
         exit_message = message.read_text(encoding="utf-8").strip() if message.is_file() else error.message
         return JobOutcome("Failed", "AlgorithmError: See job logs for more information", exit_message)
     for name, uri in outputs.items():
-        upload_folder(s3, folders[name], uri)
+        upload_folder(s3, folders[name], uri, request.get("OutputKmsKeyId"))
     return JobOutcome("Completed")
 
 

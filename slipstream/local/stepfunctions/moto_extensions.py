@@ -49,7 +49,12 @@ from slipstream.local.stepfunctions.handlers import LambdaContext, invoke_handle
 from slipstream.local.strict import model_packages
 
 # Execution on; Lambda's Docker-free backend, whose invoke we route to our handlers in process.
-MOTO_CONFIG = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
+# AWS managed policies loaded: the synthesized roles attach some (AWSLambdaBasicExecutionRole).
+MOTO_CONFIG = {
+    "stepfunctions": {"execute_state_machine": True},
+    "lambda": {"use_docker": False},
+    "iam": {"load_aws_managed_policies": True},
+}
 # Wait states (30 s between endpoint polls) and retry back-off take `scale` times as long; 1.0 is real time.
 CLOCK = {"scale": 1.0}
 INDEFINITE = re.compile(r"\*|\[\?\(|\[-?\d*:-?\d*\]|\.\.")  # wildcard, filter, slice, deep scan
@@ -111,6 +116,8 @@ def install() -> None:
         _lambda_service_errors_named()
         _scaled_clock()
         _planned_faults()
+        _state_machine_signs_its_calls()
+        _every_call_authorized()
         _INSTALLED.append(True)
 
 
@@ -121,9 +128,11 @@ def _lambda_runs_our_handlers() -> None:
         fn = self.get_function(function_name, qualifier)
         context = LambdaContext(fn.function_name, fn.function_arn, int(fn.memory_size))
         event = json.loads(body) if body else {}
-        result, errored = invoke_handler(
-            fn.handler, dict(fn.environment_vars), event, context=context, region=self.region_name
-        )
+        environment = dict(fn.environment_vars)
+        if STRICT["enabled"]:  # the runtime hands the function its role's session in these three variables
+            credentials = role_credentials(fn.role, fn.function_name)
+            environment.update({name.upper(): value for name, value in credentials.items()})
+        result, errored = invoke_handler(fn.handler, environment, event, context=context, region=self.region_name)
         if errored:
             response_headers["x-amz-function-error"] = "Unhandled"  # Step Functions names the error errorType
         return json.dumps(result).encode("utf-8")
@@ -278,6 +287,8 @@ class SageMakerTask(StateTaskServiceCallback):
         return boto_client_for(region=part.region, service="sagemaker", state_credentials=credentials)
 
     def _eval_service_task(self, env, resource_runtime_part, normalised_parameters, state_credentials):  # type: ignore[no-untyped-def]
+        if self._is_sync() and STRICT["enabled"]:
+            self._managed_rule(env, resource_runtime_part.region, state_credentials.role_arn)
         client = self._client(resource_runtime_part, state_credentials)
         response = getattr(client, self._get_boto_service_action())(**normalised_parameters)
         response.pop("ResponseMetadata", None)
@@ -301,6 +312,24 @@ class SageMakerTask(StateTaskServiceCallback):
             raise FailureEventException(self._failure(env, failed.to_name(), to_json_str(job), StatesErrorName(failed)))
 
         return resolve
+
+    def _is_sync(self) -> bool:
+        return self.resource.condition == ResourceCondition.Sync and self.resource.api_action in _JOBS
+
+    def _managed_rule(self, env: Any, region: str, role_arn: str) -> None:
+        """A .sync job task waits on the EventBridge rule Step Functions manages for that job type: the role must
+        be allowed to create and read it (events:PutTargets, PutRule, DescribeRule)."""
+        from slipstream.local.strict.iam import AccessDenied, Request
+
+        kind = _JOBS[self.resource.api_action]
+        rule = f"arn:aws:events:{region}:{role_arn.split(':')[4]}:rule/StepFunctionsGetEventsForSageMaker{kind}sRule"
+        try:
+            for action in ("events:PutTargets", "events:PutRule", "events:DescribeRule"):
+                authorize_role(role_arn, "StepFunctions", Request(action, rule), region)
+        except AccessDenied as denied:
+            cause = f"'{role_arn}' is not authorized to create managed-rule. ({denied})"
+            failed = StatesErrorNameType.StatesTaskFailed
+            raise FailureEventException(self._failure(env, failed.to_name(), cause, StatesErrorName(failed))) from None
 
     def _failure(self, env: Any, error: str, cause: str, name: Any) -> FailureEvent:
         details = TaskFailedEventDetails(
@@ -345,6 +374,9 @@ def _sagemaker_jobs_run_our_scripts() -> None:
             "HyperParameters": kwargs.get("hyper_parameters") or {},
             "InputDataConfig": kwargs.get("input_data_config") or [],
             "OutputDataConfig": kwargs["output_data_config"],
+            "RoleArn": kwargs["role_arn"],
+            "VolumeKmsKeyId": (kwargs.get("resource_config") or {}).get("VolumeKmsKeyId"),
+            "OutputKmsKeyId": kwargs["output_data_config"].get("KmsKeyId"),
         }
         job.secondary_status = "Training"
         _start_job(self.region_name, job, "training_job", jobs.run_training, request)
@@ -356,6 +388,11 @@ def _sagemaker_jobs_run_our_scripts() -> None:
             "AppSpecification": kwargs["app_specification"],
             "ProcessingInputs": kwargs.get("processing_inputs") or [],
             "ProcessingOutputConfig": kwargs.get("processing_output_config") or {},
+            "RoleArn": kwargs["role_arn"],
+            "VolumeKmsKeyId": ((kwargs.get("processing_resources") or {}).get("ClusterConfig") or {}).get(
+                "VolumeKmsKeyId"
+            ),
+            "OutputKmsKeyId": (kwargs.get("processing_output_config") or {}).get("KmsKeyId"),
         }
         _start_job(self.region_name, job, "processing_job", jobs.run_processing, request)
         return job
@@ -368,16 +405,21 @@ def _start_job(region: str, job: Any, kind: str, run: Any, request: dict[str, An
     import tempfile
     from pathlib import Path
 
-    import boto3
-
     setattr(job, f"{kind}_status", "InProgress")
 
     def target() -> None:
+        from slipstream.local.strict.iam import AccessDenied
+
         workdir = Path(tempfile.mkdtemp(prefix=f"slipstream-{kind.replace('_', '-')}-"))
-        try:
-            outcome = run(request, workdir, boto3.client("s3", region_name=region))
+        try:  # SageMaker works as the execution role: it encrypts the volume, reads inputs, writes outputs
+            _volume_grant(request, region)
+            outcome = run(request, workdir, client_as(request["RoleArn"], "s3", region, "SageMaker"))
         except jobs.JobError as error:
             outcome = jobs.JobOutcome("Failed", str(error))
+        except AccessDenied as error:
+            outcome = jobs.JobOutcome("Failed", f"ClientError: {error}")
+        except ClientError as error:  # what the execution role may not read or write
+            outcome = jobs.JobOutcome("Failed", f"ClientError: Data transfer failed: {error}")
         except Exception as error:  # an emulation bug must still end the job, never hang the execution
             outcome = jobs.JobOutcome("Failed", f"InternalServerError: {type(error).__name__}: {error}")
         job.workdir = str(workdir)  # shows up in Describe*Job as "Workdir": where the logs are
@@ -388,6 +430,17 @@ def _start_job(region: str, job: Any, kind: str, run: Any, request: dict[str, An
         setattr(job, f"{kind}_status", outcome.status)
 
     threading.Thread(target=target, daemon=True, name=f"sagemaker-{kind}").start()
+
+
+def _volume_grant(request: dict[str, Any], region: str) -> None:
+    """An encrypted ML volume: SageMaker creates a grant on the key for the instance, as the execution role."""
+    key = request.get("VolumeKmsKeyId")
+    if not key or not STRICT["enabled"]:
+        return
+    from slipstream.local.strict.iam import Request
+
+    context = {"kms:grantisforawsresource": ["true"], "kms:viaservice": [f"sagemaker.{region}.amazonaws.com"]}
+    authorize_role(request["RoleArn"], "SageMaker", Request("kms:CreateGrant", key, context), region)
 
 
 _PENDING: dict[str, dict[str, Any]] = {}  # endpoint ARN -> what the next describe reveals
@@ -429,15 +482,14 @@ def _endpoints_that_deploy_and_serve() -> None:
 
 
 def _deploy(backend: Any, endpoint: Any, config_name: str, *, updating: bool) -> None:
-    import boto3
-
     config = backend.endpoint_configs[config_name]
     outcome: dict[str, Any] = {"config": config_name, "variants": config.production_variants}
     try:
         fault = FAULTS.take("sagemaker", "HostEndpoint")
         if fault:
             raise RuntimeError(fault.message)
-        container = backend._models[config.production_variants[0]["ModelName"]].primary_container or {}
+        model = backend._models[config.production_variants[0]["ModelName"]]
+        container = model.primary_container or {}
         url, environment = container.get("ModelDataUrl"), {}
         if container.get("ModelPackageName"):
             package = backend.describe_model_package(container["ModelPackageName"])
@@ -445,7 +497,16 @@ def _deploy(backend: Any, endpoint: Any, config_name: str, *, updating: bool) ->
             environment = package.inference_specification["Containers"][0].get("Environment") or {}
         # inference.py reports the version only when the model's environment names it, as in the container.
         version = {**environment, **(container.get("Environment") or {})}.get("SLIPSTREAM_MODEL_VERSION", "")
-        outcome["model"] = hosting.load_model(boto3.client("s3", region_name=backend.region_name), url, version)
+        # SageMaker downloads the model as the model's execution role.
+        s3 = client_as(model.execution_role_arn, "s3", backend.region_name, "SageMaker")
+        try:
+            outcome["model"] = hosting.load_model(s3, url, version)
+        except ClientError as error:
+            raise RuntimeError(
+                f'Failed to download model data for container "container_1" from URL: "{url}". Please ensure that '
+                f"there is an object located at the URL and that the role passed to CreateModel has permissions to "
+                f"download the object. ({error})"
+            ) from error
     except Exception as error:
         outcome["failure"] = f"The primary container for production variant AllTraffic did not start: {error}"
     endpoint.endpoint_status = "Updating" if updating else "Creating"
@@ -532,3 +593,274 @@ def _invoke_endpoint_response(self: Any) -> tuple[int, dict[str, Any], str]:
         answer = {"message": f"Received client error ({status}) from model", "OriginalStatusCode": status}
         return 424, {"x-amzn-ErrorType": "ModelError"}, json.dumps({**answer, "OriginalMessage": str(error)})
     return 200, {"Content-Type": content_type, "x-Amzn-Invoked-Production-Variant": "AllTraffic"}, body
+
+
+# --- Strict IAM and KMS: every call by a role is evaluated against that role's policies -----------------------
+# Principals sign with credentials from moto STS (`role_credentials`); `_SESSIONS` maps their access keys back to
+# the role. Calls signed otherwise (the harness, the CLI: a deployer) are an administrator's and not evaluated.
+# The evaluation is slipstream/local/strict (iam.py decides, resources.py says what each call asks for).
+
+STRICT = {"enabled": True}
+_SESSIONS: dict[str, Any] = {}  # access key id -> strict.iam.Principal
+_ROLE_CREDENTIALS: dict[tuple[str, str], dict[str, str]] = {}  # (role ARN, session) -> credentials
+ADMIN = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing", "aws_session_token": "testing"}
+
+
+def role_credentials(role_arn: str, session: str) -> dict[str, str]:
+    """Credentials of `role_arn` assumed through moto STS, as the service that runs as the role gets them."""
+    import boto3
+
+    from slipstream.local.strict.iam import Principal
+
+    if (role_arn, session) not in _ROLE_CREDENTIALS:
+        answer = boto3.client("sts", region_name="us-east-1", **ADMIN).assume_role(
+            RoleArn=role_arn, RoleSessionName=session[:64]
+        )
+        given = answer["Credentials"]
+        account = role_arn.split(":")[4]
+        _SESSIONS[given["AccessKeyId"]] = Principal(answer["AssumedRoleUser"]["Arn"], role_arn, account)
+        _ROLE_CREDENTIALS[(role_arn, session)] = {
+            "aws_access_key_id": given["AccessKeyId"],
+            "aws_secret_access_key": given["SecretAccessKey"],
+            "aws_session_token": given["SessionToken"],
+        }
+    return _ROLE_CREDENTIALS[(role_arn, session)]
+
+
+def reset_strict() -> None:
+    """A new account: no sessions from the last one survive (moto's backends are reset with it)."""
+    _SESSIONS.clear()
+    _ROLE_CREDENTIALS.clear()
+
+
+def client_as(role_arn: str | None, service: str, region: str, session: str) -> Any:
+    import boto3
+
+    credentials = role_credentials(role_arn, session) if role_arn else ADMIN
+    return boto3.client(service, region_name=region, **credentials)
+
+
+def _state_machine_signs_its_calls() -> None:
+    """moto's interpreter signs every task's call with a fixed "ak" key: sign with the state machine's role."""
+    import importlib
+
+    import boto3
+    from botocore.config import Config
+    from moto.stepfunctions.parser.asl.utils import boto_client as module
+
+    original = module.boto_client_for
+    base = "moto.stepfunctions.parser.asl.component.state.exec.state_task."
+    users = [base + "lambda_eval_utils"] + [
+        f"{base}service.state_task_service_{name}" for name in ("aws_sdk", "sns", "events", "sqs", "sfn", "dynamodb")
+    ]
+
+    def boto_client_for(region: str, service: str, state_credentials: Any = None) -> Any:
+        role = getattr(state_credentials, "role_arn", None)
+        if not role or not STRICT["enabled"]:
+            return original(region=region, service=service, state_credentials=state_credentials)
+        config = Config(parameter_validation=False, retries={"max_attempts": 0, "total_max_attempts": 1})
+        return boto3.client(service, region_name=region, config=config, **role_credentials(role, "StepFunctions"))
+
+    for name in users:
+        importlib.import_module(name).boto_client_for = boto_client_for  # type: ignore[attr-defined]
+    globals()["boto_client_for"] = boto_client_for
+
+
+def _every_call_authorized() -> None:
+    """moto's own IAM check (ActionAuthenticatorMixin) runs before every action, S3's included, but only in its
+    opt-in mode, knows only IAM users and assumed roles' identity policies, and ignores resources: ours decides
+    with the strict evaluator, the resource ARNs of strict.resources, and the key, bucket and topic policies."""
+    from moto.core.authorization import ActionAuthenticatorMixin
+
+    original = ActionAuthenticatorMixin._authenticate_and_authorize_action
+
+    def authorize(self, iam_request_cls, resource="*"):  # type: ignore[no-untyped-def]
+        scope = re.search(r"Credential=([^/]+)/[^/]+/([^/]+)/([^/]+)/", self.headers.get("Authorization", ""))
+        principal = _SESSIONS.get(scope.group(1)) if scope and STRICT["enabled"] else None
+        if principal is None:
+            return original(self, iam_request_cls, resource)
+        _authorize_call(self, principal, scope.group(3), scope.group(2))
+
+    ActionAuthenticatorMixin._authenticate_and_authorize_action = authorize
+    _bucket_policies_with_conditions()
+
+
+def _bucket_policies_with_conditions() -> None:
+    """moto's S3 applies a bucket policy's Deny itself, with its evaluator, which ignores Bool conditions: CDK's
+    enforceSSL Deny (aws:SecureTransport=false) would refuse every call. Ours sees a TLS request (botocore's)."""
+    from moto.iam.access_control import PermissionResult
+    from moto.s3.models import FakeBucket
+
+    from slipstream.local.strict import iam
+
+    def get_permission(self, action: str, resource: str) -> Any:
+        if self.policy is None:
+            return PermissionResult.NEUTRAL
+        request = iam.Request(action, resource, {"aws:securetransport": ["true"]})
+        effects = [s.effect_on(request) for s in iam.statements(self.policy.decode())]
+        return PermissionResult.DENIED if iam.Effect.DENY in effects else PermissionResult.NEUTRAL
+
+    FakeBucket.get_permission = get_permission
+
+
+IAM_PREFIXES = {"monitoring": "cloudwatch", "execute-api": "execute-api"}
+
+
+def _authorize_call(response: Any, principal: Any, signing_name: str, region: str) -> None:
+    from slipstream.local.strict import iam, resources
+
+    service = IAM_PREFIXES.get(signing_name, signing_name)
+    if service == "s3":
+        action, param = response.data.get("Action", ""), _s3_param(response)
+    else:
+        action, param = response._get_action(), _param(response)
+    call = resources.Call(service, action, param, principal.account, region, path=response.path or "")
+    context = resources.base_context(principal.arn, principal.account, region)
+    try:
+        for asked in resources.requests_of(call):
+            for request in _resolved(asked, region, principal.account):
+                merged = iam.Request(request.action, request.resource, {**context, **request.context})
+                iam.authorize(principal, merged, _policies_for(principal, merged, region))
+    except iam.AccessDenied as denied:
+        raise _denial(service, denied) from None
+
+
+def authorize_role(role_arn: str, session: str, request: Any, region: str) -> None:
+    """Evaluate one request a service makes as `role_arn` (a grant, a managed rule); raises AccessDenied."""
+    from slipstream.local.strict import iam, resources
+
+    role_credentials(role_arn, session)
+    principal = next(p for p in _SESSIONS.values() if p.role_arn == role_arn and p.arn.endswith(f"/{session}"))
+    context = {**resources.base_context(principal.arn, principal.account, region), **request.context}
+    merged = iam.Request(request.action, request.resource, context)
+    iam.authorize(principal, merged, _policies_for(principal, merged, region))
+
+
+def _param(response: Any) -> Any:
+    def get(name: str) -> Any:
+        value = response._get_param(name)
+        return value if value is not None else response.querystring.get(name.lower(), [None])[0]
+
+    return get
+
+
+def _s3_param(response: Any) -> Any:
+    bucket, key = _s3_bucket_and_key(response)
+    values = {
+        "Bucket": bucket,
+        "Key": key,
+        "Method": response.method,
+        "CopySource": response.headers.get("x-amz-copy-source"),
+        "SSEKMSKeyId": response.headers.get("x-amz-server-side-encryption-aws-kms-key-id"),
+    }
+    return values.get
+
+
+def _s3_bucket_and_key(response: Any) -> tuple[str, str | None]:
+    bucket = response.bucket_name or ""
+    key = unquote(response.parse_key_name()) if bucket else ""
+    return bucket, key or None
+
+
+def _resolved(asked: Any, region: str, account: str) -> list[Any]:
+    """A KeyOf marker becomes kms requests on the key that really encrypts the topic, bucket or object."""
+    from slipstream.local.strict import iam, resources
+
+    if not isinstance(asked, resources.KeyOf):
+        return [asked]
+    key = _key_of(asked, region, account)
+    if not key:
+        return []
+    arn = key if key.startswith("arn:") else f"arn:aws:kms:{region}:{account}:key/{key}"
+    via = "sns" if asked.kind == "topic" else "s3"
+    context = {"kms:viaservice": [f"{via}.{region}.amazonaws.com"], "kms:calleraccount": [account]}
+    return [iam.Request(action, arn, context) for action in asked.actions]
+
+
+def _key_of(asked: Any, region: str, account: str) -> str | None:
+    from moto.s3.models import s3_backends
+    from moto.sns.models import sns_backends
+
+    if asked.kind == "key":
+        return str(asked.name)
+    if asked.kind == "topic":
+        topic = sns_backends[account][region].topics.get(asked.name)
+        return topic.kms_master_key_id if topic else None
+    s3 = s3_backends[account]["aws"]
+    if asked.kind == "bucket":
+        bucket = s3.buckets.get(asked.name)
+        rule = ((bucket.encryption or {}).get("Rule") or {}) if bucket else {}
+        default = rule.get("ApplyServerSideEncryptionByDefault") or {}
+        return default.get("KMSMasterKeyID") if default.get("SSEAlgorithm") == "aws:kms" else None
+    bucket_name, _, key_name = asked.name.partition("/")
+    bucket = s3.buckets.get(bucket_name)
+    stored = bucket.keys.get(key_name) if bucket else None
+    return stored.kms_key_id if stored is not None and stored.encryption == "aws:kms" else None
+
+
+def _policies_for(principal: Any, request: Any, region: str) -> Any:
+    from moto.iam.models import iam_backends
+
+    from slipstream.local.strict.iam import Policies
+
+    role = iam_backends[principal.account]["aws"].get_role_by_arn(principal.role_arn)
+    identity: list[Any] = list(role.policies.values())
+    for managed in role.managed_policies.values():
+        identity += [v.document for v in managed.versions if v.is_default]
+    service = request.action.split(":", 1)[0]
+    if service == "kms":
+        return Policies(identity, key=_key_policy(request.resource, region, principal.account))
+    return Policies(identity, resource=_resource_policy(service, request.resource, region, principal.account))
+
+
+def _key_policy(arn: str, region: str, account: str) -> str:
+    from moto.kms.models import kms_backends
+
+    backend = kms_backends[account][region]
+    key = backend.keys.get(backend.any_id_to_key_id(arn.rsplit("/", 1)[-1])) if "/" in arn else None
+    return key.policy if key else json.dumps({"Statement": []})  # no such key: nothing allows
+
+
+def _resource_policy(service: str, arn: str, region: str, account: str) -> str | None:
+    from moto.s3.models import s3_backends
+    from moto.sns.models import sns_backends
+
+    if service == "s3":
+        bucket = s3_backends[account]["aws"].buckets.get(arn.removeprefix("arn:aws:s3:::").split("/")[0])
+        return bucket.policy.decode() if bucket is not None and bucket.policy else None
+    if service == "sns":
+        topic = sns_backends[account][region].topics.get(arn)
+        return topic.policy if topic else None
+    return None
+
+
+QUERY_SERVICES = {"sns": ("AuthorizationError", 403), "iam": ("AccessDenied", 403), "sts": ("AccessDenied", 403)}
+QUERY_SERVICES["cloudwatch"] = ("AccessDenied", 403)
+
+
+def _denial(service: str, denied: Exception) -> Exception:
+    """The error each service answers a refused call with (S3: 403 AccessDenied; JSON APIs: AccessDeniedException;
+    SNS: AuthorizationError, or KMSAccessDenied when the topic's key refuses)."""
+    from moto.core.exceptions import JsonRESTError
+    from moto.s3.exceptions import S3ClientError
+
+    message = str(denied)
+    if service == "s3":
+        return S3ClientError("AccessDenied", message)  # moto serializes it as S3 does: 403 AccessDenied
+    if service == "sns" and message.split("perform: ", 1)[1].startswith("kms:"):
+        return _query_error("KMSAccessDenied", message, 400)
+    if service in QUERY_SERVICES:
+        code, status = QUERY_SERVICES[service]
+        return _query_error(code, message, status)
+    error = JsonRESTError("AccessDeniedException", message)
+    error.code = 400 if service in ("sagemaker", "kms", "events", "states", "dynamodb", "firehose") else 403
+    return error
+
+
+def _query_error(code: str, message: str, status: int) -> Exception:
+    # moto's pre-dispatch hook turns only HTTPExceptions into answers; _RESTError is the one that speaks XML.
+    from moto.core.exceptions import _RESTError
+
+    error = _RESTError(code, message)
+    error.code = status
+    return error

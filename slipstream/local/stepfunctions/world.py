@@ -19,6 +19,7 @@ import boto3
 from slipstream.local.stepfunctions.intrinsics import Scope, resolve
 from slipstream.local.stepfunctions.synth import Synthesized
 
+DEPLOYER = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing", "aws_session_token": "testing"}
 ACCOUNT, REGION = "123456789012", "us-east-1"  # moto's default account; the region our tests pin
 PSEUDO = {
     "AWS::AccountId": ACCOUNT,
@@ -43,10 +44,12 @@ class World:
     endpoint_name: str
     model_package_group: str
     clients: dict[str, Any] = field(default_factory=dict)
+    functions: dict[str, str] = field(default_factory=dict)  # functions outside the definition: "drift" -> name
 
     def client(self, service: str) -> Any:
+        """A client of the deployer (an administrator), never of whatever credentials the environment holds."""
         if service not in self.clients:
-            self.clients[service] = boto3.client(service, region_name=REGION)
+            self.clients[service] = boto3.client(service, region_name=REGION, **DEPLOYER)
         return self.clients[service]
 
     def start(self, run_id: str, key: str) -> str:
@@ -83,15 +86,81 @@ def build_world(synth: Synthesized) -> World:
     storage = _scope_for(synth, "storage", scope)
     _create_storage(synth.templates["storage"], storage)
     notifications = _scope_for(synth, "notifications", scope)
-    for logical, _ in _of_type(synth.templates["notifications"], "AWS::SNS::Topic"):
-        arn = boto3.client("sns", region_name=REGION).create_topic(Name=f"{synth.prefix}-{logical}")["TopicArn"]
+    _create_keys(synth.templates["notifications"], notifications)
+    sns = boto3.client("sns", region_name=REGION)
+    for logical, resource in _of_type(synth.templates["notifications"], "AWS::SNS::Topic"):
+        key = resource["Properties"].get("KmsMasterKeyId")
+        attributes = {"KmsMasterKeyId": resolve(key, notifications)} if key else {}
+        arn = sns.create_topic(Name=f"{synth.prefix}-{logical}", Attributes=attributes)["TopicArn"]
         notifications.attributes[logical] = {"Ref": arn, "TopicName": arn.rsplit(":", 1)[1]}
+    for _, resource in _of_type(synth.templates["notifications"], "AWS::SNS::TopicPolicy"):
+        policy = json.dumps(resolve(resource["Properties"]["PolicyDocument"], notifications))
+        for topic in resolve(resource["Properties"]["Topics"], notifications):
+            sns.set_topic_attributes(TopicArn=topic, AttributeName="Policy", AttributeValue=policy)
     for key, stack_scope in (("storage", storage), ("notifications", notifications)):
-        for output in synth.templates[key].get("Outputs", {}).values():
-            if "Export" in output:
-                scope.exports[output["Export"]["Name"]] = resolve(output["Value"], stack_scope)
+        _export(synth.templates[key], stack_scope, scope)
     pipeline = _scope_for(synth, "pipeline", scope)
-    return _create_pipeline(synth, pipeline)
+    world = _create_pipeline(synth, pipeline)
+    _export(synth.templates["pipeline"], pipeline, scope)
+    for key, stack_scope in (("storage", storage), ("notifications", notifications), ("pipeline", pipeline)):
+        _create_policies(synth.templates[key], stack_scope)
+    if "monitoring" in synth.templates:
+        _create_monitoring(synth, _scope_for(synth, "monitoring", scope), world)
+    return world
+
+
+def _export(template: dict[str, Any], stack_scope: Scope, app_scope: Scope) -> None:
+    for output in template.get("Outputs", {}).values():
+        if "Export" in output:
+            try:
+                app_scope.exports[output["Export"]["Name"]] = resolve(output["Value"], stack_scope)
+            except KeyError:
+                continue  # an output of a resource the emulation does not create
+
+
+def _create_monitoring(synth: Synthesized, scope: Scope, world: World) -> None:
+    """The drift function (and its role and policies): it reads what the pipeline wrote, with its own grants."""
+    template = synth.templates["monitoring"]
+    for export in set(re.findall(r'"Fn::ImportValue": "([^"]+)"', json.dumps(template))) - set(scope.exports):
+        scope.exports[export] = f"arn:aws:local:::{export}"  # a stack the emulation does not stand up
+    _create_roles(template, scope)
+    for logical, resource in _of_type(template, "AWS::Lambda::Function"):
+        if resource["Properties"].get("Handler", "").startswith("lambdas.drift."):
+            _create_function(logical, resource, scope)
+            world.functions["drift"] = scope.attributes[logical]["Ref"]
+    _create_policies(template, scope)
+
+
+def _create_keys(template: dict[str, Any], scope: Scope) -> None:
+    kms = boto3.client("kms", region_name=REGION)
+    for logical, resource in _of_type(template, "AWS::KMS::Key"):
+        policy = json.dumps(resolve(resource["Properties"]["KeyPolicy"], scope))
+        key = kms.create_key(Description=logical, Policy=policy)["KeyMetadata"]
+        scope.attributes[logical] = {"Ref": key["KeyId"], "Arn": key["Arn"]}
+
+
+def _create_roles(template: dict[str, Any], scope: Scope) -> None:
+    iam = boto3.client("iam", region_name=REGION)
+    for logical, resource in _of_type(template, "AWS::IAM::Role"):
+        trust = resolve(resource["Properties"]["AssumeRolePolicyDocument"], scope)
+        role = iam.create_role(RoleName=logical[:64], AssumeRolePolicyDocument=json.dumps(trust))["Role"]
+        scope.attributes[logical] = {"Ref": role["RoleName"], "Arn": role["Arn"]}
+        for managed in resource["Properties"].get("ManagedPolicyArns", []):
+            iam.attach_role_policy(RoleName=role["RoleName"], PolicyArn=resolve(managed, scope))
+
+
+def _create_policies(template: dict[str, Any], scope: Scope) -> None:
+    """Inline policies on their roles, once every resource they name exists. A statement naming a resource the
+    emulation does not create (a log group) gets an ARN no call asks for: it grants nothing here."""
+    iam = boto3.client("iam", region_name=REGION)
+    for logical, resource in template["Resources"].items():
+        if logical not in scope.attributes:
+            arn = f"arn:aws:local:{REGION}:{ACCOUNT}:{resource['Type']}/{logical}"
+            scope.attributes[logical] = {"Ref": arn, "Arn": arn}
+    for logical, resource in _of_type(template, "AWS::IAM::Policy"):
+        document = json.dumps(resolve(resource["Properties"]["PolicyDocument"], scope))
+        for role in resolve(resource["Properties"].get("Roles", []), scope):
+            iam.put_role_policy(RoleName=role, PolicyName=logical[:128], PolicyDocument=document)
 
 
 def _scope_for(synth: Synthesized, key: str, app_scope: Scope) -> Scope:
@@ -104,23 +173,28 @@ def _of_type(template: dict[str, Any], kind: str) -> list[tuple[str, dict[str, A
 
 
 def _create_storage(template: dict[str, Any], scope: Scope) -> None:
-    s3, kms = boto3.client("s3", region_name=REGION), boto3.client("kms", region_name=REGION)
-    for logical, _ in _of_type(template, "AWS::KMS::Key"):
-        key = kms.create_key(Description=logical)["KeyMetadata"]
-        scope.attributes[logical] = {"Ref": key["KeyId"], "Arn": key["Arn"]}
-    for logical, _ in _of_type(template, "AWS::S3::Bucket"):
+    s3 = boto3.client("s3", region_name=REGION)
+    _create_keys(template, scope)
+    for logical, resource in _of_type(template, "AWS::S3::Bucket"):
         name = f"local-{re.sub(r'[^a-z0-9]', '', logical.lower())}"[:63]
         s3.create_bucket(Bucket=name)
         scope.attributes[logical] = {"Ref": name, "Arn": f"arn:aws:s3:::{name}"}
+        encryption = resource["Properties"].get("BucketEncryption")
+        if encryption:
+            rules = [  # CloudFormation's names differ from the API's in one place
+                {("Apply" + k if k == "ServerSideEncryptionByDefault" else k): v for k, v in rule.items()}
+                for rule in resolve(encryption, scope)["ServerSideEncryptionConfiguration"]
+            ]
+            s3.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration={"Rules": rules})
+    for _, resource in _of_type(template, "AWS::S3::BucketPolicy"):
+        policy = json.dumps(resolve(resource["Properties"]["PolicyDocument"], scope))
+        s3.put_bucket_policy(Bucket=resolve(resource["Properties"]["Bucket"], scope), Policy=policy)
+    _create_roles(template, scope)
 
 
 def _create_pipeline(synth: Synthesized, scope: Scope) -> World:
     template = synth.templates["pipeline"]
-    iam = boto3.client("iam", region_name=REGION)
-    for logical, resource in _of_type(template, "AWS::IAM::Role"):
-        trust = resolve(resource["Properties"]["AssumeRolePolicyDocument"], scope)
-        role = iam.create_role(RoleName=logical[:64], AssumeRolePolicyDocument=json.dumps(trust))["Role"]
-        scope.attributes[logical] = {"Ref": role["RoleName"], "Arn": role["Arn"]}
+    _create_roles(template, scope)
     sagemaker = boto3.client("sagemaker", region_name=REGION)
     groups = []
     for logical, resource in _of_type(template, "AWS::SageMaker::ModelPackageGroup"):
@@ -138,6 +212,7 @@ def _create_pipeline(synth: Synthesized, scope: Scope) -> World:
     arn = boto3.client("stepfunctions", region_name=REGION).create_state_machine(
         name=name, definition=json.dumps(definition), roleArn=resolve(machine["Properties"]["RoleArn"], scope)
     )["stateMachineArn"]
+    scope.attributes[logical] = {"Ref": arn, "Name": name}
     exports = scope.exports
     return World(
         synth=synth,

@@ -1,0 +1,100 @@
+"""The emulated account enforces IAM and KMS as AWS does: each principal of the synthesized stacks calls with its
+own role's credentials and gets exactly what its policies (and the key, bucket and topic policies) allow.
+Each fact test names the issue-10 fact it guards; each failed before its fix."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from botocore.exceptions import ClientError
+
+from slipstream.local.stepfunctions.emulation import emulated_pipeline
+from slipstream.local.stepfunctions.moto_extensions import authorize_role, client_as
+from slipstream.local.strict.iam import AccessDenied, Request
+from tests.statemachine.conftest import STATEMACHINE_GROUP
+
+pytestmark = STATEMACHINE_GROUP
+REGION = "us-east-1"
+
+
+@pytest.fixture(scope="module")
+def account(config):
+    with emulated_pipeline(config) as world:
+        yield world
+
+
+def role_arn(world, prefix: str) -> str:
+    roles = world.client("iam").list_roles()["Roles"]
+    return next(r["Arn"] for r in roles if r["RoleName"].startswith(prefix))
+
+
+def test_fact2_the_state_machine_role_may_publish_to_the_encrypted_topic(account) -> None:
+    sns = client_as(role_arn(account, "TrainingPipelineRole"), "sns", REGION, "StepFunctions")
+    sns.publish(TopicArn=account.topic_arn, Message="{}")  # sns:Publish, and kms:GenerateDataKey*/Decrypt
+
+
+def test_publishing_without_the_topic_key_fails_as_sns_fails_it(account) -> None:
+    # The drift role may not publish at all; give it sns:Publish alone, as CDK's SnsPublish task grants.
+    role = role_arn(account, "DriftRole")
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "sns:Publish", "Resource": account.topic_arn}],
+    }
+    account.client("iam").put_role_policy(
+        RoleName=role.rsplit("/", 1)[1], PolicyName="publish-only", PolicyDocument=json.dumps(policy)
+    )
+    try:
+        with pytest.raises(ClientError) as refused:
+            client_as(role, "sns", REGION, "drift").publish(TopicArn=account.topic_arn, Message="{}")
+    finally:
+        account.client("iam").delete_role_policy(RoleName=role.rsplit("/", 1)[1], PolicyName="publish-only")
+    assert refused.value.response["Error"]["Code"] == "KMSAccessDenied"
+    message = refused.value.response["Error"]["Message"]
+    assert message.startswith("User: arn:aws:sts::123456789012:assumed-role/DriftRole")
+    assert "is not authorized to perform: kms:GenerateDataKey on resource: arn:aws:kms:" in message
+
+
+def test_fact3_the_sagemaker_role_may_create_grants_on_the_volume_key_for_aws_resources(account) -> None:
+    key = account.client("kms").list_keys()["Keys"]
+    role = role_arn(account, "SageMakerRole")
+    data_key = next(
+        k["KeyArn"]
+        for k in key
+        if "data" in account.client("kms").describe_key(KeyId=k["KeyId"])["KeyMetadata"]["Description"].lower()
+    )
+    grant = {"kms:grantisforawsresource": ["true"], "kms:viaservice": [f"sagemaker.{REGION}.amazonaws.com"]}
+    authorize_role(role, "SageMaker", Request("kms:CreateGrant", data_key, grant), REGION)
+    with pytest.raises(AccessDenied):  # a grant the role asks for itself is not one for an AWS resource
+        authorize_role(role, "SageMaker", Request("kms:CreateGrant", data_key), REGION)
+
+
+def test_fact4_the_drift_role_reads_the_baseline_the_deployment_record_names(account) -> None:
+    s3 = account.client("s3")
+    s3.put_object(Bucket=account.artifact_bucket, Key="models/run-1/baseline.json", Body=b"{}")
+    s3.put_object(Bucket=account.artifact_bucket, Key="models/run-1/model.tar.gz", Body=b"model")
+    drift = client_as(role_arn(account, "DriftRole"), "s3", REGION, "drift")
+    drift.get_object(Bucket=account.artifact_bucket, Key="models/run-1/baseline.json")  # SSE-KMS: kms:Decrypt too
+    with pytest.raises(ClientError) as refused:
+        drift.get_object(Bucket=account.artifact_bucket, Key="models/run-1/model.tar.gz")
+    assert refused.value.response["Error"]["Code"] == "AccessDenied"
+    assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+    assert "s3:GetObject on resource: arn:aws:s3:::" in refused.value.response["Error"]["Message"]
+
+
+def test_each_lambda_calls_as_its_own_role(account) -> None:
+    """ValidateData may read the data bucket, not the artifacts: pointed at an artifact, it is refused as itself."""
+    s3, lam = account.client("s3"), account.client("lambda")
+    s3.put_object(Bucket=account.artifact_bucket, Key="models/run-1/data.csv", Body=b"a,b\n1,2\n")
+    names = [f["FunctionName"] for f in lam.list_functions()["Functions"]]
+    validate = next(n for n in names if n.startswith("FunctionsValidateData"))
+    event = {"run_id": "r1", "data": {"bucket": account.artifact_bucket, "key": "models/run-1/data.csv"}}
+    answer = json.loads(lam.invoke(FunctionName=validate, Payload=json.dumps(event).encode())["Payload"].read())
+    assert "assumed-role/FunctionsValidateDataRole" in answer["errorMessage"], answer
+    assert "is not authorized to perform: s3:GetObject" in answer["errorMessage"]
+
+
+def test_the_deployer_stays_an_administrator(account) -> None:
+    s3 = account.client("s3")
+    s3.put_object(Bucket=account.artifact_bucket, Key="anything/at/all.txt", Body=b"x")
+    assert s3.get_object(Bucket=account.artifact_bucket, Key="anything/at/all.txt")["Body"].read() == b"x"
