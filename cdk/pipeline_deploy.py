@@ -114,7 +114,7 @@ def register(ctx: PipelineContext, state_id: str, status: str) -> sfn.TaskStateB
             },
             "CustomerMetadataProperties": {
                 "run_id": JSON.string_at("$.run_id"),
-                "data": JSON.format("s3://{}/{}", JSON.string_at("$.data.bucket"), JSON.string_at("$.data.key")),
+                "data": JSON.string_at("$.validation.data_label"),  # any object key, escaped to what SageMaker takes
                 "data_sha256": JSON.string_at("$.validation.data_sha256"),
                 "contract": JSON.string_at("$.validation.contract_uri"),
                 "training_job": JSON.string_at("$.training.job_name"),

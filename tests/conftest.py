@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -26,3 +27,14 @@ def _no_real_aws(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def repo_root() -> Path:
     return REPO_ROOT
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _strict_emulated_aws() -> None:
+    """Every moto account in the tests refuses what AWS refuses (slipstream/local/strict). Installed only when a
+    collected test module uses moto, so suites without it skip the import; mock_aws starts a new boto3 session,
+    which picks the checks up."""
+    if "moto" in sys.modules:
+        from slipstream.local.stepfunctions.moto_extensions import install_strict_checks
+
+        install_strict_checks()

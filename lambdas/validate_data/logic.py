@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from lambdas.common.events import RunRequest
+from lambdas.common.metadata import metadata_value
 from lambdas.common.s3uri import s3_uri
 from slipstream.config import Config, parse_config
 from slipstream.contract import Contract, read_contract
@@ -35,6 +36,9 @@ class ValidationOutput(BaseModel):
     baseline_uri: str
     report_uri: str
     data_sha256: str  # lineage: the same byte-for-byte hash the local runner records for this file
+    # The data's s3:// URI as a model package's metadata may hold it (any key can be a valid name: see
+    # lambdas/common/metadata.py); the exact URI is in the run's validation.json, under "source".
+    data_label: str
     is_new_contract: bool
     rows: dict[str, int]
 
@@ -49,12 +53,13 @@ def run_validation(request: RunRequest, config: Config, *, s3: Any, artifact_buc
         frame = load_dataset(file_config)
         sha256 = data_sha256(file_config)
         result = validate_data(frame, config, _stored_contract(s3, artifact_bucket, Path(tmp)))
+    source = s3_uri(request.data.bucket, request.data.key)
     put = _writer(s3, artifact_bucket)
     put(f"{run}/data/train/train.csv", result.train.to_csv(index=False), "text/csv")
     put(f"{run}/data/test/test.csv", result.test.to_csv(index=False), "text/csv")
     put(f"{run}/contract.json", result.contract.model_dump_json(indent=2))
     put(f"{run}/baseline.json", json.dumps(result.baseline, indent=2, default=str))
-    put(f"{run}/validation.json", json.dumps(result.report, indent=2, default=str))
+    put(f"{run}/validation.json", json.dumps({**result.report, "source": source}, indent=2, default=str))
     put(f"{run}/config/behaviour.json", json.dumps(config.behaviour.model_dump(mode="json"), indent=2))
     if result.is_new_contract:
         put(CONTRACT_KEY, result.contract.model_dump_json(indent=2))
@@ -66,6 +71,7 @@ def run_validation(request: RunRequest, config: Config, *, s3: Any, artifact_buc
         baseline_uri=s3_uri(artifact_bucket, f"{run}/baseline.json"),
         report_uri=s3_uri(artifact_bucket, f"{run}/validation.json"),
         data_sha256=sha256,
+        data_label=metadata_value(source),
         is_new_contract=result.is_new_contract,
         rows={"train": len(result.train), "test": len(result.test)},
     )

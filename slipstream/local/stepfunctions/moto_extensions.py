@@ -21,6 +21,7 @@ from urllib.parse import unquote
 
 from botocore.exceptions import ClientError
 from moto.awslambda_simple.models import LambdaSimpleBackend
+from moto.core.models import botocore_stubber
 from moto.core.responses import BaseResponse
 from moto.sagemaker.models import SageMakerModelBackend
 from moto.sagemaker.responses import SageMakerResponse
@@ -46,7 +47,7 @@ from moto.stepfunctions.parser.asl.utils.encoding import to_json_str
 
 from slipstream.local.stepfunctions import hosting, jobs
 from slipstream.local.stepfunctions.handlers import LambdaContext, invoke_handler
-from slipstream.local.strict import model_packages
+from slipstream.local.strict import model_packages, params
 
 # Execution on; Lambda's Docker-free backend, whose invoke we route to our handlers in process.
 # AWS managed policies loaded: the synthesized roles attach some (AWSLambdaBasicExecutionRole).
@@ -98,9 +99,11 @@ class Faults:
 FAULTS = Faults()
 _LOCK = threading.Lock()
 _INSTALLED: list[bool] = []
+STRICT = {"params": True}  # the strict checks in force while a mock_aws account is active
 
 
 def install() -> None:
+    install_strict_checks()
     with _LOCK:
         if _INSTALLED:
             return
@@ -119,6 +122,26 @@ def install() -> None:
         _state_machine_signs_its_calls()
         _every_call_authorized()
         _INSTALLED.append(True)
+
+
+def install_strict_checks() -> None:
+    """The strict checks of slipstream/local/strict for every boto3/botocore call made while mock_aws is active.
+
+    Registered the way moto registers its own `before-send` stubber: in botocore's BUILTIN_HANDLERS, which every
+    botocore session created afterwards registers, so it reaches every client, including those of moto's
+    Step Functions interpreter (boto_client_for) and of our in-process Lambda handlers. mock_aws starts a fresh
+    boto3 default session, so call this before entering it. Inert outside mock_aws (botocore_stubber.enabled)."""
+    from botocore.handlers import BUILTIN_HANDLERS, REGISTER_LAST
+
+    spec = ("before-parameter-build", _check_params, REGISTER_LAST)  # after botocore's own (idempotency tokens)
+    with _LOCK:
+        if spec not in BUILTIN_HANDLERS:
+            BUILTIN_HANDLERS.append(spec)
+
+
+def _check_params(**kwargs: Any) -> None:
+    if botocore_stubber.enabled and STRICT["params"]:
+        params.check_call(**kwargs)
 
 
 def _lambda_runs_our_handlers() -> None:
