@@ -63,8 +63,12 @@ class ModelContainer:
         return self.base_dir / "container.log"
 
     def start(self) -> ModelContainer:
-        self.port = free_port()
         code = self.base_dir / "code"
+        program = self.environment.get("SAGEMAKER_PROGRAM", "")
+        if not (code / program).is_file():
+            # The toolkit would then pip-install the folder into the image's environment and still fail.
+            raise ContainerFailed(f"SAGEMAKER_PROGRAM {program!r} is not in the submit directory")
+        self.port = free_port()
         command = [str(image_python()), "-m", "gunicorn", "-k", "gevent", "-b", f"127.0.0.1:{self.port}"]
         command += ["-w", str(self.workers), "--worker-connections", str(1000 * self.workers)]
         command += ["--timeout", str(MODEL_SERVER_TIMEOUT), "--pythonpath", str(code), "--log-level", "info"]

@@ -8,8 +8,6 @@ from the laptop's newer scikit-learn, which is the point of training there.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -21,20 +19,14 @@ import boto3
 import pytest
 from botocore.config import Config as BotoConfig
 
-from slipstream.local.image_env import image_python
 from slipstream.local.sagemaker import install_sourcedir
 from slipstream.local.strict.serverless import MB, ServerlessLimits
 from slipstream.serving.endpoint_server import make_request_handler, start_endpoints, stop_endpoints
 from slipstream.serving.httpbase import Server, free_port
-from tests.model.model_suite import LOGISTIC, Split
+from tests.model.model_suite import Split, train_in_image
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("toolkit")]
 
-# Until training runs in the image environment (issue 10, fact 1), train.py needs datetime.UTC on 3.10.
-TRAIN = (
-    "import datetime, runpy, sys; datetime.UTC = getattr(datetime, 'UTC', datetime.timezone.utc); "
-    "sys.argv = sys.argv[1:]; sys.path.insert(0, '.'); runpy.run_path('train.py', run_name='__main__')"
-)
 SLOW_PROGRAM = """
 import time
 
@@ -49,16 +41,7 @@ def transform_fn(model, body, content_type, accept):
 
 @pytest.fixture(scope="module")
 def image_model(tmp_path_factory: pytest.TempPathFactory, cancer: Split) -> Path:
-    root = tmp_path_factory.mktemp("image-lr")
-    code = install_sourcedir(root / "code")
-    args = ["train.py", "--target", "target", "--task", "classification", "--estimator", LOGISTIC]
-    args += ["--params", '{"max_iter": 1000}', "--seed", "42"]
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    env |= {"SM_MODEL_DIR": str(root / "model"), "SM_CHANNEL_TRAIN": str(cancer.train_dir)}
-    env |= {"SM_OUTPUT_DATA_DIR": str(root / "output" / "data"), "SM_OUTPUT_DIR": str(root / "output")}
-    done = subprocess.run([str(image_python()), "-c", TRAIN, *args], cwd=code, env=env, capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    return root / "model"
+    return train_in_image(tmp_path_factory.mktemp("image-lr"), cancer.train_dir)
 
 
 @pytest.fixture(scope="module")
