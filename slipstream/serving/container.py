@@ -137,9 +137,11 @@ class ModelContainer:
             connection.sock.settimeout(timeout)
         return connection
 
-    def stop(self, grace: float = 5.0) -> None:
+    def stop(self, grace: float = 3.0) -> None:
         if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)  # gunicorn's graceful shutdown of its workers
+            # gunicorn's quick shutdown: SIGTERM would wait for gevent workers' graceful_timeout (30 s), and the
+            # endpoint (or the account) holding this container is already gone.
+            self.process.send_signal(signal.SIGINT)
             try:
                 self.process.wait(timeout=grace)
             except subprocess.TimeoutExpired:
