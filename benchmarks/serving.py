@@ -89,7 +89,7 @@ def main() -> None:
     inference: Any = importlib.import_module("inference")
 
     model = inference.model_fn(str(model_dir))
-    measure("in-process (floor)", lambda: lambda: bool(inference.handle_request(model, body, "application/json", None)),
+    measure("in-process (floor)", lambda: lambda: bool(inference.transform_fn(model, body, "application/json", None)),
             args.seconds, args.warmup, results)  # fmt: skip
 
     port = free_port()

@@ -1,16 +1,20 @@
-"""SageMaker serving contract for Slipstream models: model_fn, input_fn, predict_fn, output_fn.
+"""SageMaker serving contract for Slipstream models: model_fn and transform_fn.
 
-Shipped inside model.tar.gz as code/inference.py and loaded by AWS's scikit-learn serving container
-(SAGEMAKER_PROGRAM=inference.py, SAGEMAKER_SUBMIT_DIRECTORY=/opt/ml/model/code), so it stands alone:
-standard library, numpy, pandas and joblib only; nothing from training/ or slipstream/.
+Loaded by AWS's scikit-learn serving container from the sourcedir the model's environment names
+(SAGEMAKER_PROGRAM=inference.py, SAGEMAKER_SUBMIT_DIRECTORY=<sourcedir.tar.gz>); a copy also ships in
+model.tar.gz as code/inference.py. It stands alone: standard library, numpy, pandas, joblib and the image's
+serving toolkit (sagemaker_containers); nothing from training/ or slipstream/.
 
 Requests: `application/json` as {"instances": [{feature: value, ...}, ...]} (or a bare list of objects), or
 `text/csv` with one row per instance in the model's feature order (a header row of the feature names is
-allowed). Response: JSON {"predictions": [...]} plus "probabilities" ([{class: p}]) and "classes" for
-classifiers, and "model_version" when the endpoint's model was created with SLIPSTREAM_MODEL_VERSION in
-its environment (the deploy step sets it; a server hosting several models sets model["model_version"]).
-Bad requests raise BadRequest (400) naming every problem; unsupported media types raise
-UnsupportedMediaType (415).
+allowed); no Content-Type means JSON, as the toolkit assumes. Response: JSON {"predictions": [...]} plus
+"probabilities" ([{class: p}]) and "classes" for classifiers, and "model_version" when the endpoint's model
+was created with SLIPSTREAM_MODEL_VERSION in its environment (the deploy step sets it).
+
+Why transform_fn and not input_fn/predict_fn/output_fn: the image's default server (sagemaker_containers
+under gunicorn) wraps those three so that anything they raise becomes an HTML 500. transform_fn returns
+its own response, so a bad request gets 400 (415 for the content type, 406 for Accept) with a JSON body
+{"error", "detail", "problems": [{"row", "field", "reason"}]} naming every problem.
 """
 
 from __future__ import annotations
@@ -27,42 +31,42 @@ import joblib
 import numpy as np
 import pandas as pd
 
-try:
-    # sagemaker-inference's Transformer, and the scikit-learn image's multi-model (MMS) server, answer an
-    # error of this type with its status_code and message. The image's default single-model server
-    # (sagemaker_containers, gunicorn) does not: it answers any exception from these functions with 500.
-    from sagemaker_inference.errors import GenericInferenceToolkitError as _ErrorBase
-except ImportError:  # anywhere else: the same constructor and attributes, without the dependency
-
-    class _ErrorBase(Exception):  # type: ignore[no-redef]
-        def __init__(self, status_code: int, message: str | None = None, phrase: str | None = None) -> None:
-            self.status_code, self.message = status_code, message or "Invalid Request"
-            self.phrase = phrase or self.message
-            super().__init__(status_code, self.message, self.phrase)
+try:  # the image's serving toolkit: a Flask response with our status code
+    from sagemaker_containers.beta.framework import worker as _worker
+except ImportError:  # anywhere else (tests, the laptop): transform_fn raises the error instead
+    _worker = None
 
 
 JSON, CSV = "application/json", "text/csv"
-MAX_LISTED_PROBLEMS = 50  # keeps the message (also used as the HTTP reason phrase) bounded
-_loaded: dict[str, Any] | None = None  # input_fn has no model argument: model_fn leaves the model here
+MAX_LISTED_PROBLEMS = 50  # keeps the message bounded; `problems` lists them all
 
 
-class InferenceError(_ErrorBase):
+class InferenceError(Exception):
     status_code = 500
+    error = "model error"
 
     def __init__(self, message: str, problems: list[dict[str, Any]] | None = None) -> None:
-        self.problems = problems or []  # [{"row", "field", "reason"}], for servers that answer in JSON
-        super().__init__(type(self).status_code, message)
+        super().__init__(message)
+        self.message = message
+        self.problems = problems or []  # [{"row", "field", "reason"}]
 
-    def __str__(self) -> str:
-        return self.message
+    def body(self) -> dict[str, Any]:
+        return {"error": self.error, "detail": self.message, "problems": self.problems}
 
 
 class BadRequest(InferenceError):
     status_code = 400
+    error = "invalid request"
 
 
 class UnsupportedMediaType(InferenceError):
     status_code = 415
+    error = "unsupported content type"
+
+
+class NotAcceptable(InferenceError):
+    status_code = 406
+    error = "not acceptable"
 
 
 def _describe(problem: dict[str, Any]) -> str:
@@ -79,16 +83,14 @@ def _bad_request(problems: list[dict[str, Any]]) -> BadRequest:
 
 
 def model_fn(model_dir: str) -> dict[str, Any]:
-    """The fitted Pipeline and its metadata.json; also remembered for input_fn (one model per process)."""
-    global _loaded
+    """The fitted Pipeline and its metadata.json."""
     folder = Path(model_dir)
     metadata = json.loads((folder / "metadata.json").read_text(encoding="utf-8"))
-    _loaded = {
+    return {
         "pipeline": joblib.load(folder / "model.joblib"),
         "metadata": metadata,
         "model_version": os.environ.get("SLIPSTREAM_MODEL_VERSION") or None,
     }
-    return _loaded
 
 
 def _media_type(header: str | None) -> str:
@@ -176,8 +178,8 @@ def _rows_from_csv(text: str, names: list[str]) -> list[dict[str, Any]]:
 
 
 def parse_request(body: Any, content_type: str | None, model: dict[str, Any]) -> pd.DataFrame:
-    """input_fn with an explicit model, for servers that hold several models in one process."""
-    media = _media_type(content_type)
+    """The request as a DataFrame in the model's feature order; raises BadRequest / UnsupportedMediaType."""
+    media = _media_type(content_type) or JSON
     if media not in (JSON, CSV):
         raise UnsupportedMediaType(f"unsupported content type {content_type!r}; send {JSON} or {CSV}")
     if isinstance(body, (bytes, bytearray)):
@@ -193,12 +195,6 @@ def parse_request(body: Any, content_type: str | None, model: dict[str, Any]) ->
     return _frame(rows, features)
 
 
-def input_fn(input_data: Any, content_type: str) -> pd.DataFrame:
-    if _loaded is None:
-        raise InferenceError("no model is loaded: model_fn must run before input_fn")
-    return parse_request(input_data, content_type, _loaded)
-
-
 def _plain(values: Any) -> list[Any]:
     """JSON-ready list: numpy scalars to Python, NaN to None."""
     out = []
@@ -207,7 +203,7 @@ def _plain(values: Any) -> list[Any]:
     return out
 
 
-def predict_fn(data: pd.DataFrame, model: dict[str, Any]) -> dict[str, Any]:
+def predict(data: pd.DataFrame, model: dict[str, Any]) -> dict[str, Any]:
     pipeline, metadata = model["pipeline"], model["metadata"]
     if metadata["task"] != "classification" or not hasattr(pipeline, "predict_proba"):
         result: dict[str, Any] = {"predictions": _plain(pipeline.predict(data))}
@@ -228,14 +224,20 @@ def predict_fn(data: pd.DataFrame, model: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def output_fn(prediction: dict[str, Any], accept: str | None) -> tuple[str, str]:
-    """(body, content type): the containers send a tuple's second item as the response Content-Type."""
+def check_accept(accept: str | None) -> None:
     accepted = [_media_type(part) for part in (accept or "").split(",")]
     if not any(media in ("", "*/*", "application/*", JSON) for media in accepted):
-        raise UnsupportedMediaType(f"cannot answer in {accept!r}; accept {JSON}")
+        raise NotAcceptable(f"cannot answer in {accept!r}; accept {JSON}")
+
+
+def transform_fn(model: dict[str, Any], request_body: Any, content_type: str, accept: str | None) -> Any:
+    """The toolkit's one call per request: (JSON body, content type), or an error response with its status."""
+    try:
+        check_accept(accept)
+        prediction = predict(parse_request(request_body, content_type, model), model)
+    except InferenceError as error:
+        if _worker is None:
+            raise
+        body = json.dumps(error.body())
+        return _worker.Response(response=body, status=error.status_code, mimetype=JSON)
     return json.dumps(prediction, allow_nan=False), JSON
-
-
-def handle_request(model: dict[str, Any], body: Any, content_type: str, accept: str | None) -> tuple[str, str]:
-    """input_fn → predict_fn → output_fn for an explicit model (a local endpoint server's one call)."""
-    return output_fn(predict_fn(parse_request(body, content_type, model), model), accept)

@@ -3,7 +3,7 @@
 Layout (what the SageMaker scikit-learn serving container expects, with SAGEMAKER_PROGRAM=inference.py):
     model.joblib        the fitted Pipeline
     metadata.json       task, target, features, classes, estimator, params, seed, versions
-    code/inference.py   model_fn / input_fn / predict_fn / output_fn
+    code/inference.py   model_fn / transform_fn
     code/requirements.txt
 """
 

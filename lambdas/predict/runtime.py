@@ -61,7 +61,8 @@ def _from_client_error(error: ClientError, endpoint: str) -> Exception:
     code, message = str(info.get("Code", "")), str(info.get("Message", ""))
     if code in RETRYABLE or error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") in (429, 503):
         return EndpointUnavailable(f"endpoint {endpoint} is busy or not ready ({code})")
-    if code == "ValidationException" and "not found" in message.lower():
+    # SageMaker Runtime answers an unknown endpoint with ValidationError ("Endpoint x of account y not found.").
+    if code in ("ValidationError", "ValidationException") and "not found" in message.lower():
         return EndpointUnavailable(f"endpoint {endpoint} does not exist (yet)")
     if code == "ModelError":
         status = error.response.get("OriginalStatusCode", "unknown")

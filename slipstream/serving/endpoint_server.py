@@ -1,89 +1,106 @@
-"""A local SageMaker Runtime: `POST /endpoints/{name}/invocations` answered by inference.py, `GET /ping`.
+"""A local SageMaker Runtime: `POST /endpoints/{name}/invocations` answered by each endpoint's model container.
 
-Each hosted endpoint is a registered model version in the SageMaker layout; its own shipped
-code/inference.py is loaded (as the scikit-learn container would), and `handle_request` runs
-input_fn -> predict_fn -> output_fn. Errors are answered the way SageMaker Runtime answers them, so
-botocore raises the same exceptions as on AWS: unknown endpoint -> ValidationException (400), a failing
-model -> ModelError (424) with OriginalStatusCode.
+This process is SageMaker's front, not the model: it starts one container per endpoint (container.py:
+gunicorn on the image's Python running the image's serving module, which imports inference.py from the
+endpoint's submit directory and loads its model), then forwards each invocation to it with serverless
+limits and SageMaker Runtime's answers (slipstream.local.strict.serverless), so botocore raises what it
+raises on AWS: unknown endpoint -> ValidationError, a failing model -> ModelError (424) with
+OriginalStatusCode, too many at once -> ThrottlingException. It never imports a model library.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
-import os
 import re
-import uuid
+import shutil
+import signal
+from dataclasses import replace
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
+from slipstream.local.strict.serverless import HostedEndpoint, ServerlessLimits, invoke_endpoint, unknown_endpoint
+from slipstream.serving.container import ContainerFailed, ModelContainer
 from slipstream.serving.httpbase import KeepAliveHandler, Server, serve_until_interrupted
 
 INVOCATIONS = re.compile(r"^/endpoints/([^/]+)/invocations$")
+ACCOUNT = "local"
+DEFAULT_LIMITS = ServerlessLimits()
 
 
-class HostedModel:
-    def __init__(self, model_dir: Path, version: str, module_name: str) -> None:
-        self.module = _load_inference(model_dir / "code" / "inference.py", module_name)
-        self.model = self.module.model_fn(str(model_dir))
-        self.model["model_version"] = version  # what SLIPSTREAM_MODEL_VERSION does for a real endpoint
-        self.version = version
-
-    def invoke(self, body: bytes, content_type: str, accept: str | None) -> tuple[str, str]:
-        return self.module.handle_request(self.model, body, content_type, accept)
-
-
-def _load_inference(path: Path, name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, path)
-    if spec is None or spec.loader is None:
-        raise ImportError(f"cannot load {path}")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def load_endpoints(spec: dict[str, dict[str, str]]) -> dict[str, HostedModel]:
-    """{endpoint name: {"model_dir", "version"}} -> the loaded models."""
+def container_environment(version: str) -> dict[str, str]:
+    """What the deploy step's CreateModel sets (cdk/pipeline_context.py serving_environment), with local values."""
     return {
-        name: HostedModel(Path(item["model_dir"]), str(item["version"]), f"inference_{index}")
-        for index, (name, item) in enumerate(sorted(spec.items()))
+        "SAGEMAKER_PROGRAM": "inference.py",
+        "SAGEMAKER_CONTAINER_LOG_LEVEL": "20",
+        "OMP_NUM_THREADS": "1",
+        "SLIPSTREAM_MODEL_VERSION": version,
     }
 
 
-def make_request_handler(endpoints: dict[str, HostedModel]) -> type[KeepAliveHandler]:
+def prepare_base(base: Path, model_dir: Path, code_dir: Path) -> Path:
+    """<base>/model and <base>/code as SageMaker lays them out in the container (links: nothing is copied)."""
+    shutil.rmtree(base, ignore_errors=True)
+    base.mkdir(parents=True)
+    (base / "model").symlink_to(model_dir.resolve(), target_is_directory=True)
+    (base / "code").symlink_to(code_dir.resolve(), target_is_directory=True)
+    return base
+
+
+def start_endpoints(
+    spec: dict[str, dict[str, Any]], folder: Path, workers: int, limits: ServerlessLimits = DEFAULT_LIMITS
+) -> dict[str, HostedEndpoint]:
+    """{endpoint: {model_dir, code_dir, version, max_concurrency}} -> started containers, each answering /ping."""
+    hosted: dict[str, HostedEndpoint] = {}
+    try:
+        for name, item in sorted(spec.items()):
+            base = prepare_base(folder / name, Path(item["model_dir"]), Path(item["code_dir"]))
+            container = ModelContainer(base, container_environment(str(item["version"])), workers).start()
+            own = replace(limits, max_concurrency=int(item.get("max_concurrency", limits.max_concurrency)))
+            hosted[name] = HostedEndpoint(name, container, own, str(container.log_path))
+        for endpoint in hosted.values():
+            _wait(endpoint)
+    except BaseException:
+        stop_endpoints(hosted)
+        raise
+    return hosted
+
+
+def _wait(endpoint: HostedEndpoint) -> None:
+    container = endpoint.server
+    assert isinstance(container, ModelContainer)
+    try:
+        container.wait_ready(endpoint.limits.ping_timeout)
+    except ContainerFailed as error:
+        tail = "\n".join(container.log_tail())
+        raise SystemExit(f"endpoint {endpoint.name}: the model container did not start ({error}):\n{tail}") from None
+
+
+def stop_endpoints(hosted: dict[str, HostedEndpoint]) -> None:
+    for endpoint in hosted.values():
+        if isinstance(endpoint.server, ModelContainer):
+            endpoint.server.stop()
+
+
+def make_request_handler(endpoints: dict[str, HostedEndpoint]) -> type[KeepAliveHandler]:
     class EndpointHandler(KeepAliveHandler):
         def do_GET(self) -> None:
             if self.path == "/ping":
                 self.send_json(200, {"status": "Healthy", "endpoints": sorted(endpoints)})
             else:
-                self._error(404, "UnknownOperationException", f"no route {self.path}")
+                self.send_json(404, {"message": f"no route {self.path}"}, {"x-amzn-ErrorType": "UnknownOperation"})
 
         def do_POST(self) -> None:
             body = self.read_body()
             match = INVOCATIONS.match(self.path.split("?")[0])
-            hosted = endpoints.get(match.group(1)) if match else None
-            if hosted is None:
-                name = match.group(1) if match else self.path
-                self._error(400, "ValidationException", f"Endpoint {name} of account local not found.")
-                return
-            try:
-                answer, content_type = hosted.invoke(
-                    body, self.headers.get("Content-Type", ""), self.headers.get("Accept")
+            endpoint = endpoints.get(match.group(1)) if match else None
+            if endpoint is None:
+                answer = unknown_endpoint(match.group(1) if match else self.path, ACCOUNT)
+            else:
+                answer = invoke_endpoint(
+                    endpoint, body, self.headers.get("Content-Type"), self.headers.get("Accept"), ACCOUNT
                 )
-            except Exception as error:  # the model's own status (400/415/500) travels as OriginalStatusCode
-                status = getattr(error, "status_code", 500)
-                message = str(error) if status < 500 else "the model raised an error (see the endpoint log)"
-                extra = {"OriginalStatusCode": status, "OriginalMessage": message}
-                self._error(424, "ModelError", f"Received client error ({status}) from model", extra)
-                return
-            headers = {"Content-Type": content_type, "x-Amzn-Invoked-Production-Variant": "AllTraffic"}
-            self.send(200, answer.encode(), {**headers, "x-amzn-RequestId": str(uuid.uuid4())})
-
-        def _error(self, status: int, code: str, message: str, extra: dict[str, Any] | None = None) -> None:
-            headers = {"x-amzn-ErrorType": code, "x-amzn-RequestId": str(uuid.uuid4())}
-            self.send_json(status, {"message": message, **(extra or {})}, headers)
+            self.send(answer.status, answer.body, answer.headers)
 
     return EndpointHandler
 
@@ -92,13 +109,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--spec", type=Path, required=True, help="JSON: {endpoint: {model_dir, version}}")
-    parser.add_argument("--reuse-port", action="store_true")
+    parser.add_argument("--spec", type=Path, required=True, help="JSON: {endpoint: {model_dir, code_dir, version}}")
+    parser.add_argument("--workers", type=int, default=1, help="gunicorn workers per model container")
     args = parser.parse_args()
-    os.environ.setdefault("OMP_NUM_THREADS", "1")  # single rows: threads only contend (DESIGN.md)
-    endpoints = load_endpoints(json.loads(args.spec.read_text(encoding="utf-8")))
-    server = Server((args.host, args.port), make_request_handler(endpoints), args.reuse_port)
-    serve_until_interrupted(server, {"listening": f"http://{args.host}:{args.port}", "endpoints": sorted(endpoints)})
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill` must stop the containers too, as Ctrl-C does
+    spec = json.loads(args.spec.read_text(encoding="utf-8"))
+    endpoints = start_endpoints(spec, args.spec.parent / "containers", args.workers)
+    try:
+        server = Server((args.host, args.port), make_request_handler(endpoints), reuse_port=False)
+        serve_until_interrupted(
+            server, {"listening": f"http://{args.host}:{args.port}", "endpoints": sorted(endpoints)}
+        )
+    finally:
+        stop_endpoints(endpoints)
+
+
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
 
 
 if __name__ == "__main__":

@@ -2,7 +2,9 @@
 
 Run by `slipstream serve` with the Lambda's environment variables set (see supervisor.py). Like a Lambda
 instance, a process runs one invocation at a time (powertools' Logger and Metrics hold per-invocation
-state); `--workers` processes share the port the way concurrent Lambda instances share an API.
+state); `--workers` processes share the port the way concurrent Lambda instances share an API. API
+Gateway's and Lambda's limits (payload sizes, the 29 s integration timeout) answer as on AWS
+(slipstream.local.strict.api_gateway); the handler's own MAX_BODY_BYTES check comes after them, as there.
 This process must not import pandas, numpy or scikit-learn: it stands for the Lambda package.
 """
 
@@ -10,35 +12,67 @@ from __future__ import annotations
 
 import argparse
 import base64
-import threading
+import json
+import sys
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
+from slipstream.local.strict.api_gateway import (
+    GatewayAnswer,
+    GatewayLimits,
+    body_too_large,
+    check_response,
+    event_too_large,
+    integration_failure,
+    timed_out,
+)
 from slipstream.serving.events import LocalContext, rest_event
 from slipstream.serving.httpbase import KeepAliveHandler, Server, serve_until_interrupted
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 
-def make_request_handler(handler: Handler, max_body_bytes: int) -> type[KeepAliveHandler]:
-    lock = threading.Lock()
+DEFAULT_LIMITS = GatewayLimits()
+
+
+def run_function(
+    lambda_instance: ThreadPoolExecutor, handler: Handler, event: dict[str, Any], limits: GatewayLimits
+) -> dict[str, Any] | GatewayAnswer:
+    """The function's result, or API Gateway's answer instead (event too large, timeout, crash, result too large)."""
+    if len(json.dumps(event).encode()) > limits.max_event_bytes:
+        return event_too_large()
+    context = LocalContext(timeout_ms=int(limits.integration_timeout * 1000))
+    try:
+        result = lambda_instance.submit(handler, event, context).result(timeout=limits.integration_timeout)
+    except FutureTimeout:
+        return timed_out()
+    except Exception as error:  # the function crashed: API Gateway's 502, no details
+        return integration_failure(f"{type(error).__name__}: {error}")
+    return check_response(result, limits) or result
+
+
+def make_request_handler(handler: Handler, limits: GatewayLimits = DEFAULT_LIMITS) -> type[KeepAliveHandler]:
+    # One invocation at a time, on one thread that outlives a timed-out request (as a Lambda instance runs on
+    # after API Gateway gave up): the next request waits for it, as it would wait for a free instance.
+    lambda_instance = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lambda")
 
     class FrontHandler(KeepAliveHandler):
         def _invoke(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            if length > max_body_bytes * 2:  # API Gateway refuses huge payloads before any Lambda runs
-                self.send_json(413, {"error": "request body too large", "problems": []})
-                self.close_connection = True
+            if int(self.headers.get("Content-Length") or 0) > limits.max_body_bytes:
+                self.close_connection = True  # the body is never read
+                self._answer(body_too_large(limits))
                 return
             body = self.read_body()
             event = rest_event(self.command, self.path, list(self.headers.items()), body, self.client_address[0])
-            try:
-                with lock:
-                    result = handler(event, LocalContext())
-            except Exception:  # API Gateway's answer when the function crashes: 502, no details
-                self.send_json(502, {"message": "Internal server error"})
-                return
-            self._reply(result)
+            result = run_function(lambda_instance, handler, event, limits)
+            self._answer(result) if isinstance(result, GatewayAnswer) else self._reply(result)
+
+        def _answer(self, answer: GatewayAnswer) -> None:
+            if answer.log:
+                print(json.dumps({"api_gateway": answer.log, "status": answer.status}), file=sys.stderr, flush=True)
+            self.send(answer.status, answer.body, answer.headers)
 
         def _reply(self, result: dict[str, Any]) -> None:
             headers = dict(result.get("headers") or {})
@@ -63,12 +97,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--max-body-bytes", type=int, default=1_000_000)
+    parser.add_argument("--integration-timeout", type=float, default=GatewayLimits.integration_timeout)
     parser.add_argument("--reuse-port", action="store_true")
     args = parser.parse_args()
     from lambdas.predict.handler import handler  # reads its environment at the first request
 
-    server = Server((args.host, args.port), make_request_handler(handler, args.max_body_bytes), args.reuse_port)
+    server = Server(
+        (args.host, args.port),
+        make_request_handler(handler, GatewayLimits(integration_timeout=args.integration_timeout)),
+        args.reuse_port,
+    )
     serve_until_interrupted(server, {"listening": f"http://{args.host}:{args.port}"})
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from slipstream.config import Config
 from slipstream.errors import SlipstreamError
+from slipstream.local.sagemaker import install_sourcedir
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -26,7 +27,7 @@ class ServePlan:
     port: int
     endpoint_port: int
     folder: Path  # <state>/serving
-    endpoint_spec: Path  # {endpoint name: {model_dir, version}} for endpoint_server
+    endpoint_spec: Path  # {endpoint name: {model_dir, code_dir, version, max_concurrency}} for endpoint_server
     deployment: dict[str, Any]
     api_env: dict[str, str]  # the predict Lambda's environment (lambdas/predict/env.py)
 
@@ -67,6 +68,10 @@ def build_plan(config: Config, *, host: str, port: int, endpoint_port: int) -> S
     ):
         challenger = None
     folder = config.state_path / "serving"
+    # The submit directory the endpoints import inference.py from: this repository's sourcedir, as the stack's
+    # CreateModel names its sourcedir asset (not the copy inside the model archive).
+    code_dir = install_sourcedir(folder / "sourcedir")
+    max_concurrency = config.stage("dev").serverless_max_concurrency
     names = endpoint_names(config)
     spec: dict[str, Any] = {}
     deployment: dict[str, Any] = {"champion": None, "challenger": None}
@@ -76,7 +81,12 @@ def build_plan(config: Config, *, host: str, port: int, endpoint_port: int) -> S
         model_dir = folder / "models" / f"v{info.version}" / SAGEMAKER_ARTIFACTS
         if not (model_dir / "model.joblib").is_file():  # versions are immutable: download once
             model_dir = registry.download_model(info, model_dir.parent)
-        spec[names[variant]] = {"model_dir": str(model_dir), "version": info.version}
+        spec[names[variant]] = {
+            "model_dir": str(model_dir),
+            "code_dir": str(code_dir),
+            "version": info.version,
+            "max_concurrency": max_concurrency,
+        }
         deployment[variant] = _version_record(registry, info, names[variant])
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "endpoints.json").write_text(json.dumps(spec, indent=2), encoding="utf-8")

@@ -1,4 +1,5 @@
-"""Start the local endpoint server and the local API as child processes, wait until both answer, stop both.
+"""Start the local endpoint server (which starts the model containers) and the local API, wait until both
+answer, stop both.
 
 Children get SIGINT (what Ctrl-C sends) and a few seconds to close; then they are killed.
 """
@@ -38,10 +39,10 @@ class Servers:
         common = ["--host", plan.host]
         endpoint = ["-m", "slipstream.serving.endpoint_server", *common, "--port", str(plan.endpoint_port)]
         api = ["-m", "slipstream.serving.front_server", *common, "--port", str(plan.port)]
-        api += ["--max-body-bytes", str(plan.config.serving.max_body_bytes)]
         # Endpoints first: an API that answers before its model loads would greet the first caller with a 503.
-        for index in range(self.workers):
-            self._spawn([*endpoint, "--spec", str(plan.endpoint_spec), *reuse], f"endpoint-{index}", {})
+        # One SageMaker Runtime process (it counts each endpoint's concurrent invocations, as SageMaker does);
+        # the work is in its model containers, `workers` gunicorn workers each.
+        self._spawn([*endpoint, "--spec", str(plan.endpoint_spec), "--workers", str(self.workers)], "endpoint", {})
         self._wait_until(f"http://{plan.host}:{plan.endpoint_port}/ping", "the local endpoint")
         for index in range(self.workers):
             self._spawn([*api, *reuse], f"api-{index}", plan.api_env)

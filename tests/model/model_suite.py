@@ -102,3 +102,28 @@ class NoiseSensitiveClassifier(ClassifierMixin, BaseEstimator):
     def predict(self, X: Any) -> np.ndarray:
         parity = np.floor(np.asarray(X, dtype=float).sum(axis=1) * 100).astype(int) % 2
         return self.classes_[parity]
+
+
+# Until training runs in the image environment (issue 10, fact 1), train.py needs datetime.UTC on 3.10.
+_IMAGE_TRAIN = (
+    "import datetime, runpy, sys; datetime.UTC = getattr(datetime, 'UTC', datetime.timezone.utc); "
+    "sys.argv = sys.argv[1:]; sys.path.insert(0, '.'); runpy.run_path('train.py', run_name='__main__')"
+)
+
+
+def train_in_image(root: Path, channel: Path, target: str = "target") -> Path:
+    """A LogisticRegression trained by train.py on the image's Python and scikit-learn: what an endpoint can
+    load (a model pickled by the laptop's newer scikit-learn cannot be unpickled in the image)."""
+    from slipstream.local.image_env import image_python
+    from slipstream.local.sagemaker import install_sourcedir
+
+    code = install_sourcedir(root / "code")
+    args = ["train.py", "--target", target, "--task", "classification", "--estimator", LOGISTIC]
+    args += ["--params", '{"max_iter": 1000}', "--seed", "42"]
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env |= {"SM_MODEL_DIR": str(root / "model"), "SM_CHANNEL_TRAIN": str(channel)}
+    env |= {"SM_OUTPUT_DATA_DIR": str(root / "output" / "data"), "SM_OUTPUT_DIR": str(root / "output")}
+    command = [str(image_python()), "-c", _IMAGE_TRAIN, *args]
+    done = subprocess.run(command, cwd=code, env=env, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    return root / "model"

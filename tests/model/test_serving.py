@@ -1,4 +1,5 @@
-"""inference.py, the SageMaker serving contract, exercised through the copy shipped in the model folder."""
+"""inference.py, the SageMaker serving contract, exercised in process through the copy shipped in the model folder
+(test_serving_toolkit.py runs it under the image's real serving stack)."""
 
 from __future__ import annotations
 
@@ -33,8 +34,7 @@ def _instances(split: Split, n: int) -> list[dict[str, Any]]:
 
 def test_json_request_round_trip_matches_the_pipeline(serving, loaded, lr_model: Path, cancer: Split) -> None:
     body = json.dumps({"instances": _instances(cancer, 3)})
-    frame = serving.input_fn(body, "application/json")
-    response, content_type = serving.output_fn(serving.predict_fn(frame, loaded), "application/json")
+    response, content_type = serving.transform_fn(loaded, body, "application/json", "application/json")
     answer = json.loads(response)
     expected = joblib.load(lr_model / "model.joblib")
     features = cancer.test.drop(columns="target").head(3)
@@ -55,22 +55,22 @@ def test_bare_list_and_csv_with_or_without_header_give_the_same_answer(serving, 
         (csv_rows, "text/csv"),
         ((",".join(f'"{n}"' for n in names) + "\n" + csv_rows + "\n").encode(), "text/csv"),
     ]
-    answers = [serving.predict_fn(serving.input_fn(body, kind), loaded) for body, kind in bodies]
+    answers = [serving.predict(serving.parse_request(body, kind, loaded), loaded) for body, kind in bodies]
     assert answers[0] == answers[1] == answers[2]
 
 
 def test_accept_any_is_json_and_other_accepts_are_refused(serving, loaded, cancer: Split) -> None:
-    prediction = serving.predict_fn(serving.input_fn(json.dumps(_instances(cancer, 1)), "application/json"), loaded)
-    assert serving.output_fn(prediction, "*/*")[1] == "application/json"
-    assert serving.output_fn(prediction, None)[1] == "application/json"
-    with pytest.raises(serving.UnsupportedMediaType) as refused:
-        serving.output_fn(prediction, "text/csv")
-    assert refused.value.status_code == 415
+    body = json.dumps(_instances(cancer, 1))
+    assert serving.transform_fn(loaded, body, "application/json", "*/*")[1] == "application/json"
+    assert serving.transform_fn(loaded, body, "application/json", None)[1] == "application/json"
+    with pytest.raises(serving.NotAcceptable) as refused:
+        serving.transform_fn(loaded, body, "application/json", "text/csv")
+    assert refused.value.status_code == 406
 
 
 def test_unsupported_content_type_is_415(serving, loaded) -> None:
     with pytest.raises(serving.UnsupportedMediaType) as refused:
-        serving.input_fn(b"<xml/>", "application/xml")
+        serving.parse_request(b"<xml/>", "application/xml", loaded)
     assert refused.value.status_code == 415 and "application/xml" in str(refused.value)
 
 
@@ -80,7 +80,7 @@ def test_every_problem_in_a_json_request_is_named(serving, loaded, cancer: Split
     first["worst area"] = "large"
     second["mean texture"] = True
     with pytest.raises(serving.BadRequest) as rejected:
-        serving.input_fn(json.dumps({"instances": [first, second]}), "application/json")
+        serving.parse_request(json.dumps({"instances": [first, second]}), "application/json", loaded)
     error = rejected.value
     assert error.status_code == 400
     assert {(p["row"], p["field"]) for p in error.problems} == {
@@ -106,13 +106,13 @@ def test_every_problem_in_a_json_request_is_named(serving, loaded, cancer: Split
 )
 def test_malformed_json_bodies_are_400(serving, loaded, body: str, reason: str) -> None:
     with pytest.raises(serving.BadRequest, match=reason) as rejected:
-        serving.input_fn(body, "application/json")
+        serving.parse_request(body, "application/json", loaded)
     assert rejected.value.status_code == 400
 
 
 def test_csv_rows_of_the_wrong_width_are_400(serving, loaded) -> None:
     with pytest.raises(serving.BadRequest, match=r"row 1: expected 30 values .* got 2") as rejected:
-        serving.input_fn(",".join(["1"] * 30) + "\n1,2\n", "text/csv")
+        serving.parse_request(",".join(["1"] * 30) + "\n1,2\n", "text/csv", loaded)
     assert rejected.value.problems == [rejected.value.problems[0]] and rejected.value.status_code == 400
 
 
@@ -126,10 +126,19 @@ def test_categorical_values_become_text_and_nulls_become_missing() -> None:
     assert frame["flag"].tolist() == ["True", "3"]
 
 
-def test_errors_carry_the_toolkit_contract_without_the_toolkit() -> None:
-    serving = load_module(INFERENCE_SCRIPT, "repo_inference_errors")
+def test_without_the_toolkit_transform_fn_raises_the_error_it_would_answer(serving, loaded) -> None:
     error = serving.BadRequest("invalid request: x", [{"field": "x", "reason": "missing"}])
-    assert (error.status_code, error.message, str(error)) == (400, "invalid request: x", "invalid request: x")
+    assert (error.status_code, str(error)) == (400, "invalid request: x")
+    assert error.body() == {"error": "invalid request", "detail": "invalid request: x", "problems": error.problems}
+    with pytest.raises(serving.BadRequest):
+        serving.transform_fn(loaded, "{not json", None, None)  # no Content-Type: read as JSON, as the toolkit does
+
+
+def test_only_model_fn_and_transform_fn_face_the_toolkit() -> None:
+    """The image refuses a module defining transform_fn together with input_fn, predict_fn or output_fn."""
+    serving = load_module(INFERENCE_SCRIPT, "repo_inference_surface")
+    assert callable(serving.model_fn) and callable(serving.transform_fn)
+    assert not any(hasattr(serving, name) for name in ("input_fn", "predict_fn", "output_fn"))
 
 
 def test_the_shipped_model_serves_without_the_training_code(lr_model: Path, cancer: Split) -> None:
@@ -139,8 +148,7 @@ def test_the_shipped_model_serves_without_the_training_code(lr_model: Path, canc
         "assert importlib.util.find_spec('model_pipeline') is None, 'training code is importable'\n"
         "import inference\n"
         f"model = inference.model_fn({str(lr_model)!r})\n"
-        "data = inference.input_fn(sys.stdin.read(), 'application/json')\n"
-        "print(inference.output_fn(inference.predict_fn(data, model), '*/*')[0])\n"
+        "print(inference.transform_fn(model, sys.stdin.read(), 'application/json', '*/*')[0])\n"
     )
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     completed = subprocess.run(

@@ -34,6 +34,7 @@ def emulated_pipeline(config: Config, stage: str = "dev", time_scale: float = 0.
         with mock_aws(config=moto_extensions.MOTO_CONFIG):  # type: ignore[call-overload]  # a partial DefaultConfig
             yield build_world(synth)
     finally:  # the patches stay installed in this process: leave other moto users real time and no faults
+        moto_extensions.close_account()  # no endpoint container outlives its account
         moto_extensions.CLOCK["scale"] = 1.0
         moto_extensions.FAULTS.clear()
 

@@ -4,7 +4,8 @@ This is the only module that touches moto internals (private classes, backends, 
 why pyproject pins moto exactly (`moto[all]==5.2.5`): re-check every patch below when moving the pin. It sits
 in slipstream/local, not tests/, because `slipstream run --engine stepfunctions` runs on it as well as
 tests/statemachine (which stays thin). `install()` is idempotent; the patches are inert outside `mock_aws`.
-The work itself (running handlers, jobs, models) lives in handlers.py, jobs.py, hosting.py: no moto there.
+The work itself (running handlers, jobs, model containers) lives in handlers.py, jobs.py, hosting.py and
+slipstream/local/strict: no moto there.
 One file on purpose, longer than our usual ~200 lines: every moto touch point is in this one place.
 """
 
@@ -47,7 +48,8 @@ from moto.stepfunctions.parser.asl.utils.encoding import to_json_str
 
 from slipstream.local.stepfunctions import hosting, jobs
 from slipstream.local.stepfunctions.handlers import LambdaContext, invoke_handler
-from slipstream.local.strict import model_packages, params
+from slipstream.local.strict import model_packages, params, serverless
+from slipstream.local.strict.serverless import HostedEndpoint, ServerlessLimits
 
 # Execution on; Lambda's Docker-free backend, whose invoke we route to our handlers in process.
 # AWS managed policies loaded: the synthesized roles attach some (AWSLambdaBasicExecutionRole).
@@ -466,15 +468,24 @@ def _volume_grant(request: dict[str, Any], region: str) -> None:
     authorize_role(request["RoleArn"], "SageMaker", Request("kms:CreateGrant", key, context), region)
 
 
-_PENDING: dict[str, dict[str, Any]] = {}  # endpoint ARN -> what the next describe reveals
-_HOSTED: dict[str, Any] = {}  # endpoint ARN (lower case) -> the HostedModel answering invocations
+_PENDING: dict[str, dict[str, Any]] = {}  # endpoint ARN -> the deployment the next describes reveal
+_HOSTED: dict[str, HostedEndpoint] = {}  # endpoint ARN (lower case) -> the container answering invocations
+# Serverless limits of every emulated endpoint; MaxConcurrency comes from each endpoint config. Tests may
+# replace the limits with small ones (e.g. a 1 s invocation timeout) instead of waiting a minute.
+SERVERLESS = {"limits": ServerlessLimits()}
+PING_FAILED = (
+    "The primary container for production variant AllTraffic did not pass the ping health check. "
+    "Please check CloudWatch logs for this endpoint."
+)
 
 
 def _endpoints_that_deploy_and_serve() -> None:
     """moto's endpoints are InService at once, cannot be updated (no UpdateEndpoint) and answer canned bodies.
-    Ours load the model their config names (hosting.py): Creating/Updating on the first describe, then InService
-    or Failed (a failed update stays InService on the old config with a FailureReason, as SageMaker's does),
-    InvokeEndpoint runs the model's own inference.py, and a deleted endpoint stops answering."""
+    Ours start a model container for the config they name (hosting.py): Creating/Updating on the first
+    describe, then InService once it answers /ping, or Failed when it does not (a failed update stays InService
+    on the old config with a FailureReason, as SageMaker's does); InvokeEndpoint goes to the container through
+    SageMaker Runtime's limits and answers (slipstream.local.strict.serverless); a deleted or replaced
+    endpoint's container stops."""
     create, describe = SageMakerModelBackend.create_endpoint, SageMakerModelBackend.describe_endpoint
     delete = SageMakerModelBackend.delete_endpoint
 
@@ -487,14 +498,14 @@ def _endpoints_that_deploy_and_serve() -> None:
         answer = describe(self, endpoint_name)
         endpoint = self.endpoints[endpoint_name]
         if endpoint.arn in _PENDING:
-            _reveal(endpoint)  # this describe still says Creating/Updating; the next one shows the outcome
+            _reveal(endpoint)  # this describe still says Creating/Updating; a later one shows the outcome
         return answer
 
     def delete_endpoint(self, endpoint_name):  # type: ignore[no-untyped-def]
         endpoint = self.endpoints.get(endpoint_name)
         delete(self, endpoint_name)
-        _PENDING.pop(endpoint.arn, None)
-        _HOSTED.pop(endpoint.arn.lower(), None)  # a deleted endpoint answers nothing
+        hosting.stop((_PENDING.pop(endpoint.arn, None) or {}).get("hosted"))
+        hosting.stop(_HOSTED.pop(endpoint.arn.lower(), None))  # a deleted endpoint answers nothing
 
     SageMakerModelBackend.create_endpoint = create_endpoint
     SageMakerModelBackend.describe_endpoint = describe_endpoint
@@ -504,26 +515,47 @@ def _endpoints_that_deploy_and_serve() -> None:
     SageMakerRuntimeResponse.invoke_endpoint = _invoke_endpoint_response
 
 
+def close_account() -> None:
+    """The emulated account is gone: stop every endpoint's container."""
+    for outcome in list(_PENDING.values()):
+        hosting.stop(outcome.get("hosted"))
+    _PENDING.clear()
+    _HOSTED.clear()
+    hosting.stop_all()
+
+
+def _container_of(backend: Any, variant: dict[str, Any]) -> tuple[str, dict[str, str]]:
+    """ModelDataUrl and the environment the container starts with: the package's, then CreateModel's on top."""
+    container = backend._models[variant["ModelName"]].primary_container or {}
+    url, environment = container.get("ModelDataUrl"), {}
+    if container.get("ModelPackageName"):
+        package = backend.describe_model_package(container["ModelPackageName"])
+        url = package.inference_specification["Containers"][0]["ModelDataUrl"]
+        environment = package.inference_specification["Containers"][0].get("Environment") or {}
+    return url, {**environment, **(container.get("Environment") or {})}
+
+
 def _deploy(backend: Any, endpoint: Any, config_name: str, *, updating: bool) -> None:
+    import time
+    from dataclasses import replace
+
     config = backend.endpoint_configs[config_name]
+    variant = config.production_variants[0]
     outcome: dict[str, Any] = {"config": config_name, "variants": config.production_variants}
+    limits = SERVERLESS["limits"]
+    concurrency = (variant.get("ServerlessConfig") or {}).get("MaxConcurrency", limits.max_concurrency)
+    outcome["limits"] = limits = replace(limits, max_concurrency=int(concurrency))
+    outcome["deadline"] = time.monotonic() + limits.ping_timeout
     try:
         fault = FAULTS.take("sagemaker", "HostEndpoint")
         if fault:
             raise RuntimeError(fault.message)
-        model = backend._models[config.production_variants[0]["ModelName"]]
-        container = model.primary_container or {}
-        url, environment = container.get("ModelDataUrl"), {}
-        if container.get("ModelPackageName"):
-            package = backend.describe_model_package(container["ModelPackageName"])
-            url = package.inference_specification["Containers"][0]["ModelDataUrl"]
-            environment = package.inference_specification["Containers"][0].get("Environment") or {}
-        # inference.py reports the version only when the model's environment names it, as in the container.
-        version = {**environment, **(container.get("Environment") or {})}.get("SLIPSTREAM_MODEL_VERSION", "")
-        # SageMaker downloads the model as the model's execution role.
-        s3 = client_as(model.execution_role_arn, "s3", backend.region_name, "SageMaker")
+        url, environment = _container_of(backend, variant)
+        # SageMaker downloads the model (and the submit directory) as the model's execution role.
+        role = backend._models[variant["ModelName"]].execution_role_arn
+        s3 = client_as(role, "s3", backend.region_name, "SageMaker")
         try:
-            outcome["model"] = hosting.load_model(s3, url, version)
+            outcome["hosted"] = hosting.start_endpoint(s3, endpoint.endpoint_name, url, environment, limits)
         except ClientError as error:
             raise RuntimeError(
                 f'Failed to download model data for container "container_1" from URL: "{url}". Please ensure that '
@@ -536,17 +568,38 @@ def _deploy(backend: Any, endpoint: Any, config_name: str, *, updating: bool) ->
     _PENDING[endpoint.arn] = outcome
 
 
+def _wait_for_health(outcome: dict[str, Any]) -> None:
+    """Block until the new container answers /ping, or record why it never will (SageMaker's FailureReason).
+    Blocking keeps an execution's path deterministic: one Creating/Updating poll, then the outcome."""
+    import time
+
+    from slipstream.serving.container import ContainerFailed
+
+    if "failure" in outcome:
+        return
+    container = hosting.container_of(outcome["hosted"])
+    try:
+        container.wait_ready(max(0.0, outcome["deadline"] - time.monotonic()))
+    except ContainerFailed as error:
+        log = "\n".join(container.log_tail())
+        outcome["failure"] = f"{PING_FAILED} ({error}; log: {container.log_path})\n{log}"
+
+
 def _reveal(endpoint: Any) -> None:
     outcome = _PENDING.pop(endpoint.arn)
+    _wait_for_health(outcome)
     endpoint.last_modified_time = datetime.now(UTC)
     endpoint.failure_reason = outcome.get("failure")
     if "failure" in outcome:
+        hosting.stop(outcome.get("hosted"), keep_files=True)  # its log stays for the FailureReason
         endpoint.endpoint_status = "InService" if endpoint.arn.lower() in _HOSTED else "Failed"
         return
     endpoint.endpoint_config_name = outcome["config"]
     endpoint.production_variants = endpoint._process_production_variants(outcome["variants"])
     endpoint.endpoint_status = "InService"
-    _HOSTED[endpoint.arn.lower()] = outcome["model"]
+    replaced = _HOSTED.get(endpoint.arn.lower())
+    _HOSTED[endpoint.arn.lower()] = outcome["hosted"]
+    hosting.stop(replaced)  # the old config's container, once the new one serves
 
 
 def _approval_keeps_metadata() -> None:
@@ -602,20 +655,17 @@ def _update_endpoint_response(self: Any) -> str:
     return json.dumps({"EndpointArn": endpoint.arn})
 
 
-def _invoke_endpoint_response(self: Any) -> tuple[int, dict[str, Any], str]:
+def _invoke_endpoint_response(self: Any) -> tuple[int, dict[str, Any], bytes]:
     backend = self.sagemakerruntime_backend
     name = unquote(self.path.split("/")[2])  # /endpoints/<name>/invocations
-    model = _HOSTED.get(f"arn:aws:sagemaker:{backend.region_name}:{backend.account_id}:endpoint/{name}".lower())
-    if model is None:
-        message = f"Endpoint {name} of account {backend.account_id} not found."
-        return 400, {"x-amzn-ErrorType": "ValidationError"}, json.dumps({"message": message})
-    try:
-        body, content_type = model.invoke(self.body, self.headers.get("Content-Type", ""), self.headers.get("Accept"))
-    except Exception as error:  # SageMaker Runtime's answer when the model raises
-        status = getattr(error, "status_code", 500)
-        answer = {"message": f"Received client error ({status}) from model", "OriginalStatusCode": status}
-        return 424, {"x-amzn-ErrorType": "ModelError"}, json.dumps({**answer, "OriginalMessage": str(error)})
-    return 200, {"Content-Type": content_type, "x-Amzn-Invoked-Production-Variant": "AllTraffic"}, body
+    hosted = _HOSTED.get(f"arn:aws:sagemaker:{backend.region_name}:{backend.account_id}:endpoint/{name}".lower())
+    if hosted is None:
+        answer = serverless.unknown_endpoint(name, backend.account_id)
+    else:
+        body = self.body if isinstance(self.body, bytes) else (self.body or "").encode("utf-8")
+        content_type, accept = self.headers.get("Content-Type"), self.headers.get("Accept")
+        answer = serverless.invoke_endpoint(hosted, body, content_type, accept, backend.account_id)
+    return answer.status, {"status": answer.status, **answer.headers}, answer.body
 
 
 # --- Strict IAM and KMS: every call by a role is evaluated against that role's policies -----------------------

@@ -80,14 +80,13 @@ def _client_error(code: str, status: int, **extra) -> ClientError:
         (_client_error("ThrottlingException", 400), 503),
         (_client_error("ModelNotReadyException", 429), 503),
         (
-            _client_error("ValidationException", 400)
-            if False
-            else ClientError(
-                {"Error": {"Code": "ValidationException", "Message": "Endpoint m-champion of account 1 not found."}},
+            ClientError(
+                {"Error": {"Code": "ValidationError", "Message": "Endpoint m-champion of account 1 not found."}},
                 "InvokeEndpoint",
             ),
             503,
         ),
+        (_client_error("ValidationError", 400), 502),  # e.g. an oversize body: not worth a retry
         (
             _client_error(
                 "ModelError", 424, OriginalStatusCode=500, OriginalMessage="Traceback (most recent call last)"
@@ -96,7 +95,7 @@ def _client_error(code: str, status: int, **extra) -> ClientError:
         ),
         (_client_error("AccessDeniedException", 403), 502),
     ],
-    ids=["unreachable", "throttled", "not ready", "no such endpoint", "model error", "other"],
+    ids=["unreachable", "throttled", "not ready", "no such endpoint", "oversize", "model error", "other"],
 )
 def test_endpoint_failures_map_to_503_with_retry_after_or_502(call, runtime, error, status) -> None:
     runtime.error = error

@@ -1,0 +1,69 @@
+"""API Gateway (REST, Lambda proxy) and Lambda's synchronous limits, answered as AWS answers them.
+
+- body over 10 MB: API Gateway refuses it before any Lambda runs, 413 with the text
+  "HTTP content length exceeded 10485760 bytes." (koki-develop/lgtm-generator#10 shows the response);
+- the proxy event over Lambda's 6 MB synchronous request payload: 413 {"message": "Request Too Long"},
+  x-amzn-ErrorType BadRequestException (same source);
+- no answer within the 29 s integration timeout: 504 {"message": "Endpoint request timed out"}
+  (INTEGRATION_TIMEOUT, aws/context-ontology-accelerator#143);
+- the function's response over 6 MB (6291556 bytes): Lambda fails the invocation and API Gateway answers
+  502 {"message": "Internal server error"} (INTEGRATION_FAILURE); the execution log says
+  "Lambda Customer Function Error:Response payload size exceeded maximum allowed payload size (6291556
+  bytes)." (DataBiosphere/azul#8192); a function that raises gets the same 502.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+MB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class GatewayLimits:
+    max_body_bytes: int = 10 * MB
+    integration_timeout: float = 29.0
+    max_event_bytes: int = 6 * MB  # Lambda's synchronous invocation request payload
+    max_response_bytes: int = 6291556  # Lambda's synchronous response payload, as its error message says
+
+
+@dataclass(frozen=True)
+class GatewayAnswer:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+    log: str | None = None  # what API Gateway's execution log would say
+
+
+def body_too_large(limits: GatewayLimits) -> GatewayAnswer:
+    text = f"HTTP content length exceeded {limits.max_body_bytes} bytes."
+    return GatewayAnswer(413, {"Content-Type": "text; charset=utf-8"}, text.encode())
+
+
+def event_too_large() -> GatewayAnswer:
+    headers = {"Content-Type": "application/json", "x-amzn-ErrorType": "BadRequestException"}
+    return GatewayAnswer(413, headers, json.dumps({"message": "Request Too Long"}).encode())
+
+
+def timed_out() -> GatewayAnswer:
+    return GatewayAnswer(504, {"Content-Type": "application/json"}, b'{"message": "Endpoint request timed out"}')
+
+
+def integration_failure(log: str) -> GatewayAnswer:
+    body = json.dumps({"message": "Internal server error"}).encode()
+    return GatewayAnswer(502, {"Content-Type": "application/json"}, body, f"Lambda Customer Function Error:{log}")
+
+
+def check_response(result: Any, limits: GatewayLimits) -> GatewayAnswer | None:
+    """The 502 a too large (or not JSON-serialisable) function result gets, else None."""
+    try:
+        size = len(json.dumps(result).encode())
+    except (TypeError, ValueError) as error:
+        return integration_failure(f"the function's result is not JSON ({error})")
+    if size > limits.max_response_bytes:
+        return integration_failure(
+            f"Response payload size exceeded maximum allowed payload size ({limits.max_response_bytes} bytes)."
+        )
+    return None

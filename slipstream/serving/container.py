@@ -1,0 +1,158 @@
+"""One hosted model as the scikit-learn image hosts it: gunicorn running the image's serving module.
+
+A ModelContainer is one process on the image's interpreter and pinned libraries (`image_python()`):
+gunicorn with gevent workers, as the image's `serve` starts it, minus nginx, bound to 127.0.0.1 on a free
+port. The layout is the container's: SAGEMAKER_BASE_DIR=<base>, the model in <base>/model, the submit
+directory (the sourcedir the CreateModel environment names) in <base>/code and on the workers' path, so the
+toolkit imports SAGEMAKER_PROGRAM from it without pip-installing anything. The laptop side only speaks HTTP
+to it: no model file is ever opened here.
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import signal
+import subprocess
+import threading
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+from slipstream.local.image_env import image_python
+from slipstream.serving.httpbase import free_port
+
+SERVING_MODULE = "sagemaker_sklearn_container.serving:main"  # the image's SAGEMAKER_SERVING_MODULE
+# The image's ENV lines (docker/1.4-2/final/Dockerfile.cpu) that matter to serving.
+IMAGE_ENV = {
+    "PYTHONDONTWRITEBYTECODE": "1",
+    "PYTHONUNBUFFERED": "1",
+    "PYTHONIOENCODING": "UTF-8",
+    "LANG": "C.UTF-8",
+    "LC_ALL": "C.UTF-8",
+    "SAGEMAKER_SERVING_MODULE": SERVING_MODULE,
+}
+MODEL_SERVER_TIMEOUT = 60  # gunicorn --timeout, the toolkit's SAGEMAKER_MODEL_SERVER_TIMEOUT default
+
+
+class ContainerFailed(Exception):
+    """The model server exited or answered /ping with an error: SageMaker's failed health check."""
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int
+    content_type: str
+    body: bytes
+
+
+@dataclass
+class ModelContainer:
+    base_dir: Path  # holds model/ and code/
+    environment: dict[str, str]  # the model's container environment (SAGEMAKER_PROGRAM, ...)
+    workers: int = 1
+    process: subprocess.Popen[bytes] | None = None
+    port: int = 0
+    _local: threading.local = field(default_factory=threading.local)
+    _log: IO[bytes] | None = None
+
+    @property
+    def log_path(self) -> Path:
+        return self.base_dir / "container.log"
+
+    def start(self) -> ModelContainer:
+        code = self.base_dir / "code"
+        program = self.environment.get("SAGEMAKER_PROGRAM", "")
+        if not (code / program).is_file():
+            # The toolkit would then pip-install the folder into the image's environment and still fail.
+            raise ContainerFailed(f"SAGEMAKER_PROGRAM {program!r} is not in the submit directory")
+        self.port = free_port()
+        command = [str(image_python()), "-m", "gunicorn", "-k", "gevent", "-b", f"127.0.0.1:{self.port}"]
+        command += ["-w", str(self.workers), "--worker-connections", str(1000 * self.workers)]
+        command += ["--timeout", str(MODEL_SERVER_TIMEOUT), "--pythonpath", str(code), "--log-level", "info"]
+        self._log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            [*command, SERVING_MODULE], env=self._env(code), stdout=self._log, stderr=self._log, cwd=self.base_dir
+        )
+        return self
+
+    def _env(self, code: Path) -> dict[str, str]:
+        """The container's environment only: nothing of the laptop's Python setup (PYTHONPATH, venv) leaks in."""
+        keep = {k: os.environ[k] for k in ("PATH", "HOME", "TMPDIR") if k in os.environ}
+        return {
+            **keep,
+            **IMAGE_ENV,
+            "OMP_NUM_THREADS": "1",  # single rows: OpenMP threads only contend (DESIGN.md); the model may override
+            **self.environment,
+            "SAGEMAKER_BASE_DIR": str(self.base_dir),
+            "SM_MODEL_DIR": str(self.base_dir / "model"),
+            "SAGEMAKER_SUBMIT_DIRECTORY": str(code),  # already downloaded, as the toolkit would have
+        }
+
+    def ping(self) -> bool | None:
+        """True once /ping answers 200, None while starting, raises ContainerFailed when it never will."""
+        if self.process is None or self.process.poll() is not None:
+            raise ContainerFailed(f"the model server exited (code {self.process and self.process.returncode})")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/ping", timeout=2) as answer:
+                return answer.status == 200 or None
+        except urllib.error.HTTPError as error:  # model_fn failed: every request, /ping too, answers 500
+            raise ContainerFailed(f"/ping answered {error.code}") from None
+        except OSError:
+            return None
+
+    def wait_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while not self.ping():
+            if time.monotonic() > deadline:
+                raise ContainerFailed(f"/ping did not answer within {timeout:.0f}s")
+            time.sleep(0.1)
+
+    def invoke(self, body: bytes, headers: dict[str, str], timeout: float) -> Response:
+        """POST /invocations on a kept-alive connection of this thread; raises TimeoutError after `timeout`."""
+        for attempt in (1, 2):
+            connection = self._connection(timeout, fresh=attempt == 2)
+            try:
+                connection.request("POST", "/invocations", body=body, headers=headers)
+                answer = connection.getresponse()
+                return Response(answer.status, answer.getheader("Content-Type") or "", answer.read())
+            except TimeoutError:
+                connection.close()
+                raise
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                connection.close()  # gunicorn closed an idle keep-alive connection: one retry on a new one
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _connection(self, timeout: float, *, fresh: bool) -> http.client.HTTPConnection:
+        connection: http.client.HTTPConnection | None = getattr(self._local, "connection", None)
+        if connection is None or fresh:
+            connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+            self._local.connection = connection
+        connection.timeout = timeout
+        if connection.sock is not None:
+            connection.sock.settimeout(timeout)
+        return connection
+
+    def stop(self, grace: float = 3.0) -> None:
+        if self.process is not None and self.process.poll() is None:
+            # gunicorn's quick shutdown: SIGTERM would wait for gevent workers' graceful_timeout (30 s), and the
+            # endpoint (or the account) holding this container is already gone.
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(timeout=grace)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+    def log_tail(self, lines: int = 15) -> list[str]:
+        try:
+            return self.log_path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:]
+        except OSError:
+            return []
