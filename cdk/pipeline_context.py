@@ -17,10 +17,11 @@ from aws_cdk import aws_stepfunctions_tasks as tasks
 
 from cdk.pipeline_common import LAMBDA_TRANSIENT, Guard
 from cdk.settings import DeploySettings
+from slipstream.job_commands import PROCESSING_CODE_DIR
 
 MODEL_DIR, TEST_DIR, CONFIG_DIR = "/opt/ml/processing/model", "/opt/ml/processing/test", "/opt/ml/processing/config"
 CHAMPION_DIR, EVALUATION_DIR = "/opt/ml/processing/champion", "/opt/ml/processing/evaluation"
-CODE_DIR = "/opt/ml/processing/input/code"
+CODE_DIR = PROCESSING_CODE_DIR
 # States.Format templates (`{}` = run id) for what a deployed model needs after runs/<run id>/ expires: its
 # archive and its drift baseline, under models/ of the artifact bucket (stacks/storage.py: MODELS_PREFIX).
 RETAINED_MODEL_KEY, RETAINED_BASELINE_KEY = "models/{}/model.tar.gz", "models/{}/baseline.json"

@@ -11,9 +11,11 @@ from typing import TYPE_CHECKING
 
 from slipstream import dataset, lineage
 from slipstream.contract import read_contract, write_contract
-from slipstream.local.sagemaker import run_processing_job, run_training_job
+from slipstream.job_commands import EVALUATION_ENTRYPOINT, PROCESSING_CODE_DIR, TRAINING_ENTRYPOINT
+from slipstream.local.sagemaker import run_processing_job, run_training_job, sdk_hyperparameters
 from slipstream.model_card import render_model_card
 from slipstream.registry import CHAMPION, RegistrationRecord, Registry
+from slipstream.sourcedir import PROJECT_ROOT, build_sourcedir
 from slipstream.steps.gate import decide
 from slipstream.steps.validate import validate_data
 
@@ -21,6 +23,7 @@ if TYPE_CHECKING:
     from slipstream.runner import RunState
 
 TRAIN_CSV, TEST_CSV = "data/train/train.csv", "data/test/test.csv"
+PROCESSING_ROOT = PROCESSING_CODE_DIR.removesuffix("/input/code")
 
 
 def validate(state: RunState) -> str:
@@ -54,10 +57,14 @@ def train(state: RunState) -> str:
         "params": config.model.params,
         "seed": config.data.seed,
     }
+    # The same archive and entry as on AWS: the toolkit extracts the sourcedir itself and runs train.py.
+    sourcedir = build_sourcedir(PROJECT_ROOT, state.run_dir / "train" / "sourcedir")
+    hyperparameters.update(sagemaker_program="train.py", sagemaker_submit_directory=str(sourcedir))
     model_dir = run_training_job(
         state.run_dir / "train" / "opt" / "ml",
         channels={"train": (state.run_dir / TRAIN_CSV).parent},
-        hyperparameters=hyperparameters,
+        hyperparameters=sdk_hyperparameters(hyperparameters),
+        entrypoint=TRAINING_ENTRYPOINT,
     )
     state.outputs["model_dir"] = model_dir
     return f"{config.model.estimator} trained on {len(state.outputs['validation'].train)} rows"
@@ -67,6 +74,7 @@ def evaluate(state: RunState) -> str:
     config = state.config
     behaviour = state.write_json("config/behaviour.json", config.behaviour.model_dump(mode="json"))
     inputs = {"model": state.outputs["model_dir"], "test": (state.run_dir / TEST_CSV).parent, "config": behaviour}
+    inputs["input/code"] = build_sourcedir(PROJECT_ROOT, state.run_dir / "evaluate" / "sourcedir")
     arguments = ["--model-dir", "/opt/ml/processing/model", "--test-dir", "/opt/ml/processing/test"]
     arguments += ["--output-dir", "/opt/ml/processing/evaluation"]
     arguments += ["--behaviour", "/opt/ml/processing/config/behaviour.json"]
@@ -78,12 +86,13 @@ def evaluate(state: RunState) -> str:
         state.outputs["champion_version"] = champion.version
     outputs = run_processing_job(
         state.run_dir / "evaluate" / "opt" / "ml",
-        program="evaluate.py",
-        inputs=inputs,
-        outputs=["evaluation"],
+        entrypoint=EVALUATION_ENTRYPOINT,
         arguments=arguments,
+        inputs={f"{PROCESSING_ROOT}/{name}": source for name, source in inputs.items()},
+        outputs=[f"{PROCESSING_ROOT}/evaluation"],
+        environment={"OMP_NUM_THREADS": "1"},
     )
-    evaluation = json.loads((outputs["evaluation"] / "evaluation.json").read_text(encoding="utf-8"))
+    evaluation = json.loads((outputs[f"{PROCESSING_ROOT}/evaluation"] / "evaluation.json").read_text(encoding="utf-8"))
     state.outputs.update(evaluation=evaluation, registry=registry)
     metric = config.gate.metric or ""
     value = evaluation["metrics"].get(metric)
