@@ -54,7 +54,8 @@ def train(state: RunState) -> str:
         "target": config.data.target,
         "task": config.data.task,
         "estimator": config.model.estimator,
-        "params": config.model.params,
+        # The toolkit passes a dict as `a=1,b=2`: train.py wants JSON text, so (as on AWS) it is encoded first.
+        "params": json.dumps(config.model.params, sort_keys=True),
         "seed": config.data.seed,
     }
     # The same archive and entry as on AWS: the toolkit extracts the sourcedir itself and runs train.py.
@@ -110,7 +111,7 @@ def quality_gate(state: RunState) -> str:
 
 
 def register(state: RunState) -> str:
-    import sklearn
+    from importlib.metadata import version
 
     config, outputs = state.config, state.outputs
     validation, decision, evaluation = outputs["validation"], outputs["decision"], outputs["evaluation"]
@@ -149,7 +150,8 @@ def register(state: RunState) -> str:
         model_card=card,
         tags=tags,
         input_example=validation.test.drop(columns=[config.data.target]).head(5),
-        pip_requirements=[f"scikit-learn=={sklearn.__version__}", "pandas", "numpy"],
+        # The image's pins come from the image itself (registry_model.py); loading needs MLflow beside them.
+        pip_requirements=[f"mlflow-skinny=={version('mlflow-skinny')}"],
     )
     info = outputs["registry"].register(record)
     (state.run_dir / "model_card.md").write_text(card, encoding="utf-8")

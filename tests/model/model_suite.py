@@ -8,9 +8,7 @@ functions in process, because importing pandas and scikit-learn costs seconds pe
 from __future__ import annotations
 
 import importlib.util
-import os
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -20,6 +18,8 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.model_selection import train_test_split
+
+from slipstream.local.image_env import image_python
 
 REPO = Path(__file__).resolve().parents[2]
 TRAINING_DIR = REPO / "training"
@@ -57,9 +57,10 @@ def sm_env(root: Path, channel: Path) -> dict[str, str]:
 
 
 def run_script(script: Path, args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    """Run a script as SageMaker would: this interpreter, `env` on top of the current environment."""
-    command = [sys.executable, str(script), *args]
-    return subprocess.run(command, env={**os.environ, **env}, cwd=cwd, capture_output=True, text=True, check=False)
+    """Run a script as SageMaker would: the image's interpreter and `env`, nothing of this process's environment."""
+    command = [str(image_python()), str(script), *args]
+    clean = {"PATH": "/usr/bin:/bin", "HOME": str(cwd), "PYTHONDONTWRITEBYTECODE": "1", **env}  # as the image sets
+    return subprocess.run(command, env=clean, cwd=cwd, capture_output=True, text=True, check=False)
 
 
 def load_module(path: Path, name: str) -> ModuleType:

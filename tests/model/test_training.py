@@ -39,8 +39,8 @@ def test_metadata_describes_features_classes_and_provenance(lr_model: Path, canc
     assert metadata["trained_at"].endswith("+00:00") and metadata["sklearn_version"]
 
 
-def test_logistic_regression_separates_held_out_tumours(lr_model: Path, cancer: Split) -> None:
-    pipeline = joblib.load(lr_model / "model.joblib")
+def test_logistic_regression_separates_held_out_tumours(lr_model_here: Path, cancer: Split) -> None:
+    pipeline = joblib.load(lr_model_here / "model.joblib")
     features = cancer.test.drop(columns="target")
     malignant = list(pipeline.classes_).index("malignant")
     auc = roc_auc_score(cancer.test["target"] == "malignant", pipeline.predict_proba(features)[:, malignant])
