@@ -46,6 +46,8 @@ def container_env(opt_ml: Path, extra: Mapping[str, str] | None = None) -> dict[
         "HOME": str(home),
         **SKLEARN_IMAGE.environment,
         **(extra or {}),
+        # The toolkits' own relocation of /opt/ml; our scripts' /opt/ml defaults follow it too (sm_paths.sm_dir),
+        # which is how a processing job's /opt/ml/output/message lands in this folder. Unset on AWS.
         "SAGEMAKER_BASE_DIR": OPT_ML,
     }
     return {name: map_opt_ml(value, opt_ml) for name, value in env.items()}
