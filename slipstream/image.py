@@ -8,7 +8,7 @@ follows the image, never the other way round.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 IMAGES_DIR = Path(__file__).resolve().parents[1] / "images"
@@ -20,6 +20,11 @@ class ContainerImage:
     framework_version: str
     python: str  # major.minor of the image's interpreter
     tag_suffix: str = "cpu-py3"
+    # The image's Dockerfile ENV that jobs see (paths under /opt/ml; the emulation maps them onto its folder).
+    environment: dict[str, str] = field(default_factory=dict)
+    # `module:function` behind the image's `train` console script, which SageMaker runs when the request
+    # names no ContainerEntrypoint (the image sets no ENTRYPOINT: `docker run <image> train`).
+    train_script: str = ""
 
     @property
     def tag(self) -> str:
@@ -45,4 +50,26 @@ class ContainerImage:
 
 
 # aws/sagemaker-scikit-learn-container, branch v1.4-2: Python 3.10, scikit-learn 1.4.2 (see its requirements.in).
-SKLEARN_IMAGE = ContainerImage(repository="sagemaker-scikit-learn", framework_version="1.4-2", python="3.10")
+# Its `train` is claimed by both sagemaker-training and sagemaker-containers; in the image sagemaker-containers'
+# wins, whose trainer overwrites /opt/ml/output/failure with "framework error: <traceback>" (issue 10, fact 10).
+SKLEARN_IMAGE = ContainerImage(
+    repository="sagemaker-scikit-learn",
+    framework_version="1.4-2",
+    python="3.10",
+    environment={
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONUNBUFFERED": "1",
+        "PYTHONIOENCODING": "UTF-8",
+        "LANG": "C.UTF-8",
+        "LC_ALL": "C.UTF-8",
+        "SAGEMAKER_SKLEARN_VERSION": "1.4-2",
+        "SAGEMAKER_TRAINING_MODULE": "sagemaker_sklearn_container.training:main",
+        "SAGEMAKER_SERVING_MODULE": "sagemaker_sklearn_container.serving:main",
+        "SM_INPUT": "/opt/ml/input",
+        "SM_INPUT_TRAINING_CONFIG_FILE": "/opt/ml/input/config/hyperparameters.json",
+        "SM_INPUT_DATA_CONFIG_FILE": "/opt/ml/input/config/inputdataconfig.json",
+        "SM_CHECKPOINT_CONFIG_FILE": "/opt/ml/input/config/checkpointconfig.json",
+        "SM_MODEL_DIR": "/opt/ml/model",
+    },
+    train_script="sagemaker_containers.cli.train:main",
+)

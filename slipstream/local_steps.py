@@ -11,9 +11,11 @@ from typing import TYPE_CHECKING
 
 from slipstream import dataset, job_arguments, lineage
 from slipstream.contract import read_contract, write_contract
+from slipstream.job_commands import EVALUATION_ENTRYPOINT, TRAINING_ENTRYPOINT
 from slipstream.local.sagemaker import run_processing_job, run_training_job
 from slipstream.model_card import render_model_card
 from slipstream.registry import CHAMPION, RegistrationRecord, Registry
+from slipstream.sourcedir import PROJECT_ROOT, build_sourcedir
 from slipstream.steps.gate import decide
 from slipstream.steps.validate import validate_data
 
@@ -21,6 +23,7 @@ if TYPE_CHECKING:
     from slipstream.runner import RunState
 
 TRAIN_CSV, TEST_CSV = "data/train/train.csv", "data/test/test.csv"
+REGION = "us-east-1"  # sagemaker_region for a local job: the toolkit reads it, nothing here calls AWS
 
 
 def validate(state: RunState) -> str:
@@ -47,10 +50,15 @@ def validate(state: RunState) -> str:
 
 def train(state: RunState) -> str:
     config = state.config
+    # The same archive and entry as on AWS: the toolkit extracts the sourcedir itself and runs train.py.
+    sourcedir = build_sourcedir(PROJECT_ROOT, state.run_dir / "train" / "sourcedir")
+    script = job_arguments.training_hyperparameters(config).decoded()
+    framework = job_arguments.framework_hyperparameters(submit_directory=str(sourcedir), region=REGION)
     model_dir = run_training_job(
         state.run_dir / "train" / "opt" / "ml",
         channels={"train": (state.run_dir / TRAIN_CSV).parent},
-        hyperparameters=job_arguments.training_hyperparameters(config).decoded(),
+        hyperparameters=job_arguments.sdk_encoded({**script, **framework}),
+        entrypoint=TRAINING_ENTRYPOINT,
     )
     state.outputs["model_dir"] = model_dir
     return f"{config.model.estimator} trained on {len(state.outputs['validation'].train)} rows"
@@ -71,12 +79,17 @@ def evaluate(state: RunState) -> str:
         state.outputs["champion_version"] = champion.version
     outputs = run_processing_job(
         state.run_dir / "evaluate" / "opt" / "ml",
-        program=job_arguments.EVALUATE_PROGRAM,
-        inputs=inputs,
-        outputs=[job_arguments.EVALUATION],
+        entrypoint=EVALUATION_ENTRYPOINT,
         arguments=job_arguments.evaluation_arguments(champion=champion is not None),
+        inputs={
+            job_arguments.CODE_DIR: build_sourcedir(PROJECT_ROOT, state.run_dir / "evaluate" / "sourcedir"),
+            **{job_arguments.processing_path(name): source for name, source in inputs.items()},
+        },
+        outputs=[job_arguments.processing_path(job_arguments.EVALUATION)],
+        environment={"OMP_NUM_THREADS": "1"},
     )
-    evaluation = json.loads((outputs[job_arguments.EVALUATION] / "evaluation.json").read_text(encoding="utf-8"))
+    evaluation_dir = outputs[job_arguments.processing_path(job_arguments.EVALUATION)]
+    evaluation = json.loads((evaluation_dir / "evaluation.json").read_text(encoding="utf-8"))
     state.outputs.update(evaluation=evaluation, registry=registry)
     metric = config.gate.metric or ""
     value = evaluation["metrics"].get(metric)
@@ -94,7 +107,7 @@ def quality_gate(state: RunState) -> str:
 
 
 def register(state: RunState) -> str:
-    import sklearn
+    from importlib.metadata import version
 
     config, outputs = state.config, state.outputs
     validation, decision, evaluation = outputs["validation"], outputs["decision"], outputs["evaluation"]
@@ -133,7 +146,8 @@ def register(state: RunState) -> str:
         model_card=card,
         tags=tags,
         input_example=validation.test.drop(columns=[config.data.target]).head(5),
-        pip_requirements=[f"scikit-learn=={sklearn.__version__}", "pandas", "numpy"],
+        # The image's pins come from the image itself (registry_model.py); loading needs MLflow beside them.
+        pip_requirements=[f"mlflow-skinny=={version('mlflow-skinny')}"],
     )
     info = outputs["registry"].register(record)
     (state.run_dir / "model_card.md").write_text(card, encoding="utf-8")

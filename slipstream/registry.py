@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from slipstream.config import Config
+from slipstream.registry_model import log_sklearn_model
 
 CHAMPION, CHALLENGER = "champion", "challenger"
 SAGEMAKER_ARTIFACTS = "sagemaker-model"  # the SageMaker layout (model.joblib, metadata.json, code/) of a version
@@ -144,7 +145,9 @@ class Registry:
             mlflow.log_artifacts(str(record.model_dir), SAGEMAKER_ARTIFACTS)
             # MLflow prints registration chatter straight to the terminal; the step display says it better.
             with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-                model_info = _log_sklearn_model(mlflow, record, self.name)
+                model_info = log_sklearn_model(
+                    mlflow, record.model_dir, record.input_example, self.name, record.pip_requirements
+                )
         version = str(model_info.registered_model_version)
         for key, value in record.tags.items():
             self.client.set_model_version_tag(self.name, version, key, value)
@@ -177,7 +180,7 @@ class RegistrationRecord:
     model_card: str
     tags: dict[str, str]
     input_example: Any
-    pip_requirements: list[str]
+    pip_requirements: list[str]  # besides the image's own pins, which the model's environment always lists
 
 
 def _is_number(value: Any) -> bool:
@@ -186,24 +189,3 @@ def _is_number(value: Any) -> bool:
 
 def _flatten(prefix: str, params: dict[str, Any]) -> dict[str, str]:
     return {f"{prefix}.{k}": json.dumps(v) if not isinstance(v, str) else v for k, v in params.items()}
-
-
-def _log_sklearn_model(mlflow: Any, record: RegistrationRecord, name: str) -> Any:
-    """The model as an MLflow sklearn flavour (signature + input example), registered under the project name."""
-    import joblib
-    from mlflow.models import infer_signature
-
-    pipeline = joblib.load(record.model_dir / "model.joblib")
-    example = record.input_example
-    signature = infer_signature(example, pipeline.predict(example))
-    return mlflow.sklearn.log_model(
-        pipeline,
-        name="model",
-        signature=signature,
-        input_example=example,
-        pip_requirements=record.pip_requirements,
-        # skops (MLflow's default) is not installed and would restrict custom estimators; the SageMaker copy
-        # of the same model is joblib, so both loaders trust the same pickled object.
-        serialization_format="cloudpickle",
-        registered_model_name=name,
-    )

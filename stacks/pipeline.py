@@ -21,6 +21,7 @@ from cdk.pipeline_context import PipelineContext
 from cdk.pipeline_definition import build_definition
 from cdk.pipeline_evaluate import evaluate_permissions
 from cdk.pipeline_functions import PipelineFunctions
+from cdk.pipeline_training import train_permissions
 from cdk.sagemaker_role import SageMakerExecutionRole
 from cdk.settings import DeploySettings
 from cdk.sklearn_image import sklearn_image_uri
@@ -106,7 +107,7 @@ class PipelineStack(Stack):
             ),
         )
         self.state_machine.node.add_dependency(group)
-        for statement in evaluate_permissions(ctx):
+        for statement in [*train_permissions(ctx), *evaluate_permissions(ctx)]:
             self.state_machine.add_to_role_policy(statement)
         # SnsPublish grants sns:Publish only, but SNS encrypts each message with the topic's key as the publisher.
         if topic.master_key is not None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import shutil
 import tarfile
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +59,7 @@ def build_metadata(
         "params": to_jsonable(params),
         "seed": seed,
         "sklearn_version": sklearn.__version__,
-        "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "n_train_rows": n_train_rows,
     }
 
@@ -75,7 +75,8 @@ def save_model(model_dir: Path, pipeline: Any, metadata: dict[str, Any], inferen
 
 def _extract(archive: Path, destination: Path) -> None:
     with tarfile.open(archive) as tar:
-        # "data" filter (Python >= 3.11.4): refuses absolute paths, links and members leaving the folder.
+        # "data" filter (3.10.12+ / 3.11.4+; the image's 3.10 has it, tests/unit/test_image_python_compat.py):
+        # refuses absolute paths, links and members leaving the folder.
         tar.extractall(destination, filter="data")
 
 

@@ -27,7 +27,11 @@ class JobError(Exception):
 
 
 def sm_dir(variable: str, default: str) -> Path:
-    """A folder SageMaker names in the environment (`SM_MODEL_DIR`...), with the container default."""
+    """A folder SageMaker names in the environment (`SM_MODEL_DIR`...), with the container default. The
+    default's /opt/ml moves with SAGEMAKER_BASE_DIR, the toolkits' own setting for relocating it (local runs)."""
+    base = os.environ.get("SAGEMAKER_BASE_DIR")
+    if base and default.startswith("/opt/ml/"):
+        default = str(Path(base) / default.removeprefix("/opt/ml/"))
     return Path(os.environ.get(variable) or default)
 
 

@@ -29,6 +29,16 @@ SITE_PACKAGES = "import sysconfig; print(sysconfig.get_path('purelib'))"
 # The image's final Dockerfile rewrites this for Python 3.10 (collections.Mapping moved to collections.abc);
 # without the same edit, sagemaker_containers cannot be imported at all.
 CONTAINERS_MAPPING_FIX = ("sagemaker_containers/_mapping.py", "collections.Mapping", "collections.abc.Mapping")
+# Bumped when build() changes what it makes of the lock (an environment built the old way is rebuilt).
+RECIPE = "2: bin/train is the image's train_script"
+CONSOLE_SCRIPT = """#!{python}
+# The image's `train` (slipstream/image.py train_script): written by slipstream.local.image_env.
+import sys
+from {module} import {function}
+if __name__ == "__main__":
+    sys.argv[0] = "train"
+    sys.exit({function}())
+"""
 
 
 class ImageEnvError(SlipstreamError):
@@ -54,7 +64,7 @@ def image_python(image: ContainerImage = SKLEARN_IMAGE) -> Path:
 
 def _fingerprint(image: ContainerImage) -> str:
     """Changes when the lock changes (a rebuild); the framework package is on the path, not installed."""
-    return hashlib.sha256(image.lock_file.read_bytes()).hexdigest()
+    return hashlib.sha256(image.lock_file.read_bytes() + RECIPE.encode()).hexdigest()
 
 
 def _version_of(python: Path | str) -> str | None:
@@ -127,6 +137,7 @@ def build(image: ContainerImage = SKLEARN_IMAGE, *, allow_download: bool = True)
     )
     site = Path(subprocess.check_output([str(python), "-c", SITE_PACKAGES], text=True).strip())
     _apply_image_fix(site)
+    _image_train_script(image, python)
     # The image installs its framework package (sagemaker_sklearn_container) from its own repository, which is
     # not on PyPI; ours stands in for it (images/<image>/framework), found the same way: on sys.path.
     (site / "slipstream_image_framework.pth").write_text(f"{image.framework_dir}\n", encoding="utf-8")
@@ -140,6 +151,16 @@ def _apply_image_fix(site: Path) -> None:
     if path.is_file():
         text = path.read_text(encoding="utf-8")
         path.write_text(text.replace(new, old).replace(old, new), encoding="utf-8")
+
+
+def _image_train_script(image: ContainerImage, python: Path) -> None:
+    """Two packages install a `train` console script and which one wins depends on install order; make it the
+    one the image ends up with, so a job without a ContainerEntrypoint fails (or succeeds) as on AWS."""
+    if image.train_script:
+        module, function = image.train_script.split(":")
+        script = python.parent / "train"
+        script.write_text(CONSOLE_SCRIPT.format(python=python, module=module, function=function), encoding="utf-8")
+        script.chmod(0o755)
 
 
 def _run(command: list[str], what: str) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 
 from slipstream.config import Config
 from slipstream.errors import SlipstreamError
-from slipstream.local.sagemaker import install_sourcedir
+from slipstream.sourcedir import extract_sourcedir
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -70,7 +70,7 @@ def build_plan(config: Config, *, host: str, port: int, endpoint_port: int) -> S
     folder = config.state_path / "serving"
     # The submit directory the endpoints import inference.py from: this repository's sourcedir, as the stack's
     # CreateModel names its sourcedir asset (not the copy inside the model archive).
-    code_dir = install_sourcedir(folder / "sourcedir")
+    code_dir = extract_sourcedir(folder / "sourcedir")
     max_concurrency = config.stage("dev").serverless_max_concurrency
     names = endpoint_names(config)
     spec: dict[str, Any] = {}

@@ -106,6 +106,34 @@ def test_training_job_runs_train_py_in_script_mode_on_the_sklearn_image(states):
     assert params["TrainingJobName.$"].startswith("States.Format('breast-cancer-dev-{}-train'")
 
 
+def test_training_job_enters_through_the_toolkit_that_keeps_the_scripts_failure_reason(states):
+    """Fact 10: the image's own `train` overwrites /opt/ml/output/failure with a traceback."""
+    spec = states["Train"]["Parameters"]["AlgorithmSpecification"]
+    assert spec["ContainerEntrypoint"] == ["python3", "-m", "sagemaker_training.cli.train"]
+    assert spec["TrainingInputMode"] == "File"
+    assert states["Train"]["Retry"] and states["Train"]["Catch"]
+
+
+def test_the_state_machine_may_run_watch_and_stop_training_jobs(synthesized):
+    """Train is a CustomState (CDK's task has no ContainerEntrypoint): its grants are CDK's task's own."""
+    template = synthesized.templates["pipeline"]
+    machine_role = next(
+        r["Properties"]["RoleArn"]["Fn::GetAtt"][0]
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::StepFunctions::StateMachine"
+    )
+    statements = [
+        statement
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::IAM::Policy" and {"Ref": machine_role} in r["Properties"]["Roles"]
+        for statement in r["Properties"]["PolicyDocument"]["Statement"]
+    ]
+    actions = {a for statement in statements for a in _actions(statement)}
+    assert {"sagemaker:CreateTrainingJob", "sagemaker:DescribeTrainingJob", "sagemaker:StopTrainingJob"} <= actions
+    assert {"events:PutRule", "events:PutTargets", "events:DescribeRule", "iam:PassRole"} <= actions
+    assert "StepFunctionsGetEventsForSageMakerTrainingJobsRule" in json.dumps(statements)
+
+
 def test_evaluation_is_a_processing_job_running_evaluate_py(states):
     evaluate = states["Evaluate"]
     assert evaluate["Resource"].endswith(":states:::sagemaker:createProcessingJob.sync")

@@ -14,9 +14,26 @@ from tests.integration.pipeline_helpers import cli, customers, project_config, s
 pytestmark = pytest.mark.slow
 
 
-def test_bundled_config_trains_gates_and_registers_a_champion(tmp_path: Path, repo_root: Path) -> None:
+def _never_unpickle_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The laptop's scikit-learn may differ from the image's that trained the model: opening it here is a bug."""
+    import pickle
+
+    import cloudpickle
+    import joblib
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a model file was unpickled in the laptop's environment")
+
+    for module, name in ((joblib, "load"), (pickle, "load"), (pickle, "loads"), (cloudpickle, "load")):
+        monkeypatch.setattr(module, name, refuse)
+
+
+def test_bundled_config_trains_gates_and_registers_a_champion(
+    tmp_path: Path, repo_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     config = tmp_path / "slipstream.toml"
     shutil.copy(repo_root / "slipstream.toml", config)
+    _never_unpickle_here(monkeypatch)
 
     code, output = cli("run", "--config", str(config))
 
@@ -33,6 +50,31 @@ def test_bundled_config_trains_gates_and_registers_a_champion(tmp_path: Path, re
     assert {"model.joblib", "metadata.json"} <= {p.name for p in model_dir.iterdir()}
     assert (model_dir / "code" / "inference.py").is_file()
     assert (tmp_path / ".slipstream" / "contract.json").is_file()
+    _registered_model_is_the_images(next((tmp_path / ".slipstream" / "mlartifacts").rglob("MLmodel")).parent)
+
+
+def _registered_model_is_the_images(folder: Path) -> None:
+    """The MLflow model names the image's Python and pins, and its pickle loads and predicts there."""
+    import yaml
+
+    from slipstream.local.image_env import image_python
+
+    mlmodel = yaml.safe_load((folder / "MLmodel").read_text())
+    assert mlmodel["flavors"]["sklearn"]["sklearn_version"] == "1.4.2"
+    assert mlmodel["flavors"]["python_function"]["python_version"].startswith("3.10.")
+    assert yaml.safe_load((folder / "python_env.yaml").read_text())["python"].startswith("3.10.")
+    requirements = (folder / "requirements.txt").read_text().split()
+    assert {"scikit-learn==1.4.2", "numpy==2.1.0", "pandas==2.3.2"} <= set(requirements)
+    probe = (
+        "import sys, json, cloudpickle, pandas as pd\n"
+        "model = cloudpickle.load(open(sys.argv[1], 'rb'))\n"
+        "example = json.load(open(sys.argv[2]))\n"
+        "print(len(model.predict(pd.DataFrame(example['data'], columns=example['columns']))))\n"
+    )
+    command = [str(image_python()), "-c", probe, str(folder / "model.pkl"), str(folder / "input_example.json")]
+    done = subprocess.run(command, capture_output=True, text=True, env={"PATH": "/usr/bin:/bin"}, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "5"
 
 
 def test_worse_model_is_rejected_and_the_champion_stays(tmp_path: Path) -> None:

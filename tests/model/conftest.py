@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import tarfile
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ import pytest
 from sklearn.datasets import load_breast_cancer, load_iris
 
 from slipstream.config import BehaviourConfig
-from slipstream.local.sagemaker import install_sourcedir
+from slipstream.sourcedir import PROJECT_ROOT, build_sourcedir
 from tests.model.model_suite import LOGISTIC, REPO, Split, run_script, sm_env, train_in_process, write_split
 
 
@@ -61,26 +62,43 @@ def behaviour_spec() -> dict[str, Any]:
 
 
 # --- models -----------------------------------------------------------------------------------------------
+def _image_trained(root: Path, split: Split, estimator: str, params: str) -> subprocess.CompletedProcess[str]:
+    """`python train.py` under the image's interpreter, in the extracted sourcedir, as the toolkit runs it."""
+    code_dir = root / "code"
+    with tarfile.open(build_sourcedir(PROJECT_ROOT, root / "sourcedir")) as tar:
+        tar.extractall(code_dir, filter="data")
+    args = ["--target", split.target, "--task", "classification", "--estimator", estimator]
+    args += ["--params", params, "--seed", "42"]
+    completed = run_script(code_dir / "train.py", args, sm_env(root, split.train_dir), cwd=code_dir)
+    assert completed.returncode == 0, completed.stderr
+    return completed
+
+
 @pytest.fixture(scope="session")
 def lr_run(tmp_path_factory: pytest.TempPathFactory, cancer: Split) -> tuple[Path, subprocess.CompletedProcess[str]]:
-    """LogisticRegression trained by `python train.py` in an /opt/ml/code-like sourcedir, as on AWS."""
+    """LogisticRegression trained by `python train.py` on the image's Python, in an /opt/ml/code-like sourcedir."""
     root = tmp_path_factory.mktemp("lr")
-    code_dir = install_sourcedir(root / "code")
-    args = ["--target", "target", "--task", "classification", "--estimator", LOGISTIC]
-    args += ["--params", '{"C": 1.0, "max_iter": 1000}', "--seed", "42"]
-    completed = run_script(code_dir / "train.py", args, sm_env(root, cancer.train_dir), cwd=code_dir)
-    assert completed.returncode == 0, completed.stderr
-    return root, completed
+    return root, _image_trained(root, cancer, LOGISTIC, '{"C": 1.0, "max_iter": 1000}')
 
 
 @pytest.fixture(scope="session")
 def lr_model(lr_run: tuple[Path, Any]) -> Path:
+    """The image-trained model: opened only by scripts under the image's interpreter."""
     return lr_run[0] / "model"
 
 
 @pytest.fixture(scope="session")
-def forest_model(tmp_path_factory: pytest.TempPathFactory, cancer: Split) -> Path:
-    params = {"n_estimators": 30, "max_depth": 4}
+def lr_model_here(tmp_path_factory: pytest.TempPathFactory, cancer: Split) -> Path:
+    """The same model trained in this process by the function train.py calls, for tests that open the model in
+    process: the laptop's scikit-learn never unpickles a model the image's trained."""
     return train_in_process(
-        tmp_path_factory.mktemp("forest"), cancer, "classification", "sklearn.ensemble.RandomForestClassifier", params
+        tmp_path_factory.mktemp("lr-here"), cancer, "classification", LOGISTIC, {"C": 1.0, "max_iter": 1000}
     )
+
+
+@pytest.fixture(scope="session")
+def forest_model(tmp_path_factory: pytest.TempPathFactory, cancer: Split) -> Path:
+    """A second image-trained model (the champion in evaluation tests)."""
+    root = tmp_path_factory.mktemp("forest")
+    _image_trained(root, cancer, "sklearn.ensemble.RandomForestClassifier", '{"n_estimators": 30, "max_depth": 4}')
+    return root / "model"

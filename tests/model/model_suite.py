@@ -8,9 +8,7 @@ functions in process, because importing pandas and scikit-learn costs seconds pe
 from __future__ import annotations
 
 import importlib.util
-import os
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -20,6 +18,8 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.model_selection import train_test_split
+
+from slipstream.local.image_env import image_python
 
 REPO = Path(__file__).resolve().parents[2]
 TRAINING_DIR = REPO / "training"
@@ -57,9 +57,10 @@ def sm_env(root: Path, channel: Path) -> dict[str, str]:
 
 
 def run_script(script: Path, args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    """Run a script as SageMaker would: this interpreter, `env` on top of the current environment."""
-    command = [sys.executable, str(script), *args]
-    return subprocess.run(command, env={**os.environ, **env}, cwd=cwd, capture_output=True, text=True, check=False)
+    """Run a script as SageMaker would: the image's interpreter and `env`, nothing of this process's environment."""
+    command = [str(image_python()), str(script), *args]
+    clean = {"PATH": "/usr/bin:/bin", "HOME": str(cwd), "PYTHONDONTWRITEBYTECODE": "1", **env}  # as the image sets
+    return subprocess.run(command, env=clean, cwd=cwd, capture_output=True, text=True, check=False)
 
 
 def load_module(path: Path, name: str) -> ModuleType:
@@ -104,26 +105,14 @@ class NoiseSensitiveClassifier(ClassifierMixin, BaseEstimator):
         return self.classes_[parity]
 
 
-# Until training runs in the image environment (issue 10, fact 1), train.py needs datetime.UTC on 3.10.
-_IMAGE_TRAIN = (
-    "import datetime, runpy, sys; datetime.UTC = getattr(datetime, 'UTC', datetime.timezone.utc); "
-    "sys.argv = sys.argv[1:]; sys.path.insert(0, '.'); runpy.run_path('train.py', run_name='__main__')"
-)
-
-
 def train_in_image(root: Path, channel: Path, target: str = "target") -> Path:
     """A LogisticRegression trained by train.py on the image's Python and scikit-learn: what an endpoint can
     load (a model pickled by the laptop's newer scikit-learn cannot be unpickled in the image)."""
-    from slipstream.local.image_env import image_python
-    from slipstream.local.sagemaker import install_sourcedir
+    from slipstream.sourcedir import extract_sourcedir
 
-    code = install_sourcedir(root / "code")
-    args = ["train.py", "--target", target, "--task", "classification", "--estimator", LOGISTIC]
+    code = extract_sourcedir(root / "code")
+    args = ["--target", target, "--task", "classification", "--estimator", LOGISTIC]
     args += ["--params", '{"max_iter": 1000}', "--seed", "42"]
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    env |= {"SM_MODEL_DIR": str(root / "model"), "SM_CHANNEL_TRAIN": str(channel)}
-    env |= {"SM_OUTPUT_DATA_DIR": str(root / "output" / "data"), "SM_OUTPUT_DIR": str(root / "output")}
-    command = [str(image_python()), "-c", _IMAGE_TRAIN, *args]
-    done = subprocess.run(command, cwd=code, env=env, capture_output=True, text=True, check=False)
+    done = run_script(code / "train.py", args, sm_env(root, channel), cwd=code)
     assert done.returncode == 0, done.stderr
     return root / "model"

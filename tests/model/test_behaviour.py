@@ -34,10 +34,10 @@ def _verdicts(result: dict[str, Any]) -> dict[tuple[str, str], bool]:
 
 
 @pytest.fixture(scope="module")
-def logistic(lr_model: Path) -> tuple[Any, dict[str, Any]]:
+def logistic(lr_model_here: Path) -> tuple[Any, dict[str, Any]]:
     import json
 
-    return joblib.load(lr_model / "model.joblib"), json.loads((lr_model / "metadata.json").read_text())
+    return joblib.load(lr_model_here / "model.joblib"), json.loads((lr_model_here / "metadata.json").read_text())
 
 
 def test_the_default_config_checks_pass_for_logistic_regression(logistic, cancer: Split, behaviour_spec) -> None:

@@ -4,9 +4,7 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -15,28 +13,29 @@ import joblib
 import numpy as np
 import pytest
 
+from slipstream.local.image_env import image_python
 from tests.model.model_suite import INFERENCE_SCRIPT, Split, load_module
 
 
 @pytest.fixture(scope="module")
-def serving(lr_model: Path) -> ModuleType:
-    return load_module(lr_model / "code" / "inference.py", "shipped_inference")
+def serving(lr_model_here: Path) -> ModuleType:
+    return load_module(lr_model_here / "code" / "inference.py", "shipped_inference")
 
 
 @pytest.fixture(scope="module")
-def loaded(serving: ModuleType, lr_model: Path) -> dict[str, Any]:
-    return serving.model_fn(str(lr_model))
+def loaded(serving: ModuleType, lr_model_here: Path) -> dict[str, Any]:
+    return serving.model_fn(str(lr_model_here))
 
 
 def _instances(split: Split, n: int) -> list[dict[str, Any]]:
     return split.test.drop(columns="target").head(n).to_dict(orient="records")
 
 
-def test_json_request_round_trip_matches_the_pipeline(serving, loaded, lr_model: Path, cancer: Split) -> None:
+def test_json_request_round_trip_matches_the_pipeline(serving, loaded, lr_model_here: Path, cancer: Split) -> None:
     body = json.dumps({"instances": _instances(cancer, 3)})
     response, content_type = serving.transform_fn(loaded, body, "application/json", "application/json")
     answer = json.loads(response)
-    expected = joblib.load(lr_model / "model.joblib")
+    expected = joblib.load(lr_model_here / "model.joblib")
     features = cancer.test.drop(columns="target").head(3)
     assert content_type == "application/json"
     assert answer["predictions"] == list(expected.predict(features))
@@ -150,9 +149,12 @@ def test_the_shipped_model_serves_without_the_training_code(lr_model: Path, canc
         f"model = inference.model_fn({str(lr_model)!r})\n"
         "print(inference.transform_fn(model, sys.stdin.read(), 'application/json', '*/*')[0])\n"
     )
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }  # the image's interpreter, which trained it; no training/ on any path
     completed = subprocess.run(
-        [sys.executable, "-c", script],
+        [str(image_python()), "-c", script],
         input=json.dumps({"instances": _instances(cancer, 2)}),
         cwd=lr_model / "code",
         env=env,

@@ -19,10 +19,10 @@ import boto3
 import pytest
 from botocore.config import Config as BotoConfig
 
-from slipstream.local.sagemaker import install_sourcedir
 from slipstream.local.strict.serverless import MB, ServerlessLimits
 from slipstream.serving.endpoint_server import make_request_handler, start_endpoints, stop_endpoints
 from slipstream.serving.httpbase import Server, free_port
+from slipstream.sourcedir import extract_sourcedir
 from tests.model.model_suite import Split, train_in_image
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("toolkit")]
@@ -48,7 +48,7 @@ def image_model(tmp_path_factory: pytest.TempPathFactory, cancer: Split) -> Path
 def runtime(tmp_path_factory: pytest.TempPathFactory, image_model: Path) -> Iterator[Any]:
     """A boto3 sagemaker-runtime client on a local SageMaker Runtime hosting three endpoints."""
     root = tmp_path_factory.mktemp("toolkit")
-    sourcedir = install_sourcedir(root / "sourcedir")
+    sourcedir = extract_sourcedir(root / "sourcedir")
     slow = root / "slow"
     slow.mkdir()
     (slow / "inference.py").write_text(SLOW_PROGRAM, encoding="utf-8")

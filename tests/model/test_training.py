@@ -39,8 +39,8 @@ def test_metadata_describes_features_classes_and_provenance(lr_model: Path, canc
     assert metadata["trained_at"].endswith("+00:00") and metadata["sklearn_version"]
 
 
-def test_logistic_regression_separates_held_out_tumours(lr_model: Path, cancer: Split) -> None:
-    pipeline = joblib.load(lr_model / "model.joblib")
+def test_logistic_regression_separates_held_out_tumours(lr_model_here: Path, cancer: Split) -> None:
+    pipeline = joblib.load(lr_model_here / "model.joblib")
     features = cancer.test.drop(columns="target")
     malignant = list(pipeline.classes_).index("malignant")
     auc = roc_auc_score(cancer.test["target"] == "malignant", pipeline.predict_proba(features)[:, malignant])
@@ -139,7 +139,7 @@ def test_train_py_accepts_exactly_the_flags_both_runtimes_pass_when_columns_are_
 
     from slipstream import job_arguments
     from slipstream.config import parse_config
-    from slipstream.local.sagemaker import install_sourcedir
+    from slipstream.sourcedir import extract_sourcedir
     from slipstream.steps.validate import validate_data
     from tests.model.model_suite import run_script, sm_env
 
@@ -152,7 +152,7 @@ def test_train_py_accepts_exactly_the_flags_both_runtimes_pass_when_columns_are_
     split = validate_data(frame, config, None)
     (tmp_path / "train").mkdir()
     split.train.to_csv(tmp_path / "train" / "train.csv", index=False)
-    code_dir = install_sourcedir(tmp_path / "code")
+    code_dir = extract_sourcedir(tmp_path / "code")
     flags = job_arguments.toolkit_flags(job_arguments.training_hyperparameters(config).decoded())
     completed = run_script(code_dir / "train.py", flags, sm_env(tmp_path, tmp_path / "train"), cwd=code_dir)
     assert completed.returncode == 0, completed.stderr

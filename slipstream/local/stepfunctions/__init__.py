@@ -6,7 +6,7 @@ here rather than in tests/. See `emulation.emulated_pipeline` for the entry poin
 
 import sys
 
-from slipstream.local.sagemaker import REPO_ROOT
+from slipstream.sourcedir import PROJECT_ROOT as REPO_ROOT
 
 # The emulation runs the repository's cdk/, stacks/ and lambdas/ (not packaged with slipstream): import them
 # from the checkout, as pytest does (pythonpath = ["."]).

@@ -1,27 +1,25 @@
 """SageMaker training and processing jobs, run from their Create* requests against (moto) S3.
 
-The container part is `slipstream.local.sagemaker` — the same script-mode emulation `slipstream run` uses;
-this module adds what SageMaker does around it: download the channels/inputs from S3, check the code the
-request points at, upload model.tar.gz / the processing outputs, and report Completed or Failed with the
-reason SageMaker would give (`AlgorithmError: <the failure file>`).
+The container part is `slipstream.local.sagemaker`, the same emulation `slipstream run` uses (the image's
+Python and toolkits, /opt/ml mapped onto a folder); this module adds what SageMaker does around it: download
+the channels, the inputs and the submitted sourcedir from S3, upload model.tar.gz / the processing outputs,
+and report Completed or Failed with the reason SageMaker would give (`AlgorithmError: <the failure file>`).
 """
 
 from __future__ import annotations
 
-import fnmatch
 import json
-import re
 import tarfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from lambdas.common.s3uri import split_s3_uri
-from slipstream import job_arguments
 from slipstream.errors import StepFailed
-from slipstream.local.sagemaker import run_processing_job, run_training_job
+from slipstream.local.sagemaker import map_opt_ml, run_processing_job, run_training_job
 
 PROCESSING_ROOT = "/opt/ml/processing/"
+SUBMIT_DIRECTORY = "sagemaker_submit_directory"
 
 
 @dataclass
@@ -66,21 +64,23 @@ def _sse(kms_key: str | None) -> dict[str, str]:
 
 
 def run_training(request: dict[str, Any], workdir: Path, s3: Any) -> JobOutcome:
-    """Decode the hyperparameters as the training toolkit does, run the program, upload model.tar.gz."""
-    values = {k: json.loads(v) for k, v in request.get("HyperParameters", {}).items()}
-    program, submit = values.get("sagemaker_program"), values.get("sagemaker_submit_directory")
-    if not program or not submit:
-        raise JobError("ClientError: sagemaker_program and sagemaker_submit_directory are required in script mode")
-    _check_archive(s3, submit, program, workdir / "submit")
-    hyperparameters = job_arguments.toolkit_decoded(request.get("HyperParameters", {}))
+    """Download the channels and the sourcedir, run the container's trainer, upload model.tar.gz."""
+    opt_ml = workdir / "opt" / "ml"
     channels = {}
     for channel in request.get("InputDataConfig", []):
         name = channel["ChannelName"]
-        channels[name] = workdir / "channels" / name
+        channels[name] = opt_ml / "input" / "data" / name
         download_prefix(s3, channel["DataSource"]["S3DataSource"]["S3Uri"], channels[name])
-    opt_ml = workdir / "opt" / "ml"
+    spec = request.get("AlgorithmSpecification") or {}
     try:
-        model_dir = run_training_job(opt_ml, channels=channels, hyperparameters=hyperparameters, program=program)
+        model_dir = run_training_job(
+            opt_ml,
+            channels=channels,
+            hyperparameters=_local_submit_directory(request.get("HyperParameters") or {}, workdir, s3),
+            entrypoint=spec.get("ContainerEntrypoint"),
+            arguments=spec.get("ContainerArguments") or [],
+            environment=request.get("Environment"),
+        )
     except StepFailed as error:
         failure = opt_ml / "output" / "failure"
         reason = failure.read_text(encoding="utf-8").strip() if failure.is_file() else error.message
@@ -95,59 +95,57 @@ def run_training(request: dict[str, Any], workdir: Path, s3: Any) -> JobOutcome:
     return JobOutcome("Completed")
 
 
+def _local_submit_directory(hyperparameters: dict[str, str], workdir: Path, s3: Any) -> dict[str, str]:
+    """The toolkit downloads an s3:// sourcedir with boto3 itself, which cannot reach this process's moto:
+    download the object first and name the local archive instead (the toolkit extracts it the same way)."""
+    try:
+        uri = json.loads(hyperparameters.get(SUBMIT_DIRECTORY, "null"))
+    except ValueError:
+        return hyperparameters  # the toolkit keeps an undecodable value as it is, and fails on it its own way
+    if not isinstance(uri, str) or not uri.startswith("s3://"):
+        return hyperparameters
+    bucket, key = split_s3_uri(uri)
+    archive = workdir / "submit" / "sourcedir.tar.gz"
+    archive.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        s3.download_file(bucket, key, str(archive))
+    except Exception as error:  # botocore's ClientError: the container's own download would fail the same way
+        raise JobError(f"AlgorithmError: framework error: could not download {uri}: {error}") from error
+    return {**hyperparameters, SUBMIT_DIRECTORY: json.dumps(str(archive))}
+
+
 def run_processing(request: dict[str, Any], workdir: Path, s3: Any) -> JobOutcome:
-    """Download each input to its LocalPath, run the entrypoint's program, upload each output."""
+    """Download each input to its LocalPath, run the entrypoint and arguments as written, upload each output."""
+    opt_ml = workdir / "opt" / "ml"
     inputs: dict[str, Path] = {}
     for item in request.get("ProcessingInputs", []):
-        name = _under_processing(item["S3Input"]["LocalPath"])
-        inputs[name] = workdir / "inputs" / name
-        download_prefix(s3, item["S3Input"]["S3Uri"], inputs[name])
+        local_path = _under_processing(item["S3Input"]["LocalPath"])
+        inputs[local_path] = Path(map_opt_ml(local_path, opt_ml))
+        download_prefix(s3, item["S3Input"]["S3Uri"], inputs[local_path])
     outputs = {
         _under_processing(o["S3Output"]["LocalPath"]): o["S3Output"]["S3Uri"]
         for o in request.get("ProcessingOutputConfig", {}).get("Outputs", [])
     }
     spec = request["AppSpecification"]
-    program = _program_of(spec.get("ContainerEntrypoint") or [], inputs)
-    opt_ml = workdir / "opt" / "ml"
-    arguments = list(spec.get("ContainerArguments") or [])
     try:
-        folders = run_processing_job(opt_ml, program=program, inputs=inputs, outputs=outputs, arguments=arguments)
+        folders = run_processing_job(
+            opt_ml,
+            entrypoint=spec.get("ContainerEntrypoint") or [],
+            arguments=spec.get("ContainerArguments") or [],
+            inputs=inputs,
+            outputs=list(outputs),
+            environment=request.get("Environment"),
+        )
     except StepFailed as error:
-        message = opt_ml / "processing" / "message"
+        message = opt_ml / "output" / "message"
         exit_message = message.read_text(encoding="utf-8").strip() if message.is_file() else error.message
         return JobOutcome("Failed", "AlgorithmError: See job logs for more information", exit_message)
-    for name, uri in outputs.items():
-        upload_folder(s3, folders[name], uri, request.get("OutputKmsKeyId"))
+    for local_path, uri in outputs.items():
+        upload_folder(s3, folders[local_path], uri, request.get("OutputKmsKeyId"))
     return JobOutcome("Completed")
 
 
 def _under_processing(local_path: str) -> str:
     if not local_path.startswith(PROCESSING_ROOT):
         raise JobError(f"ClientError: LocalPath {local_path} must be under {PROCESSING_ROOT}")
-    return local_path.removeprefix(PROCESSING_ROOT).strip("/")
-
-
-def _program_of(entrypoint: list[str], inputs: dict[str, Path]) -> str:
-    """Our entrypoint is `cd <code> && tar -xzf <archive> && exec python3 <program>`: check what the container
-    would find (the archive in the code input, the program in the archive) and return the program."""
-    command = " ".join(entrypoint)
-    found = re.search(r"cd (\S+) && tar -xzf (\S+) && exec python3? (\S+\.py)", command)
-    if not found:
-        raise JobError(f"the emulation cannot interpret the entrypoint {command!r}")
-    code_dir, pattern, program = found.groups()
-    pattern = pattern.removeprefix("./")  # the shell expands ./*.gz in the code folder
-    folder = inputs.get(_under_processing(code_dir))
-    matches = sorted(p for p in folder.iterdir() if fnmatch.fnmatch(p.name, pattern)) if folder else []
-    if len(matches) != 1:
-        raise JobError(f"AlgorithmError: tar: {pattern}: Cannot open: No such file or directory (in {code_dir})")
-    with tarfile.open(matches[0]) as tar:
-        if program not in tar.getnames():
-            raise JobError(f"AlgorithmError: python3: can't open file '{code_dir}/{program}'")
-    return program
-
-
-def _check_archive(s3: Any, uri: str, program: str, target: Path) -> None:
-    (archive,) = download_prefix(s3, uri, target)[:1]
-    with tarfile.open(archive) as tar:
-        if program not in tar.getnames():
-            raise JobError(f"AlgorithmError: ExecuteUserScriptError: {program} is not in {uri}")
+    return local_path.rstrip("/")

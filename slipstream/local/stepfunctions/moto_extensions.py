@@ -396,6 +396,7 @@ def _sagemaker_jobs_run_our_scripts() -> None:
         job = create_training(self, **kwargs)
         request = {
             "TrainingJobName": kwargs["training_job_name"],
+            "AlgorithmSpecification": kwargs.get("algorithm_specification") or {},
             "HyperParameters": kwargs.get("hyper_parameters") or {},
             "InputDataConfig": kwargs.get("input_data_config") or [],
             "OutputDataConfig": kwargs["output_data_config"],

@@ -1,0 +1,24 @@
+"""What the SageMaker jobs run in the container: one source for the state machine and the local runner.
+
+Both runtimes pass these as the jobs' ContainerEntrypoint, so a local run enters the scripts exactly as AWS does.
+"""
+
+from __future__ import annotations
+
+from slipstream.job_arguments import CODE_DIR, EVALUATE_PROGRAM
+
+# The image's own `train` is sagemaker-containers' trainer (slipstream/image.py), which replaces the failure
+# file train.py wrote with "framework error: <traceback>", so FailureReason would never say what was wrong.
+# sagemaker-training's trainer (the same toolkit that runs the script) keeps a failure file that exists.
+TRAINING_ENTRYPOINT = ["python3", "-m", "sagemaker_training.cli.train"]
+
+# The processing container starts in no particular folder and does not unpack sourcedir.tar.gz itself:
+# unpack it, then run evaluate.py (which imports its sibling modules) with the job's arguments.
+# The archive arrives under its S3 object's name, and the CDK asset key is `<hash>.gz`, not sourcedir.tar.gz
+# (found by tests/statemachine: `tar: sourcedir.tar.gz: Cannot open`), so unpack the one .gz the input holds.
+EVALUATION_ENTRYPOINT = [
+    "/bin/sh",
+    "-c",
+    f'cd {CODE_DIR} && tar -xzf ./*.gz && exec python3 {EVALUATE_PROGRAM} "$@"',
+    "evaluate",
+]
