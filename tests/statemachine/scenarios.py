@@ -59,7 +59,13 @@ class Pipeline:
         arn = self.world.start(run_id, key)
         status = self.world.wait(arn)
         events = self.world.history(arn)
-        outcome = Outcome(run_id, status, path(events), events, execution_end(events), self._drain())
+        return self._capture(Outcome(run_id, status, path(events), events, execution_end(events), self._drain()))
+
+    def snapshot(self) -> Outcome:
+        """The account's side effects with no execution: e.g. what a restored account holds."""
+        return self._capture(Outcome("", "", [], [], {}, self._drain()))
+
+    def _capture(self, outcome: Outcome) -> Outcome:
         outcome.packages, outcome.package_details = self._packages()
         outcome.endpoint = self._settled_endpoint()
         outcome.record, outcome.answer = self._record(), self._ask() if outcome.endpoint else None

@@ -43,6 +43,7 @@ class World:
     endpoint_name: str
     model_package_group: str
     clients: dict[str, Any] = field(default_factory=dict)
+    account_notes: list[str] = field(default_factory=list)  # what restoring a saved account could not bring back
 
     def client(self, service: str) -> Any:
         if service not in self.clients:
@@ -106,12 +107,23 @@ def _of_type(template: dict[str, Any], kind: str) -> list[tuple[str, dict[str, A
 def _create_storage(template: dict[str, Any], scope: Scope) -> None:
     s3, kms = boto3.client("s3", region_name=REGION), boto3.client("kms", region_name=REGION)
     for logical, _ in _of_type(template, "AWS::KMS::Key"):
-        key = kms.create_key(Description=logical)["KeyMetadata"]
+        key = _existing_key(kms, logical) or kms.create_key(Description=logical)["KeyMetadata"]
         scope.attributes[logical] = {"Ref": key["KeyId"], "Arn": key["Arn"]}
+    existing = {bucket["Name"] for bucket in s3.list_buckets()["Buckets"]}
     for logical, _ in _of_type(template, "AWS::S3::Bucket"):
         name = f"local-{re.sub(r'[^a-z0-9]', '', logical.lower())}"[:63]
-        s3.create_bucket(Bucket=name)
+        if name not in existing:  # a saved account keeps its buckets, as a stack update does
+            s3.create_bucket(Bucket=name)
         scope.attributes[logical] = {"Ref": name, "Arn": f"arn:aws:s3:::{name}"}
+
+
+def _existing_key(kms: Any, logical: str) -> dict[str, Any] | None:
+    """The key an earlier deploy created for `logical` (a saved account): a stack update keeps its keys."""
+    for listed in kms.list_keys()["Keys"]:
+        key = kms.describe_key(KeyId=listed["KeyId"])["KeyMetadata"]
+        if key.get("Description") == logical and key["KeyState"] == "Enabled":
+            return dict(key)
+    return None
 
 
 def _create_pipeline(synth: Synthesized, scope: Scope) -> World:
@@ -125,7 +137,10 @@ def _create_pipeline(synth: Synthesized, scope: Scope) -> World:
     groups = []
     for logical, resource in _of_type(template, "AWS::SageMaker::ModelPackageGroup"):
         name = resource["Properties"]["ModelPackageGroupName"]
-        arn = sagemaker.create_model_package_group(ModelPackageGroupName=name)["ModelPackageGroupArn"]
+        try:  # a saved account keeps the group and its packages
+            arn = sagemaker.describe_model_package_group(ModelPackageGroupName=name)["ModelPackageGroupArn"]
+        except sagemaker.exceptions.ClientError:
+            arn = sagemaker.create_model_package_group(ModelPackageGroupName=name)["ModelPackageGroupArn"]
         scope.attributes[logical] = {"Ref": name, "ModelPackageGroupArn": arn}
         groups.append(name)
     _upload_file_assets(synth, scope)
