@@ -19,12 +19,12 @@ FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "te
 
 @contextmanager
 def emulated_pipeline(
-    config: Config, stage: str = "dev", time_scale: float = 0.01, saved: Path | None = None
+    config: Config, stage: str = "dev", time_scale: float = 0.01, saved: Path | None = None, triggers: bool = False
 ) -> Iterator[World]:
     """Inside: a moto account with the pipeline deployed. Without `saved`, a fresh account that is gone after the
     block. With `saved` (a folder, see saved_account.py), the account's data from the last run is restored
     before the deploy, and saved again when the block ends normally (not when it raises: an interrupted run
-    leaves the account as the last complete run left it)."""
+    leaves the account as the last complete run left it). `triggers`: new data starts executions, as on AWS."""
     from moto import mock_aws
 
     state = saved_account.load(saved) if saved else None  # before the synthesis: a bad file fails fast
@@ -37,7 +37,7 @@ def emulated_pipeline(
     try:
         with mock_aws(config=moto_extensions.MOTO_CONFIG):  # type: ignore[call-overload]  # a partial DefaultConfig
             notes = moto_extensions.restore_data_backends(ACCOUNT, state) if state else []
-            world = build_world(synth)
+            world = build_world(synth, triggers=triggers)
             world.account_notes = notes
             yield world
             if saved:

@@ -110,6 +110,7 @@ def install() -> None:
         _lambda_service_errors_named()
         _scaled_clock()
         _planned_faults()
+        _rules_deliver_to_lambda()
         _INSTALLED.append(True)
 
 
@@ -579,3 +580,41 @@ def _private_key(der: bytes) -> Any:
     from cryptography.hazmat.primitives import serialization
 
     return serialization.load_der_private_key(der, None)
+
+
+# --- EventBridge rules with Lambda targets (the S3 trigger, triggers.py) ------------------------------------
+
+
+def _rules_deliver_to_lambda() -> None:
+    """moto's EventBridge rules deliver to log groups, archives, SQS and buses only (other targets raise, and
+    S3's notifier swallows the error): deliver to Lambda targets too, asynchronously, as EventBridge invokes.
+    S3's "Object Created" detail names the ETag `etag` (AWS's event reference); moto writes `eTag`."""
+    from moto.events.models import Rule
+
+    original = Rule.send_to_targets
+
+    def send_to_targets(self, original_event, transform_input=True):  # type: ignore[no-untyped-def]
+        functions = [t for t in self.targets if t["Arn"].split(":")[2] == "lambda"]
+        if functions and self.event_pattern.matches_event(original_event):
+            event = json.loads(json.dumps(original_event, default=str))
+            s3_object = event.get("detail", {}).get("object", {})
+            if event.get("source") == "aws.s3" and "eTag" in s3_object:
+                s3_object["etag"] = s3_object.pop("eTag")
+            for target in functions:
+                args = (self.region_name, target["Arn"], event)
+                threading.Thread(target=_invoke_event, args=args, daemon=True, name="eventbridge-target").start()
+        kept = self.targets
+        self.targets = [t for t in kept if t not in functions]
+        try:
+            original(self, original_event, transform_input)
+        finally:
+            self.targets = kept
+
+    Rule.send_to_targets = send_to_targets
+
+
+def _invoke_event(region: str, function_arn: str, event: dict[str, Any]) -> None:
+    import boto3
+
+    client = boto3.client("lambda", region_name=region)
+    client.invoke(FunctionName=function_arn, InvocationType="Event", Payload=json.dumps(event).encode())

@@ -18,6 +18,7 @@ import boto3
 
 from slipstream.local.stepfunctions.intrinsics import Scope, resolve
 from slipstream.local.stepfunctions.synth import Synthesized
+from slipstream.local.stepfunctions.triggers import deploy_triggers, record_stacks
 
 ACCOUNT, REGION = "123456789012", "us-east-1"  # moto's default account; the region our tests pin
 PSEUDO = {
@@ -79,7 +80,8 @@ class World:
                 return events
 
 
-def build_world(synth: Synthesized) -> World:
+def build_world(synth: Synthesized, *, triggers: bool = False) -> World:
+    """`triggers`: also the S3 -> EventBridge -> StartPipeline path and the stacks' outputs (see triggers.py)."""
     scope = Scope(pseudo=PSEUDO)
     storage = _scope_for(synth, "storage", scope)
     _create_storage(synth.templates["storage"], storage)
@@ -92,7 +94,11 @@ def build_world(synth: Synthesized) -> World:
             if "Export" in output:
                 scope.exports[output["Export"]["Name"]] = resolve(output["Value"], stack_scope)
     pipeline = _scope_for(synth, "pipeline", scope)
-    return _create_pipeline(synth, pipeline)
+    world = _create_pipeline(synth, pipeline)
+    if triggers:
+        deploy_triggers(synth, storage, pipeline, _create_function)
+        record_stacks(synth, {"storage": storage, "notifications": notifications, "pipeline": pipeline})
+    return world
 
 
 def _scope_for(synth: Synthesized, key: str, app_scope: Scope) -> Scope:
@@ -153,6 +159,7 @@ def _create_pipeline(synth: Synthesized, scope: Scope) -> World:
     arn = boto3.client("stepfunctions", region_name=REGION).create_state_machine(
         name=name, definition=json.dumps(definition), roleArn=resolve(machine["Properties"]["RoleArn"], scope)
     )["stateMachineArn"]
+    scope.attributes[logical] = {"Ref": arn, "Name": name}
     exports = scope.exports
     return World(
         synth=synth,
