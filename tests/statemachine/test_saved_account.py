@@ -98,3 +98,14 @@ def test_a_corrupt_saved_account_is_refused_with_how_to_start_over(tmp_path):
     code, output = _run(tmp_path / "slipstream.toml")
     assert code == 2 and "Traceback" not in output
     assert str(saved) in "".join(output.split()) and "--fresh" in output  # the path may wrap mid-name
+
+
+def test_a_fresh_account_serves_nothing_that_an_earlier_account_in_this_process_hosted(two_runs, probe):
+    folder, *_ = two_runs
+    config = load_config(folder / "slipstream.toml")
+    with emulated_pipeline(config, saved=account_dir(config, "dev")) as world:
+        assert Pipeline(world, probe).snapshot().answer["model_version"] == "2"
+    with emulated_pipeline(config) as world:  # same endpoint name and ARN, in a new account
+        runtime, body = world.client("sagemaker-runtime"), json.dumps({"instances": [probe]})
+        with pytest.raises(runtime.exceptions.ClientError, match="not found"):
+            runtime.invoke_endpoint(EndpointName=world.endpoint_name, ContentType="application/json", Body=body)

@@ -36,6 +36,7 @@ def emulated_pipeline(
         os.environ.setdefault(key, value)  # never real credentials: every call goes to moto anyway
     try:
         with mock_aws(config=moto_extensions.MOTO_CONFIG):  # type: ignore[call-overload]  # a partial DefaultConfig
+            moto_extensions.forget_endpoints()
             notes = moto_extensions.restore_data_backends(ACCOUNT, state) if state else []
             world = build_world(synth, triggers=triggers)
             world.account_notes = notes

@@ -538,6 +538,12 @@ def data_backends(account: str) -> dict[str, dict[str, Any]]:
     return state
 
 
+def forget_endpoints() -> None:
+    """A new account serves nothing: drop what endpoints of an earlier account in this process were hosting."""
+    _PENDING.clear()
+    _HOSTED.clear()
+
+
 def restore_data_backends(account: str, state: dict[str, dict[str, Any]]) -> list[str]:
     """Put saved backends in place (inside `mock_aws`), then start the endpoints they hold again; returns a
     warning for each endpoint whose model no longer starts (it is left Failed, with the reason)."""
