@@ -13,11 +13,12 @@ from typing import Any
 
 import pytest
 
-from tests.statemachine.conftest import REPO, STATEMACHINE_GROUP
+from tests.statemachine.conftest import REPO
 from tests.statemachine.matrix import Scenario, diabetes_with_categories_and_gaps, run_scenario
 from tests.statemachine.scenarios import Outcome
 
-pytestmark = STATEMACHINE_GROUP
+# Its own configs and syntheses: under `pytest -n 2` it runs beside the bundled config's group, not after it.
+pytestmark = pytest.mark.xdist_group("statemachine-matrix")
 
 DEPLOYED_TAIL = ["SmokeTest", "SmokeTestPassed", "ApproveModel", "RecordDeployment", "NotifySuccess", "Deployed"]
 NAME_48 = "a-project-name-of-the-maximum-length-48-chars-ok"
