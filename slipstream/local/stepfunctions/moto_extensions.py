@@ -504,13 +504,15 @@ def _invoke_endpoint_response(self: Any) -> tuple[int, dict[str, Any], str]:
     model = _HOSTED.get(f"arn:aws:sagemaker:{backend.region_name}:{backend.account_id}:endpoint/{name}".lower())
     if model is None:
         message = f"Endpoint {name} of account {backend.account_id} not found."
-        return 400, {"x-amzn-ErrorType": "ValidationError"}, json.dumps({"message": message})
+        # moto takes a response's status from its "status" header (the tuple's first item is not used).
+        return 400, {"status": 400, "x-amzn-ErrorType": "ValidationError"}, json.dumps({"message": message})
     try:
         body, content_type = model.invoke(self.body, self.headers.get("Content-Type", ""), self.headers.get("Accept"))
     except Exception as error:  # SageMaker Runtime's answer when the model raises
         status = getattr(error, "status_code", 500)
         answer = {"message": f"Received client error ({status}) from model", "OriginalStatusCode": status}
-        return 424, {"x-amzn-ErrorType": "ModelError"}, json.dumps({**answer, "OriginalMessage": str(error)})
+        headers = {"status": 424, "x-amzn-ErrorType": "ModelError"}
+        return 424, headers, json.dumps({**answer, "OriginalMessage": str(error)})
     return 200, {"Content-Type": content_type, "x-Amzn-Invoked-Production-Variant": "AllTraffic"}, body
 
 
