@@ -64,6 +64,13 @@ def run(
             "emulated AWS account (moto) with the same handlers and scripts.",
         ),
     ] = Engine.local,
+    fresh: Annotated[
+        bool,
+        typer.Option(
+            help="stepfunctions engine: forget the emulated account saved in the state folder and deploy into "
+            "an empty one (by default each run deploys into the account the last run left).",
+        ),
+    ] = False,
 ) -> None:
     """Validate the data, train, evaluate, gate and register a model, as the AWS pipeline does."""
     from slipstream.console import StepReporter, print_run_summary
@@ -71,12 +78,14 @@ def run(
     from slipstream.runner import run_pipeline
 
     cfg = _load(config)
+    if fresh and engine is not Engine.stepfunctions:
+        raise typer.BadParameter("--fresh applies to --engine stepfunctions (the local engine has no account)")
     try:
         check_estimator(cfg)
         if engine is Engine.stepfunctions:
             from slipstream.local.stepfunctions.engine import run_on_stepfunctions
 
-            return run_on_stepfunctions(cfg, console)  # prints its own transitions and summary
+            return run_on_stepfunctions(cfg, console, fresh=fresh)  # prints its own transitions and summary
         state = run_pipeline(cfg, StepReporter(console))
     except ContractViolation as error:
         exit_ = _fail(error)

@@ -59,7 +59,14 @@ class Pipeline:
         arn = self.world.start(run_id, key)
         status = self.world.wait(arn)
         events = self.world.history(arn)
-        outcome = Outcome(run_id, status, path(events), events, execution_end(events), self._drain())
+        return self.capture(Outcome(run_id, status, path(events), events, execution_end(events), self.drain()))
+
+    def snapshot(self) -> Outcome:
+        """The account's side effects with no execution: e.g. what a restored account holds."""
+        return self.capture(Outcome("", "", [], [], {}, self.drain()))
+
+    def capture(self, outcome: Outcome) -> Outcome:
+        """Fill in the side effects an execution left in the account."""
         outcome.packages, outcome.package_details = self._packages()
         outcome.endpoint = self._settled_endpoint()
         outcome.record, outcome.answer = self._record(), self._ask() if outcome.endpoint else None
@@ -74,7 +81,7 @@ class Pipeline:
         self.world.client("s3").put_object(Bucket=bucket, Key=key, Body=buffer.getvalue().encode())
         return key
 
-    def _drain(self) -> list[dict[str, Any]]:
+    def drain(self) -> list[dict[str, Any]]:
         sqs, found = self.world.client("sqs"), []
         while messages := sqs.receive_message(QueueUrl=self.queue, MaxNumberOfMessages=10).get("Messages"):
             for message in messages:

@@ -35,9 +35,13 @@ def print_closing(console: Console, facts: dict[str, Any]) -> None:
         console.print(f"Endpoint:       {facts['endpoint']}", highlight=False)
     for message in facts["notifications"]:
         console.print(f"Notification:   {escape(message)}", highlight=False)
+    if facts.get("champion"):
+        champion = facts["champion"]
+        where = f"version {champion['version']} (run {champion['run_id']})"
+        console.print(f"Deployment:     {where} serves, per the deployment record", highlight=False)
     console.print(f"Run folder:     {facts['run_dir']} (copied from the emulated artifact bucket)", highlight=False)
     console.print(
-        f"Finished in {facts['seconds']:.1f}s. The emulated AWS account (moto) is gone: nothing persists between "
-        "runs, so every run is a first deployment. The local registry was not touched.",
+        f"Finished in {facts['seconds']:.1f}s. The emulated AWS account (moto) is saved in {facts['account']}: the "
+        "next run deploys into it again (`--fresh` starts over). The local registry was not touched.",
         highlight=False,
     )

@@ -10,18 +10,24 @@ from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 
 from slipstream.config import Config
-from slipstream.local.stepfunctions import handlers, moto_extensions
+from slipstream.local.stepfunctions import handlers, moto_extensions, saved_account
 from slipstream.local.stepfunctions.synth import synthesize
-from slipstream.local.stepfunctions.world import REGION, World, build_world
+from slipstream.local.stepfunctions.world import ACCOUNT, REGION, World, build_world
 
 FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing"}
 
 
 @contextmanager
-def emulated_pipeline(config: Config, stage: str = "dev", time_scale: float = 0.01) -> Iterator[World]:
-    """Inside: a fresh moto account with the pipeline deployed. Nothing persists after the block."""
+def emulated_pipeline(
+    config: Config, stage: str = "dev", time_scale: float = 0.01, saved: Path | None = None, triggers: bool = False
+) -> Iterator[World]:
+    """Inside: a moto account with the pipeline deployed. Without `saved`, a fresh account that is gone after the
+    block. With `saved` (a folder, see saved_account.py), the account's data from the last run is restored
+    before the deploy, and saved again when the block ends normally (not when it raises: an interrupted run
+    leaves the account as the last complete run left it). `triggers`: new data starts executions, as on AWS."""
     from moto import mock_aws
 
+    state = saved_account.load(saved) if saved else None  # before the synthesis: a bad file fails fast
     synth = synthesize(config, stage)  # before mock_aws: synthesis needs no AWS, and is cached per process
     moto_extensions.install()
     moto_extensions.CLOCK["scale"] = time_scale
@@ -32,7 +38,14 @@ def emulated_pipeline(config: Config, stage: str = "dev", time_scale: float = 0.
         os.environ.setdefault(key, value)  # never real credentials: every call goes to moto anyway
     try:
         with mock_aws(config=moto_extensions.MOTO_CONFIG):  # type: ignore[call-overload]  # a partial DefaultConfig
-            yield build_world(synth)
+            moto_extensions.close_account()  # a new account serves nothing an earlier one in this process hosted
+            if state:
+                moto_extensions.restore_data_backends(ACCOUNT, state)
+            world = build_world(synth, triggers=triggers)
+            world.account_notes = moto_extensions.restart_endpoints(ACCOUNT) if state else []
+            yield world
+            if saved:
+                saved_account.save(saved, moto_extensions.data_backends(ACCOUNT))
     finally:  # the patches stay installed in this process: leave other moto users real time and no faults
         moto_extensions.close_account()  # no endpoint container outlives its account
         moto_extensions.CLOCK["scale"] = 1.0

@@ -15,24 +15,32 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 
 from slipstream.config import Config
 from slipstream.errors import GateRejected, StepFailed
 from slipstream.local.stepfunctions.console_view import print_closing, print_state
 from slipstream.local.stepfunctions.emulation import emulated_pipeline, upload_dataset
 from slipstream.local.stepfunctions.history import execution_end, state_runs
+from slipstream.local.stepfunctions.saved_account import account_dir, reset
 from slipstream.local.stepfunctions.world import World
+from stacks.storage import DEPLOYMENT_KEY
 
 
-def run_on_stepfunctions(config: Config, console: Console, stage: str = "dev") -> None:
-    """Raises StepFailed when the execution fails, GateRejected when the gate keeps the champion."""
+def run_on_stepfunctions(config: Config, console: Console, stage: str = "dev", *, fresh: bool = False) -> None:
+    """Raises StepFailed when the execution fails, GateRejected when the gate keeps the champion. The emulated
+    account persists in the state folder between runs (`fresh` starts from an empty one)."""
     started = time.perf_counter()
     # moto's interpreter logs every IsPresent miss (`$.champion_search.packages[0]`) as an ERROR: expected here.
     logging.getLogger("moto").setLevel(logging.CRITICAL)
+    saved = account_dir(config, stage)
+    if fresh:
+        reset(saved)
     with console.status(f"Synthesizing the CDK app (stage {stage}) and deploying it to moto …"):
-        context = emulated_pipeline(config, stage)
+        context = emulated_pipeline(config, stage, saved=saved)
         world = context.__enter__()
     try:
+        _print_account(console, world, saved)
         run_id = datetime.now(UTC).strftime("run-%Y%m%dt%H%M%S")
         machine = world.state_machine_arn.rsplit(":", 1)[1]
         console.print(f"State machine {machine}, execution {run_id} (emulated; Wait states and retry delays x0.01)")
@@ -40,10 +48,24 @@ def run_on_stepfunctions(config: Config, console: Console, stage: str = "dev") -
         execution = world.start(run_id, upload_dataset(world, config))
         events = _follow(world, execution, console)
         facts = _facts(world, execution, run_id, events, config.state_path / "sfn-runs" / run_id)
-    finally:
-        context.__exit__(None, None, None)
-    facts["seconds"] = time.perf_counter() - started
+    except BaseException as error:  # interrupted or broken: the saved account stays as the last run left it
+        context.__exit__(type(error), error, error.__traceback__)
+        raise
+    context.__exit__(None, None, None)  # saves the account
+    facts.update(seconds=time.perf_counter() - started, account=saved)
     _summarize(console, facts, events)
+
+
+def _print_account(console: Console, world: World, saved: Path) -> None:
+    packages = world.client("sagemaker").list_model_packages(ModelPackageGroupName=world.model_package_group)
+    count = len(packages["ModelPackageSummaryList"])
+    where = escape(str(saved))
+    if count:
+        console.print(f"Emulated account {where}: {count} model package(s) from earlier runs", highlight=False)
+    else:
+        console.print(f"Emulated account {where}: new (no earlier runs)", highlight=False)
+    for note in world.account_notes:
+        console.print(f"[yellow]warning:[/] {escape(note)}", highlight=False)
 
 
 def _follow(world: World, execution: str, console: Console) -> list[dict[str, Any]]:
@@ -79,6 +101,11 @@ def _facts(world: World, execution: str, run_id: str, events: list[dict[str, Any
         endpoint = sagemaker.describe_endpoint(EndpointName=world.endpoint_name)
         facts["endpoint"] = f"{world.endpoint_name} on {endpoint['EndpointConfigName']}"
     except sagemaker.exceptions.ClientError:
+        pass
+    try:  # the record names the model serving: this run's, or the champion's when this one did not deploy
+        record = s3.get_object(Bucket=world.artifact_bucket, Key=DEPLOYMENT_KEY)["Body"].read()
+        facts["champion"] = json.loads(record)["champion"]
+    except s3.exceptions.NoSuchKey:
         pass
     return facts
 

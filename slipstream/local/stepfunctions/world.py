@@ -18,6 +18,7 @@ import boto3
 
 from slipstream.local.stepfunctions.intrinsics import Scope, resolve
 from slipstream.local.stepfunctions.synth import Synthesized
+from slipstream.local.stepfunctions.triggers import deploy_triggers, record_stacks
 
 DEPLOYER = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing", "aws_session_token": "testing"}
 ACCOUNT, REGION = "123456789012", "us-east-1"  # moto's default account; the region our tests pin
@@ -45,6 +46,7 @@ class World:
     model_package_group: str
     clients: dict[str, Any] = field(default_factory=dict)
     functions: dict[str, str] = field(default_factory=dict)  # functions outside the definition: "drift" -> name
+    account_notes: list[str] = field(default_factory=list)  # what restoring a saved account could not bring back
 
     def client(self, service: str) -> Any:
         """A client of the deployer (an administrator), never of whatever credentials the environment holds."""
@@ -81,7 +83,8 @@ class World:
                 return events
 
 
-def build_world(synth: Synthesized) -> World:
+def build_world(synth: Synthesized, *, triggers: bool = False) -> World:
+    """`triggers`: also the S3 -> EventBridge -> StartPipeline path and the stacks' outputs (see triggers.py)."""
     scope = Scope(pseudo=PSEUDO)
     storage = _scope_for(synth, "storage", scope)
     _create_storage(synth.templates["storage"], storage)
@@ -101,11 +104,15 @@ def build_world(synth: Synthesized) -> World:
         _export(synth.templates[key], stack_scope, scope)
     pipeline = _scope_for(synth, "pipeline", scope)
     world = _create_pipeline(synth, pipeline)
+    if triggers:  # before the policies: they name the trigger's rule and function
+        deploy_triggers(synth, storage, pipeline, _create_function)
     _export(synth.templates["pipeline"], pipeline, scope)
     for key, stack_scope in (("storage", storage), ("notifications", notifications), ("pipeline", pipeline)):
         _create_policies(synth.templates[key], stack_scope)
     if "monitoring" in synth.templates:
         _create_monitoring(synth, _scope_for(synth, "monitoring", scope), world)
+    if triggers:
+        record_stacks(synth, {"storage": storage, "notifications": notifications, "pipeline": pipeline})
     return world
 
 
@@ -135,7 +142,11 @@ def _create_keys(template: dict[str, Any], scope: Scope) -> None:
     kms = boto3.client("kms", region_name=REGION)
     for logical, resource in _of_type(template, "AWS::KMS::Key"):
         policy = json.dumps(resolve(resource["Properties"]["KeyPolicy"], scope))
-        key = kms.create_key(Description=logical, Policy=policy)["KeyMetadata"]
+        key = _existing_key(kms, logical)  # a saved account keeps its keys, as a stack update does
+        if key is None:
+            key = kms.create_key(Description=logical, Policy=policy)["KeyMetadata"]
+        else:  # ... and the update applies the template's key policy, which may have changed
+            kms.put_key_policy(KeyId=key["KeyId"], PolicyName="default", Policy=policy)
         scope.attributes[logical] = {"Ref": key["KeyId"], "Arn": key["Arn"]}
 
 
@@ -175,9 +186,11 @@ def _of_type(template: dict[str, Any], kind: str) -> list[tuple[str, dict[str, A
 def _create_storage(template: dict[str, Any], scope: Scope) -> None:
     s3 = boto3.client("s3", region_name=REGION)
     _create_keys(template, scope)
+    existing = {bucket["Name"] for bucket in s3.list_buckets()["Buckets"]}
     for logical, resource in _of_type(template, "AWS::S3::Bucket"):
         name = f"local-{re.sub(r'[^a-z0-9]', '', logical.lower())}"[:63]
-        s3.create_bucket(Bucket=name)
+        if name not in existing:  # a saved account keeps its buckets, as a stack update does
+            s3.create_bucket(Bucket=name)
         scope.attributes[logical] = {"Ref": name, "Arn": f"arn:aws:s3:::{name}"}
         encryption = resource["Properties"].get("BucketEncryption")
         if encryption:
@@ -192,6 +205,15 @@ def _create_storage(template: dict[str, Any], scope: Scope) -> None:
     _create_roles(template, scope)
 
 
+def _existing_key(kms: Any, logical: str) -> dict[str, Any] | None:
+    """The key an earlier deploy created for `logical` (a saved account): a stack update keeps its keys."""
+    for listed in kms.list_keys()["Keys"]:
+        key = kms.describe_key(KeyId=listed["KeyId"])["KeyMetadata"]
+        if key.get("Description") == logical and key["KeyState"] == "Enabled":
+            return dict(key)
+    return None
+
+
 def _create_pipeline(synth: Synthesized, scope: Scope) -> World:
     template = synth.templates["pipeline"]
     _create_roles(template, scope)
@@ -199,7 +221,10 @@ def _create_pipeline(synth: Synthesized, scope: Scope) -> World:
     groups = []
     for logical, resource in _of_type(template, "AWS::SageMaker::ModelPackageGroup"):
         name = resource["Properties"]["ModelPackageGroupName"]
-        arn = sagemaker.create_model_package_group(ModelPackageGroupName=name)["ModelPackageGroupArn"]
+        try:  # a saved account keeps the group and its packages
+            arn = sagemaker.describe_model_package_group(ModelPackageGroupName=name)["ModelPackageGroupArn"]
+        except sagemaker.exceptions.ClientError:
+            arn = sagemaker.create_model_package_group(ModelPackageGroupName=name)["ModelPackageGroupArn"]
         scope.attributes[logical] = {"Ref": name, "ModelPackageGroupArn": arn}
         groups.append(name)
     _upload_file_assets(synth, scope)

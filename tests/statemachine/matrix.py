@@ -1,0 +1,103 @@
+"""A data-driven scenario matrix on top of scenarios.py: each Scenario is a config (TOML text), an optional
+dataset generated in the test, the stages to deploy and how the run starts (the object key, or
+`slipstream.cloud_run` uploading and the S3 trigger starting it). `run_scenario` writes them to a folder,
+deploys each stage into its own fresh account (one synthesis per config and stage, cached) and returns one
+Outcome per stage. No internet: datasets come from scikit-learn's bundled ones.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from unittest import mock
+
+import numpy as np
+import pandas as pd
+
+from slipstream import cloud_run
+from slipstream.config import Config, load_config
+from slipstream.local.stepfunctions.emulation import emulated_pipeline, upload_dataset
+from slipstream.local.stepfunctions.history import execution_end, path
+from slipstream.local.stepfunctions.world import World
+from tests.statemachine.scenarios import Outcome, Pipeline
+
+CLOUD_RUN_TIMEOUT_MINUTES = "1"  # the execution takes ~15-40 s here; a run the trigger never starts waits this long
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    toml: str  # slipstream.toml; a dataset, if any, is `data.csv` beside it
+    data: Callable[[], pd.DataFrame] | None = None
+    stages: tuple[str, ...] = ("dev",)
+    key: str | None = None  # the uploaded object's name under the stage's data prefix (default: the dataset's)
+    via_cloud_run: bool = False
+
+
+def run_scenario(scenario: Scenario, folder: Path) -> dict[str, Outcome]:
+    (folder / "slipstream.toml").write_text(scenario.toml, encoding="utf-8")
+    if scenario.data:
+        scenario.data().to_csv(folder / "data.csv", index=False)
+    config = load_config(folder / "slipstream.toml")
+    outcomes = {}
+    for stage in scenario.stages:
+        with emulated_pipeline(config, stage, triggers=scenario.via_cloud_run) as world:
+            pipeline = Pipeline(world, probe_row(config))
+            if scenario.via_cloud_run:
+                outcomes[stage] = _through_cloud_run(world, pipeline, folder / "slipstream.toml", stage)
+            else:
+                prefix = config.stage(stage).data_prefix
+                key = upload_dataset(world, config, f"{prefix}{scenario.key}" if scenario.key else None)
+                outcomes[stage] = pipeline.run(f"{scenario.name}-{stage}", key)
+    return outcomes
+
+
+def probe_row(config: Config) -> dict:
+    """One row of features as a caller sends them (no target, no ignored columns)."""
+    from slipstream.dataset import load_dataset
+
+    frame = load_dataset(config).drop(columns=[config.data.target, *config.data.ignore_columns])
+    return json.loads(frame.head(1).to_json(orient="records"))[0]
+
+
+def _through_cloud_run(world: World, pipeline: Pipeline, config_file: Path, stage: str) -> Outcome:
+    """What the deploy workflow does after `cdk deploy`: cloud_run uploads, the S3 trigger starts the run."""
+    quick = functools.partial(cloud_run.wait_for, poll_s=0.5)  # 15 s polls are for a real account
+    with mock.patch.object(cloud_run, "wait_for", quick):
+        code = cloud_run.main(["--stage", stage, "--config", str(config_file), "--timeout-minutes", "1"])
+    executions = world.client("stepfunctions").list_executions(stateMachineArn=world.state_machine_arn)
+    started = executions["executions"]
+    if not started:
+        listing = world.client("s3").list_objects_v2(Bucket=world.data_bucket).get("Contents", [])
+        uploaded = [item["Key"] for item in listing]
+        end = {"error": "NotStarted", "cause": f"cloud_run exited {code}; no execution; data bucket holds {uploaded}"}
+        return Outcome("", "NOT_STARTED", [], [], end, pipeline.drain())
+    arn = started[0]["executionArn"]
+    world.wait(arn)
+    events = world.history(arn)
+    outcome = Outcome(started[0]["name"], world.status(arn), path(events), events, execution_end(events), [])
+    outcome.notifications = pipeline.drain()
+    outcome.end["cloud_run_exit"] = code
+    return pipeline.capture(outcome)
+
+
+# --- datasets ------------------------------------------------------------------------------------------------
+
+
+def diabetes_with_categories_and_gaps(rows: int = 300) -> pd.DataFrame:
+    """Regression: diabetes, plus a categorical column that carries signal, NaNs in two features, and an id
+    column the config ignores (unique per row: a model that used it would not generalise)."""
+    from sklearn.datasets import load_diabetes
+
+    bunch = load_diabetes(as_frame=True)
+    frame = bunch.data.assign(progression=bunch.target).head(rows).reset_index(drop=True)
+    rng = np.random.default_rng(7)
+    frame["clinic"] = np.where(frame["bmi"] > frame["bmi"].median(), "north", "south")
+    frame.loc[rng.random(len(frame)) < 0.1, "clinic"] = "east"
+    for column in ("bp", "s3"):
+        frame.loc[rng.random(len(frame)) < 0.04, column] = np.nan
+    frame.insert(0, "patient_id", [f"p{n:05d}" for n in range(len(frame))])
+    return frame

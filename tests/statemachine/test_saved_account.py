@@ -1,0 +1,111 @@
+"""The emulated account persists between `slipstream run --engine stepfunctions` runs, as a real account does: the
+second run updates the endpoint and is compared against the first run's champion, the endpoint serves again
+after the account is restored, and a failed smoke test rolls back to the config an earlier run deployed."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+from typer.testing import CliRunner
+
+from slipstream.cli import app
+from slipstream.config import load_config
+from slipstream.local.stepfunctions.emulation import emulated_pipeline, upload_dataset
+from slipstream.local.stepfunctions.moto_extensions import FAULTS
+from slipstream.local.stepfunctions.saved_account import FILE_NAME, account_dir
+from tests.statemachine.conftest import REPO, STATEMACHINE_GROUP
+from tests.statemachine.scenarios import Pipeline
+
+pytestmark = STATEMACHINE_GROUP
+
+
+def _run(config_file, *extra):
+    result = CliRunner().invoke(app, ["run", "--engine", "stepfunctions", "-c", str(config_file), *extra])
+    return result.exit_code, result.output
+
+
+def _flat(output: str) -> str:
+    """The output as one line: rich wraps long lines at the terminal width."""
+    return " ".join(output.split())
+
+
+def _states(output: str) -> list[str]:
+    return [line.split()[1] for line in output.splitlines() if line.startswith("✓")]
+
+
+@pytest.fixture(scope="module")
+def two_runs(tmp_path_factory):
+    """Two CLI runs on one state folder (the same config as conftest's: its synthesis is cached)."""
+    folder = tmp_path_factory.mktemp("saved-account")
+    shutil.copy(REPO / "slipstream.toml", folder / "slipstream.toml")
+    first, second = _run(folder / "slipstream.toml"), _run(folder / "slipstream.toml")
+    return folder, first, second
+
+
+def test_the_first_run_creates_the_endpoint_and_saves_the_account(two_runs):
+    folder, (code, output), _ = two_runs
+    assert code == 0, output
+    assert "new (no earlier runs)" in _flat(output)
+    states = _states(output)
+    assert "EvaluateWithoutChampion" in states and "CreateEndpoint" in states and "UpdateEndpoint" not in states
+    assert (folder / ".slipstream" / "aws" / "dev" / FILE_NAME).is_file()
+
+
+def test_the_second_run_updates_the_endpoint_against_the_first_runs_champion(two_runs):
+    folder, (_, first), (code, output) = two_runs
+    assert code == 0, output
+    assert "1 model package(s) from earlier runs" in _flat(output)
+    states = _states(output)
+    assert states[3:7] == ["FindChampion", "HasChampion", "DescribeChampion", "EvaluateAgainstChampion"]
+    assert "UpdateEndpoint" in states and "CreateEndpoint" not in states
+    assert "Deployment: version 2 " in _flat(output) and "Deployment: version 1 " in _flat(first)
+    first_run, second_run = sorted((folder / ".slipstream" / "sfn-runs").iterdir())
+    evaluations = [json.loads((run / "evaluation" / "evaluation.json").read_text()) for run in (first_run, second_run)]
+    # Evaluate got --champion-model-dir: the first run's model, scored on the second run's held-out rows.
+    assert evaluations[0].get("champion_metrics") is None
+    assert set(evaluations[1]["champion_metrics"]) == set(evaluations[1]["metrics"])
+
+
+def test_a_restored_account_serves_both_runs_history_and_rolls_back_to_an_earlier_config(two_runs, probe):
+    """Restore the account the CLI saved: packages, record and endpoint are there and the endpoint answers;
+    then a run whose smoke test fails rolls back to the config the second CLI run deployed."""
+    folder, *_ = two_runs
+    config = load_config(folder / "slipstream.toml")
+    with emulated_pipeline(config, saved=account_dir(config, "dev")) as world:
+        pipeline = Pipeline(world, probe)
+        before = pipeline.snapshot()
+        assert sorted(before.packages.values()) == ["Approved", "Approved"]
+        versions = {run: package["ModelPackageVersion"] for run, package in before.package_details.items()}
+        first_run, second_run = sorted(versions, key=versions.__getitem__)
+        assert before.record["champion"]["run_id"] == second_run and before.record["champion"]["version"] == "2"
+        assert before.endpoint["EndpointConfigName"] == f"breast-cancer-dev-{second_run}"
+        assert before.answer["model_version"] == "2"  # the endpoint serves again after the restart
+        FAULTS.add("sagemaker-runtime", "InvokeEndpoint", "ModelError", "the model raised", status=424)
+        run = pipeline.run("rolled-back", upload_dataset(world, config))
+    assert run.status == "FAILED" and run.path[-2:] == ["NotifyRolledBack", "RolledBack"]
+    assert run.packages == {first_run: "Approved", second_run: "Approved", "rolled-back": "Rejected"}
+    assert run.endpoint["EndpointConfigName"] == f"breast-cancer-dev-{second_run}"
+    assert run.answer["model_version"] == "2" and run.record == before.record
+
+
+def test_a_corrupt_saved_account_is_refused_with_how_to_start_over(tmp_path):
+    shutil.copy(REPO / "slipstream.toml", tmp_path / "slipstream.toml")
+    saved = tmp_path / ".slipstream" / "aws" / "dev" / FILE_NAME
+    saved.parent.mkdir(parents=True)
+    saved.write_bytes(b"not a pickle")
+    code, output = _run(tmp_path / "slipstream.toml")
+    assert code == 2 and "Traceback" not in output
+    assert str(saved) in "".join(output.split()) and "--fresh" in output  # the path may wrap mid-name
+
+
+def test_a_fresh_account_serves_nothing_that_an_earlier_account_in_this_process_hosted(two_runs, probe):
+    folder, *_ = two_runs
+    config = load_config(folder / "slipstream.toml")
+    with emulated_pipeline(config, saved=account_dir(config, "dev")) as world:
+        assert Pipeline(world, probe).snapshot().answer["model_version"] == "2"
+    with emulated_pipeline(config) as world:  # same endpoint name and ARN, in a new account
+        runtime, body = world.client("sagemaker-runtime"), json.dumps({"instances": [probe]})
+        with pytest.raises(runtime.exceptions.ClientError, match="not found"):
+            runtime.invoke_endpoint(EndpointName=world.endpoint_name, ContentType="application/json", Body=body)
