@@ -11,8 +11,6 @@ import pandas as pd
 import pytest
 
 from slipstream import job_arguments, local_steps
-from slipstream.config import Config
-from slipstream.local import sagemaker as local_sagemaker
 from slipstream.runner import RunState
 from tests.infra.conftest import INFRA_GROUP, stage_settings
 
@@ -45,33 +43,36 @@ def states(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str,
     return definition_from_template(Template.from_stack(stack).to_json())["States"]
 
 
-def local_argv(config: Config, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, step: Any) -> list[str]:
-    """The argv the local runner starts the step's script with (the script itself is not run)."""
-    seen: list[list[str]] = []
-    monkeypatch.setattr(local_sagemaker, "_run", lambda script, args, **_: seen.append(args))
-    step(RunState(config=config, run_id="r1", run_dir=tmp_path))
-    (argv,) = seen
-    return argv
+# The runtime's own values: where the sourcedir is (an S3 asset vs a local archive) and the region.
+RUNTIME_SPECIFIC = {"sagemaker_submit_directory", "sagemaker_region"}
 
 
-def test_train_gets_the_same_flags_from_the_state_machine_and_the_local_runner(
+def test_train_gets_the_same_job_from_the_state_machine_and_the_local_runner(
     settings: Any, states: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Both give the training toolkit the same hyperparameters and entrypoint; the toolkit (the same one in both)
+    turns them into train.py's flags."""
     (tmp_path / "data" / "train").mkdir(parents=True)
-    validation = type("Validation", (), {"train": pd.DataFrame({"x": [1]})})()
-    config = settings.config
+    captured: dict[str, Any] = {}
 
-    def train(state: RunState) -> None:
-        state.outputs["validation"] = validation
+    def capture(opt_ml: Path, **kwargs: Any) -> None:
+        captured.update(kwargs)
+        raise _Stop
+
+    monkeypatch.setattr(local_steps, "run_training_job", capture)
+    state = RunState(config=settings.config, run_id="r1", run_dir=tmp_path)
+    state.outputs["validation"] = type("V", (), {"train": pd.DataFrame()})()
+    with pytest.raises(_Stop):
         local_steps.train(state)
-
-    local = local_argv(config, tmp_path, monkeypatch, train)
-    aws = job_arguments.toolkit_flags(job_arguments.toolkit_decoded(states["Train"]["Parameters"]["HyperParameters"]))
+    train = states["Train"]["Parameters"]
+    aws = {k: v for k, v in train["HyperParameters"].items() if k not in RUNTIME_SPECIFIC}
+    local = {k: v for k, v in captured["hyperparameters"].items() if k not in RUNTIME_SPECIFIC}
     assert aws == local
+    assert train["AlgorithmSpecification"]["ContainerEntrypoint"] == captured["entrypoint"]
+    decoded = job_arguments.toolkit_decoded(train["HyperParameters"])
     # ValidateData already dropped the ignored columns: naming them again would make train.py look for them.
-    assert not any("ignore" in flag for flag in aws)
-    assert aws[aws.index("--params") + 1] == '{"C": 0.5, "max_iter": 500}'
-    assert aws[aws.index("--seed") + 1] == "7"
+    assert not any("ignore" in name for name in decoded)
+    assert decoded["params"] == '{"C": 0.5, "max_iter": 500}' and decoded["seed"] == 7
 
 
 @pytest.mark.parametrize("champion", [False, True], ids=["alone", "against the champion"])
@@ -98,8 +99,8 @@ def test_evaluate_gets_the_same_arguments_and_inputs_from_both_runtimes(
         local_steps.evaluate(state)
     chosen = states["EvaluateAgainstChampion" if champion else "EvaluateWithoutChampion"]["Parameters"]
     assert chosen["arguments"] == captured["arguments"]
-    on_aws = {i["S3Input"]["LocalPath"] for i in chosen["inputs"] if i["InputName"] != "code"}
-    assert on_aws == {job_arguments.processing_path(name) for name in captured["inputs"]}
+    assert {i["S3Input"]["LocalPath"] for i in chosen["inputs"]} == set(captured["inputs"])
+    assert states["Evaluate"]["Parameters"]["AppSpecification"]["ContainerEntrypoint"] == captured["entrypoint"]
     assert ("--champion-model-dir" in captured["arguments"]) is champion
 
 

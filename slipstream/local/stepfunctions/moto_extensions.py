@@ -102,7 +102,8 @@ class Faults:
 FAULTS = Faults()
 _LOCK = threading.Lock()
 _INSTALLED: list[bool] = []
-STRICT = {"params": True}  # the strict checks in force while a mock_aws account is active
+# The strict checks in force while a mock_aws account is active: parameters (strict/params.py) and IAM/KMS.
+STRICT = {"params": True, "iam": True}
 
 
 def install() -> None:
@@ -156,7 +157,7 @@ def _lambda_runs_our_handlers() -> None:
         context = LambdaContext(fn.function_name, fn.function_arn, int(fn.memory_size))
         event = json.loads(body) if body else {}
         environment = dict(fn.environment_vars)
-        if STRICT["enabled"]:  # the runtime hands the function its role's session in these three variables
+        if STRICT["iam"]:  # the runtime hands the function its role's session in these three variables
             credentials = role_credentials(fn.role, fn.function_name)
             environment.update({name.upper(): value for name, value in credentials.items()})
         result, errored = invoke_handler(fn.handler, environment, event, context=context, region=self.region_name)
@@ -314,7 +315,7 @@ class SageMakerTask(StateTaskServiceCallback):
         return boto_client_for(region=part.region, service="sagemaker", state_credentials=credentials)
 
     def _eval_service_task(self, env, resource_runtime_part, normalised_parameters, state_credentials):  # type: ignore[no-untyped-def]
-        if self._is_sync() and STRICT["enabled"]:
+        if self._is_sync() and STRICT["iam"]:
             self._managed_rule(env, resource_runtime_part.region, state_credentials.role_arn)
         client = self._client(resource_runtime_part, state_credentials)
         response = getattr(client, self._get_boto_service_action())(**normalised_parameters)
@@ -463,7 +464,7 @@ def _start_job(region: str, job: Any, kind: str, run: Any, request: dict[str, An
 def _volume_grant(request: dict[str, Any], region: str) -> None:
     """An encrypted ML volume: SageMaker creates a grant on the key for the instance, as the execution role."""
     key = request.get("VolumeKmsKeyId")
-    if not key or not STRICT["enabled"]:
+    if not key or not STRICT["iam"]:
         return
     from slipstream.local.strict.iam import Request
 
@@ -676,7 +677,6 @@ def _invoke_endpoint_response(self: Any) -> tuple[int, dict[str, Any], bytes]:
 # the role. Calls signed otherwise (the harness, the CLI: a deployer) are an administrator's and not evaluated.
 # The evaluation is slipstream/local/strict (iam.py decides, resources.py says what each call asks for).
 
-STRICT = {"enabled": True}
 _SESSIONS: dict[str, Any] = {}  # access key id -> strict.iam.Principal
 _ROLE_CREDENTIALS: dict[tuple[str, str], dict[str, str]] = {}  # (role ARN, session) -> credentials
 ADMIN = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing", "aws_session_token": "testing"}
@@ -732,7 +732,7 @@ def _state_machine_signs_its_calls() -> None:
 
     def boto_client_for(region: str, service: str, state_credentials: Any = None) -> Any:
         role = getattr(state_credentials, "role_arn", None)
-        if not role or not STRICT["enabled"]:
+        if not role or not STRICT["iam"]:
             return original(region=region, service=service, state_credentials=state_credentials)
         config = Config(parameter_validation=False, retries={"max_attempts": 0, "total_max_attempts": 1})
         return boto3.client(service, region_name=region, config=config, **role_credentials(role, "StepFunctions"))
@@ -752,7 +752,7 @@ def _every_call_authorized() -> None:
 
     def authorize(self, iam_request_cls, resource="*"):  # type: ignore[no-untyped-def]
         scope = re.search(r"Credential=([^/]+)/[^/]+/([^/]+)/([^/]+)/", self.headers.get("Authorization", ""))
-        principal = _SESSIONS.get(scope.group(1)) if scope and STRICT["enabled"] else None
+        principal = _SESSIONS.get(scope.group(1)) if scope and STRICT["iam"] else None
         if principal is None:
             return original(self, iam_request_cls, resource)
         _authorize_call(self, principal, scope.group(3), scope.group(2))
