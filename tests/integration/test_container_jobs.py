@@ -19,6 +19,7 @@ from slipstream.job_commands import TRAINING_ENTRYPOINT
 from slipstream.local.sagemaker import run_processing_job, run_training_job
 from slipstream.local.stepfunctions import moto_extensions
 from slipstream.sourcedir import PROJECT_ROOT, build_sourcedir
+from tests.aws_roles import sagemaker_role_for_bucket
 
 LOGISTIC = "sklearn.linear_model.LogisticRegression"
 NO_TARGET = "radius,texture\n1.0,2.0\n3.0,4.0\n"
@@ -85,31 +86,12 @@ def test_a_processing_job_runs_its_entrypoint_as_written_on_the_images_python(tm
 
 
 # --- the emulated SageMaker (what `--engine stepfunctions` and tests/statemachine run) --------------------------
-def _sagemaker_role_reading_and_writing(bucket: str) -> str:
-    """The strict account runs the job as its role: one that may read the inputs and write the outputs."""
-    iam = boto3.client("iam", region_name="us-east-1")
-    trust = {
-        "Statement": [
-            {"Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"}, "Action": "sts:AssumeRole"}
-        ]
-    }
-    arn = iam.create_role(RoleName="sagemaker", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
-    s3_access = {"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject", "s3:ListBucket"]}
-    s3_access["Resource"] = [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"]
-    iam.put_role_policy(
-        RoleName="sagemaker",
-        PolicyName="s3",
-        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [s3_access]}),
-    )
-    return arn
-
-
 def _emulated_failure(tmp_path: Path, entrypoint: list[str] | None) -> str:
     moto_extensions.install()
     with mock_aws(config=moto_extensions.MOTO_CONFIG):  # type: ignore[call-overload]
         s3, sagemaker = boto3.client("s3", region_name="us-east-1"), boto3.client("sagemaker", region_name="us-east-1")
         s3.create_bucket(Bucket="artifacts")
-        role = _sagemaker_role_reading_and_writing("artifacts")
+        role = sagemaker_role_for_bucket("artifacts")
         s3.upload_file(str(build_sourcedir(PROJECT_ROOT, tmp_path)), "artifacts", "code/0123abcd.gz")
         s3.put_object(Bucket="artifacts", Key="runs/r1/data/train/train.csv", Body=NO_TARGET.encode())
         values = {**HYPERPARAMETERS, "sagemaker_program": "train.py"}

@@ -21,9 +21,10 @@ import boto3
 import pytest
 from sklearn.datasets import load_breast_cancer
 
-from cdk.sourcedir import build_sourcedir
 from slipstream.local.stepfunctions import hosting, moto_extensions
 from slipstream.local.strict.serverless import MB, ServerlessLimits
+from slipstream.sourcedir import build_sourcedir
+from tests.aws_roles import sagemaker_role_for_bucket
 from tests.model.model_suite import REPO, train_in_image
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("statemachine")]
@@ -68,6 +69,7 @@ def account(archives: dict[str, bytes], monkeypatch: pytest.MonkeyPatch) -> Iter
         s3.create_bucket(Bucket=BUCKET)
         for key, body in archives.items():
             s3.put_object(Bucket=BUCKET, Key=key, Body=body)
+        sagemaker_role_for_bucket(BUCKET)  # the endpoints download their model and code as this role
         clients = {name: boto3.client(name, region_name=REGION) for name in ("sagemaker", "sagemaker-runtime")}
         try:
             yield clients
@@ -180,6 +182,7 @@ def test_closing_the_account_stops_every_container(archives, monkeypatch, tmp_pa
         s3.create_bucket(Bucket=BUCKET)
         for key, body in archives.items():
             s3.put_object(Bucket=BUCKET, Key=key, Body=body)
+        sagemaker_role_for_bucket(BUCKET)
         _deploy(boto3.client("sagemaker", region_name=REGION), "e", "1")
         (hosted,) = moto_extensions._HOSTED.values()
         moto_extensions.close_account()

@@ -16,6 +16,7 @@ import pytest
 from moto import mock_aws
 
 from slipstream.local.stepfunctions import moto_extensions
+from tests.aws_roles import service_role
 from tests.statemachine.conftest import STATEMACHINE_GROUP
 
 pytestmark = STATEMACHINE_GROUP
@@ -28,9 +29,10 @@ REFUSED = f"1 validation error detected: Value '{BAD_NAME}' at 'modelPackageGrou
 def account() -> Iterator[dict]:
     moto_extensions.install()
     with mock_aws(config=moto_extensions.MOTO_CONFIG):  # type: ignore[call-overload]
-        iam = boto3.client("iam", region_name=REGION)
-        trust = {"Version": "2012-10-17", "Statement": []}
-        role = iam.create_role(RoleName="strict", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+        # Allowed by IAM, so what refuses the calls is their parameters, as SageMaker's validation would.
+        allowed = {"Effect": "Allow", "Action": ["sagemaker:CreateModelPackageGroup", "lambda:InvokeFunction"]}
+        services = ["states.amazonaws.com", "lambda.amazonaws.com"]
+        role = service_role("strict", services, [{**allowed, "Resource": "*"}])
         yield {"role": role, "sfn": boto3.client("stepfunctions", region_name=REGION)}
 
 
