@@ -45,8 +45,8 @@ def image_model(tmp_path_factory: pytest.TempPathFactory, cancer: Split) -> Path
 
 
 @pytest.fixture(scope="module")
-def runtime(tmp_path_factory: pytest.TempPathFactory, image_model: Path) -> Iterator[Any]:
-    """A boto3 sagemaker-runtime client on a local SageMaker Runtime hosting three endpoints."""
+def hosted(tmp_path_factory: pytest.TempPathFactory, image_model: Path) -> Iterator[tuple[Any, dict[str, Any]]]:
+    """A boto3 sagemaker-runtime client on a local SageMaker Runtime, and the endpoints it hosts."""
     root = tmp_path_factory.mktemp("toolkit")
     sourcedir = extract_sourcedir(root / "sourcedir")
     slow = root / "slow"
@@ -63,10 +63,16 @@ def runtime(tmp_path_factory: pytest.TempPathFactory, image_model: Path) -> Iter
     config = BotoConfig(retries={"max_attempts": 1}, read_timeout=10)
     url = f"http://127.0.0.1:{server.server_address[1]}"
     credentials = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}  # signed, never checked
-    yield boto3.client("sagemaker-runtime", endpoint_url=url, region_name="us-east-1", config=config, **credentials)
+    client = boto3.client("sagemaker-runtime", endpoint_url=url, region_name="us-east-1", config=config, **credentials)
+    yield client, endpoints
     server.shutdown()
     server.server_close()
     stop_endpoints(endpoints)
+
+
+@pytest.fixture(scope="module")
+def runtime(hosted: tuple[Any, dict[str, Any]]) -> Any:
+    return hosted[0]
 
 
 def _rows(split: Split, n: int) -> list[dict[str, Any]]:
@@ -139,8 +145,17 @@ def test_an_invocation_over_the_timeout_is_a_model_error_with_status_0(runtime) 
     assert time.monotonic() - started < 2.5  # answered at the limit, not when the container finished
 
 
-def test_invocations_beyond_max_concurrency_are_throttled(runtime) -> None:
-    time.sleep(2)  # the timed-out request of the previous test may still hold the slow endpoint's only slot
+def test_invocations_beyond_max_concurrency_are_throttled(hosted) -> None:
+    runtime, endpoints = hosted
+    gate = endpoints["slow"].gate
+
+    def wait_for_in_flight(count: int) -> None:  # by the runtime's own count, not by the clock: CI is slow
+        deadline = time.monotonic() + 10
+        while gate.in_flight != count:
+            assert time.monotonic() < deadline, f"{gate.in_flight} invocations in flight, expected {count}"
+            time.sleep(0.01)
+
+    wait_for_in_flight(0)  # the timed-out request of the previous test may still hold the only slot
 
     def call(seconds: str) -> str:
         try:
@@ -150,7 +165,7 @@ def test_invocations_beyond_max_concurrency_are_throttled(runtime) -> None:
 
     with ThreadPoolExecutor(2) as pool:
         first = pool.submit(call, "1.0")
-        time.sleep(0.3)
-        second = pool.submit(call, "0")
-        assert sorted([first.result(), second.result()]) == ["ThrottlingException", "slept"]
+        wait_for_in_flight(1)
+        assert call("0") == "ThrottlingException"
+        assert first.result() == "slept"
     assert call("0") == "slept"  # the slot is free again
