@@ -3,8 +3,8 @@
 The local runner (`slipstream.local_steps`) and the state machine (`cdk/pipeline_training.py`,
 `cdk/pipeline_context.py`) both take the training hyperparameters and the evaluation job's arguments from
 here, so the two cannot drift apart. Each runtime applies SageMaker's encoding where it needs it:
-CreateTrainingJob carries every hyperparameter as a JSON-encoded string (`sdk_encoded`), the training
-toolkit decodes them (`toolkit_decoded`) and hands the script `--name value` flags (`toolkit_flags`).
+CreateTrainingJob carries every hyperparameter as a JSON-encoded string (`sdk_encoded`); the training
+toolkit (sagemaker-training, the real one in both runtimes) decodes them and hands the script `--name value` flags.
 
 Column selection is not a training argument: ValidateData drops `data.ignore_columns` before it writes
 the splits, so the train channel holds exactly the features and the target, and train.py fits on all of
@@ -77,31 +77,6 @@ def framework_hyperparameters(*, submit_directory: str, region: str, program: st
 def sdk_encoded(values: Mapping[str, Any]) -> dict[str, str]:
     """CreateTrainingJob's HyperParameters as the SageMaker Python SDK writes them: every value JSON-encoded."""
     return {name: json.dumps(value) for name, value in values.items()}
-
-
-def toolkit_decoded(hyperparameters: Mapping[str, str]) -> dict[str, Any]:
-    """What the training toolkit makes of CreateTrainingJob's HyperParameters: each value JSON-decoded where it
-    is JSON, kept as text where it is not; the `sagemaker_*` entries are the toolkit's own, not the script's."""
-    decoded: dict[str, Any] = {}
-    for name, text in hyperparameters.items():
-        if name.startswith("sagemaker_"):
-            continue
-        try:
-            decoded[name] = json.loads(text)
-        except ValueError:
-            decoded[name] = text
-    return decoded
-
-
-def toolkit_flags(values: Mapping[str, Any]) -> list[str]:
-    """The script's argv as the toolkit builds it (sagemaker_training.mapping.to_cmd_args): sorted by name,
-    `--name str(value)`; a mapping becomes `k=v,...`, which is why `decoded()` carries JSON as text."""
-    flags: list[str] = []
-    for name in sorted(values):
-        value = values[name]
-        text = ",".join(f"{k}={v}" for k, v in sorted(value.items())) if isinstance(value, Mapping) else str(value)
-        flags += [f"--{name}" if len(name) > 1 else f"-{name}", text]
-    return flags
 
 
 def processing_path(name: str) -> str:

@@ -3,6 +3,7 @@ training and evaluation jobs equals what the local runner gives the same scripts
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from slipstream import job_arguments, local_steps
+from slipstream import local_steps
 from slipstream.runner import RunState
 from tests.infra.conftest import INFRA_GROUP, stage_settings
 
@@ -43,6 +44,20 @@ def states(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str,
     return definition_from_template(Template.from_stack(stack).to_json())["States"]
 
 
+def job_started(monkeypatch: pytest.MonkeyPatch, runner: str, step: Any, state: RunState) -> dict[str, Any]:
+    """The keyword arguments `step` starts its job with (`runner` of local_steps); the job itself never runs."""
+    captured: dict[str, Any] = {}
+
+    def capture(opt_ml: Path, **kwargs: Any) -> None:
+        captured.update(kwargs)
+        raise _Stop
+
+    monkeypatch.setattr(local_steps, runner, capture)
+    with pytest.raises(_Stop):
+        step(state)
+    return captured
+
+
 # The runtime's own values: where the sourcedir is (an S3 asset vs a local archive) and the region.
 RUNTIME_SPECIFIC = {"sagemaker_submit_directory", "sagemaker_region"}
 
@@ -53,23 +68,15 @@ def test_train_gets_the_same_job_from_the_state_machine_and_the_local_runner(
     """Both give the training toolkit the same hyperparameters and entrypoint; the toolkit (the same one in both)
     turns them into train.py's flags."""
     (tmp_path / "data" / "train").mkdir(parents=True)
-    captured: dict[str, Any] = {}
-
-    def capture(opt_ml: Path, **kwargs: Any) -> None:
-        captured.update(kwargs)
-        raise _Stop
-
-    monkeypatch.setattr(local_steps, "run_training_job", capture)
     state = RunState(config=settings.config, run_id="r1", run_dir=tmp_path)
     state.outputs["validation"] = type("V", (), {"train": pd.DataFrame()})()
-    with pytest.raises(_Stop):
-        local_steps.train(state)
+    captured = job_started(monkeypatch, "run_training_job", local_steps.train, state)
     train = states["Train"]["Parameters"]
     aws = {k: v for k, v in train["HyperParameters"].items() if k not in RUNTIME_SPECIFIC}
     local = {k: v for k, v in captured["hyperparameters"].items() if k not in RUNTIME_SPECIFIC}
     assert aws == local
     assert train["AlgorithmSpecification"]["ContainerEntrypoint"] == captured["entrypoint"]
-    decoded = job_arguments.toolkit_decoded(train["HyperParameters"])
+    decoded = {k: json.loads(v) for k, v in train["HyperParameters"].items()}
     # ValidateData already dropped the ignored columns: naming them again would make train.py look for them.
     assert not any("ignore" in name for name in decoded)
     assert decoded["params"] == '{"C": 0.5, "max_iter": 500}' and decoded["seed"] == 7
@@ -86,17 +93,9 @@ def test_evaluate_gets_the_same_arguments_and_inputs_from_both_runtimes(
     registry.by_alias = lambda self, alias: type("V", (), {"version": "1"})() if champion else None  # type: ignore[attr-defined]
     registry.download_model = lambda self, version, target: target.mkdir() or target  # type: ignore[attr-defined]
     monkeypatch.setattr(local_steps, "Registry", lambda config: registry())
-    captured: dict[str, Any] = {}
-
-    def capture(opt_ml: Path, **kwargs: Any) -> None:
-        captured.update(kwargs)
-        raise _Stop
-
-    monkeypatch.setattr(local_steps, "run_processing_job", capture)
     state = RunState(config=settings.config, run_id="r1", run_dir=tmp_path)
     state.outputs["model_dir"] = model_dir
-    with pytest.raises(_Stop):
-        local_steps.evaluate(state)
+    captured = job_started(monkeypatch, "run_processing_job", local_steps.evaluate, state)
     chosen = states["EvaluateAgainstChampion" if champion else "EvaluateWithoutChampion"]["Parameters"]
     assert chosen["arguments"] == captured["arguments"]
     assert {i["S3Input"]["LocalPath"] for i in chosen["inputs"]} == set(captured["inputs"])

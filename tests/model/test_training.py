@@ -139,9 +139,10 @@ def test_train_py_accepts_exactly_the_flags_both_runtimes_pass_when_columns_are_
 
     from slipstream import job_arguments
     from slipstream.config import parse_config
-    from slipstream.sourcedir import extract_sourcedir
+    from slipstream.job_commands import TRAINING_ENTRYPOINT
+    from slipstream.local.sagemaker import run_training_job
+    from slipstream.sourcedir import PROJECT_ROOT, build_sourcedir
     from slipstream.steps.validate import validate_data
-    from tests.model.model_suite import run_script, sm_env
 
     data = load_breast_cancer(as_frame=True)
     frame = data.frame.assign(target=data.target_names[data.target], patient_id=range(len(data.frame)))
@@ -152,9 +153,15 @@ def test_train_py_accepts_exactly_the_flags_both_runtimes_pass_when_columns_are_
     split = validate_data(frame, config, None)
     (tmp_path / "train").mkdir()
     split.train.to_csv(tmp_path / "train" / "train.csv", index=False)
-    code_dir = extract_sourcedir(tmp_path / "code")
-    flags = job_arguments.toolkit_flags(job_arguments.training_hyperparameters(config).decoded())
-    completed = run_script(code_dir / "train.py", flags, sm_env(tmp_path, tmp_path / "train"), cwd=code_dir)
-    assert completed.returncode == 0, completed.stderr
-    features = [f["name"] for f in json.loads((tmp_path / "model" / "metadata.json").read_text())["features"]]
+    # What both runtimes hand the training toolkit, which turns it into train.py's flags.
+    sourcedir = build_sourcedir(PROJECT_ROOT, tmp_path / "sourcedir")
+    framework = job_arguments.framework_hyperparameters(submit_directory=str(sourcedir), region="us-east-1")
+    hyperparameters = job_arguments.sdk_encoded(
+        {**job_arguments.training_hyperparameters(config).decoded(), **framework}
+    )
+    opt_ml = tmp_path / "opt" / "ml"
+    model_dir = run_training_job(
+        opt_ml, channels={"train": tmp_path / "train"}, hyperparameters=hyperparameters, entrypoint=TRAINING_ENTRYPOINT
+    )
+    features = [f["name"] for f in json.loads((model_dir / "metadata.json").read_text())["features"]]
     assert features == [c for c in data.frame.columns if c != "target"]
