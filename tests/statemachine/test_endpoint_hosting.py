@@ -126,7 +126,7 @@ def test_serverless_limits_answer_with_sagemakers_codes(account) -> None:
     runtime = account["sagemaker-runtime"]
     with pytest.raises(runtime.exceptions.ValidationError, match="has oversize body"):
         runtime.invoke_endpoint(EndpointName="e", ContentType="application/json", Body=" " * (MB // 2 + 1))
-    hosted = moto_extensions._HOSTED[next(iter(moto_extensions._HOSTED))]
+    hosted = moto_extensions.endpoints._HOSTED[next(iter(moto_extensions.endpoints._HOSTED))]
     assert hosted.gate.limit == 1  # MaxConcurrency from the endpoint config's ServerlessConfig
     hosted.gate.enter()  # one invocation in flight
     try:
@@ -143,12 +143,12 @@ def test_serverless_limits_answer_with_sagemakers_codes(account) -> None:
 def test_update_replaces_the_container_and_delete_stops_it(account) -> None:
     sagemaker, runtime = account["sagemaker"], account["sagemaker-runtime"]
     _deploy(sagemaker, "e", "1")
-    first = hosting.container_of(next(iter(moto_extensions._HOSTED.values())))
+    first = hosting.container_of(next(iter(moto_extensions.endpoints._HOSTED.values())))
     assert _deploy(sagemaker, "e", "2", update=True)["EndpointStatus"] == "InService"
     assert first.process is not None and first.process.poll() is not None  # the old config's server stopped
     assert _invoke(runtime, Body=json.dumps(_rows(1)))["model_version"] == "2"
     assert hosting.live_count() == 1
-    (second,) = [hosting.container_of(h) for h in moto_extensions._HOSTED.values()]
+    (second,) = [hosting.container_of(h) for h in moto_extensions.endpoints._HOSTED.values()]
     sagemaker.delete_endpoint(EndpointName="e")
     assert second.process is not None and second.process.poll() is not None and hosting.live_count() == 0
     with pytest.raises(runtime.exceptions.ValidationError, match="Endpoint e of account 123456789012 not found"):
@@ -184,9 +184,9 @@ def test_closing_the_account_stops_every_container(archives, monkeypatch, tmp_pa
             s3.put_object(Bucket=BUCKET, Key=key, Body=body)
         sagemaker_role_for_bucket(BUCKET)
         _deploy(boto3.client("sagemaker", region_name=REGION), "e", "1")
-        (hosted,) = moto_extensions._HOSTED.values()
+        (hosted,) = moto_extensions.endpoints._HOSTED.values()
         moto_extensions.close_account()
     container = hosting.container_of(hosted)
     assert container.process is not None and container.process.poll() is not None
-    assert not moto_extensions._HOSTED and hosting.live_count() == 0
+    assert not moto_extensions.endpoints._HOSTED and hosting.live_count() == 0
     shutil.rmtree(tmp_path, ignore_errors=True)

@@ -10,7 +10,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from slipstream.local.stepfunctions.emulation import emulated_pipeline
-from slipstream.local.stepfunctions.moto_extensions import authorize_role, client_as
+from slipstream.local.stepfunctions.moto_extensions.iam import authorize_role, client_as
 from slipstream.local.strict.iam import AccessDenied, Request
 from tests.statemachine.conftest import STATEMACHINE_GROUP
 

@@ -1,7 +1,7 @@
 """The emulated AWS account kept between `slipstream run --engine stepfunctions` runs, as a real account is.
 
 What is kept is the account's data: S3 objects and bucket settings, KMS keys, and SageMaker's registry,
-models, endpoint configs and endpoints (`moto_extensions.DATA_BACKENDS`). Everything else (roles, functions,
+models, endpoint configs and endpoints (`moto_extensions.saved.DATA_BACKENDS`). Everything else (roles, functions,
 the topic, the state machine) is deployed afresh from the current synthesis at every run, so a changed config
 or changed code reaches the account the way `cdk deploy` would bring it there, while the packages, the
 champion and the endpoint that serves it stay. Why not pickle the whole account: then every redeploy would
@@ -67,7 +67,7 @@ def load(directory: Path) -> dict[str, Any] | None:
 
 def save(directory: Path, state: dict[str, Any]) -> Path:
     """Write atomically: an interrupted save leaves the previous account, never half a file."""
-    from slipstream.local.stepfunctions.moto_extensions import AccountPickler
+    from slipstream.local.stepfunctions.moto_extensions.saved import AccountPickler
 
     directory.mkdir(parents=True, exist_ok=True)
     path, partial = directory / FILE_NAME, directory / f"{FILE_NAME}.partial"

@@ -267,7 +267,7 @@ def _create_function(logical: str, resource: dict[str, Any], scope: Scope) -> No
     props = {key: resolve(value, scope) for key, value in resource["Properties"].items() if key in wanted}
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:  # moto wants a zip; the handler itself runs from this repo
-        archive.writestr("README.txt", "code runs in process from the repository; see moto_extensions.py")
+        archive.writestr("README.txt", "code runs in process from the repository; see moto_extensions/")
     function = boto3.client("lambda", region_name=REGION).create_function(
         FunctionName=logical[:64],
         Runtime=props.get("Runtime", "python3.11"),

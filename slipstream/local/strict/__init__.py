@@ -2,5 +2,5 @@
 
 Each module covers one way moto alone is more lenient than AWS (IAM and KMS, API parameter constraints,
 service limits). None of them touches moto internals; the hooks that install them live in
-`slipstream/local/stepfunctions/moto_extensions.py`.
+`slipstream/local/stepfunctions/moto_extensions/`.
 """
