@@ -19,12 +19,18 @@ FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "te
 
 @contextmanager
 def emulated_pipeline(
-    config: Config, stage: str = "dev", time_scale: float = 0.01, saved: Path | None = None, triggers: bool = False
+    config: Config,
+    stage: str = "dev",
+    time_scale: float = 0.01,
+    saved: Path | None = None,
+    triggers: bool = False,
+    serving: bool = False,
 ) -> Iterator[World]:
     """Inside: a moto account with the pipeline deployed. Without `saved`, a fresh account that is gone after the
     block. With `saved` (a folder, see saved_account.py), the account's data from the last run is restored
     before the deploy, and saved again when the block ends normally (not when it raises: an interrupted run
-    leaves the account as the last complete run left it). `triggers`: new data starts executions, as on AWS."""
+    leaves the account as the last complete run left it). `triggers`: new data starts executions, as on AWS.
+    `serving`: the serving stack's capture stream too (predictions captured through Firehose into S3)."""
     from moto import mock_aws
 
     state = saved_account.load(saved) if saved else None  # before the synthesis: a bad file fails fast
@@ -41,7 +47,7 @@ def emulated_pipeline(
             moto_extensions.close_account()  # a new account serves nothing an earlier one in this process hosted
             if state:
                 moto_extensions.restore_data_backends(ACCOUNT, state)
-            world = build_world(synth, triggers=triggers)
+            world = build_world(synth, triggers=triggers, serving=serving)
             world.account_notes = moto_extensions.restart_endpoints(ACCOUNT) if state else []
             yield world
             if saved:

@@ -16,6 +16,7 @@ from typing import Any
 
 import boto3
 
+from slipstream.local.stepfunctions.capture import deploy_capture
 from slipstream.local.stepfunctions.intrinsics import Scope, resolve
 from slipstream.local.stepfunctions.synth import Synthesized
 from slipstream.local.stepfunctions.triggers import deploy_triggers, record_stacks
@@ -46,6 +47,7 @@ class World:
     model_package_group: str
     clients: dict[str, Any] = field(default_factory=dict)
     functions: dict[str, str] = field(default_factory=dict)  # functions outside the definition: "drift" -> name
+    streams: dict[str, str] = field(default_factory=dict)  # delivery streams (serving=True): "capture" -> name
     account_notes: list[str] = field(default_factory=list)  # what restoring a saved account could not bring back
 
     def client(self, service: str) -> Any:
@@ -83,8 +85,9 @@ class World:
                 return events
 
 
-def build_world(synth: Synthesized, *, triggers: bool = False) -> World:
-    """`triggers`: also the S3 -> EventBridge -> StartPipeline path and the stacks' outputs (see triggers.py)."""
+def build_world(synth: Synthesized, *, triggers: bool = False, serving: bool = False) -> World:
+    """`triggers`: also the S3 -> EventBridge -> StartPipeline path and the stacks' outputs (see triggers.py).
+    `serving`: also the serving stack's capture stream, its delivery role and the predict role (capture.py)."""
     scope = Scope(pseudo=PSEUDO)
     storage = _scope_for(synth, "storage", scope)
     _create_storage(synth.templates["storage"], storage)
@@ -111,6 +114,8 @@ def build_world(synth: Synthesized, *, triggers: bool = False) -> World:
         _create_policies(synth.templates[key], stack_scope)
     if "monitoring" in synth.templates:
         _create_monitoring(synth, _scope_for(synth, "monitoring", scope), world)
+    if serving:
+        world.streams = deploy_capture(synth, _scope_for(synth, "serving", scope), _create_roles, _create_policies)
     if triggers:
         record_stacks(synth, {"storage": storage, "notifications": notifications, "pipeline": pipeline})
     return world

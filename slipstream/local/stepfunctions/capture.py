@@ -1,0 +1,66 @@
+"""The serving stack's capture path, stood up from its synthesized template: the delivery stream with its
+destination configuration as written, its delivery role and log group/stream, and the roles and policies of
+the serving stack (the predict function's among them), so a capture put by the predict role reaches S3
+through the delivery role's grants (moto_extensions/firehose.py).
+
+Opt-in (`build_world(..., serving=True)`): the pipeline's executions never touch it, and the rest of the
+serving stack (API Gateway, the predict function itself) is not emulated here.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import boto3
+
+from slipstream.local.stepfunctions.intrinsics import Scope, resolve
+
+ACCOUNT, REGION = "123456789012", "us-east-1"
+STREAM_SETTINGS = ("DeliveryStreamType", "DeliveryStreamEncryptionConfigurationInput")
+DESTINATIONS = ("ExtendedS3DestinationConfiguration", "S3DestinationConfiguration")
+
+
+def deploy_capture(synth: Any, scope: Scope, create_roles: Any, create_policies: Any) -> dict[str, str]:
+    """Stand the capture path up in `scope` (the serving stack's); returns {"capture": <stream name>}."""
+    template = synth.templates["serving"]
+    missing = sorted(set(re.findall(r'"Fn::ImportValue": "([^"]+)"', json.dumps(template))) - set(scope.exports))
+    if missing:
+        raise KeyError(f"the serving stack imports {', '.join(missing)}, which no emulated stack exports")
+    create_roles(template, scope)
+    _create_logs(synth.prefix, template, scope)
+    streams = {}
+    for logical, resource in _of_type(template, "AWS::KinesisFirehose::DeliveryStream"):
+        streams["capture"] = _create_stream(synth.prefix, logical, resource, scope)
+    create_policies(template, scope)
+    return streams
+
+
+def _create_logs(prefix: str, template: dict[str, Any], scope: Scope) -> None:
+    """Log groups and streams under CloudFormation's names (the group's Arn ends in `:*`, as GetAtt's does)."""
+    logs = boto3.client("logs", region_name=REGION)
+    for logical, resource in _of_type(template, "AWS::Logs::LogGroup"):
+        name = resource["Properties"].get("LogGroupName") or f"{prefix}-serving-{logical}"
+        logs.create_log_group(logGroupName=name)
+        scope.attributes[logical] = {"Ref": name, "Arn": f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:{name}:*"}
+    for logical, resource in _of_type(template, "AWS::Logs::LogStream"):
+        group = resolve(resource["Properties"]["LogGroupName"], scope)
+        name = resource["Properties"].get("LogStreamName") or logical
+        logs.create_log_stream(logGroupName=group, logStreamName=name)
+        scope.attributes[logical] = {"Ref": name}
+
+
+def _create_stream(prefix: str, logical: str, resource: dict[str, Any], scope: Scope) -> str:
+    props = resource["Properties"]
+    name = props.get("DeliveryStreamName") or f"{prefix}-serving-{logical}"[:64]
+    settings = {key: resolve(props[key], scope) for key in (*STREAM_SETTINGS, *DESTINATIONS) if key in props}
+    arn = boto3.client("firehose", region_name=REGION).create_delivery_stream(DeliveryStreamName=name, **settings)[
+        "DeliveryStreamARN"
+    ]
+    scope.attributes[logical] = {"Ref": name, "Arn": arn}
+    return str(name)
+
+
+def _of_type(template: dict[str, Any], kind: str) -> list[tuple[str, dict[str, Any]]]:
+    return [(k, r) for k, r in template["Resources"].items() if r["Type"] == kind]
