@@ -92,6 +92,9 @@ def test_a_capture_reaches_s3_through_the_delivery_role(account) -> None:
     assert head["ServerSideEncryption"] == "aws:kms"
     key_arn = account.client("kms").describe_key(KeyId=head["SSEKMSKeyId"])["KeyMetadata"]["Arn"]
     assert key_arn == destination(account)["EncryptionConfiguration"]["KMSEncryptionConfig"]["AWSKMSKeyARN"]
+    # ... where the drift function, as its own role, may read it (s3:GetObject and kms:Decrypt on the key)
+    drift = client_as(role(account, "DriftRole"), "s3", REGION, "drift")
+    assert gzip.decompress(drift.get_object(Bucket=account.artifact_bucket, Key=key)["Body"].read()) == _line("reaches")
 
 
 def test_the_delivery_role_without_s3_put_delivers_nothing_and_logs_why(account, without) -> None:
