@@ -57,19 +57,28 @@ def _state_machines() -> None:
 
 
 def _functions() -> None:
-    """CreateFunction and UpdateFunctionConfiguration both store the function through `put_function`."""
+    """CreateFunction stores the function through `put_function`; UpdateFunctionConfiguration sets its Role."""
     from moto.awslambda.exceptions import InvalidParameterValueException
-    from moto.awslambda.models import LambdaStorage
+    from moto.awslambda.models import LambdaFunction, LambdaStorage
 
-    original = LambdaStorage.put_function
+    def check(fn: Any, role_arn: str) -> None:
+        assumer = trust.Assumer(trust.LAMBDA, fn.region, fn.account_id, fn.function_arn)
+        if STRICT["iam"] and not trusted(role_arn, assumer):
+            raise InvalidParameterValueException("The role defined for the function cannot be assumed by Lambda.")
+
+    put, update = LambdaStorage.put_function, LambdaFunction.update_configuration
 
     def put_function(self, fn):  # type: ignore[no-untyped-def]
-        assumer = trust.Assumer(trust.LAMBDA, fn.region, fn.account_id, fn.function_arn)
-        if STRICT["iam"] and not trusted(fn.role, assumer):
-            raise InvalidParameterValueException("The role defined for the function cannot be assumed by Lambda.")
-        return original(self, fn)
+        check(fn, fn.role)
+        return put(self, fn)
+
+    def update_configuration(self, config_updates):  # type: ignore[no-untyped-def]
+        if config_updates.get("Role"):
+            check(self, config_updates["Role"])
+        return update(self, config_updates)
 
     LambdaStorage.put_function = put_function
+    LambdaFunction.update_configuration = update_configuration
 
 
 def _sagemaker() -> None:
