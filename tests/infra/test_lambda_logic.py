@@ -16,6 +16,7 @@ from lambdas.start_pipeline.logic import start
 from slipstream.config import load_config
 from slipstream.contract import Contract, Feature
 from slipstream.steps.smoke_test import smoke_test
+from tests.aws_roles import service_role
 from tests.infra.conftest import INFRA_GROUP
 
 pytestmark = INFRA_GROUP
@@ -31,6 +32,11 @@ def _fake_aws(monkeypatch):
         monkeypatch.setenv(name, value)
 
 
+def _machine_role() -> str:
+    """A role Step Functions may assume: the account refuses a state machine any other role (its trust policy)."""
+    return service_role("sfn", "states.amazonaws.com", [{"Effect": "Allow", "Action": "states:*", "Resource": "*"}])
+
+
 def _object_created(etag: str, key: str = "incoming/data.csv") -> dict:
     return {
         "detail-type": "Object Created",
@@ -41,7 +47,7 @@ def _object_created(etag: str, key: str = "incoming/data.csv") -> dict:
 @mock_aws
 def test_same_data_twice_starts_one_execution():
     sfn, s3 = boto3.client("stepfunctions"), boto3.client("s3")
-    role = "arn:aws:iam::123456789012:role/sfn"
+    role = _machine_role()
     arn = sfn.create_state_machine(
         name="p", definition=json.dumps({"StartAt": "A", "States": {"A": {"Type": "Succeed"}}}), roleArn=role
     )["stateMachineArn"]
@@ -62,7 +68,7 @@ def test_schedule_retrains_on_the_newest_object():
     arn = sfn.create_state_machine(
         name="p",
         definition=json.dumps({"StartAt": "A", "States": {"A": {"Type": "Succeed"}}}),
-        roleArn="arn:aws:iam::123456789012:role/sfn",
+        roleArn=_machine_role(),
     )["stateMachineArn"]
     event = {"detail-type": "Scheduled Event", "time": "2026-11-27T06:00:00Z"}
     result = start(event, s3=s3, sfn=sfn, state_machine_arn=arn, bucket="data", prefix="incoming/")

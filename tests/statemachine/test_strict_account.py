@@ -98,3 +98,93 @@ def test_the_deployer_stays_an_administrator(account) -> None:
     s3 = account.client("s3")
     s3.put_object(Bucket=account.artifact_bucket, Key="anything/at/all.txt", Body=b"x")
     assert s3.get_object(Bucket=account.artifact_bucket, Key="anything/at/all.txt")["Body"].read() == b"x"
+
+
+# --- Trust policies: a service is refused a role it may not assume, when it is handed the role ------------------
+
+IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.4-2-cpu-py3"
+
+
+@pytest.fixture(scope="module")
+def ec2_only_role(account) -> str:
+    """A role whose trust policy names EC2: none of the pipeline's services may be handed it."""
+    trust = {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}
+    document = json.dumps({"Version": "2012-10-17", "Statement": [trust]})
+    return account.client("iam").create_role(RoleName="Ec2Only", AssumeRolePolicyDocument=document)["Role"]["Arn"]
+
+
+def refusal(raised: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:
+    return raised.value.response["Error"]["Code"], raised.value.response["Error"]["Message"]
+
+
+def test_step_functions_refuses_a_role_it_may_not_assume_and_takes_the_synthesized_one(account, ec2_only_role) -> None:
+    sfn = account.client("stepfunctions")
+    machine = sfn.describe_state_machine(stateMachineArn=account.state_machine_arn)
+    definition = json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}})
+    expected = (
+        "AccessDeniedException",
+        "Neither the global service principal states.amazonaws.com, nor the regional one is authorized to assume "
+        "the provided role.",
+    )
+    with pytest.raises(ClientError) as created:
+        sfn.create_state_machine(name="Untrusted", definition=definition, roleArn=ec2_only_role)
+    assert refusal(created) == expected
+    with pytest.raises(ClientError) as updated:
+        sfn.update_state_machine(stateMachineArn=account.state_machine_arn, roleArn=ec2_only_role)
+    assert refusal(updated) == expected
+    sfn.update_state_machine(stateMachineArn=account.state_machine_arn, roleArn=machine["roleArn"])
+
+
+def test_lambda_refuses_a_role_it_may_not_assume_and_takes_the_synthesized_ones(account, ec2_only_role) -> None:
+    lam = account.client("lambda")
+    function = next(f for f in lam.list_functions()["Functions"] if f["FunctionName"].startswith("FunctionsValidate"))
+    expected = ("InvalidParameterValueException", "The role defined for the function cannot be assumed by Lambda.")
+    with pytest.raises(ClientError) as created:
+        lam.create_function(
+            FunctionName="untrusted",
+            Runtime="python3.11",
+            Role=ec2_only_role,
+            Handler="index.handler",
+            Code={"ZipFile": function_zip()},
+        )
+    assert refusal(created) == expected
+    with pytest.raises(ClientError) as updated:
+        lam.update_function_configuration(FunctionName=function["FunctionName"], Role=ec2_only_role)
+    assert refusal(updated) == expected
+    lam.update_function_configuration(FunctionName=function["FunctionName"], Role=function["Role"])
+
+
+def function_zip() -> bytes:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("index.py", "def handler(event, context):\n    return event\n")
+    return buffer.getvalue()
+
+
+def test_sagemaker_refuses_a_role_it_may_not_assume_and_takes_the_synthesized_one(account, ec2_only_role) -> None:
+    sagemaker = account.client("sagemaker")
+    container = {"Image": IMAGE, "ModelDataUrl": f"s3://{account.artifact_bucket}/models/run-1/model.tar.gz"}
+    expected = (
+        "ValidationException",
+        f"Could not assume role {ec2_only_role}. Please ensure that the role exists and allows principal "
+        "'sagemaker.amazonaws.com' to assume the role.",
+    )
+    with pytest.raises(ClientError) as model:
+        sagemaker.create_model(ModelName="untrusted", ExecutionRoleArn=ec2_only_role, PrimaryContainer=container)
+    assert refusal(model) == expected
+    with pytest.raises(ClientError) as job:
+        sagemaker.create_training_job(
+            TrainingJobName="untrusted",
+            AlgorithmSpecification={"TrainingImage": IMAGE, "TrainingInputMode": "File"},
+            RoleArn=ec2_only_role,
+            OutputDataConfig={"S3OutputPath": f"s3://{account.artifact_bucket}/untrusted/"},
+            ResourceConfig={"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 1},
+            StoppingCondition={"MaxRuntimeInSeconds": 60},
+        )
+    assert refusal(job) == expected
+    sagemaker_role = role_arn(account, "SageMakerRole")
+    sagemaker.create_model(ModelName="trusted", ExecutionRoleArn=sagemaker_role, PrimaryContainer=container)
+    sagemaker.delete_model(ModelName="trusted")

@@ -12,6 +12,7 @@ from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from slipstream.local.stepfunctions import moto_extensions
+from tests.aws_roles import service_role
 
 ROLE = "arn:aws:iam::123456789012:role/sagemaker"
 IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.4-2-cpu-py3"
@@ -22,6 +23,8 @@ def sagemaker() -> Iterator[Any]:
     moto_extensions.install()
     with mock_aws():
         client = boto3.client("sagemaker", region_name="us-east-1")
+        read = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::artifacts/*"}
+        assert service_role("sagemaker", "sagemaker.amazonaws.com", [read]) == ROLE  # a role SageMaker may assume
         client.create_model_package_group(ModelPackageGroupName="churn-dev")
         yield client
 

@@ -9,7 +9,7 @@ it is more lenient or more severe than IAM in ways our policies hit, so these pa
 - the condition operators CDK's grants use: String*, Arn*, Bool, Null, with `...IfExists` and the
   `ForAnyValue:`/`ForAllValues:` qualifiers (moto evaluates StringEquals only and ignores the rest);
 - principals of resource-based policies (key, bucket and topic policies): `*`, an account (delegation to IAM),
-  a role or its session, a service;
+  a role or its session, a service (trust policies, strict/trust.py);
 - the decision logic: an explicit Deny anywhere wins; a KMS key policy must allow, directly or by delegating to
   the account root (then an identity-based policy must allow too); elsewhere either kind of policy may allow.
 The denial message is AWS's own wording.
@@ -160,6 +160,20 @@ class Statement(IAMPolicyStatement):
             return False
         aws = _listed(given.get("AWS", []))
         return any(p in ("*", principal.account, principal.root, principal.role_arn, principal.arn) for p in aws)
+
+    def names_service(self, service: str) -> bool:
+        """Whether the Principal (or NotPrincipal) element covers a service principal, as in a trust policy."""
+        if "NotPrincipal" in self._statement:
+            return not self._covers_service(self._statement["NotPrincipal"], service)
+        return self._covers_service(self._statement.get("Principal"), service)
+
+    @staticmethod
+    def _covers_service(given: Any, service: str) -> bool:
+        if given == "*":
+            return True
+        if not isinstance(given, dict):
+            return False
+        return "*" in _listed(given.get("AWS", [])) or service in _listed(given.get("Service", []))
 
     def delegates_only(self, principal: Principal) -> bool:
         """Names the caller only through its account: a grant to IAM, not to the caller itself."""

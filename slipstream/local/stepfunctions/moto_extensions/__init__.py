@@ -10,12 +10,13 @@ jobs.py, hosting.py and slipstream/local/strict: no moto there. One module per p
 - sagemaker_jobs: `.sync` tasks and jobs that run; endpoints: endpoints that deploy and serve;
 - iam: who signs each call, and the evaluation of every call against the signer's policies;
 - firehose: deliveries to S3 made as the stream's delivery role;
+- trust: the trust policy of a role handed to a service, checked when the service is handed it;
 - saved: the account's data between runs.
 """
 
 from __future__ import annotations
 
-from slipstream.local.stepfunctions.moto_extensions import core, endpoints, firehose, iam, sagemaker_jobs, saved
+from slipstream.local.stepfunctions.moto_extensions import core, endpoints, firehose, iam, sagemaker_jobs, saved, trust
 from slipstream.local.stepfunctions.moto_extensions.core import (
     CLOCK,
     FAULTS,
@@ -52,6 +53,6 @@ def install() -> None:
     with core.LOCK:
         if core.INSTALLED:
             return
-        for part in (core, sagemaker_jobs, endpoints, iam, firehose):
+        for part in (core, sagemaker_jobs, endpoints, iam, firehose, trust):
             part.patch()
         core.INSTALLED.append(True)
