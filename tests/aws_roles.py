@@ -23,3 +23,16 @@ def sagemaker_role_for_bucket(bucket: str, name: str = "sagemaker") -> str:
     access = {"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject", "s3:ListBucket"]}
     access["Resource"] = [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"]
     return service_role(name, "sagemaker.amazonaws.com", [access])
+
+
+def firehose_role_for_bucket(bucket: str, name: str = "firehose") -> str:
+    """A delivery role that may write `bucket`: the strict account delivers a stream's records as its role."""
+    access = {"Effect": "Allow", "Action": ["s3:PutObject", "s3:GetBucketLocation", "s3:ListBucket"]}
+    access["Resource"] = [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"]
+    return service_role(name, "firehose.amazonaws.com", [access])
+
+
+def states_role(name: str = "sfn") -> str:
+    """A role Step Functions may assume (the strict account checks the trust policy at CreateStateMachine)."""
+    describe = {"Effect": "Allow", "Action": "states:DescribeExecution", "Resource": "*"}
+    return service_role(name, "states.amazonaws.com", [describe])

@@ -31,10 +31,11 @@ def repo_root() -> Path:
 
 @pytest.fixture(autouse=True, scope="session")
 def _strict_emulated_aws() -> None:
-    """Every moto account in the tests refuses what AWS refuses (slipstream/local/strict). Installed only when a
-    collected test module uses moto, so suites without it skip the import; mock_aws starts a new boto3 session,
-    which picks the checks up."""
+    """Every moto account in the tests refuses what AWS refuses (slipstream/local/strict): parameters, IAM and
+    KMS, trust policies, from the first test on, so a test's outcome never depends on which tests ran before it
+    in the same worker. Installed only when a collected test module uses moto, so suites without it skip the
+    import; mock_aws starts a new boto3 session, which picks the checks up."""
     if "moto" in sys.modules:
-        from slipstream.local.stepfunctions.moto_extensions import install_strict_checks
+        from slipstream.local.stepfunctions import moto_extensions
 
-        install_strict_checks()
+        moto_extensions.install()

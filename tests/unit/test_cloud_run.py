@@ -13,6 +13,7 @@ from slipstream.cloud_run import export_value, upload_dataset, wait_for
 from slipstream.config import parse_config
 from slipstream.errors import SlipstreamError
 from slipstream.steps.run_ids import run_id_for_new_data
+from tests.aws_roles import states_role
 
 PASS_STATE = json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": True}}})
 
@@ -49,9 +50,7 @@ def test_upload_goes_under_the_stage_data_prefix_its_trigger_watches(aws, tmp_pa
 
 def test_follows_the_execution_the_trigger_started(aws) -> None:
     sfn = boto3.client("stepfunctions")
-    arn = sfn.create_state_machine(
-        name="pipeline", definition=PASS_STATE, roleArn="arn:aws:iam::123456789012:role/sfn"
-    )["stateMachineArn"]
+    arn = sfn.create_state_machine(name="pipeline", definition=PASS_STATE, roleArn=states_role())["stateMachineArn"]
     name = run_id_for_new_data('"0123abcd"')
     sfn.start_execution(stateMachineArn=arn, name=name, input="{}")
     seen: list[str] = []
@@ -61,9 +60,7 @@ def test_follows_the_execution_the_trigger_started(aws) -> None:
 
 def test_gives_up_when_nothing_starts(aws) -> None:
     sfn = boto3.client("stepfunctions")
-    arn = sfn.create_state_machine(
-        name="pipeline", definition=PASS_STATE, roleArn="arn:aws:iam::123456789012:role/sfn"
-    )["stateMachineArn"]
+    arn = sfn.create_state_machine(name="pipeline", definition=PASS_STATE, roleArn=states_role())["stateMachineArn"]
     assert wait_for(sfn, arn, "data-never", timeout_s=0.2, poll_s=0.05, say=lambda _: None) == "TIMED_OUT"
 
 

@@ -22,6 +22,7 @@ from lambdas.predict.sinks import DynamoDbSink, FirehoseSink
 from slipstream.baseline import baseline_statistics
 from slipstream.config import parse_config
 from slipstream.contract import build_contract
+from tests.aws_roles import firehose_role_for_bucket
 
 CONFIG = {"name": "churn", "data": {"source": "x.csv", "target": "y", "task": "classification"}}
 CONFIG["monitoring"] = {"min_samples": 100, "min_feedback": 20}
@@ -50,13 +51,13 @@ def deployed(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
     frame = training_frame()
     baseline = baseline_statistics(frame, build_contract(frame, config))
     with mock_aws():
-        s3, iam = boto3.client("s3"), boto3.client("iam")
+        s3 = boto3.client("s3")
         for bucket in ("capture", "artifacts"):
             s3.create_bucket(Bucket=bucket)
         s3.put_object(Bucket="artifacts", Key="runs/r3/baseline.json", Body=json.dumps(baseline))
         deployment = {"champion": {"version": "3", "run_id": "r3"}, "challenger": None}
         s3.put_object(Bucket="artifacts", Key="serving/deployment.json", Body=json.dumps(deployment))
-        role = iam.create_role(RoleName="firehose", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+        role = firehose_role_for_bucket("capture")
         boto3.client("firehose").create_delivery_stream(
             DeliveryStreamName="capture",
             ExtendedS3DestinationConfiguration={"RoleARN": role, "BucketARN": "arn:aws:s3:::capture", "Prefix": "c/"},

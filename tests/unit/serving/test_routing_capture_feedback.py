@@ -14,6 +14,7 @@ from lambdas.predict.capture import BackgroundCapture
 from lambdas.predict.documents import CachedDocument
 from lambdas.predict.routing import challenger_eligible, choose_variant
 from lambdas.predict.sinks import DynamoDbSink, FirehoseSink, JsonLinesSink
+from tests.aws_roles import firehose_role_for_bucket
 from tests.unit.serving.conftest import ROW
 
 PASSED = {"champion": {"version": "3"}, "challenger": {"version": "4", "gate": "passed"}}
@@ -96,7 +97,10 @@ def test_firehose_sink_puts_newline_delimited_json() -> None:
     s3.create_bucket(Bucket="capture")
     firehose.create_delivery_stream(
         DeliveryStreamName="captured",
-        S3DestinationConfiguration={"RoleARN": "arn:aws:iam::123456789012:role/f", "BucketARN": "arn:aws:s3:::capture"},
+        S3DestinationConfiguration={
+            "RoleARN": firehose_role_for_bucket("capture"),
+            "BucketARN": "arn:aws:s3:::capture",
+        },
     )
     sink = FirehoseSink(firehose, "captured")
     sink.put([{"request_id": "a"}])
