@@ -96,4 +96,4 @@ synth: install node_modules/.installed  ## cdk synth STAGE (dev|staging|prod) in
 	npx cdk synth -c stage=$(STAGE) --quiet
 
 pipeline-doc: install  ## regenerate docs/pipeline.md from the synthesized state machine
-	$(BIN)/python -m cdk.pipeline_doc $(STAGE)
+	$(BIN)/python -m cdk.pipeline.doc $(STAGE)

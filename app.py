@@ -7,8 +7,8 @@ Synth needs no AWS credentials and no network: stacks are environment-agnostic u
 
 from aws_cdk import App
 
-from cdk.app_builder import build_app
-from cdk.settings import load_settings
+from cdk.app import build_app
+from cdk.shared.settings import load_settings
 
 app = App()
 stage = app.node.try_get_context("stage") or "dev"

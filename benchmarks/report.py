@@ -38,7 +38,7 @@ def import_times(repo: Path, runs: int = 5) -> dict[str, float]:
 def asset_size(repo: Path) -> dict[str, Any]:
     """The predict Lambda's code folder as cdk/lambda_asset.py stages it, and its zipped size."""
     sys.path.insert(0, str(repo))
-    from cdk.lambda_asset import stage_lambda
+    from cdk.shared.lambda_asset import stage_lambda
 
     folder = stage_lambda(repo, "predict")
     files = [p for p in folder.rglob("*") if p.is_file()]

@@ -47,7 +47,7 @@ def stage_settings(**stage_overrides: Any) -> Any:
     """The dev stage of slipstream.toml, plus a GitHub repository so the one synthesis includes the deploy stack."""
     from dataclasses import replace
 
-    from cdk.settings import load_settings
+    from cdk.shared.settings import load_settings
 
     settings = load_settings("dev")
     overrides = {"github_repository": GITHUB_REPOSITORY, **stage_overrides}
@@ -57,7 +57,7 @@ def stage_settings(**stage_overrides: Any) -> Any:
 def _synthesize(outdir: Path) -> dict[str, str]:
     from aws_cdk import App
 
-    from cdk.app_builder import build_app
+    from cdk.app import build_app
 
     app = App(outdir=str(outdir))
     stacks = build_app(app, stage_settings())
@@ -85,6 +85,6 @@ def synthesized(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Syn
 
 @pytest.fixture(scope="session")
 def definition(synthesized: Synthesized) -> dict[str, Any]:
-    from cdk.pipeline_doc import definition_from_template
+    from cdk.pipeline.doc import definition_from_template
 
     return definition_from_template(synthesized.templates["pipeline"])

@@ -81,8 +81,8 @@ def test_the_role_may_do_exactly_what_deploy_and_cloud_run_need(github):
 def test_an_existing_provider_is_reused_and_no_repository_means_no_stack(tmp_path):
     from aws_cdk import App
 
-    from stacks.github_deploy import GitHubDeployStack
-    from stacks.storage import StorageExports
+    from cdk.github_deploy.stack import GitHubDeployStack
+    from cdk.shared.storage_stack import StorageExports
 
     settings = stage_settings(github_oidc_provider_arn=EXISTING)
     stack = GitHubDeployStack(
@@ -92,6 +92,6 @@ def test_an_existing_provider_is_reused_and_no_repository_means_no_stack(tmp_pat
     template.resource_count_is("AWS::IAM::OIDCProvider", 0)
     assert _role(template)["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {"Federated": EXISTING}
 
-    from cdk.app_builder import wants_github_deploy
+    from cdk.app import wants_github_deploy
 
     assert wants_github_deploy(settings) and not wants_github_deploy(stage_settings(github_repository=None))

@@ -34,9 +34,9 @@ def states(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str,
     from aws_cdk import aws_sns as sns
     from aws_cdk.assertions import Template
 
-    from cdk.pipeline_doc import definition_from_template
-    from stacks.pipeline import PipelineStack
-    from stacks.storage import StorageExports
+    from cdk.pipeline.doc import definition_from_template
+    from cdk.pipeline.stack import PipelineStack
+    from cdk.shared.storage_stack import StorageExports
 
     app = App(outdir=str(tmp_path_factory.mktemp("cdk.out")))
     topic = sns.Topic(Stack(app, "Topics"), "Topic")

@@ -66,8 +66,8 @@ def _closure(root: Path, start: str) -> tuple[set[str], set[str]]:
 
 @pytest.mark.parametrize("name", sorted(FUNCTIONS))
 def test_staged_asset_holds_every_module_the_handler_imports(name):
-    from cdk.lambda_asset import stage_lambda
-    from cdk.settings import PROJECT_ROOT
+    from cdk.shared.lambda_asset import stage_lambda
+    from cdk.shared.settings import PROJECT_ROOT
 
     extra, allowed = FUNCTIONS[name]
     staged = stage_lambda(PROJECT_ROOT, name, extra)

@@ -135,8 +135,8 @@ HANDLERS = ["validate_data", "quality_gate", "smoke_test", "start_pipeline"]
 def test_handler_imports_and_its_asset_holds_what_it_imports(name):
     import importlib
 
-    from cdk.lambda_asset import stage_lambda
-    from cdk.settings import PROJECT_ROOT
+    from cdk.shared.lambda_asset import stage_lambda
+    from cdk.shared.settings import PROJECT_ROOT
 
     assert callable(importlib.import_module(f"lambdas.{name}.handler").handler)
     staged = stage_lambda(PROJECT_ROOT, name)

@@ -58,7 +58,7 @@ LONGEST_RUN_ID = "sched-20261231-" + "f" * (MAX_RUN_ID_LENGTH - len("sched-20261
 def app(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, dict[str, Any]]:
     from aws_cdk import App
 
-    from cdk.app_builder import build_app
+    from cdk.app import build_app
 
     settings = stage_settings(data_prefix=DATA_PREFIX)
     settings = replace(
@@ -113,7 +113,7 @@ def _sagemaker_names(node: Any, found: list[str]) -> list[str]:
 
 
 def test_sagemaker_names_fit_with_the_longest_run_id(app: tuple[Any, dict[str, Any]]) -> None:
-    from cdk.pipeline_doc import definition_from_template
+    from cdk.pipeline.doc import definition_from_template
 
     settings, templates = app
     pipeline = templates[f"{settings.prefix}-pipeline.template.json"]

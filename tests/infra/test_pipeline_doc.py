@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cdk.pipeline_doc import DOC, render_markdown
+from cdk.pipeline.doc import DOC, render_markdown
 from tests.infra.conftest import INFRA_GROUP
 
 pytestmark = INFRA_GROUP

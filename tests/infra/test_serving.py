@@ -146,7 +146,7 @@ def test_iam_auth_replaces_the_api_key(tmp_path):
     from aws_cdk import App, Stack
     from aws_cdk import aws_lambda as lambda_
 
-    from cdk.prediction_api import PredictionApi
+    from cdk.serving.prediction_api import PredictionApi
     from tests.infra.conftest import stage_settings
 
     stack = Stack(App(outdir=str(tmp_path)), "Api")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import tarfile
 
-from cdk.settings import PROJECT_ROOT
-from cdk.sourcedir import build_sourcedir, missing_scripts
+from cdk.pipeline.sourcedir import build_sourcedir, missing_scripts
+from cdk.shared.settings import PROJECT_ROOT
 from tests.infra.conftest import INFRA_GROUP
 
 pytestmark = INFRA_GROUP

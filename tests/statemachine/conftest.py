@@ -95,7 +95,7 @@ def deployed(config, training_frame, probe) -> dict[str, Outcome]:
 @pytest.fixture(scope="session")
 def definition(config) -> dict:
     """The synthesized definition itself (the same cached synthesis the scenarios run)."""
-    from cdk.pipeline_doc import definition_from_template
+    from cdk.pipeline.doc import definition_from_template
     from slipstream.local.stepfunctions.synth import synthesize
 
     return definition_from_template(synthesize(config).templates["pipeline"])

@@ -12,9 +12,9 @@ from typing import Any
 
 import pandas as pd
 
+from cdk.shared.storage_stack import DEPLOYMENT_KEY
 from slipstream.local.stepfunctions.history import execution_end, path
 from slipstream.local.stepfunctions.world import World
-from stacks.storage import DEPLOYMENT_KEY
 
 
 @dataclass

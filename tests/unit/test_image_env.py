@@ -19,7 +19,7 @@ def test_the_built_environment_runs_the_images_python_and_pins():
 
 
 def test_the_cdk_app_names_the_same_image_the_emulation_mirrors():
-    from cdk.sklearn_image import sklearn_image_uri  # noqa: F401  (the stack reads SKLEARN_IMAGE.name)
+    from cdk.pipeline.sklearn_image import sklearn_image_uri  # noqa: F401  (the stack reads SKLEARN_IMAGE.name)
 
     assert SKLEARN_IMAGE.name == "sagemaker-scikit-learn:1.4-2-cpu-py3"
     assert SKLEARN_IMAGE.lock_file.is_file()

@@ -8,7 +8,7 @@ import sys
 
 from slipstream.sourcedir import PROJECT_ROOT as REPO_ROOT
 
-# The emulation runs the repository's cdk/, stacks/ and lambdas/ (not packaged with slipstream): import them
+# The emulation runs the repository's cdk/ and lambdas/ (not packaged with slipstream): import them
 # from the checkout, as pytest does (pythonpath = ["."]).
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))

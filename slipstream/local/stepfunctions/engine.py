@@ -17,6 +17,7 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 
+from cdk.shared.storage_stack import DEPLOYMENT_KEY
 from slipstream.config import Config
 from slipstream.errors import GateRejected, StepFailed
 from slipstream.local.stepfunctions.console_view import print_closing, print_state
@@ -24,7 +25,6 @@ from slipstream.local.stepfunctions.emulation import emulated_pipeline, upload_d
 from slipstream.local.stepfunctions.history import execution_end, state_runs
 from slipstream.local.stepfunctions.saved_account import account_dir, reset
 from slipstream.local.stepfunctions.world import World
-from stacks.storage import DEPLOYMENT_KEY
 
 
 def run_on_stepfunctions(config: Config, console: Console, stage: str = "dev", *, fresh: bool = False) -> None:

@@ -48,8 +48,8 @@ def _synthesize(config: Config, stage: str) -> Synthesized:
     os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
     from aws_cdk import App
 
-    from cdk.app_builder import build_app
-    from cdk.settings import PROJECT_ROOT, DeploySettings
+    from cdk.app import build_app
+    from cdk.shared.settings import PROJECT_ROOT, DeploySettings
 
     os.environ.setdefault("JSII_RUNTIME_PACKAGE_CACHE_ROOT", str(PROJECT_ROOT / ".jsii-cache"))
     settings = DeploySettings(config=config, stage_name=stage, stage=config.stage(stage))

@@ -1,0 +1,1 @@
+"""The GitHub Actions OIDC deploy role for one stage."""

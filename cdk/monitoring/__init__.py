@@ -1,0 +1,1 @@
+"""Monitoring: alarms, the dashboard, the drift Lambda and the Slack notifier."""

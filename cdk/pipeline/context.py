@@ -1,0 +1,83 @@
+"""Everything the state builders need, passed as one object so each builder stays a small function."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from aws_cdk import Aws, Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_stepfunctions as sfn
+from aws_cdk import aws_stepfunctions_tasks as tasks
+
+from cdk.pipeline.common import LAMBDA_TRANSIENT, Guard
+from cdk.shared.settings import DeploySettings
+from slipstream import job_arguments
+
+# States.Format templates (`{}` = run id) for what a deployed model needs after runs/<run id>/ expires: its
+# archive and its drift baseline, under models/ of the artifact bucket (stacks/storage.py: MODELS_PREFIX).
+RETAINED_MODEL_KEY, RETAINED_BASELINE_KEY = "models/{}/model.tar.gz", "models/{}/baseline.json"
+
+
+@dataclass(frozen=True)
+class PipelineContext:
+    scope: Stack
+    settings: DeploySettings
+    topic: sns.ITopic
+    artifact_bucket: s3.IBucket
+    key: kms.IKey
+    sagemaker_role: iam.IRole
+    image_uri: str
+    sourcedir_uri: str
+    validate_fn: lambda_.IFunction
+    gate_fn: lambda_.IFunction
+    smoke_fn: lambda_.IFunction
+    record_fn: lambda_.IFunction
+    guard: Guard = None  # type: ignore[assignment]  # set by build_definition once NotifyFailure exists
+
+    def name_of(self, suffix: str = "") -> str:
+        """States.Format template for per-run SageMaker names: `<job prefix>-<run id><suffix>`."""
+        return sfn.JsonPath.format(f"{self.settings.job_prefix}-{{}}{suffix}", sfn.JsonPath.string_at("$.run_id"))
+
+    def invoke(
+        self, state_id: str, function: lambda_.IFunction, payload: dict[str, Any], result_path: str
+    ) -> sfn.TaskStateBase:
+        """A pipeline Lambda step: its return value (not Lambda's envelope) lands at `result_path`; transient
+        Lambda errors are retried by the guard's policy (not CDK's default), any other error goes to failure."""
+        task = tasks.LambdaInvoke(
+            self.scope,
+            state_id,
+            lambda_function=function,
+            payload=sfn.TaskInput.from_object(payload),
+            payload_response_only=True,
+            retry_on_service_exceptions=False,
+            result_path=result_path,
+        )
+        return self.guard(task, LAMBDA_TRANSIENT)
+
+    def arn(self, resource: str, name: str) -> str:
+        """SageMaker ARNs use lower-case names."""
+        return self.scope.format_arn(service="sagemaker", resource=resource, resource_name=name.lower())
+
+    def training_hyperparameters(self) -> dict[str, str]:
+        """CreateTrainingJob's HyperParameters: the script's (the same the local runner passes) and script mode's
+        own, JSON-encoded the way the SageMaker Python SDK does it (slipstream/job_arguments.py)."""
+        script = job_arguments.training_hyperparameters(self.settings.config).decoded()
+        # The tokens are strings to json.dumps: it quotes them, CloudFormation fills them in.
+        framework = job_arguments.framework_hyperparameters(submit_directory=self.sourcedir_uri, region=Aws.REGION)
+        return job_arguments.sdk_encoded({**script, **framework})
+
+    def serving_environment(self) -> dict[str, str]:
+        """The scikit-learn serving container loads inference.py from the same sourcedir archive."""
+        return {
+            "SAGEMAKER_PROGRAM": "inference.py",
+            "SAGEMAKER_SUBMIT_DIRECTORY": self.sourcedir_uri,
+            "SAGEMAKER_CONTAINER_LOG_LEVEL": "20",
+            "SAGEMAKER_REGION": Aws.REGION,
+            # HistGradientBoosting predicts single rows 4-10x slower with OpenMP threads (see DESIGN.md).
+            "OMP_NUM_THREADS": "1",
+        }

@@ -1,0 +1,178 @@
+"""The whole training pipeline as one chain of states (issue 4, point 3). Rendered in docs/pipeline.md.
+
+ValidateData -> Train -> FindChampion -> Evaluate -> QualityGate -> RetainModel (copy to models/) -> Register ->
+Deploy -> SmokeTest -> Approve -> RecordDeployment -> NotifySuccess. A challenger the gate rejects is registered
+as Rejected and the champion keeps serving; a failed smoke test rejects the package and rolls the endpoint back
+(or deletes a brand-new one); any error goes to NotifyFailure -> Fail, rejecting the package first once it
+exists and has not passed its smoke test.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from aws_cdk import aws_stepfunctions as sfn
+from aws_cdk import aws_stepfunctions_tasks as tasks
+
+from cdk.pipeline import deploy as deploy
+from cdk.pipeline import outcome as outcome
+from cdk.pipeline import training as training
+from cdk.pipeline.common import SNS_TRANSIENT, Guard
+from cdk.pipeline.context import PipelineContext
+from cdk.pipeline.evaluate import evaluate
+
+JSON = sfn.JsonPath
+
+
+def notify(
+    ctx: PipelineContext, state_id: str, subject: str, fields: dict, on_error: sfn.IChainable | None = None
+) -> sfn.TaskStateBase:
+    """Publish a JSON message; if publishing fails, go to `on_error` (NotifyFailure by default)."""
+    message = {
+        "project": ctx.settings.config.name,
+        "stage": ctx.settings.stage_name,
+        "run_id": JSON.string_at("$.run_id"),
+        "execution": JSON.execution_id,
+        **fields,
+    }
+    task = tasks.SnsPublish(
+        ctx.scope,
+        state_id,
+        topic=ctx.topic,
+        subject=f"[{ctx.settings.prefix}] {subject}",
+        message=sfn.TaskInput.from_object(message),
+        result_path=JSON.DISCARD,
+    )
+    task.add_retry(errors=SNS_TRANSIENT, max_attempts=3)
+    task.add_catch(on_error or ctx.guard.on_failure, errors=["States.ALL"], result_path="$.error")
+    return task
+
+
+def failure_path(ctx: PipelineContext) -> sfn.IChainable:
+    """NotifyFailure -> Fail. Every Catch lands here with the error in `$.error`."""
+    failed = sfn.Fail(
+        ctx.scope, "PipelineFailed", cause="A pipeline step failed; see the notification", error="PipelineFailed"
+    )
+    # If even the failure notification fails, still end in Fail (the execution history keeps the error).
+    return notify(
+        ctx,
+        "NotifyFailure",
+        "pipeline failed",
+        {"status": "failed", "error": JSON.object_at("$.error")},
+        on_error=failed,
+    ).next(failed)
+
+
+def build_definition(ctx_without_guard: PipelineContext) -> sfn.IChainable:
+    """The first state, chained to every other; `ctx.guard` is filled in here, once NotifyFailure exists."""
+    failure = failure_path(ctx_without_guard)
+    ctx = _with_guard(ctx_without_guard, Guard(on_failure=failure))
+
+    evaluate_state = evaluate(ctx)
+    gate = training.quality_gate(ctx)
+    evaluate_state.next(gate)
+
+    rejected = (
+        deploy.register(ctx, "RegisterRejected", "Rejected")  # ADR 0004: every evaluated model is registered
+        .next(
+            notify(
+                ctx,
+                "NotifyChampionKept",
+                "challenger rejected by the quality gate",
+                {
+                    "status": "champion kept",
+                    "gate": JSON.object_at("$.gate"),
+                    "model_package": JSON.string_at("$.registered.arn"),
+                },
+            )
+        )
+        .next(sfn.Succeed(ctx.scope, "ChampionKept"))
+    )
+    deployment = _deployment(ctx)
+    gate_choice = sfn.Choice(ctx.scope, "GatePassed")
+    gate_choice.when(sfn.Condition.boolean_equals("$.gate.passed", True), deployment)
+    gate_choice.otherwise(rejected)
+    gate.next(gate_choice)
+
+    return (
+        training.run_paths(ctx)
+        .next(training.validate_data(ctx))
+        .next(training.train(ctx))
+        .next(training.find_champion(ctx, evaluate_state))
+    )
+
+
+def _deployment(ctx: PipelineContext) -> sfn.IChainable:
+    # Between Register and the smoke test's verdict, a failure rejects the package before NotifyFailure:
+    # a model that never passed its smoke test is not left pending approval.
+    reject_failed = outcome.set_model_status(ctx, "RejectFailedDeployment", "Rejected").next(ctx.guard.on_failure)
+    deploying = _with_guard(ctx, Guard(on_failure=reject_failed))
+    name = sfn.Pass(ctx.scope, "NameDeployment", result_path="$.deploy", parameters={"config_name": ctx.name_of()})
+    smoke = deploy.smoke_test(deploying)
+    smoke_choice = sfn.Choice(ctx.scope, "SmokeTestPassed")
+    smoke_choice.when(sfn.Condition.boolean_equals("$.smoke.passed", True), _succeeded(ctx))
+    smoke_choice.otherwise(outcome.set_model_status(ctx, "RejectModel", "Rejected").next(_undo(ctx)))
+    smoke.next(smoke_choice)
+
+    endpoint_failed = deploy.endpoint_error(ctx, "EndpointFailed", "EndpointFailed").next(reject_failed)
+    waiting = deploy.wait_for_endpoint(deploying, smoke, endpoint_failed)
+    return (
+        deploy.retain_model(ctx)
+        .next(deploy.register(ctx, "Register", "PendingManualApproval"))
+        .next(name)
+        .next(deploy.create_model(deploying))
+        .next(deploy.create_endpoint_config(deploying))
+        .next(deploy.create_or_update_endpoint(deploying, waiting))
+    )
+
+
+def _succeeded(ctx: PipelineContext) -> sfn.IChainable:
+    return (
+        outcome.set_model_status(ctx, "ApproveModel", "Approved")
+        .next(outcome.record_deployment(ctx))
+        .next(
+            notify(
+                ctx,
+                "NotifySuccess",
+                "new model deployed",
+                {
+                    "status": "deployed",
+                    "endpoint": ctx.settings.endpoint_name,
+                    "model_package": JSON.string_at("$.registered.arn"),
+                    "version": JSON.string_at("$.deployment_record.version"),
+                    "gate": JSON.object_at("$.gate"),
+                },
+            )
+        )
+        .next(sfn.Succeed(ctx.scope, "Deployed"))
+    )
+
+
+def _undo(ctx: PipelineContext) -> sfn.IChainable:
+    """The smoke test failed: serve what served before, or nothing if the endpoint is brand new."""
+    rolled_back = notify(
+        ctx,
+        "NotifyRolledBack",
+        "smoke test failed, rolled back",
+        {"status": "rolled back", "smoke_test": JSON.object_at("$.smoke")},
+    ).next(sfn.Fail(ctx.scope, "RolledBack", error="SmokeTestFailed", cause="The new model failed its smoke test"))
+    no_previous = (
+        outcome.delete_new_endpoint(ctx)
+        .next(
+            notify(
+                ctx,
+                "NotifySmokeTestFailed",
+                "smoke test failed on a new endpoint, endpoint deleted",
+                {"status": "failed", "smoke_test": JSON.object_at("$.smoke")},
+            )
+        )
+        .next(sfn.Fail(ctx.scope, "SmokeTestFailed", error="SmokeTestFailed", cause="No earlier model to roll back to"))
+    )
+    can_roll_back = sfn.Choice(ctx.scope, "CanRollBack")
+    can_roll_back.when(sfn.Condition.is_present("$.previous.config_name"), outcome.roll_back(ctx, rolled_back))
+    can_roll_back.otherwise(no_previous)
+    return can_roll_back
+
+
+def _with_guard(ctx: PipelineContext, guard: Guard) -> PipelineContext:
+    return replace(ctx, guard=guard)

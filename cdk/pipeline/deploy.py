@@ -1,0 +1,284 @@
+"""RetainModel -> Register -> Deploy (serverless endpoint) -> wait for InService -> SmokeTest. What follows the
+smoke test's verdict (approve and record, or reject and roll back) is in pipeline_outcome.py."""
+
+from __future__ import annotations
+
+from aws_cdk import Duration
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_stepfunctions as sfn
+from aws_cdk import aws_stepfunctions_tasks as tasks
+
+from cdk.pipeline.common import S3_TRANSIENT, SAGEMAKER_OPTIMIZED_TRANSIENT, SAGEMAKER_TRANSIENT
+from cdk.pipeline.context import RETAINED_BASELINE_KEY, RETAINED_MODEL_KEY, PipelineContext
+
+JSON = sfn.JsonPath
+# The archive a deployable package names, and CreateModel deploys: the retained copy (RetainModel).
+REGISTERED_MODEL_URI = "$.paths.retained_model_uri"
+
+
+def sagemaker_call(
+    ctx: PipelineContext, state_id: str, action: str, parameters: dict, resources: list[str], **kwargs
+) -> sfn.TaskStateBase:
+    task = tasks.CallAwsService(
+        ctx.scope,
+        state_id,
+        service="sagemaker",
+        action=action,
+        parameters=parameters,
+        iam_resources=resources,
+        **kwargs,
+    )
+    return ctx.guard(task, SAGEMAKER_TRANSIENT)
+
+
+def retain_model(ctx: PipelineContext) -> sfn.Chain:
+    """Copy the model archive and the drift baseline of a model that passed the gate from runs/<run id>/ (which
+    expires) to models/<run id>/ (kept while current): the package, hence CreateModel, names the copy, because a
+    serverless endpoint downloads ModelDataUrl again at every cold start, a rollback restarts an old config,
+    and drift and the next run's champion evaluation read them long after the run.
+
+    SageMaker writes the archive to `<OutputDataConfig.S3OutputPath>/<TrainingJobName>/output/model.tar.gz`.
+    No SSE parameters: a copy without them is encrypted with the bucket's default (SSE-KMS, the project key,
+    bucket key on), the same as every other object there.
+    """
+    bucket = ctx.artifact_bucket.bucket_name
+    run_id = JSON.string_at("$.run_id")
+    source = JSON.format(
+        f"{bucket}/runs/{{}}/model/{{}}/output/model.tar.gz", run_id, JSON.string_at("$.training.job_name")
+    )
+    model = _copy(ctx, "RetainModel", source, JSON.format(RETAINED_MODEL_KEY, run_id))
+    baseline = _copy(
+        ctx,
+        "RetainBaseline",
+        JSON.format(f"{bucket}/runs/{{}}/baseline.json", run_id),
+        JSON.format(RETAINED_BASELINE_KEY, run_id),
+    )
+    return model.next(baseline)
+
+
+def _copy(ctx: PipelineContext, state_id: str, source: str, key: str) -> sfn.TaskStateBase:
+    """s3:CopyObject within the artifact bucket, runs/* -> models/*: IAM has no CopyObject action, the copy is
+    GetObject on the source and PutObject on the target (plus the data key, to decrypt and re-encrypt)."""
+    bucket = ctx.artifact_bucket
+    task = tasks.CallAwsService(
+        ctx.scope,
+        state_id,
+        service="s3",
+        action="copyObject",
+        parameters={"Bucket": bucket.bucket_name, "CopySource": source, "Key": key},
+        iam_action="s3:PutObject",
+        iam_resources=[bucket.arn_for_objects("models/*")],
+        additional_iam_statements=[
+            iam.PolicyStatement(actions=["s3:GetObject"], resources=[bucket.arn_for_objects("runs/*")]),
+            iam.PolicyStatement(actions=["kms:Decrypt", "kms:GenerateDataKey"], resources=[ctx.key.key_arn]),
+        ],
+        result_path=JSON.DISCARD,
+    )
+    return ctx.guard(task, S3_TRANSIENT)
+
+
+def register(ctx: PipelineContext, state_id: str, status: str) -> sfn.TaskStateBase:
+    """A model package with the evaluation as its model-quality metrics (ADR 0004: every evaluated model).
+
+    `PendingManualApproval` until the smoke test passes, or `Rejected` at once when the gate said no. The
+    version SageMaker gave it (the number ending the ARN) goes to `$.registered.version` for CreateModel.
+    A package that may serve names the retained copy of its archive (RetainModel); a rejected one never
+    serves and keeps the run's own, which expires with the run.
+    """
+    model_data_url = "$.training.model_data_url" if status == "Rejected" else REGISTERED_MODEL_URI
+    group = ctx.settings.model_package_group
+    arn = JSON.string_at("$.ModelPackageArn")
+    return sagemaker_call(
+        ctx,
+        state_id,
+        "createModelPackage",
+        {
+            "ModelPackageGroupName": group,
+            "ModelPackageDescription": JSON.format("Slipstream run {}", JSON.string_at("$.run_id")),
+            "ModelApprovalStatus": status,
+            "InferenceSpecification": {
+                "Containers": [
+                    {
+                        "Image": ctx.image_uri,
+                        "ModelDataUrl": JSON.string_at(model_data_url),
+                        "Environment": ctx.serving_environment(),
+                    }
+                ],
+                "SupportedContentTypes": ["application/json", "text/csv"],
+                "SupportedResponseMIMETypes": ["application/json"],
+            },
+            "ModelMetrics": {
+                "ModelQuality": {
+                    "Statistics": {"ContentType": "application/json", "S3Uri": JSON.string_at("$.paths.evaluation_uri")}
+                }
+            },
+            "CustomerMetadataProperties": {
+                "run_id": JSON.string_at("$.run_id"),
+                "data": JSON.string_at("$.validation.data_label"),  # any object key, escaped to what SageMaker takes
+                "data_sha256": JSON.string_at("$.validation.data_sha256"),
+                "contract": JSON.string_at("$.validation.contract_uri"),
+                "training_job": JSON.string_at("$.training.job_name"),
+                "gate": "rejected" if status == "Rejected" else "passed",
+            },
+        },
+        [ctx.arn("model-package-group", group), ctx.arn("model-package", f"{group}/*")],
+        # ARN: arn:<partition>:sagemaker:<region>:<account>:model-package/<group>/<version>; groups have no "/".
+        result_selector={"arn": arn, "version": JSON.array_get_item(JSON.string_split(arn, "/"), 2)},
+        result_path="$.registered",
+    )
+
+
+def create_model(ctx: PipelineContext) -> sfn.TaskStateBase:
+    """The registered package's container (same image, retained archive and environment), plus
+    SLIPSTREAM_MODEL_VERSION so inference.py reports which version answered.
+
+    Not `ModelPackageName`: SageMaker deploys a versioned package only once it is Approved, and ours stays
+    PendingManualApproval until its own smoke test has passed (the champion is the newest Approved package).
+    """
+    environment = {**ctx.serving_environment(), "SLIPSTREAM_MODEL_VERSION": JSON.string_at("$.registered.version")}
+    task = tasks.SageMakerCreateModel(
+        ctx.scope,
+        "CreateModel",
+        model_name=ctx.name_of(),
+        role=ctx.sagemaker_role,
+        primary_container=tasks.ContainerDefinition(
+            image=tasks.DockerImage.from_registry(ctx.image_uri),
+            model_s3_location=tasks.S3Location.from_json_expression(REGISTERED_MODEL_URI),
+            environment_variables=sfn.TaskInput.from_object(environment),
+        ),
+        result_path=JSON.DISCARD,
+    )
+    return ctx.guard(task, SAGEMAKER_OPTIMIZED_TRANSIENT)
+
+
+def create_endpoint_config(ctx: PipelineContext) -> sfn.TaskStateBase:
+    """CreateEndpointConfig through the SDK integration: CDK's task has no ServerlessConfig field."""
+    stage = ctx.settings.stage
+    return sagemaker_call(
+        ctx,
+        "CreateEndpointConfig",
+        "createEndpointConfig",
+        {
+            "EndpointConfigName": ctx.name_of(),
+            "ProductionVariants": [
+                {
+                    "VariantName": "AllTraffic",
+                    "ModelName": ctx.name_of(),
+                    "ServerlessConfig": {
+                        "MemorySizeInMB": stage.serverless_memory_mb,
+                        "MaxConcurrency": stage.serverless_max_concurrency,
+                    },
+                }
+            ],
+        },
+        [ctx.arn("endpoint-config", f"{ctx.settings.job_prefix}-*")],
+        result_path=JSON.DISCARD,
+    )
+
+
+def create_or_update_endpoint(ctx: PipelineContext, then: sfn.IChainable) -> sfn.IChainable:
+    """Remember the config now serving (for rollback), then point the endpoint at the new config."""
+    endpoint = ctx.settings.endpoint_name
+    endpoint_arn = ctx.arn("endpoint", endpoint)
+    find = sagemaker_call(
+        ctx,
+        "FindEndpoint",
+        "listEndpoints",
+        {"NameContains": endpoint},
+        # ListEndpoints supports no resource-level permissions.
+        ["*"],
+        result_selector={"names": JSON.list_at(f"$.Endpoints[?(@.EndpointName == '{endpoint}')].EndpointName")},
+        result_path="$.endpoint_search",
+    )
+    describe = sagemaker_call(
+        ctx,
+        "RememberServingConfig",
+        "describeEndpoint",
+        {"EndpointName": endpoint},
+        [endpoint_arn],
+        result_selector={"config_name": JSON.string_at("$.EndpointConfigName")},
+        result_path="$.previous",
+    )
+    config_arn = ctx.arn("endpoint-config", f"{ctx.settings.job_prefix}-*")
+    update = sagemaker_call(
+        ctx,
+        "UpdateEndpoint",
+        "updateEndpoint",
+        {"EndpointName": endpoint, "EndpointConfigName": ctx.name_of()},
+        [endpoint_arn, config_arn],
+        result_path=JSON.DISCARD,
+    )
+    create = sagemaker_call(
+        ctx,
+        "CreateEndpoint",
+        "createEndpoint",
+        {"EndpointName": endpoint, "EndpointConfigName": ctx.name_of()},
+        [endpoint_arn, config_arn],
+        result_path=JSON.DISCARD,
+    )
+    exists = sfn.Choice(ctx.scope, "EndpointExists")
+    exists.when(sfn.Condition.is_present("$.endpoint_search.names[0]"), describe.next(update))
+    exists.otherwise(create)
+    exists.afterwards().next(then)
+    return find.next(exists)
+
+
+def wait_for_endpoint(
+    ctx: PipelineContext,
+    ready: sfn.IChainable,
+    failed: sfn.IChainable,
+    *,
+    names: tuple[str, str, str] = ("WaitForEndpoint", "CheckEndpoint", "EndpointReady"),
+    config_path: str = "$.deploy.config_name",
+) -> sfn.IChainable:
+    """Poll every 30 s until the endpoint runs the config at `config_path`. InService on it: go on. Failed, or
+    InService on another config (SageMaker keeps the old config when an update fails): `failed`."""
+    endpoint = ctx.settings.endpoint_name
+    wait_id, poll_id, check_id = names
+    wait = sfn.Wait(ctx.scope, wait_id, time=sfn.WaitTime.duration(Duration.seconds(30)))
+    poll = sagemaker_call(
+        ctx,
+        poll_id,
+        "describeEndpoint",
+        {"EndpointName": endpoint},
+        [ctx.arn("endpoint", endpoint)],
+        result_selector={
+            "status": JSON.string_at("$.EndpointStatus"),
+            "config_name": JSON.string_at("$.EndpointConfigName"),
+        },
+        result_path="$.endpoint",
+    )
+    ours = sfn.Condition.string_equals_json_path("$.endpoint.config_name", config_path)
+    in_service = sfn.Condition.string_equals("$.endpoint.status", "InService")
+    check = sfn.Choice(ctx.scope, check_id)
+    check.when(sfn.Condition.and_(in_service, ours), ready)
+    check.when(sfn.Condition.or_(in_service, sfn.Condition.string_equals("$.endpoint.status", "Failed")), failed)
+    check.otherwise(wait)
+    return wait.next(poll).next(check)
+
+
+def endpoint_error(ctx: PipelineContext, state_id: str, error: str) -> sfn.Pass:
+    """Puts an error in `$.error` the way a Catch does, naming the status and config the endpoint ended on."""
+    return sfn.Pass(
+        ctx.scope,
+        state_id,
+        result_path="$.error",
+        parameters={
+            "Error": error,
+            "Cause": JSON.format(
+                "endpoint status {} on config {}",
+                JSON.string_at("$.endpoint.status"),
+                JSON.string_at("$.endpoint.config_name"),
+            ),
+        },
+    )
+
+
+def smoke_test(ctx: PipelineContext) -> sfn.TaskStateBase:
+    payload = {
+        "run_id": JSON.string_at("$.run_id"),
+        "endpoint_name": ctx.settings.endpoint_name,
+        "contract_uri": JSON.string_at("$.validation.contract_uri"),
+        "baseline_uri": JSON.string_at("$.validation.baseline_uri"),
+    }
+    return ctx.invoke("SmokeTest", ctx.smoke_fn, payload, "$.smoke")

@@ -1,0 +1,119 @@
+"""The pipeline's Lambda functions, each with only the grants it needs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from cdk.shared.lambda_function import SlipstreamFunction, pandas_layer
+from cdk.shared.nag import acknowledge, acknowledge_grants
+from cdk.shared.settings import DeploySettings
+
+
+class PipelineFunctions(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        settings: DeploySettings,
+        data_bucket: s3.IBucket,
+        artifact_bucket: s3.IBucket,
+        runs_prefix: str,
+        deployment_key: str,
+        data_ref: str,
+        artifact_ref: str,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        stage = settings.stage
+        config_json = settings.config.model_dump_json()
+        common: dict[str, Any] = {
+            "powertools_version": stage.powertools_version,
+            "log_retention_days": stage.log_retention_days,
+        }
+        pandas = pandas_layer(self, stage.pandas_layer_arn)
+        runs = f"{runs_prefix}*"
+        self.validate = SlipstreamFunction(
+            self,
+            "ValidateData",
+            name="validate_data",
+            description="ValidateData: contract, baseline, split",
+            environment={"SLIPSTREAM_CONFIG": config_json, "ARTIFACT_BUCKET": artifact_bucket.bucket_name},
+            extra_layers=[pandas],
+            memory_mb=2048,
+            timeout_seconds=300,
+            **common,
+        )
+        data_bucket.grant_read(self.validate.role, f"{stage.data_prefix}*")
+        artifact_bucket.grant_read(self.validate.role, "contract/*")
+        artifact_bucket.grant_put(self.validate.role, "contract/*")
+        artifact_bucket.grant_put(self.validate.role, runs)
+
+        self.gate = SlipstreamFunction(
+            self,
+            "QualityGate",
+            name="quality_gate",
+            description="QualityGate: may the challenger replace the champion",
+            environment={"SLIPSTREAM_CONFIG": config_json},
+            **common,
+        )
+        artifact_bucket.grant_read(self.gate.role, runs)
+
+        self.smoke = SlipstreamFunction(
+            self,
+            "SmokeTest",
+            name="smoke_test",
+            description="SmokeTest: the live endpoint answers the contract",
+            environment={"SLIPSTREAM_CONFIG": config_json},
+            extra_layers=[pandas],
+            memory_mb=512,
+            **common,
+        )
+        artifact_bucket.grant_read(self.smoke.role, runs)
+
+        self.record = SlipstreamFunction(
+            self,
+            "RecordDeployment",
+            name="record_deployment",
+            description="RecordDeployment: the deployment record the predict and drift Lambdas read",
+            environment={
+                "SLIPSTREAM_CONFIG": config_json,
+                "DEPLOYMENT_URI": artifact_bucket.s3_url_for_object(deployment_key),
+            },
+            slipstream_modules=("model_card.py",),
+            **common,
+        )
+        artifact_bucket.grant_read(self.record.role, runs)
+        artifact_bucket.grant_put(self.record.role, deployment_key)
+
+        self.start = SlipstreamFunction(
+            self,
+            "StartPipeline",
+            name="start_pipeline",
+            description="Start one pipeline run per new dataset",
+            environment={"DATA_BUCKET": data_bucket.bucket_name, "DATA_PREFIX": stage.data_prefix},
+            **common,
+        )
+        data_bucket.grant_read(self.start.role, f"{stage.data_prefix}*")
+        self._acknowledge(data_ref, artifact_ref, runs, stage.data_prefix)
+
+    def set_state_machine(self, arn: str) -> None:
+        self.start.function.add_environment("STATE_MACHINE_ARN", arn)
+
+    def _acknowledge(self, data_ref: str, artifact_ref: str, runs: str, data_prefix: str) -> None:
+        run_files = "run ids exist only at run time, so the grant covers runs/<run id>/..."
+        reasons = {
+            f"{artifact_ref}/{runs}": f"Reads/writes this run's files; {run_files}",
+            f"{artifact_ref}/contract/*": "The stored data contract (contract/contract.json) and its versions.",
+            f"{data_ref}/{data_prefix}*": "New training data arrives under this prefix with any file name.",
+        }
+        for fn in (self.validate, self.gate, self.smoke, self.record, self.start):
+            acknowledge_grants(fn.role, reasons)
+            acknowledge(
+                fn.function,
+                "AwsSolutions-L1",
+                "Python 3.11 on purpose: the project's Python version "
+                "(pyproject requires-python) and the Powertools/pandas layers' build.",
+            )

@@ -1,0 +1,74 @@
+"""After the smoke test's verdict: approve the package and write the deployment record, or reject it and put
+the endpoint back the way it was (the previous config, or no endpoint at all when it was brand new)."""
+
+from __future__ import annotations
+
+from aws_cdk import aws_stepfunctions as sfn
+
+from cdk.pipeline.context import PipelineContext
+from cdk.pipeline.deploy import endpoint_error, sagemaker_call, wait_for_endpoint
+
+JSON = sfn.JsonPath
+
+
+def set_model_status(ctx: PipelineContext, state_id: str, status: str) -> sfn.TaskStateBase:
+    group = ctx.settings.model_package_group
+    return sagemaker_call(
+        ctx,
+        state_id,
+        "updateModelPackage",
+        {"ModelPackageArn": JSON.string_at("$.registered.arn"), "ModelApprovalStatus": status},
+        [ctx.arn("model-package", f"{group}/*")],
+        result_path=JSON.DISCARD,
+    )
+
+
+def record_deployment(ctx: PipelineContext) -> sfn.TaskStateBase:
+    """Write the deployment record (docs/serving.md) the predict and drift Lambdas read. Only after the
+    approval: every other path leaves the previous record, which still describes the model serving."""
+    validation = "$.validation"
+    payload = {
+        "run_id": JSON.string_at("$.run_id"),
+        "endpoint_name": ctx.settings.endpoint_name,
+        "model_package_arn": JSON.string_at("$.registered.arn"),
+        "gate": JSON.object_at("$.gate"),
+        "data_uri": JSON.format("s3://{}/{}", JSON.string_at("$.data.bucket"), JSON.string_at("$.data.key")),
+        "data_sha256": JSON.string_at(f"{validation}.data_sha256"),
+        "evaluation_uri": JSON.string_at("$.paths.evaluation_uri"),
+        "contract_uri": JSON.string_at(f"{validation}.contract_uri"),
+        # The retained copy (RetainBaseline): drift reads it for as long as this version serves.
+        "baseline_uri": JSON.string_at("$.paths.retained_baseline_uri"),
+        "report_uri": JSON.string_at(f"{validation}.report_uri"),
+    }
+    return ctx.invoke("RecordDeployment", ctx.record_fn, payload, "$.deployment_record")
+
+
+def roll_back(ctx: PipelineContext, done: sfn.IChainable) -> sfn.IChainable:
+    """Point the endpoint at the config that served before, and wait until it serves it again: a rollback
+    that does not take (the old model no longer starts) is a failure an operator must hear about."""
+    endpoint = ctx.settings.endpoint_name
+    update = sagemaker_call(
+        ctx,
+        "RollBack",
+        "updateEndpoint",
+        {"EndpointName": endpoint, "EndpointConfigName": JSON.string_at("$.previous.config_name")},
+        [ctx.arn("endpoint", endpoint), ctx.arn("endpoint-config", f"{ctx.settings.job_prefix}-*")],
+        result_path=JSON.DISCARD,
+    )
+    failed = endpoint_error(ctx, "RollBackFailed", "RollBackFailed").next(ctx.guard.on_failure)
+    names = ("WaitForRollBack", "CheckRollBack", "RolledBackReady")
+    return update.next(wait_for_endpoint(ctx, done, failed, names=names, config_path="$.previous.config_name"))
+
+
+def delete_new_endpoint(ctx: PipelineContext) -> sfn.TaskStateBase:
+    """A brand-new endpoint whose model failed its smoke test has nothing to roll back to: delete it, so the
+    API answers 503 "not deployed yet" instead of serving a rejected model. Its config and model stay (free)."""
+    endpoint = ctx.settings.endpoint_name
+    return sagemaker_call(
+        ctx,
+        "DeleteNewEndpoint",
+        "deleteEndpoint",
+        {"EndpointName": endpoint},
+        [ctx.arn("endpoint", endpoint)],
+        result_path=JSON.DISCARD,
+    )

@@ -1,0 +1,183 @@
+"""Pipeline: the Step Functions training pipeline, its Lambdas, the SageMaker role and the two triggers."""
+
+from __future__ import annotations
+
+from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_s3_assets as s3_assets
+from aws_cdk import aws_sagemaker as sagemaker
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_stepfunctions as sfn
+from constructs import Construct
+
+from cdk.pipeline.context import PipelineContext
+from cdk.pipeline.definition import build_definition
+from cdk.pipeline.evaluate import evaluate_permissions
+from cdk.pipeline.functions import PipelineFunctions
+from cdk.pipeline.sagemaker_role import SageMakerExecutionRole
+from cdk.pipeline.sklearn_image import sklearn_image_uri
+from cdk.pipeline.sourcedir import SourceDir
+from cdk.pipeline.training import train_permissions
+from cdk.shared.lambda_function import retention
+from cdk.shared.nag import acknowledge_grants
+from cdk.shared.settings import DeploySettings
+from cdk.shared.storage_stack import DEPLOYMENT_KEY, MODELS_PREFIX, RUNS_PREFIX, StorageExports
+
+
+class PipelineStack(Stack):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        settings: DeploySettings,
+        storage: StorageExports,
+        topic: sns.ITopic,
+        **kwargs,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        data_bucket, artifact_bucket, key = storage.import_into(self)
+        stage = settings.stage
+        sourcedir: s3_assets.Asset = SourceDir(self, "SourceDir").asset
+        sagemaker_role = SageMakerExecutionRole(
+            self,
+            "SageMakerRole",
+            artifact_bucket=artifact_bucket,
+            runs_prefix=RUNS_PREFIX,
+            models_prefix=MODELS_PREFIX,
+            key=key,
+            sourcedir=sourcedir,
+            artifact_ref=storage.name("artifact-bucket-arn"),
+        ).role
+        functions = PipelineFunctions(
+            self,
+            "Functions",
+            settings=settings,
+            data_bucket=data_bucket,
+            artifact_bucket=artifact_bucket,
+            runs_prefix=RUNS_PREFIX,
+            deployment_key=DEPLOYMENT_KEY,
+            data_ref=storage.name("data-bucket-arn"),
+            artifact_ref=storage.name("artifact-bucket-arn"),
+        )
+        group = sagemaker.CfnModelPackageGroup(
+            self,
+            "ModelPackageGroup",
+            model_package_group_name=settings.model_package_group,
+            model_package_group_description=f"Slipstream {settings.config.name} models ({settings.stage_name})",
+        )
+        group.apply_removal_policy(RemovalPolicy.RETAIN if stage.retain_data else RemovalPolicy.DESTROY)
+        # The tasks get an immutable view of the role: CDK's SageMaker tasks would otherwise add s3:GetObject/
+        # PutObject on "*" for JSONPath S3 locations. SageMakerExecutionRole already grants exactly runs/.
+        ctx = PipelineContext(
+            scope=self,
+            settings=settings,
+            topic=topic,
+            artifact_bucket=artifact_bucket,
+            key=key,
+            sagemaker_role=sagemaker_role.without_policy_updates(),
+            image_uri=sklearn_image_uri(self),
+            sourcedir_uri=sourcedir.s3_object_url,
+            validate_fn=functions.validate.function,
+            gate_fn=functions.gate.function,
+            smoke_fn=functions.smoke.function,
+            record_fn=functions.record.function,
+        )
+        self.state_machine = sfn.StateMachine(
+            self,
+            "TrainingPipeline",
+            state_machine_name=settings.state_machine_name,
+            definition_body=sfn.DefinitionBody.from_chainable(build_definition(ctx)),
+            timeout=Duration.hours(6),
+            tracing_enabled=True,
+            logs=sfn.LogOptions(
+                destination=logs.LogGroup(
+                    self,
+                    "PipelineLogs",
+                    retention=retention(stage.log_retention_days),
+                    removal_policy=RemovalPolicy.DESTROY,
+                ),
+                level=sfn.LogLevel.ALL,
+                include_execution_data=True,
+            ),
+        )
+        self.state_machine.node.add_dependency(group)
+        for statement in [*train_permissions(ctx), *evaluate_permissions(ctx)]:
+            self.state_machine.add_to_role_policy(statement)
+        # SnsPublish grants sns:Publish only, but SNS encrypts each message with the topic's key as the publisher.
+        if topic.master_key is not None:
+            topic.master_key.grant(self.state_machine, "kms:Decrypt", "kms:GenerateDataKey*")
+        functions.smoke.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["sagemaker:InvokeEndpoint"], resources=[ctx.arn("endpoint", settings.endpoint_name)]
+            )
+        )
+        functions.record.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["sagemaker:DescribeModelPackage"],
+                resources=[ctx.arn("model-package", f"{settings.model_package_group}/*")],
+            )
+        )
+        self._triggers(settings, functions.start.function, data_bucket)
+        self.state_machine.grant_start_execution(functions.start.function)
+        functions.set_state_machine(self.state_machine.state_machine_arn)
+        self._acknowledge(settings, functions, storage.name("artifact-bucket-arn"))
+        CfnOutput(self, "StateMachineArn", value=self.state_machine.state_machine_arn)
+        CfnOutput(self, "EndpointName", value=settings.endpoint_name)
+
+    def _acknowledge(self, settings: DeploySettings, functions: PipelineFunctions, artifact_ref: str) -> None:
+        sagemaker_arn = "arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>"
+        jobs, group = settings.job_prefix.lower(), settings.model_package_group.lower()
+        per_run = "names carry the run id, known only at run time"
+        reasons = {
+            f"{sagemaker_arn}:training-job/*": "CDK's SageMakerCreateTrainingJob task grants on training-job/* "
+            f"(the name is a runtime JSONPath); {per_run}.",
+            f"{sagemaker_arn}:model/*": f"CDK's SageMakerCreateModel task grants on model/* (runtime name); {per_run}.",
+            f"{sagemaker_arn}:processing-job/{jobs}-*": f"This stage's processing jobs only; {per_run}.",
+            f"{sagemaker_arn}:endpoint-config/{jobs}-*": f"This stage's endpoint configs only; {per_run}.",
+            f"{sagemaker_arn}:model-package/{group}/*": "Versions of this stage's model package group only; "
+            "SageMaker numbers them.",
+            f"{artifact_ref}/{RUNS_PREFIX}*": "RetainModel/RetainBaseline read the source of their copy from "
+            f"runs/<run id>/ (GetObject only); {per_run}.",
+            f"{artifact_ref}/{MODELS_PREFIX}*": "RetainModel/RetainBaseline write the copy to models/<run id>/ "
+            f"(PutObject only); {per_run}.",
+            "*": "No resource-level permissions exist for ListModelPackages, ListEndpoints, ListTags (CDK SageMaker "
+            "tasks), X-Ray tracing and the log-delivery calls behind state machine logging.",
+        }
+        for fn in (functions.validate, functions.gate, functions.smoke, functions.record):
+            logical = self.get_logical_id(fn.function.node.default_child)  # type: ignore[arg-type]
+            reasons[f"<{logical}.Arn>:*"] = "CDK LambdaInvoke grants the function and its versions/aliases."
+        acknowledge_grants(self.state_machine.role, reasons)
+        package = f"{sagemaker_arn}:model-package/{group}/*"
+        acknowledge_grants(functions.record.role, {package: reasons[package]})
+
+    def _triggers(self, settings: DeploySettings, start: lambda_.IFunction, data_bucket: s3.IBucket) -> None:
+        """New data under the data prefix, and the retraining schedule, both go through StartPipeline."""
+        target = targets.LambdaFunction(start, retry_attempts=2, max_event_age=Duration.hours(1))
+        events.Rule(
+            self,
+            "NewDataRule",
+            description="New training data landed: start a pipeline run",
+            event_pattern=events.EventPattern(
+                source=["aws.s3"],
+                detail_type=["Object Created"],
+                detail={
+                    "bucket": {"name": [data_bucket.bucket_name]},
+                    "object": {"key": [{"prefix": settings.stage.data_prefix}]},
+                },
+            ),
+            targets=[target],
+        )
+        if settings.stage.retrain_schedule:
+            events.Rule(
+                self,
+                "RetrainSchedule",
+                description="Scheduled retraining on the newest data",
+                schedule=events.Schedule.expression(settings.stage.retrain_schedule),
+                targets=[target],
+            )

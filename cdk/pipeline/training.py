@@ -1,0 +1,208 @@
+"""ValidateData -> Train -> (find the champion) -> Evaluate -> QualityGate: the states up to the gate's Choice."""
+
+from __future__ import annotations
+
+from aws_cdk import Duration, Size
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_stepfunctions as sfn
+from aws_cdk import aws_stepfunctions_tasks as tasks
+
+from cdk.pipeline import context as paths
+from cdk.pipeline.common import SAGEMAKER_OPTIMIZED_TRANSIENT, SAGEMAKER_TRANSIENT
+from cdk.pipeline.context import PipelineContext
+from slipstream import job_arguments
+from slipstream.job_commands import TRAINING_ENTRYPOINT
+
+JSON = sfn.JsonPath
+TRAIN_TEMPLATE = "TrainTaskTemplate"  # construct id of CDK's task that Train is rendered from (not a state)
+
+
+def run_paths(ctx: PipelineContext) -> sfn.Pass:
+    """Where this run's model and evaluation go: s3://<artifacts>/runs/<run id>/... (expires), and where a model
+    that passed the gate is kept for as long as an endpoint config may load it: s3://<artifacts>/models/<run id>/."""
+    bucket = ctx.artifact_bucket.bucket_name
+    return sfn.Pass(
+        ctx.scope,
+        "RunPaths",
+        result_path="$.paths",
+        parameters={
+            "model_output": JSON.format(f"s3://{bucket}/runs/{{}}/model", JSON.string_at("$.run_id")),
+            "evaluation_output": JSON.format(f"s3://{bucket}/runs/{{}}/evaluation", JSON.string_at("$.run_id")),
+            "evaluation_uri": JSON.format(
+                f"s3://{bucket}/runs/{{}}/evaluation/evaluation.json", JSON.string_at("$.run_id")
+            ),
+            "retained_model_uri": JSON.format(f"s3://{bucket}/{paths.RETAINED_MODEL_KEY}", JSON.string_at("$.run_id")),
+            "retained_baseline_uri": JSON.format(
+                f"s3://{bucket}/{paths.RETAINED_BASELINE_KEY}", JSON.string_at("$.run_id")
+            ),
+        },
+    )
+
+
+def validate_data(ctx: PipelineContext) -> sfn.TaskStateBase:
+    payload = {"run_id": JSON.string_at("$.run_id"), "data": JSON.object_at("$.data")}
+    return ctx.invoke("ValidateData", ctx.validate_fn, payload, "$.validation")
+
+
+def train(ctx: PipelineContext) -> sfn.CustomState:
+    """CDK's training-job task as rendered, plus the ContainerEntrypoint it has no field for (job_commands.py:
+    without it the image's own `train` replaces the script's failure reason with a traceback, issue 10 fact 10).
+    The task itself is not in the graph, so its IAM statements are granted by train_permissions()."""
+    # The CustomState is chained like any state, so not CDK's "End" of the lone task.
+    state_json = {k: v for k, v in _training_task(ctx).to_state_json().items() if k != "End"}
+    parameters = dict(state_json["Parameters"])
+    parameters["AlgorithmSpecification"] = {
+        **parameters["AlgorithmSpecification"],
+        "ContainerEntrypoint": TRAINING_ENTRYPOINT,
+    }
+    state_json["Parameters"] = parameters
+    state = sfn.CustomState(ctx.scope, "Train", state_json=state_json)
+    ctx.guard(state, SAGEMAKER_OPTIMIZED_TRANSIENT)
+    return state
+
+
+def train_permissions(ctx: PipelineContext) -> list[iam.PolicyStatement]:
+    """Exactly what CDK's SageMakerCreateTrainingJob would grant the state machine (.sync: create, describe,
+    stop, the managed EventBridge rule, iam:PassRole of the SageMaker role)."""
+    template = ctx.scope.node.try_find_child(TRAIN_TEMPLATE)
+    assert isinstance(template, _TrainingJobTemplate), "train() builds the template first"
+    return template.policies
+
+
+class _TrainingJobTemplate(tasks.SageMakerCreateTrainingJob):
+    @property
+    def policies(self) -> list[iam.PolicyStatement]:
+        """The task's own statements (CDK's protected taskPolicies, open to subclasses)."""
+        return list(self._task_policies or [])
+
+
+def _training_task(ctx: PipelineContext) -> _TrainingJobTemplate:
+    stage = ctx.settings.stage
+    return _TrainingJobTemplate(
+        ctx.scope,
+        TRAIN_TEMPLATE,
+        training_job_name=ctx.name_of("-train"),
+        role=ctx.sagemaker_role,
+        algorithm_specification=tasks.AlgorithmSpecification(
+            training_image=tasks.DockerImage.from_registry(ctx.image_uri),
+            training_input_mode=tasks.InputMode.FILE,
+        ),
+        hyperparameters=ctx.training_hyperparameters(),
+        input_data_config=[
+            tasks.Channel(
+                channel_name="train",
+                content_type="text/csv",
+                data_source=tasks.DataSource(
+                    s3_data_source=tasks.S3DataSource(
+                        s3_location=tasks.S3Location.from_json_expression("$.validation.train_uri"),
+                        s3_data_type=tasks.S3DataType.S3_PREFIX,
+                    )
+                ),
+            )
+        ],
+        output_data_config=tasks.OutputDataConfig(
+            s3_output_location=tasks.S3Location.from_json_expression("$.paths.model_output"),
+            encryption_key=ctx.key,
+        ),
+        resource_config=tasks.ResourceConfig(
+            instance_count=1,
+            instance_type=ec2.InstanceType(stage.training_instance_type.removeprefix("ml.")),
+            volume_size=Size.gibibytes(10),
+            volume_encryption_key=ctx.key,
+        ),
+        stopping_condition=tasks.StoppingCondition(max_runtime=Duration.minutes(stage.max_training_minutes)),
+        integration_pattern=sfn.IntegrationPattern.RUN_JOB,
+        result_selector={
+            "model_data_url": JSON.string_at("$.ModelArtifacts.S3ModelArtifacts"),
+            "job_name": JSON.string_at("$.TrainingJobName"),
+        },
+        result_path="$.training",
+    )
+
+
+def find_champion(ctx: PipelineContext, evaluate: sfn.IChainable) -> sfn.IChainable:
+    """The champion is the newest Approved package in the group (approved only after its smoke test)."""
+    group = ctx.settings.model_package_group
+    search = ctx.guard(
+        tasks.CallAwsService(
+            ctx.scope,
+            "FindChampion",
+            service="sagemaker",
+            action="listModelPackages",
+            parameters={
+                "ModelPackageGroupName": group,
+                "ModelApprovalStatus": "Approved",
+                "SortBy": "CreationTime",
+                "SortOrder": "Descending",
+                "MaxResults": 1,
+            },
+            # ListModelPackages supports no resource-level permissions (Service Authorization Reference).
+            iam_resources=["*"],
+            result_selector={"packages": JSON.list_at("$.ModelPackageSummaryList")},
+            result_path="$.champion_search",
+        ),
+        SAGEMAKER_TRANSIENT,
+    )
+    describe = ctx.guard(
+        tasks.CallAwsService(
+            ctx.scope,
+            "DescribeChampion",
+            service="sagemaker",
+            action="describeModelPackage",
+            parameters={"ModelPackageName": JSON.string_at("$.champion_search.packages[0].ModelPackageArn")},
+            iam_resources=[ctx.arn("model-package", f"{group}/*")],
+            result_selector={
+                "model_data_url": JSON.string_at("$.InferenceSpecification.Containers[0].ModelDataUrl"),
+                "package_arn": JSON.string_at("$.ModelPackageArn"),
+            },
+            result_path="$.champion",
+        ),
+        SAGEMAKER_TRANSIENT,
+    )
+    with_champion = sfn.Pass(
+        ctx.scope,
+        "EvaluateAgainstChampion",
+        result_path="$.evaluation_inputs",
+        parameters=_evaluation_inputs(ctx, champion=True),
+    )
+    alone = sfn.Pass(
+        ctx.scope,
+        "EvaluateWithoutChampion",
+        result_path="$.evaluation_inputs",
+        parameters=_evaluation_inputs(ctx, champion=False),
+    )
+    choice = sfn.Choice(ctx.scope, "HasChampion")
+    choice.when(sfn.Condition.is_present("$.champion_search.packages[0]"), describe.next(with_champion))
+    choice.otherwise(alone)
+    choice.afterwards().next(evaluate)
+    return search.next(choice)
+
+
+def _input(name: str, uri_path: str | None, local: str, uri: str | None = None) -> dict:
+    s3_input: dict[str, str | None] = {"LocalPath": local, "S3DataType": "S3Prefix", "S3InputMode": "File"}
+    s3_input.update({"S3Uri.$": uri_path} if uri_path else {"S3Uri": uri})
+    return {"InputName": name, "S3Input": s3_input}
+
+
+# Where each evaluation input comes from in the execution's state (names and arguments: slipstream/job_arguments.py).
+EVALUATION_SOURCES = {
+    job_arguments.MODEL: "$.training.model_data_url",
+    job_arguments.TEST: "$.validation.test_uri",
+    job_arguments.CONFIG: "$.validation.behaviour_uri",
+    job_arguments.CHAMPION: "$.champion.model_data_url",
+}
+
+
+def _evaluation_inputs(ctx: PipelineContext, *, champion: bool) -> dict:
+    inputs = [
+        _input(name, EVALUATION_SOURCES[name], job_arguments.processing_path(name))
+        for name in job_arguments.evaluation_inputs(champion=champion)
+    ]
+    inputs.append(_input("code", None, job_arguments.CODE_DIR, uri=ctx.sourcedir_uri))
+    return {"inputs": inputs, "arguments": job_arguments.evaluation_arguments(champion=champion)}
+
+
+def quality_gate(ctx: PipelineContext) -> sfn.TaskStateBase:
+    payload = {"run_id": JSON.string_at("$.run_id"), "evaluation_uri": JSON.string_at("$.paths.evaluation_uri")}
+    return ctx.invoke("QualityGate", ctx.gate_fn, payload, "$.gate")

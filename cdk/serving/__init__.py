@@ -1,0 +1,1 @@
+"""Serving: the prediction API, the predict Lambda, the capture stream and the feedback table."""

@@ -1,0 +1,97 @@
+"""The predict Lambda (lambdas/predict): its environment from the config and what it may touch.
+
+Environment: every variable of lambdas/predict/env.PredictEnv that applies on AWS (docs/serving.md lists them).
+Permissions: InvokeEndpoint on the champion (and challenger) endpoint only, GetObject on the contract and the
+deployment record, PutRecord(Batch) on the capture stream, PutItem on the feedback table.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from cdk.serving.capture_stream import CaptureStream
+from cdk.serving.feedback_store import FeedbackStore
+from cdk.shared.lambda_function import SlipstreamFunction
+from cdk.shared.nag import acknowledge, acknowledge_grants
+from cdk.shared.settings import DeploySettings
+
+# API Gateway gives up on an integration after 29 s; a Lambda running longer only wastes money.
+TIMEOUT_SECONDS = 29
+
+
+class PredictFunction(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        settings: DeploySettings,
+        artifact_bucket: s3.IBucket,
+        contract_key: str,
+        deployment_key: str,
+        capture: CaptureStream | None,
+        feedback: FeedbackStore,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        serving, stage = settings.config.serving, settings.stage
+        endpoints = {"CHAMPION_ENDPOINT": settings.endpoint_name}
+        if settings.challenger_endpoint_name:
+            endpoints["CHALLENGER_ENDPOINT"] = settings.challenger_endpoint_name
+        environment: dict[str, object] = {
+            "CONTRACT_URI": artifact_bucket.s3_url_for_object(contract_key),
+            # Optional in the handler: without the record only the champion is routed and /model shows no
+            # versions. The pipeline's RecordDeployment writes it after a deploy; until then it is missing.
+            "DEPLOYMENT_URI": artifact_bucket.s3_url_for_object(deployment_key),
+            **endpoints,
+            "CHALLENGER_WEIGHT": serving.challenger_weight,
+            "CALLER_HEADER": serving.caller_header,
+            "MAX_ROWS": serving.max_rows,
+            "MAX_BODY_BYTES": serving.max_body_bytes,
+            "FEEDBACK_TABLE": feedback.table.table_name,
+        }
+        if capture is not None:
+            environment["CAPTURE_STREAM"] = capture.stream_name
+        self.fn = SlipstreamFunction(
+            self,
+            "Predict",
+            name="predict",
+            description="Prediction API: validate, route champion/challenger, invoke, capture",
+            environment=environment,
+            powertools_version=stage.powertools_version,
+            log_retention_days=stage.log_retention_days,
+            memory_mb=512,  # pydantic model building at cold start is CPU-bound; more memory = more CPU
+            timeout_seconds=TIMEOUT_SECONDS,
+            reserved_concurrency=stage.predict_reserved_concurrency or None,  # 0: reserve none (never throttle all)
+        )
+        role = self.fn.role
+        artifact_bucket.grant_read(role, contract_key)
+        artifact_bucket.grant_read(role, deployment_key)
+        stack = Stack.of(self)
+        names = [name for key, name in endpoints.items()]
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["sagemaker:InvokeEndpoint"],
+                # SageMaker ARNs use lower-case names.
+                resources=[
+                    stack.format_arn(service="sagemaker", resource="endpoint", resource_name=n.lower()) for n in names
+                ],
+            )
+        )
+        if capture is not None:
+            capture.grant_put(role)
+        feedback.grant_record(role)
+        acknowledge_grants(role, {})
+        acknowledge(
+            self.fn.function,
+            "AwsSolutions-L1",
+            "Python 3.11 on purpose: the project's Python version (pyproject requires-python) and the Powertools "
+            "layer's build.",
+        )
+
+    @property
+    def function(self) -> lambda_.Function:
+        return self.fn.function

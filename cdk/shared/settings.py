@@ -1,0 +1,69 @@
+"""slipstream.toml + a stage name -> the values the stacks need. The only place stacks learn about the config."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from cdk.shared import naming
+from slipstream.config import Config, load_config
+from slipstream.stage_config import StageConfig
+from slipstream.steps.run_ids import MAX_RUN_ID_LENGTH
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+LONGEST_JOB_SUFFIX = "-train"  # of the suffixes cdk/pipeline_*.py append to per-run names ("-train", "-eval", "")
+
+
+@dataclass(frozen=True)
+class DeploySettings:
+    config: Config
+    stage_name: str
+    stage: StageConfig
+
+    @property
+    def prefix(self) -> str:
+        """`<name>-<stage>`: stack names and the endpoint name; unique per project and stage in one account."""
+        return f"{self.config.name}-{self.stage_name}"
+
+    @property
+    def job_prefix(self) -> str:
+        """Prefix of the per-run SageMaker names `<job prefix>-<run id><suffix>` (jobs, models, endpoint
+        configs), short enough for SageMaker's 63 characters with the longest run id and suffix."""
+        room = naming.SAGEMAKER - len("-") - MAX_RUN_ID_LENGTH - len(LONGEST_JOB_SUFFIX)
+        return naming.bounded(self.prefix, room)
+
+    @property
+    def endpoint_name(self) -> str:
+        return naming.bounded(self.prefix, naming.SAGEMAKER)
+
+    @property
+    def challenger_endpoint_name(self) -> str | None:
+        """Only when the config sends traffic to a challenger (`[serving] challenger_weight` > 0)."""
+        if self.config.serving.challenger_weight <= 0:
+            return None
+        return naming.with_suffix(self.prefix, "-challenger", naming.SAGEMAKER)
+
+    @property
+    def model_package_group(self) -> str:
+        return naming.bounded(self.prefix, naming.SAGEMAKER)
+
+    @property
+    def state_machine_name(self) -> str:
+        return naming.with_suffix(self.prefix, "-training", naming.STATE_MACHINE)
+
+    @property
+    def github_deploy_role_name(self) -> str:
+        return naming.with_suffix(self.prefix, "-github-deploy", naming.IAM_ROLE)
+
+    @property
+    def env_account(self) -> str | None:
+        return self.stage.account
+
+    @property
+    def env_region(self) -> str | None:
+        return self.stage.region
+
+
+def load_settings(stage_name: str, config_path: Path | str | None = None) -> DeploySettings:
+    config = load_config(config_path or PROJECT_ROOT / "slipstream.toml")
+    return DeploySettings(config=config, stage_name=stage_name, stage=config.stage(stage_name))

@@ -1,1 +1,0 @@
-"""Deployable stacks: each wires constructs together and owns the grants between them."""
