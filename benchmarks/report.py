@@ -36,7 +36,7 @@ def import_times(repo: Path, runs: int = 5) -> dict[str, float]:
 
 
 def asset_size(repo: Path) -> dict[str, Any]:
-    """The predict Lambda's code folder as cdk/lambda_asset.py stages it, and its zipped size."""
+    """The predict Lambda's code folder as cdk/shared/lambda_asset.py stages it, and its zipped size."""
     sys.path.insert(0, str(repo))
     from cdk.shared.lambda_asset import stage_lambda
 

@@ -28,9 +28,9 @@ import load  # noqa: E402
 from report import asset_size, import_times, machine, write_markdown  # noqa: E402
 
 from slipstream.config import load_config  # noqa: E402
-from slipstream.serving.httpbase import free_port  # noqa: E402
-from slipstream.serving.plan import build_plan, process_env  # noqa: E402
-from slipstream.serving.report import example_instance  # noqa: E402
+from slipstream.local.serving.httpbase import free_port  # noqa: E402
+from slipstream.local.serving.plan import build_plan, process_env  # noqa: E402
+from slipstream.local.serving.report import example_instance  # noqa: E402
 
 
 def _wait(url: str, body: bytes | None, timeout: float = 120) -> None:

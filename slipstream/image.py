@@ -1,6 +1,6 @@
 """The SageMaker image the stack runs its jobs and endpoints on, and what the laptop needs to mirror it.
 
-One source for both runtimes: the CDK app names this image (cdk/sklearn_image.py), and the local runtime
+One source for both runtimes: the CDK app names this image (cdk/pipeline/sklearn_image.py), and the local runtime
 runs the same scripts in an environment built from this image's own lock file (slipstream/local/image_env.py).
 Moving to another image variant means changing it here and adding its folder under images/: the emulation
 follows the image, never the other way round.

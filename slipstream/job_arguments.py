@@ -1,7 +1,7 @@
 """What the pipeline passes its SageMaker jobs, built once for both runtimes.
 
-The local runner (`slipstream.local_steps`) and the state machine (`cdk/pipeline_training.py`,
-`cdk/pipeline_context.py`) both take the training hyperparameters and the evaluation job's arguments from
+The local runner (`slipstream.local.steps`) and the state machine (`cdk/pipeline/training.py`,
+`cdk/pipeline/context.py`) both take the training hyperparameters and the evaluation job's arguments from
 here, so the two cannot drift apart. Each runtime applies SageMaker's encoding where it needs it:
 CreateTrainingJob carries every hyperparameter as a JSON-encoded string (`sdk_encoded`); the training
 toolkit (sagemaker-training, the real one in both runtimes) decodes them and hands the script `--name value` flags.

@@ -1,6 +1,6 @@
 """`sourcedir.tar.gz` for SageMaker script mode, byte-for-byte reproducible; one builder for both runtimes.
 
-The CDK app uploads it as an asset (cdk/sourcedir.py) and the local runtime hands the same archive to the
+The CDK app uploads it as an asset (cdk/pipeline/sourcedir.py) and the local runtime hands the same archive to the
 training toolkit, which extracts it itself. The scripts sit flat at the tar root: the container runs
 `sagemaker_program` from the extracted folder. Fixed mtimes, owners, modes and ordering (and a zeroed gzip
 header timestamp) keep the bytes, and so the CDK asset hash, stable between synths.

@@ -2,7 +2,7 @@
 
 Trust: only tokens for `repo:<owner>/<repo>:environment:<stage>`, i.e. jobs that run in the GitHub
 environment named after the stage (where approvals protect staging and prod), audience sts.amazonaws.com.
-Rights: what `cdk deploy` and `python -m slipstream.cloud_run --stage <stage>` need, nothing more:
+Rights: what `cdk deploy` and `python -m slipstream.cli.cloud_run --stage <stage>` need, nothing more:
 - assume the CDK bootstrap roles (deploy, file/image publishing, lookup): CloudFormation does the deploying;
 - read the stage's stack outputs (cloud_run finds the data bucket and the state machine there);
 - put the dataset under the data bucket's `data_prefix` (default `incoming/`) (which starts the pipeline);

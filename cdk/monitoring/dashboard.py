@@ -2,7 +2,7 @@
 
 Built with cdk-monitoring-constructs: its API Gateway, Lambda, Step Functions and SQS sections give the usual
 rate/latency-percentile/error widgets in a few lines. It has no SageMaker endpoint section, so the endpoint
-and the drift metrics are custom groups of the same facade. Alarms stay in cdk/alarms.py (names, descriptions
+and the drift metrics are custom groups of the same facade. Alarms stay in cdk/monitoring/alarms.py (names, descriptions
 with runbook anchors), and appear here as one alarm status widget.
 """
 

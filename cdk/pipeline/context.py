@@ -19,7 +19,7 @@ from cdk.shared.settings import DeploySettings
 from slipstream import job_arguments
 
 # States.Format templates (`{}` = run id) for what a deployed model needs after runs/<run id>/ expires: its
-# archive and its drift baseline, under models/ of the artifact bucket (stacks/storage.py: MODELS_PREFIX).
+# archive and its drift baseline, under models/ of the artifact bucket (cdk/shared/storage_stack.py: MODELS_PREFIX).
 RETAINED_MODEL_KEY, RETAINED_BASELINE_KEY = "models/{}/model.tar.gz", "models/{}/baseline.json"
 
 

@@ -1,5 +1,5 @@
 """RetainModel -> Register -> Deploy (serverless endpoint) -> wait for InService -> SmokeTest. What follows the
-smoke test's verdict (approve and record, or reject and roll back) is in pipeline_outcome.py."""
+smoke test's verdict (approve and record, or reject and roll back) is in outcome.py."""
 
 from __future__ import annotations
 

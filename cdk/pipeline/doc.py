@@ -1,6 +1,7 @@
 """docs/pipeline.md: the synthesized state machine drawn as a Mermaid flowchart.
 
-Generated, never edited by hand: `make pipeline-doc` rewrites it, and tests/infra fails when it is stale.
+Generated, never edited by hand: `make pipeline-doc` (cdk/docs.py) rewrites it, and tests/infra fails when
+it is stale.
 The picture comes from the definition CloudFormation will deploy (not from our Python), so it cannot drift.
 """
 
@@ -8,8 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import sys
-import tempfile
 from typing import Any
 
 from cdk.shared.settings import PROJECT_ROOT
@@ -102,24 +101,3 @@ def render_markdown(definition: dict[str, Any]) -> str:
         lines += _edges(name, state)
     lines += ["```", ""]
     return "\n".join(lines)
-
-
-def synthesized_definition(stage: str = "dev") -> dict[str, Any]:
-    """Synthesize the app in process (no network, no credentials) and return the pipeline's definition."""
-    from aws_cdk import App
-
-    from cdk.app import build_app
-    from cdk.shared.settings import load_settings
-
-    with tempfile.TemporaryDirectory() as outdir:
-        app = App(outdir=outdir)
-        stacks = build_app(app, load_settings(stage))
-        assembly = app.synth()
-        template = assembly.get_stack_by_name(stacks["pipeline"].stack_name).template  # type: ignore[attr-defined]
-    return definition_from_template(template)
-
-
-if __name__ == "__main__":
-    DOC.parent.mkdir(exist_ok=True)
-    DOC.write_text(render_markdown(synthesized_definition(*sys.argv[1:2])), encoding="utf-8")
-    print(f"wrote {DOC.relative_to(PROJECT_ROOT)}")

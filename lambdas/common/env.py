@@ -1,6 +1,6 @@
 """The Lambda's environment as a typed model, validated once per cold start.
 
-The CDK construct (cdk/lambda_function.py) writes each value; `load_env` parses them back. The project
+The CDK construct (cdk/shared/lambda_function.py) writes each value; `load_env` parses them back. The project
 config travels as ONE variable, SLIPSTREAM_CONFIG, holding `Config.model_dump(mode="json")`.
 """
 

@@ -2,7 +2,7 @@
 
 Two kinds of message share the topic: CloudWatch alarm state changes (JSON with AlarmName, NewStateValue,
 Trigger, ...) and the pipeline's own notifications (JSON with project, stage, run_id, status; see
-cdk/pipeline_definition.py). Anything else is shown as plain text, so no message is ever dropped.
+cdk/pipeline/definition.py). Anything else is shown as plain text, so no message is ever dropped.
 """
 
 from __future__ import annotations

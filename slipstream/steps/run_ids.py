@@ -1,12 +1,12 @@
 """Run ids, which name executions: Step Functions refuses a second execution with the same name, so the same
-data (same ETag) is trained once. Used by the StartPipeline Lambda and by `slipstream.cloud_run`."""
+data (same ETag) is trained once. Used by the StartPipeline Lambda and by `slipstream.cli.cloud_run`."""
 
 from __future__ import annotations
 
 import re
 from datetime import datetime
 
-# The longest run id either trigger makes (`sched-YYYYMMDD-` + 16): SageMaker names embed it (cdk/settings.py).
+# The longest run id either trigger makes (`sched-YYYYMMDD-` + 16): SageMaker names embed it (cdk/shared/settings.py).
 MAX_RUN_ID_LENGTH = 31
 
 

@@ -1,5 +1,5 @@
 """GitHub deploy stack: the OIDC provider, and a role only this repository's stage environment can assume,
-allowed exactly what `cdk deploy` and `python -m slipstream.cloud_run` need."""
+allowed exactly what `cdk deploy` and `python -m slipstream.cli.cloud_run` need."""
 
 from __future__ import annotations
 

@@ -11,8 +11,8 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from slipstream import local_steps
-from slipstream.runner import RunState
+from slipstream.local import steps as local_steps
+from slipstream.local.run_state import RunState
 from tests.infra.conftest import INFRA_GROUP, stage_settings
 
 pytestmark = INFRA_GROUP

@@ -73,4 +73,4 @@ def test_staged_asset_holds_every_module_the_handler_imports(name):
     staged = stage_lambda(PROJECT_ROOT, name, extra)
     modules, third_party = _closure(staged, f"lambdas.{name}.handler")
     assert third_party <= allowed, f"{name} imports {sorted(third_party - allowed)}, which no layer provides"
-    assert not any(m.startswith("slipstream.serving") or m == "slipstream.cli" for m in modules)
+    assert not any(m.startswith("slipstream.local.serving") or m == "slipstream.cli.main" for m in modules)

@@ -142,7 +142,7 @@ def test_a_non_default_data_prefix_reaches_the_trigger_start_pipeline_and_the_de
     import boto3
     from moto import mock_aws
 
-    from slipstream.cloud_run import upload_dataset
+    from slipstream.cli.cloud_run import upload_dataset
 
     settings, templates = app
     pipeline = json.dumps(templates[f"{settings.prefix}-pipeline.template.json"])

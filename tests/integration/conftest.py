@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from slipstream.config import Config, parse_config
-from slipstream.serving.httpbase import free_port
-from slipstream.serving.plan import ServePlan, build_plan
-from slipstream.serving.supervisor import Servers
+from slipstream.local.serving.httpbase import free_port
+from slipstream.local.serving.plan import ServePlan, build_plan
+from slipstream.local.serving.supervisor import Servers
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -29,7 +29,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="session")
 def trained_config(tmp_path_factory: pytest.TempPathFactory) -> Config:
-    from slipstream.runner import run_pipeline
+    from slipstream.local.runner import run_pipeline
 
     base = tmp_path_factory.mktemp("serve-project")
     raw = tomllib.loads((REPO / "slipstream.toml").read_text(encoding="utf-8"))

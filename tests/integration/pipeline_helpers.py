@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from typer.testing import CliRunner
 
-from slipstream.cli import app
+from slipstream.cli.main import app
 
 RUNNER = CliRunner()
 

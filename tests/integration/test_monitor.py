@@ -20,10 +20,10 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from slipstream.cli import app
+from slipstream.cli.main import app
 from slipstream.config import Config, load_config
 from slipstream.dataset import load_dataset
-from slipstream.serving.httpbase import free_port
+from slipstream.local.serving.httpbase import free_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("serve")]  # shares the trained champion
 REPO = Path(__file__).resolve().parents[2]

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from slipstream.serving.report import example_instance
+from slipstream.local.serving.report import example_instance
 
 pytestmark = pytest.mark.slow
 
@@ -72,7 +72,7 @@ def test_bad_requests_over_http_are_4xx_without_tracebacks(served, body, content
 
 def test_a_second_serve_on_the_same_port_is_refused(served) -> None:
     from slipstream.errors import SlipstreamError
-    from slipstream.serving.httpbase import ensure_free
+    from slipstream.local.serving.httpbase import ensure_free
 
     with pytest.raises(SlipstreamError, match="in use"):
         ensure_free(served.host, served.port)

@@ -10,7 +10,7 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
-from slipstream.serving.openapi import DOCUMENT
+from slipstream.local.serving.openapi import DOCUMENT
 
 pytestmark = pytest.mark.slow
 schema = schemathesis.openapi.from_path(DOCUMENT)

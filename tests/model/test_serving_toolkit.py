@@ -19,9 +19,9 @@ import boto3
 import pytest
 from botocore.config import Config as BotoConfig
 
+from slipstream.local.serving.endpoint_server import make_request_handler, start_endpoints, stop_endpoints
+from slipstream.local.serving.httpbase import Server, free_port
 from slipstream.local.strict.serverless import MB, ServerlessLimits
-from slipstream.serving.endpoint_server import make_request_handler, start_endpoints, stop_endpoints
-from slipstream.serving.httpbase import Server, free_port
 from slipstream.sourcedir import extract_sourcedir
 from tests.model.model_suite import Split, train_in_image
 

@@ -1,6 +1,6 @@
 """A data-driven scenario matrix on top of scenarios.py: each Scenario is a config (TOML text), an optional
 dataset generated in the test, the stages to deploy and how the run starts (the object key, or
-`slipstream.cloud_run` uploading and the S3 trigger starting it). `run_scenario` writes them to a folder,
+`slipstream.cli.cloud_run` uploading and the S3 trigger starting it). `run_scenario` writes them to a folder,
 deploys each stage into its own fresh account (one synthesis per config and stage, cached) and returns one
 Outcome per stage. No internet: datasets come from scikit-learn's bundled ones.
 """
@@ -17,7 +17,7 @@ from unittest import mock
 import numpy as np
 import pandas as pd
 
-from slipstream import cloud_run
+from slipstream.cli import cloud_run
 from slipstream.config import Config, load_config
 from slipstream.local.stepfunctions.emulation import emulated_pipeline, upload_dataset
 from slipstream.local.stepfunctions.history import execution_end, path

@@ -6,7 +6,7 @@ import shutil
 
 from typer.testing import CliRunner
 
-from slipstream.cli import app
+from slipstream.cli.main import app
 from tests.statemachine.conftest import REPO, STATEMACHINE_GROUP
 
 pytestmark = STATEMACHINE_GROUP

@@ -3,7 +3,7 @@ steps in the same order as the state machine's main path (so the two runtimes ca
 
 from __future__ import annotations
 
-from slipstream.runner import PIPELINE_STEPS
+from slipstream.local.runner import PIPELINE_STEPS
 from tests.statemachine.conftest import STATEMACHINE_GROUP
 
 pytestmark = STATEMACHINE_GROUP

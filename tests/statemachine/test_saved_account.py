@@ -10,7 +10,7 @@ import shutil
 import pytest
 from typer.testing import CliRunner
 
-from slipstream.cli import app
+from slipstream.cli.main import app
 from slipstream.config import load_config
 from slipstream.local.stepfunctions.emulation import emulated_pipeline, upload_dataset
 from slipstream.local.stepfunctions.moto_extensions import FAULTS

@@ -9,7 +9,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from slipstream.cloud_run import export_value, upload_dataset, wait_for
+from slipstream.cli.cloud_run import export_value, upload_dataset, wait_for
 from slipstream.config import parse_config
 from slipstream.errors import SlipstreamError
 from slipstream.steps.run_ids import run_id_for_new_data

@@ -126,7 +126,7 @@ def _notifications(events: list[dict[str, Any]]) -> list[str]:
 
 
 def _summarize(console: Console, facts: dict[str, Any], events: list[dict[str, Any]]) -> None:
-    from slipstream.console import print_evaluation
+    from slipstream.local.console import print_evaluation
     from slipstream.steps.gate import GateDecision
 
     evaluation_file = facts["run_dir"] / "evaluation" / "evaluation.json"

@@ -3,7 +3,7 @@
 The model archive the package names becomes <base>/model, and the submit directory its environment names
 (SAGEMAKER_SUBMIT_DIRECTORY, the stack's sourcedir asset in S3) becomes <base>/code: the container imports
 inference.py from there, as the scikit-learn image does, not from the model's own code/ copy. The container
-runs in the image's environment (slipstream.serving.container); nothing here opens a model file.
+runs in the image's environment (slipstream.local.serving.container); nothing here opens a model file.
 Every container started here is stopped when its endpoint is deleted or replaced, and by `stop_all` when
 the emulated account closes (an atexit hook too, so a crashed test run leaves no server behind).
 """
@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from lambdas.common.s3uri import split_s3_uri
+from slipstream.local.serving.container import ModelContainer
 from slipstream.local.strict.serverless import HostedEndpoint, ServerlessLimits
-from slipstream.serving.container import ModelContainer
 
 _LIVE: set[HostedEndpoint] = set()
 _LOCK = threading.Lock()

@@ -58,7 +58,7 @@ class ConcurrencyGate:
 
 
 class ModelServer(Protocol):
-    """What InvokeEndpoint needs of the container (slipstream.serving.container.ModelContainer)."""
+    """What InvokeEndpoint needs of the container (slipstream.local.serving.container.ModelContainer)."""
 
     def invoke(self, body: bytes, headers: dict[str, str], timeout: float) -> Any: ...
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from slipstream.cli import app
+from slipstream.cli.main import app
 
 CONFIG = 'name = "churn"\n[data]\nsource = "x.csv"\ntarget = "y"\ntask = "classification"\n'
 

@@ -14,7 +14,7 @@ from lambdas.predict.api import build_app
 from lambdas.predict.documents import CachedDocument
 from lambdas.predict.schema import ServingContract
 from lambdas.predict.service import PredictionService
-from slipstream.serving.events import rest_event
+from slipstream.local.serving.events import rest_event
 
 CONTRACT = {
     "version": 1,

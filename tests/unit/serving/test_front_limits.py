@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
+from slipstream.local.serving.front_server import make_request_handler
+from slipstream.local.serving.httpbase import Server, free_port
 from slipstream.local.strict.api_gateway import GatewayLimits
-from slipstream.serving.front_server import make_request_handler
-from slipstream.serving.httpbase import Server, free_port
 
 LIMITS = GatewayLimits(max_body_bytes=4000, max_event_bytes=3000, integration_timeout=0.5, max_response_bytes=2000)
 

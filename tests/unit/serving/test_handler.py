@@ -15,8 +15,8 @@ from lambdas.predict import handler as handler_module
 from lambdas.predict import wiring
 from lambdas.predict.env import PredictEnv
 from slipstream.config import load_config
-from slipstream.serving.events import LocalContext, rest_event
-from slipstream.serving.openapi import DOCUMENT, bundled_contract, openapi_document, render
+from slipstream.local.serving.events import LocalContext, rest_event
+from slipstream.local.serving.openapi import DOCUMENT, bundled_contract, openapi_document, render
 from tests.unit.serving.conftest import CONTRACT, ROW, FakeRuntime
 
 
@@ -75,5 +75,5 @@ def test_committed_openapi_document_is_generated_from_the_resolver(repo_root) ->
     config = load_config(repo_root / "slipstream.toml")
     expected = render(openapi_document(config, bundled_contract(config)))
     assert DOCUMENT.read_text(encoding="utf-8") == expected, (
-        "docs/openapi.json is stale: run `python -m slipstream.serving.openapi --write`"
+        "docs/openapi.json is stale: run `python -m slipstream.local.serving.openapi --write`"
     )

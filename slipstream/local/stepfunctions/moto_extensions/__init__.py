@@ -6,7 +6,8 @@ in slipstream/local, not tests/, because `slipstream run --engine stepfunctions`
 tests/statemachine (which stays thin). `install()` is idempotent; the patches are inert outside `mock_aws`.
 The work itself (running handlers, jobs, model containers, deciding IAM and parameters) lives in handlers.py,
 jobs.py, hosting.py and slipstream/local/strict: no moto there. One module per part of the account:
-- core: Step Functions' and Lambda's behaviour, planned faults, the scaled clock, the switches (STRICT);
+- core: Step Functions' and Lambda's behaviour, planned faults, the scaled clock;
+- switches: which strict checks are on (STRICT);
 - sagemaker_jobs: `.sync` tasks and jobs that run; endpoints: endpoints that deploy and serve;
 - iam: who signs each call, and the evaluation of every call against the signer's policies;
 - firehose: deliveries to S3 made as the stream's delivery role;
@@ -21,12 +22,12 @@ from slipstream.local.stepfunctions.moto_extensions.core import (
     CLOCK,
     FAULTS,
     MOTO_CONFIG,
-    STRICT,
     install_strict_checks,
 )
 from slipstream.local.stepfunctions.moto_extensions.endpoints import SERVERLESS, close_account
 from slipstream.local.stepfunctions.moto_extensions.iam import client_as, reset_strict, role_credentials
 from slipstream.local.stepfunctions.moto_extensions.saved import data_backends, restart_endpoints, restore_data_backends
+from slipstream.local.stepfunctions.moto_extensions.switches import STRICT
 
 __all__ = [
     "CLOCK",

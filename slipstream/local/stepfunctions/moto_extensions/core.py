@@ -23,6 +23,8 @@ from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_funct
 from moto.stepfunctions.parser.asl.utils import json_path
 
 from slipstream.local.stepfunctions.handlers import LambdaContext, invoke_handler
+from slipstream.local.stepfunctions.moto_extensions.iam import role_credentials
+from slipstream.local.stepfunctions.moto_extensions.switches import STRICT
 from slipstream.local.strict import params
 
 # Execution on; Lambda's Docker-free backend, whose invoke we route to our handlers in process.
@@ -75,8 +77,6 @@ class Faults:
 FAULTS = Faults()
 LOCK = threading.Lock()
 INSTALLED: list[bool] = []
-# The strict checks in force while a mock_aws account is active: parameters (strict/params.py) and IAM/KMS.
-STRICT = {"params": True, "iam": True}
 
 
 def install_strict_checks() -> None:
@@ -108,8 +108,6 @@ def _lambda_runs_our_handlers() -> None:
         event = json.loads(body) if body else {}
         environment = dict(fn.environment_vars)
         if STRICT["iam"]:  # the runtime hands the function its role's session in these three variables
-            from slipstream.local.stepfunctions.moto_extensions.iam import role_credentials  # iam imports core
-
             credentials = role_credentials(fn.role, fn.function_name)
             environment.update({name.upper(): value for name, value in credentials.items()})
         result, errored = invoke_handler(fn.handler, environment, event, context=context, region=self.region_name)

@@ -123,7 +123,7 @@ def _wait_for_health(outcome: dict[str, Any]) -> None:
     Blocking keeps an execution's path deterministic: one Creating/Updating poll, then the outcome."""
     import time
 
-    from slipstream.serving.container import ContainerFailed
+    from slipstream.local.serving.container import ContainerFailed
 
     if "failure" in outcome:
         return

@@ -18,8 +18,8 @@ from moto.logs.models import logs_backends
 from moto.moto_api._internal import mock_random
 from moto.s3.models import s3_backends
 
-from slipstream.local.stepfunctions.moto_extensions.core import STRICT
 from slipstream.local.stepfunctions.moto_extensions.iam import _key_of, _resolved, authorize_role
+from slipstream.local.stepfunctions.moto_extensions.switches import STRICT
 from slipstream.local.strict import firehose, iam, resources
 
 SESSION = "Firehose"  # the session name Firehose's calls as the delivery role carry in the emulation

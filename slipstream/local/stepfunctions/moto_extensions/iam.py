@@ -7,7 +7,7 @@ import re
 from typing import Any
 from urllib.parse import unquote
 
-from slipstream.local.stepfunctions.moto_extensions.core import STRICT
+from slipstream.local.stepfunctions.moto_extensions.switches import STRICT
 
 # --- Strict IAM and KMS: every call by a role is evaluated against that role's policies -----------------------
 # Principals sign with credentials from moto STS (`role_credentials`); `_SESSIONS` maps their access keys back to

@@ -23,8 +23,9 @@ from moto.stepfunctions.parser.asl.utils.boto_client import boto_client_for
 from moto.stepfunctions.parser.asl.utils.encoding import to_json_str
 
 from slipstream.local.stepfunctions import jobs
-from slipstream.local.stepfunctions.moto_extensions.core import STRICT, json_safe
+from slipstream.local.stepfunctions.moto_extensions.core import json_safe
 from slipstream.local.stepfunctions.moto_extensions.iam import authorize_role, client_as
+from slipstream.local.stepfunctions.moto_extensions.switches import STRICT
 
 # --- SageMaker: .sync tasks, jobs that run our scripts, endpoints that deploy and serve -----------------------
 

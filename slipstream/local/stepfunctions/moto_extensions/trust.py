@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from slipstream.local.stepfunctions.moto_extensions.core import STRICT
+from slipstream.local.stepfunctions.moto_extensions.switches import STRICT
 from slipstream.local.strict import trust
 
 

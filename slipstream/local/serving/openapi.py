@@ -1,7 +1,7 @@
 """docs/openapi.json: generated from the predict Lambda's resolver, never written by hand.
 
 The request schema is derived from the data contract, so the committed document is built from the
-bundled config's dataset (deterministic). `python -m slipstream.serving.openapi --write` refreshes it; a
+bundled config's dataset (deterministic). `python -m slipstream.local.serving.openapi --write` refreshes it; a
 unit test fails when it is stale.
 """
 
@@ -19,7 +19,7 @@ from lambdas.predict.documents import CachedDocument
 from lambdas.predict.schema import ServingContract
 from lambdas.predict.service import PredictionService
 from slipstream.config import Config, load_config
-from slipstream.serving.plan import REPO_ROOT, endpoint_names
+from slipstream.local.serving.plan import REPO_ROOT, endpoint_names
 
 DOCUMENT = REPO_ROOT / "docs" / "openapi.json"
 DESCRIPTION = (

@@ -1,4 +1,5 @@
-"""Rich rendering for the CLI: step progress with timings, the closing summary, the status table."""
+"""Rich rendering of local runs (the CLI and the stepfunctions engine): step progress with timings, the
+closing summary, the status table."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ from rich.table import Table
 
 if TYPE_CHECKING:
     from slipstream.config import Config
-    from slipstream.registry import VersionInfo
-    from slipstream.runner import RunState
+    from slipstream.local.registry import VersionInfo
+    from slipstream.local.run_state import RunState
 
 
 class StepReporter:

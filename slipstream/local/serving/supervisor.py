@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import IO
 
 from slipstream.errors import SlipstreamError
-from slipstream.serving.plan import ServePlan, process_env
+from slipstream.local.serving.plan import ServePlan, process_env
 
 READY_TIMEOUT = 90.0
 
@@ -37,8 +37,8 @@ class Servers:
         plan, reuse = self.plan, ["--reuse-port"] if self.workers > 1 else []
         self.log_dir.mkdir(parents=True, exist_ok=True)
         common = ["--host", plan.host]
-        endpoint = ["-m", "slipstream.serving.endpoint_server", *common, "--port", str(plan.endpoint_port)]
-        api = ["-m", "slipstream.serving.front_server", *common, "--port", str(plan.port)]
+        endpoint = ["-m", "slipstream.local.serving.endpoint_server", *common, "--port", str(plan.endpoint_port)]
+        api = ["-m", "slipstream.local.serving.front_server", *common, "--port", str(plan.port)]
         # Endpoints first: an API that answers before its model loads would greet the first caller with a 503.
         # One SageMaker Runtime process (it counts each endpoint's concurrent invocations, as SageMaker does);
         # the work is in its model containers, `workers` gunicorn workers each.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 from enum import StrEnum
 from pathlib import Path
@@ -12,9 +11,9 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from slipstream.config import Config, load_config
+from slipstream.cli.common import ConfigOption, console, fail, load
+from slipstream.cli.monitor import monitor, notify
 from slipstream.errors import ContractViolation, SlipstreamError
-from slipstream.monitoring.commands import monitor, notify
 
 app = typer.Typer(
     help="Slipstream: one config file takes a scikit-learn model from a laptop to a serverless AWS stack.",
@@ -22,31 +21,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-console = Console(stderr=True)
-ConfigOption = Annotated[
-    Path, typer.Option("--config", "-c", help="Path to slipstream.toml.", dir_okay=False, show_default=True)
-]
-
-
-def _fail(error: BaseException) -> typer.Exit:
-    """Print a readable error (never a traceback, unless SLIPSTREAM_DEBUG is set) and pick the exit code."""
-    if os.environ.get("SLIPSTREAM_DEBUG"):
-        raise error
-    if isinstance(error, SlipstreamError):
-        console.print(f"[bold red]error:[/] {error.message}", highlight=False)
-        for detail in error.details:
-            console.print(f"  [red]•[/] {detail}", highlight=False)
-        return typer.Exit(error.exit_code)
-    console.print(f"[bold red]unexpected error:[/] {type(error).__name__}: {error}", highlight=False)
-    console.print("  rerun with SLIPSTREAM_DEBUG=1 for the traceback, and please report it.")
-    return typer.Exit(1)
-
-
-def _load(path: Path) -> Config:
-    try:
-        return load_config(path)
-    except SlipstreamError as error:
-        raise _fail(error) from None
 
 
 class Engine(StrEnum):
@@ -73,11 +47,11 @@ def run(
     ] = False,
 ) -> None:
     """Validate the data, train, evaluate, gate and register a model, as the AWS pipeline does."""
-    from slipstream.console import StepReporter, print_run_summary
     from slipstream.estimator_check import check_estimator
-    from slipstream.runner import run_pipeline
+    from slipstream.local.console import StepReporter, print_run_summary
+    from slipstream.local.runner import run_pipeline
 
-    cfg = _load(config)
+    cfg = load(config)
     if fresh and engine is not Engine.stepfunctions:
         raise typer.BadParameter("--fresh applies to --engine stepfunctions (the local engine has no account)")
     try:
@@ -88,7 +62,7 @@ def run(
             return run_on_stepfunctions(cfg, console, fresh=fresh)  # prints its own transitions and summary
         state = run_pipeline(cfg, StepReporter(console))
     except ContractViolation as error:
-        exit_ = _fail(error)
+        exit_ = fail(error)
         console.print(
             f"If this change in the data is intended, review it, delete {cfg.contract_path} "
             "and run again: the next run writes a new contract.",
@@ -99,7 +73,7 @@ def run(
         console.print("[yellow]interrupted:[/] nothing was registered; the champion is unchanged.")
         raise typer.Exit(130) from None
     except Exception as error:
-        raise _fail(error) from None
+        raise fail(error) from None
     print_run_summary(console, state)
     if not state.outputs["decision"].passed:
         raise typer.Exit(5)
@@ -111,16 +85,16 @@ def status(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
 ) -> None:
     """Show the champion and the challenger: version, metrics, gate decision, when and from which data."""
-    from slipstream.console import print_status
-    from slipstream.registry import CHALLENGER, CHAMPION, Registry
+    from slipstream.local.console import print_status
+    from slipstream.local.registry import CHALLENGER, CHAMPION, Registry
 
-    cfg = _load(config)
+    cfg = load(config)
     try:
         # Asking must not create state: with no registry yet there is simply no model.
         registry = Registry(cfg) if Registry.exists(cfg) else None
         versions = {alias: registry.by_alias(alias) if registry else None for alias in (CHAMPION, CHALLENGER)}
     except Exception as error:
-        raise _fail(error) from None
+        raise fail(error) from None
     if as_json:
         payload = {alias: info.as_dict() if info else None for alias, info in versions.items()}
         typer.echo(json.dumps(payload, indent=2))
@@ -135,12 +109,12 @@ def serve(
     workers: Annotated[int, typer.Option("--workers", min=1, max=16, help="Processes per server.")] = 2,
 ) -> None:
     """Serve the champion (and a staged challenger) through the predict Lambda's handler, on this machine."""
-    from slipstream.serving.httpbase import ensure_free, free_port
-    from slipstream.serving.plan import build_plan
-    from slipstream.serving.report import print_serving
-    from slipstream.serving.supervisor import Servers
+    from slipstream.local.serving.httpbase import ensure_free, free_port
+    from slipstream.local.serving.plan import build_plan
+    from slipstream.local.serving.report import print_serving
+    from slipstream.local.serving.supervisor import Servers
 
-    cfg = _load(config)
+    cfg = load(config)
     host, api_port = cfg.serving.host, port or cfg.serving.port
     signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops the children too, like Ctrl-C
     try:
@@ -152,7 +126,7 @@ def serve(
     except KeyboardInterrupt:
         console.print("[yellow]stopped.[/]")
     except Exception as error:
-        raise _fail(error) from None
+        raise fail(error) from None
 
 
 def _interrupt(*_: object) -> None:
@@ -167,14 +141,14 @@ app.command()(notify)
 @app.command()
 def promote(config: ConfigOption = Path("slipstream.toml")) -> None:
     """Make the challenger the champion (after an A/B test). Only a challenger that passed the gate."""
-    from slipstream.registry import Registry
+    from slipstream.local.registry import Registry
 
-    cfg = _load(config)
+    cfg = load(config)
     try:
         if not Registry.exists(cfg):
             raise SlipstreamError("there is no registry yet: run the pipeline first")
         promoted, previous = Registry(cfg).promote_challenger()
     except Exception as error:
-        raise _fail(error) from None
+        raise fail(error) from None
     was = f" (was version {previous.version})" if previous else ""
     console.print(f"{cfg.name} version {promoted.version} is now the champion{was}.", highlight=False)

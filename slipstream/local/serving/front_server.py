@@ -19,6 +19,8 @@ from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
+from slipstream.local.serving.events import LocalContext, rest_event
+from slipstream.local.serving.httpbase import KeepAliveHandler, Server, serve_until_interrupted
 from slipstream.local.strict.api_gateway import (
     GatewayAnswer,
     GatewayLimits,
@@ -28,8 +30,6 @@ from slipstream.local.strict.api_gateway import (
     integration_failure,
     timed_out,
 )
-from slipstream.serving.events import LocalContext, rest_event
-from slipstream.serving.httpbase import KeepAliveHandler, Server, serve_until_interrupted
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 

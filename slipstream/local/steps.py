@@ -12,15 +12,15 @@ from typing import TYPE_CHECKING
 from slipstream import dataset, job_arguments, lineage
 from slipstream.contract import read_contract, write_contract
 from slipstream.job_commands import EVALUATION_ENTRYPOINT, TRAINING_ENTRYPOINT
+from slipstream.local.registry import CHAMPION, RegistrationRecord, Registry
 from slipstream.local.sagemaker import run_processing_job, run_training_job
 from slipstream.model_card import render_model_card
-from slipstream.registry import CHAMPION, RegistrationRecord, Registry
 from slipstream.sourcedir import PROJECT_ROOT, build_sourcedir
 from slipstream.steps.gate import decide
 from slipstream.steps.validate import validate_data
 
 if TYPE_CHECKING:
-    from slipstream.runner import RunState
+    from slipstream.local.run_state import RunState
 
 TRAIN_CSV, TEST_CSV = "data/train/train.csv", "data/test/test.csv"
 REGION = "us-east-1"  # sagemaker_region for a local job: the toolkit reads it, nothing here calls AWS

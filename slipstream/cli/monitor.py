@@ -1,4 +1,4 @@
-"""`slipstream monitor` and `slipstream notify --test`: registered in slipstream/cli.py, written here.
+"""`slipstream monitor` and `slipstream notify --test`: registered in main.py, written here.
 
 Exit codes: 0 no drift (or no traffic yet), 6 drift past the threshold (so cron or CI can act on it),
 2 nothing to notify with (no webhook configured), 1 Slack refused the message.
@@ -13,10 +13,9 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from slipstream.cli.common import ConfigOption, console, fail, load
+
 DRIFT_EXIT = 6
-ConfigOption = Annotated[
-    Path, typer.Option("--config", "-c", help="Path to slipstream.toml.", dir_okay=False, show_default=True)
-]
 ReportOption = Annotated[
     Path | None,
     typer.Option("--report", "-r", help="Where to write the HTML report (default: <state>/monitoring/report.html)."),
@@ -25,12 +24,11 @@ ReportOption = Annotated[
 
 def monitor(config: ConfigOption = Path("slipstream.toml"), report: ReportOption = None) -> None:
     """Compare captured traffic with the training baseline: drift per feature, predictions, quality per variant."""
-    from slipstream.cli import _fail, _load, console
-    from slipstream.monitoring.local import capture_dir, load_traffic, local_figures
-    from slipstream.monitoring.report import write_report
-    from slipstream.monitoring.table import print_figures
+    from slipstream.local.monitoring.report import write_report
+    from slipstream.local.monitoring.sources import capture_dir, load_traffic, local_figures
+    from slipstream.local.monitoring.table import print_figures
 
-    cfg = _load(config)
+    cfg = load(config)
     try:
         traffic = load_traffic(cfg)
         if not len(traffic):
@@ -46,7 +44,7 @@ def monitor(config: ConfigOption = Path("slipstream.toml"), report: ReportOption
             figures, report or cfg.state_path / "monitoring" / "report.html", title=f"{cfg.name}: drift"
         )
     except Exception as error:
-        raise _fail(error) from None
+        raise fail(error) from None
     console.print(f"Report: {path.resolve()}", highlight=False)
     if figures.drifted:
         for version, names in figures.drifted.items():
@@ -60,11 +58,10 @@ def notify(
     config: ConfigOption = Path("slipstream.toml"),
 ) -> None:
     """Check the Slack alert channel from this machine (on AWS, the notifier Lambda posts the alarms)."""
-    from slipstream.cli import _load, console
     from slipstream.monitoring.alarm import Notice
     from slipstream.monitoring.slack import Links, SlackDeliveryFailed, build_message, post
 
-    cfg = _load(config)
+    cfg = load(config)
     if not test:
         console.print("Nothing to do: pass --test to post a test message to Slack.")
         raise typer.Exit(2)

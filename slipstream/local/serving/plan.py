@@ -17,7 +17,7 @@ from slipstream.config import Config
 from slipstream.errors import SlipstreamError
 from slipstream.sourcedir import extract_sourcedir
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[3]
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ def _version_record(registry: Any, info: Any, endpoint: str) -> dict[str, Any]:
 
 
 def build_plan(config: Config, *, host: str, port: int, endpoint_port: int) -> ServePlan:
-    from slipstream.registry import (
+    from slipstream.local.registry import (
         CHALLENGER,
         CHAMPION,
         SAGEMAKER_ARTIFACTS,

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from slipstream.config import Config
-from slipstream.registry_model import log_sklearn_model
+from slipstream.local.registry_model import log_sklearn_model
 
 CHAMPION, CHALLENGER = "champion", "challenger"
 SAGEMAKER_ARTIFACTS = "sagemaker-model"  # the SageMaker layout (model.joblib, metadata.json, code/) of a version

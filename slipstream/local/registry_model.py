@@ -22,7 +22,7 @@ import yaml
 from slipstream.errors import SlipstreamError
 from slipstream.local.image_env import image_python
 
-EXPORT_SCRIPT = Path(__file__).resolve().parent / "local" / "in_image" / "export_model.py"
+EXPORT_SCRIPT = Path(__file__).resolve().parent / "in_image" / "export_model.py"
 PICKLED_MODEL = "model.pkl"  # the name mlflow.sklearn gives a pickled model
 
 

@@ -19,9 +19,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from slipstream.local.serving.container import ContainerFailed, ModelContainer
+from slipstream.local.serving.httpbase import KeepAliveHandler, Server, serve_until_interrupted
 from slipstream.local.strict.serverless import HostedEndpoint, ServerlessLimits, invoke_endpoint, unknown_endpoint
-from slipstream.serving.container import ContainerFailed, ModelContainer
-from slipstream.serving.httpbase import KeepAliveHandler, Server, serve_until_interrupted
 
 INVOCATIONS = re.compile(r"^/endpoints/([^/]+)/invocations$")
 ACCOUNT = "local"
@@ -29,7 +29,7 @@ DEFAULT_LIMITS = ServerlessLimits()
 
 
 def container_environment(version: str) -> dict[str, str]:
-    """What the deploy step's CreateModel sets (cdk/pipeline_context.py serving_environment), with local values."""
+    """What the deploy step's CreateModel sets (cdk/pipeline/context.py serving_environment), with local values."""
     return {
         "SAGEMAKER_PROGRAM": "inference.py",
         "SAGEMAKER_CONTAINER_LOG_LEVEL": "20",

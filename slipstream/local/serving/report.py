@@ -8,7 +8,7 @@ from typing import Any
 
 from rich.console import Console
 
-from slipstream.serving.plan import ServePlan
+from slipstream.local.serving.plan import ServePlan
 
 
 def example_instance(contract_path: Path) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import IO
 
 from slipstream.local.image_env import image_python
-from slipstream.serving.httpbase import free_port
+from slipstream.local.serving.httpbase import free_port
 
 SERVING_MODULE = "sagemaker_sklearn_container.serving:main"  # the image's SAGEMAKER_SERVING_MODULE
 # The image's ENV lines (docker/1.4-2/final/Dockerfile.cpu) that matter to serving.

@@ -1,6 +1,6 @@
 """Where `slipstream monitor` finds things on a laptop: what `slipstream serve` writes, and the registry.
 
-`slipstream serve` (slipstream/serving/plan.py) sets the predict Lambda's CAPTURE_PATH to
+`slipstream serve` (slipstream/local/serving/plan.py) sets the predict Lambda's CAPTURE_PATH to
 `<state>/serving/capture/predictions.jsonl` and FEEDBACK_PATH to `<state>/serving/feedback.jsonl`. Every
 `*.jsonl` file in the capture folder is read, so a rotated or hand-copied capture file counts too.
 """
@@ -50,7 +50,7 @@ def load_feedback(config: Config) -> Any:
 
 def registry_baselines(config: Config, versions: list[str]) -> dict[str, dict[str, Any] | None]:
     """The training baseline MLflow logged with each registered version (None when it has none)."""
-    from slipstream.registry import Registry  # MLflow: only when there is traffic to compare
+    from slipstream.local.registry import Registry  # MLflow: only when there is traffic to compare
 
     if not Registry.exists(config):
         return dict.fromkeys(versions)

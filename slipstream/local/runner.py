@@ -1,22 +1,19 @@
 """The local runtime of the pipeline: the DESIGN steps in order, each a thin adapter around its step logic.
 
-Step logic lives in `slipstream.steps`, `training/` and `slipstream.registry`; this module only moves
+Step logic lives in `slipstream.steps`, `training/` and `slipstream.local.registry`; this module only moves
 inputs and outputs between them through a run folder, the way Step Functions moves them through S3.
 """
 
 from __future__ import annotations
 
-import json
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any, Protocol
 
 from slipstream.config import Config
 from slipstream.errors import SlipstreamError
+from slipstream.local.run_state import RunState, new_run
 
 PIPELINE_STEPS = ("ValidateData", "Train", "Evaluate", "QualityGate", "Register")
 
@@ -33,33 +30,9 @@ class _Silent:
     def step_failed(self, step: str, seconds: float, error: Exception) -> None: ...
 
 
-@dataclass
-class RunState:
-    """What the steps hand each other; also the run's summary at the end."""
-
-    config: Config
-    run_id: str
-    run_dir: Path
-    outputs: dict[str, Any] = field(default_factory=dict)
-    timings: dict[str, float] = field(default_factory=dict)
-
-    def write_json(self, relative: str, payload: Any) -> Path:
-        path = self.run_dir / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(payload, indent=2, default=str), encoding="utf-8")
-        return path
-
-
-def new_run(config: Config) -> RunState:
-    run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-    run_dir = config.state_path / "runs" / run_id
-    run_dir.mkdir(parents=True)
-    return RunState(config=config, run_id=run_id, run_dir=run_dir)
-
-
 def run_pipeline(config: Config, reporter: Reporter | None = None) -> RunState:
     """Run every step in order; on any error the run folder is marked failed and the registry is untouched."""
-    from slipstream import local_steps  # heavy imports (pandas, MLflow) only once a run really starts
+    from slipstream.local import steps as local_steps  # heavy imports (pandas, MLflow) only once a run starts
 
     steps: dict[str, Callable[[RunState], str]] = {
         "ValidateData": local_steps.validate,

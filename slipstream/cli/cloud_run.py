@@ -1,6 +1,6 @@
 """Run the deployed pipeline once and wait for it: what the deploy workflow does after `cdk deploy`.
 
-`python -m slipstream.cloud_run --stage dev` uploads the config's dataset under the stage's `data_prefix` in
+`python -m slipstream.cli.cloud_run --stage dev` uploads the config's dataset under the stage's `data_prefix` in
 the data bucket (`incoming/` unless `[stages.<stage>] data_prefix` says otherwise; the S3 trigger watches the
 same prefix and starts an execution named after the object's ETag), then follows that
 execution to the end. The execution includes Deploy and SmokeTest, so success means the endpoint answers.
