@@ -7,12 +7,14 @@ Nothing here imports scikit-learn: the CDK app reads this file too, and must sta
 from __future__ import annotations
 
 import tomllib
+import warnings
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from slipstream.errors import ConfigError
+from slipstream.experiment_config import ExperimentConfig, resolve_experiment
 from slipstream.stage_config import STAGE_NAMES, StageConfig
 
 Task = Literal["classification", "regression"]
@@ -86,7 +88,7 @@ class GateConfig(_Strict):
     promote: Literal["champion", "challenger"] = Field(
         default="champion",
         description="What a passing model becomes: the champion at once, or a challenger for an A/B test "
-        "(`serving.challenger_weight`) until `slipstream promote`.",
+        "(`[experiment]`) until it is promoted or stopped.",
     )
 
 
@@ -134,9 +136,6 @@ class ServingConfig(_Strict):
     max_rows: int = Field(default=100, ge=1, le=10_000, description="Most instances accepted per request.")
     max_body_bytes: int = Field(
         default=1_000_000, ge=1_000, le=6_000_000, description="Largest request body (Lambda's limit is 6 MB)."
-    )
-    challenger_weight: Fraction = Field(
-        default=0.0, description="Share of traffic sent to a challenger that passed the gate (0 disables A/B)."
     )
     caller_header: str = Field(
         default="X-Caller-Id", description="Header whose value keeps a caller on the same variant."
@@ -197,11 +196,19 @@ class Config(_Strict):
     mlflow: MlflowConfig = Field(default_factory=MlflowConfig, description="Tracking and registry location.")
     serving: ServingConfig = Field(default_factory=ServingConfig, description="The prediction API.")
     monitoring: MonitoringConfig = Field(default_factory=MonitoringConfig, description="Drift, quality and alerts.")
+    experiment: ExperimentConfig = Field(
+        default_factory=ExperimentConfig, description="How a challenger is compared with the champion on live traffic."
+    )
     stages: dict[Literal["dev", "staging", "prod"], StageConfig] = Field(
         default_factory=dict, description="Per-stage deployment overrides, e.g. `[stages.prod]`."
     )
     # Set by `load_config`; relative paths in the file resolve against it.
     base_dir: Path = Field(default=Path("."), exclude=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _challenger_weight_alias(cls, raw: Any) -> Any:
+        return _move_challenger_weight(raw)
 
     @model_validator(mode="after")
     def _fill_task_defaults(self) -> Config:
@@ -219,6 +226,8 @@ class Config(_Strict):
             threshold = self.gate.threshold
         gate_update = {"metric": metric, "threshold": threshold}
         object.__setattr__(self, "gate", self.gate.model_copy(update=gate_update))
+        experiment = resolve_experiment(self.experiment, task=task, promote=self.gate.promote)
+        object.__setattr__(self, "experiment", experiment)
         return self
 
     def stage(self, name: str) -> StageConfig:
@@ -247,8 +256,34 @@ class Config(_Strict):
         return self.mlflow.experiment or self.name
 
     @property
+    def challenger_weight(self) -> float:
+        """Share of callers routed to a challenger: `[experiment] weight` with its default filled."""
+        return self.experiment.weight or 0.0
+
+    @property
     def higher_is_better(self) -> bool:
         return METRICS[self.data.task][self.gate.metric or ""]
+
+
+def _move_challenger_weight(raw: Any) -> Any:
+    """`[serving] challenger_weight` was the weight before `[experiment] weight`; read it as that, once."""
+    serving = raw.get("serving") if isinstance(raw, dict) else None
+    if not isinstance(serving, dict) or "challenger_weight" not in serving:
+        return raw
+    serving = dict(serving)
+    legacy = serving.pop("challenger_weight")
+    experiment = raw.get("experiment")
+    experiment = dict(experiment) if isinstance(experiment, dict) else {}
+    if "weight" in experiment and experiment["weight"] != legacy:
+        raise ValueError(
+            "serving.challenger_weight and experiment.weight disagree; keep only experiment.weight "
+            "(challenger_weight is its old name)"
+        )
+    experiment["weight"] = legacy
+    warnings.warn(
+        "[serving] challenger_weight is deprecated: write it as [experiment] weight", FutureWarning, stacklevel=2
+    )
+    return {**raw, "serving": serving, "experiment": experiment}
 
 
 def format_validation_error(error: ValidationError, source: str) -> list[str]:

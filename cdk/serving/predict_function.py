@@ -47,7 +47,7 @@ class PredictFunction(Construct):
             # versions. The pipeline's RecordDeployment writes it after a deploy; until then it is missing.
             "DEPLOYMENT_URI": artifact_bucket.s3_url_for_object(deployment_key),
             **endpoints,
-            "CHALLENGER_WEIGHT": serving.challenger_weight,
+            "CHALLENGER_WEIGHT": settings.config.challenger_weight,
             "CALLER_HEADER": serving.caller_header,
             "MAX_ROWS": serving.max_rows,
             "MAX_BODY_BYTES": serving.max_body_bytes,

@@ -19,6 +19,7 @@ SLIPSTREAM_MODULES = (
     "__init__.py",
     "config.py",
     "stage_config.py",
+    "experiment_config.py",  # config.py imports it
     "errors.py",
     "contract.py",
     "contract_rules.py",

@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 logger = logging.getLogger(__name__)
-META = ["request_id", "row", "timestamp", "variant", "model_version", "prediction"]
+META = ["request_id", "row", "timestamp", "variant", "model_version", "prediction", "probabilities", "latency_ms"]
 
 
 @dataclass(frozen=True)
@@ -68,6 +68,9 @@ def traffic_from_records(records: Iterable[dict[str, Any]], skipped: int = 0) ->
             skipped += 1
             continue
         version = "unknown" if record.get("model_version") is None else str(record["model_version"])
+        probabilities = record.get("probabilities")
+        if not isinstance(probabilities, list) or len(probabilities) != len(predictions):
+            probabilities = [None] * len(predictions)  # a regressor's answer, or a malformed one
         for index, (instance, prediction) in enumerate(zip(instances, predictions, strict=True)):
             rows.append(instance if isinstance(instance, dict) else {})
             meta.append(
@@ -78,6 +81,8 @@ def traffic_from_records(records: Iterable[dict[str, Any]], skipped: int = 0) ->
                     "variant": record.get("variant") or "champion",
                     "model_version": version,
                     "prediction": prediction,
+                    "probabilities": probabilities[index],
+                    "latency_ms": record.get("latency_ms"),
                 }
             )
     if skipped:
@@ -86,14 +91,19 @@ def traffic_from_records(records: Iterable[dict[str, Any]], skipped: int = 0) ->
 
 
 def feedback_frame(records: Iterable[dict[str, Any]]) -> pd.DataFrame:
-    """request_id, row, ground_truth; a row sent twice keeps its latest answer."""
+    """request_id, row, ground_truth, received_at; a row sent twice keeps its latest answer."""
     frame = pd.DataFrame(
         [
-            {"request_id": r.get("request_id"), "row": int(r.get("row") or 0), "ground_truth": r.get("ground_truth")}
+            {
+                "request_id": r.get("request_id"),
+                "row": int(r.get("row") or 0),
+                "ground_truth": r.get("ground_truth"),
+                "received_at": r.get("received_at"),
+            }
             for r in records
             if r.get("request_id") is not None
         ],
-        columns=["request_id", "row", "ground_truth"],
+        columns=["request_id", "row", "ground_truth", "received_at"],
     )
     return frame.drop_duplicates(["request_id", "row"], keep="last")
 

@@ -120,8 +120,8 @@ def test_sagemaker_names_fit_with_the_longest_run_id(app: tuple[Any, dict[str, A
     names = _sagemaker_names(definition_from_template(pipeline), [])
     assert f"{settings.job_prefix}-{LONGEST_RUN_ID}-train" in names and settings.endpoint_name in names
     assert [n for n in names if not SAGEMAKER_PATTERN.fullmatch(n)] == []
-    serving = settings.config.serving.model_copy(update={"challenger_weight": 0.1})
-    challenger = replace(settings, config=settings.config.model_copy(update={"serving": serving}))
+    experiment = settings.config.experiment.model_copy(update={"weight": 0.1})
+    challenger = replace(settings, config=settings.config.model_copy(update={"experiment": experiment}))
     name = challenger.challenger_endpoint_name
     assert SAGEMAKER_PATTERN.fullmatch(name) and name.endswith("-challenger") and name != settings.endpoint_name
 

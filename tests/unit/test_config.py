@@ -84,3 +84,53 @@ def test_stage_overrides_and_defaults(tmp_path: Path) -> None:
     assert config.stage("dev").serverless_memory_mb == 2048
     with pytest.raises(ConfigError, match="unknown stage"):
         config.stage("qa")
+
+
+def test_experiment_defaults_follow_the_task_and_gate(tmp_path: Path) -> None:
+    classification = {"data": {**MINIMAL["data"], "task": "classification"}}
+    staged = parse_config({**classification, "gate": {"promote": "challenger"}}, base_dir=tmp_path)
+    assert (staged.experiment.metric, staged.experiment.minimum_effect) == ("accuracy", 0.02)
+    assert staged.challenger_weight == 0.5 and not staged.experiment.lower_is_better
+    assert parse_config(classification, base_dir=tmp_path).challenger_weight == 0.0  # no challenger, no A/B
+    regression = parse_config(MINIMAL, base_dir=tmp_path)
+    assert regression.experiment.metric == "absolute_error" and regression.experiment.lower_is_better
+
+
+def test_experiment_metric_must_fit_the_task(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as error:
+        parse_config({**MINIMAL, "experiment": {"metric": "accuracy"}}, base_dir=tmp_path)
+    assert "experiment.metric 'accuracy' is not a regression outcome" in _details(error)
+    assert "absolute_error" in _details(error)
+
+
+def test_regression_experiments_need_a_minimum_effect_in_target_units(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as error:
+        parse_config({**MINIMAL, "gate": {"promote": "challenger"}}, base_dir=tmp_path)
+    assert "experiment.minimum_effect is required for 'absolute_error'" in _details(error)
+    raw = {**MINIMAL, "gate": {"promote": "challenger"}, "experiment": {"minimum_effect": 0.5}}
+    assert parse_config(raw, base_dir=tmp_path).experiment.minimum_effect == 0.5
+
+
+def test_serving_challenger_weight_is_read_as_experiment_weight(tmp_path: Path) -> None:
+    with pytest.warns(FutureWarning, match=r"write it as \[experiment\] weight"):
+        config = parse_config({**MINIMAL, "serving": {"challenger_weight": 0.2, "port": 9000}}, base_dir=tmp_path)
+    assert (config.experiment.weight, config.challenger_weight, config.serving.port) == (0.2, 0.2, 9000)
+    with pytest.raises(ConfigError) as error:
+        parse_config(
+            {**MINIMAL, "serving": {"challenger_weight": 0.2}, "experiment": {"weight": 0.3}}, base_dir=tmp_path
+        )
+    assert "serving.challenger_weight and experiment.weight disagree" in _details(error)
+
+
+@pytest.mark.parametrize(
+    ("experiment", "key"),
+    [
+        ({"alpha": 0.5}, "experiment.alpha"),
+        ({"weight": 1.5}, "experiment.weight"),
+        ({"shadow_share": -0.1}, "experiment.shadow_share"),
+    ],
+)
+def test_experiment_values_out_of_range_are_named(tmp_path: Path, experiment: dict[str, float], key: str) -> None:
+    with pytest.raises(ConfigError) as error:
+        parse_config({**MINIMAL, "experiment": experiment}, base_dir=tmp_path)
+    assert key in _details(error)

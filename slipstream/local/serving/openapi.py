@@ -34,7 +34,7 @@ def openapi_document(config: Config, contract: dict[str, Any]) -> dict[str, Any]
         contract=ServingContract.model_validate(contract),
         runtime=lambda: None,
         endpoints={"champion": names["champion"], "challenger": names["challenger"]},
-        challenger_weight=config.serving.challenger_weight,
+        challenger_weight=config.challenger_weight,
         deployment=CachedDocument(None, 0, lambda: None),
     )
     app = build_app(

@@ -64,7 +64,7 @@ def build_plan(config: Config, *, host: str, port: int, endpoint_port: int) -> S
     if challenger is not None and (
         challenger.tags.get("gate.decision") != "passed"
         or challenger.version == champion.version
-        or config.serving.challenger_weight <= 0
+        or config.challenger_weight <= 0
     ):
         challenger = None
     folder = config.state_path / "serving"
@@ -105,7 +105,7 @@ def api_env(config: Config, folder: Path, endpoints: dict[str, str], host: str, 
         "DEPLOYMENT_URI": (folder / "deployment.json").as_uri(),
         "DEPLOYMENT_TTL_SECONDS": "5",
         "CHAMPION_ENDPOINT": endpoints["champion"],
-        "CHALLENGER_WEIGHT": str(serving.challenger_weight),
+        "CHALLENGER_WEIGHT": str(config.challenger_weight),
         "CALLER_HEADER": serving.caller_header,
         "MAX_ROWS": str(serving.max_rows),
         "MAX_BODY_BYTES": str(serving.max_body_bytes),

@@ -29,7 +29,7 @@ def print_serving(console: Console, plan: ServePlan, log_dir: Path) -> None:
     console.print(f"[bold green]Serving[/] {plan.config.name} at [bold]{plan.url}[/]", highlight=False)
     console.print(f"  champion   version {champion['version']} ({champion['endpoint']})", highlight=False)
     if challenger:
-        weight = plan.config.serving.challenger_weight
+        weight = plan.config.challenger_weight
         console.print(f"  challenger version {challenger['version']} gets {weight:.0%} of callers", highlight=False)
     console.print("  routes     POST /predict  POST /feedback  GET /health  GET /model", highlight=False)
     if "CAPTURE_PATH" in plan.api_env:

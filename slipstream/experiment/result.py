@@ -1,0 +1,77 @@
+"""The experiment result: one document that the CLI, the experiment Lambda, Slack and the report share."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from slipstream.experiment.guardrails import Guardrail
+from slipstream.experiment.srm import SampleRatio
+from slipstream.experiment_config import OutcomeMetric
+
+Decision = Literal[
+    "challenger better",
+    "champion better",
+    "no difference detectable",
+    "keep collecting",
+    "invalid (sample ratio mismatch)",
+]
+# What an automatic decider does with a result; `investigate` is for a person (nothing is changed).
+Action = Literal["promote", "stop", "continue", "investigate"]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Interval(_Frozen):
+    lower: float
+    upper: float
+
+    def contains(self, value: float) -> bool:
+        return self.lower <= value <= self.upper
+
+
+class VariantSummary(_Frozen):
+    variant: Literal["champion", "challenger"]
+    versions: list[str] = Field(default_factory=list, description="Model versions that answered as this variant.")
+    assigned: int = Field(ge=0, description="Requests routed to this variant (the sample-ratio check counts these).")
+    labelled: int = Field(ge=0, description="Rows with ground truth: the outcomes the test uses.")
+    mean_outcome: float | None = Field(description="Mean of the per-row outcome (accuracy, loss or error).")
+
+
+class Look(_Frozen):
+    """The test after `n_champion + n_challenger` outcomes: the interval narrowing over time, for the report."""
+
+    n_champion: int
+    n_challenger: int
+    estimate: float
+    lower: float
+    upper: float
+    p_value: float
+
+
+class ExperimentResult(_Frozen):
+    metric: OutcomeMetric
+    lower_is_better: bool = Field(description="True for losses and errors: a negative effect favours the challenger.")
+    alpha: float
+    minimum_effect: float
+    weight: float = Field(description="The challenger's configured share of callers.")
+    decision: Decision
+    action: Action
+    reason: str = Field(description="The decision in one sentence, with the figures it rests on.")
+    effect: float | None = Field(description="Latest estimate of mean(challenger) - mean(champion) in the metric.")
+    interval: Interval | None = Field(description="Always-valid (1 - alpha) interval for the effect.")
+    p_value: float = Field(ge=0, le=1, description="Always-valid p-value of 'no difference' (1 until both are ready).")
+    variants: list[VariantSummary]
+    sample_ratio: SampleRatio
+    guardrails: list[Guardrail]
+    history: list[Look] = Field(default_factory=list, description="A thinned sequence of looks, oldest first.")
+
+    @property
+    def breaches(self) -> list[Guardrail]:
+        return [guardrail for guardrail in self.guardrails if guardrail.breached]
+
+    def variant(self, name: str) -> VariantSummary:
+        return next(summary for summary in self.variants if summary.variant == name)
