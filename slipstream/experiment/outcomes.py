@@ -18,7 +18,7 @@ import pandas as pd
 from slipstream.experiment.decide import VariantData, decide
 from slipstream.experiment.result import ExperimentResult
 from slipstream.experiment_config import ExperimentConfig, OutcomeMetric
-from slipstream.monitoring.traffic import Traffic
+from slipstream.monitoring.traffic import Traffic, labels_as_text
 
 logger = logging.getLogger(__name__)
 VARIANTS = ("champion", "challenger")
@@ -63,9 +63,9 @@ def variant_data(rows: pd.DataFrame, metric: OutcomeMetric) -> VariantData:
 def row_outcomes(rows: pd.DataFrame, metric: OutcomeMetric) -> npt.NDArray[np.float64]:
     """The per-row outcome; NaN where a row cannot be scored (no probability for log loss, non-numeric value)."""
     if metric == "accuracy":
-        return (_labels(rows["prediction"]) == _labels(rows["ground_truth"])).to_numpy(dtype=float)
+        return (labels_as_text(rows["prediction"]) == labels_as_text(rows["ground_truth"])).to_numpy(dtype=float)
     if metric == "log_loss":
-        truth = _labels(rows["ground_truth"])
+        truth = labels_as_text(rows["ground_truth"])
         probabilities = rows["probabilities"] if "probabilities" in rows else pd.Series([None] * len(rows))
         chance = [_probability(p, label) for p, label in zip(probabilities, truth, strict=True)]
         return -np.log(np.clip(np.asarray(chance, dtype=float), PROBABILITY_FLOOR, 1.0))
@@ -73,11 +73,6 @@ def row_outcomes(rows: pd.DataFrame, metric: OutcomeMetric) -> npt.NDArray[np.fl
     actual = pd.to_numeric(rows["ground_truth"], errors="coerce").to_numpy(dtype=float)
     error = predicted - actual
     return np.abs(error) if metric == "absolute_error" else error * error
-
-
-def _labels(values: pd.Series) -> pd.Series:
-    """Labels as text, so 1, 1.0 (a label column that held a gap) and "1" agree."""
-    return values.map(lambda v: str(int(v)) if isinstance(v, float) and v.is_integer() else str(v))
 
 
 def _probability(probabilities: Any, label: str) -> float:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from slipstream.monitoring.traffic import Traffic
+from slipstream.monitoring.traffic import Traffic, labels_as_text
 
 
 @dataclass(frozen=True)
@@ -41,8 +41,7 @@ def quality_by_variant(traffic: Traffic, feedback: pd.DataFrame, *, task: str, m
 
 def _metrics(predicted: pd.Series, truth: pd.Series, task: str) -> dict[str, float]:
     if task == "classification":
-        # Labels travel as text in the contract; compare as text so 1 and "1" agree.
-        return {"accuracy": float((predicted.astype(str) == truth.astype(str)).mean())}
+        return {"accuracy": float((labels_as_text(predicted) == labels_as_text(truth)).mean())}
     error = pd.to_numeric(predicted, errors="coerce") - pd.to_numeric(truth, errors="coerce")
     error = error.dropna()
     if not len(error):

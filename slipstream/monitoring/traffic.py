@@ -90,6 +90,12 @@ def traffic_from_records(records: Iterable[dict[str, Any]], skipped: int = 0) ->
     return Traffic(pd.DataFrame(rows), pd.DataFrame(meta, columns=META), skipped)
 
 
+def labels_as_text(values: pd.Series) -> pd.Series:
+    """Labels as text, so 1, 1.0 (an integer label column that a missing answer turned into floats) and "1"
+    agree: the contract carries labels as text, the feedback and the capture as whatever JSON they came as."""
+    return values.map(lambda v: str(int(v)) if isinstance(v, float) and v.is_integer() else str(v))
+
+
 def feedback_frame(records: Iterable[dict[str, Any]]) -> pd.DataFrame:
     """request_id, row, ground_truth, received_at; a row sent twice keeps its latest answer."""
     frame = pd.DataFrame(
