@@ -20,6 +20,8 @@ SLIPSTREAM_MODULES = (
     "config.py",
     "stage_config.py",
     "errors.py",
+    "layout.py",
+    "documents",
     "contract.py",
     "contract_rules.py",
     "dataset.py",
