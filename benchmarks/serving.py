@@ -82,7 +82,8 @@ def main() -> None:
     body = json.dumps({"instances": [row]}).encode()
     env = process_env({"MLFLOW_TRACKING_URI": config.tracking_uri})
     results: list[dict] = []
-    print(f"model: {config.name} version {plan.deployment['champion']['version']}; {args.seconds:.0f}s per point")
+    champion = plan.deployment.champion
+    print(f"model: {config.name} version {champion.version if champion else None}; {args.seconds:.0f}s per point")
 
     sys.path.insert(0, str(model_dir / "code"))
     # The shipped copy (model/code/inference.py): what every server below runs, minus HTTP.

@@ -20,13 +20,13 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from slipstream.config import Config
+from slipstream.layout import BEHAVIOUR_FILE
 
 TRAIN_PROGRAM, EVALUATE_PROGRAM = "train.py", "evaluate.py"
 PROCESSING_ROOT = "/opt/ml/processing"
 # Processing inputs and outputs, by name: each is mounted at /opt/ml/processing/<name>.
 MODEL, TEST, CONFIG, CHAMPION, EVALUATION = "model", "test", "config", "champion", "evaluation"
 CODE_DIR = f"{PROCESSING_ROOT}/input/code"  # where the sourcedir archive is downloaded
-BEHAVIOUR_FILE = "behaviour.json"  # in the config input
 
 Scalar = str | int
 

@@ -9,6 +9,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from slipstream.layout import DEFAULT_DATA_PREFIX
+
 STAGE_NAMES = ("dev", "staging", "prod")
 
 
@@ -31,7 +33,7 @@ class StageConfig(BaseModel):
     )
     max_training_minutes: int = Field(default=60, ge=5, le=1440, description="Training job stopping condition.")
     data_prefix: str = Field(
-        default="incoming/",
+        default=DEFAULT_DATA_PREFIX,
         pattern=r"^[A-Za-z0-9!_.*'()/-]*/$",
         description="New objects under this prefix of the data bucket start a pipeline run.",
     )

@@ -17,6 +17,9 @@ from model_artifacts import load_model
 from model_pipeline import as_model_input
 from sm_paths import JobError, write_json
 
+# The quality gate reads it by this name (slipstream/layout.py EVALUATION_FILE repeats it: this runs in the image).
+EVALUATION_FILE = "evaluation.json"
+
 
 def load_behaviour(path: Path | None) -> dict[str, Any] | None:
     """The behavioural test spec, or None when there is no file (then there are no tests)."""
@@ -86,5 +89,5 @@ def evaluate(
         "sklearn_version": metadata.get("sklearn_version"),
         "evaluated_with_sklearn": sklearn.__version__,
     }
-    write_json(output_dir / "evaluation.json", report)
+    write_json(output_dir / EVALUATION_FILE, report)
     return report

@@ -17,6 +17,7 @@ from cdk.serving.feedback_store import FeedbackStore
 from cdk.shared.lambda_function import SlipstreamFunction, pandas_layer
 from cdk.shared.nag import acknowledge, acknowledge_grants
 from cdk.shared.settings import DeploySettings
+from slipstream.layout import BASELINE, DEPLOYMENT_KEY, retained_key, run_key
 
 
 class DriftFunction(Construct):
@@ -28,9 +29,6 @@ class DriftFunction(Construct):
         settings: DeploySettings,
         artifact_bucket: s3.IBucket,
         capture_prefix: str,
-        deployment_key: str,
-        runs_prefix: str,
-        models_prefix: str,
         feedback: FeedbackStore,
         artifact_ref: str,
     ) -> None:
@@ -46,7 +44,7 @@ class DriftFunction(Construct):
                 "SLIPSTREAM_CONFIG": settings.config.model_dump_json(),
                 "CAPTURE_BUCKET": artifact_bucket.bucket_name,
                 "CAPTURE_PREFIX": capture_prefix,
-                "DEPLOYMENT_URI": artifact_bucket.s3_url_for_object(deployment_key),
+                "DEPLOYMENT_URI": artifact_bucket.s3_url_for_object(DEPLOYMENT_KEY),
                 "ARTIFACT_BUCKET": artifact_bucket.bucket_name,
                 "FEEDBACK_TABLE": feedback.table.table_name,
             },
@@ -61,12 +59,11 @@ class DriftFunction(Construct):
         self.fn.function.configure_async_invoke(retry_attempts=0, max_event_age=Duration.hours(1))
         # The deployment record names each version's retained baseline (models/<run>/baseline.json); a record
         # with only a run id falls back to the run's own copy (runs/<run>/baseline.json).
-        baselines = f"{models_prefix}*/baseline.json"
-        run_baselines = f"{runs_prefix}*/baseline.json"
+        baselines, run_baselines = retained_key("*", BASELINE), run_key("*", BASELINE)
         artifact_bucket.grant_read(self.fn.role, f"{capture_prefix}*")
         artifact_bucket.grant_read(self.fn.role, baselines)
         artifact_bucket.grant_read(self.fn.role, run_baselines)
-        artifact_bucket.grant_read(self.fn.role, deployment_key)
+        artifact_bucket.grant_read(self.fn.role, DEPLOYMENT_KEY)
         feedback.grant_scan(self.fn.role)
         events.Rule(
             self,

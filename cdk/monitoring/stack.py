@@ -14,7 +14,7 @@ from cdk.monitoring.drift_function import DriftFunction
 from cdk.monitoring.slack_notifier import SlackNotifier
 from cdk.serving.stack import ServingStack
 from cdk.shared.settings import DeploySettings
-from cdk.shared.storage_stack import DEPLOYMENT_KEY, MODELS_PREFIX, RUNS_PREFIX, StorageExports
+from cdk.shared.storage_stack import StorageExports
 
 
 class MonitoringStack(Stack):
@@ -44,9 +44,6 @@ class MonitoringStack(Stack):
                 settings=settings,
                 artifact_bucket=artifact_bucket,
                 capture_prefix=serving.capture.data_prefix,
-                deployment_key=DEPLOYMENT_KEY,
-                runs_prefix=RUNS_PREFIX,
-                models_prefix=MODELS_PREFIX,
                 feedback=serving.feedback,
                 artifact_ref=storage.name("artifact-bucket-arn"),
             )

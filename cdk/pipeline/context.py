@@ -18,10 +18,6 @@ from cdk.pipeline.common import LAMBDA_TRANSIENT, Guard
 from cdk.shared.settings import DeploySettings
 from slipstream import job_arguments
 
-# States.Format templates (`{}` = run id) for what a deployed model needs after runs/<run id>/ expires: its
-# archive and its drift baseline, under models/ of the artifact bucket (cdk/shared/storage_stack.py: MODELS_PREFIX).
-RETAINED_MODEL_KEY, RETAINED_BASELINE_KEY = "models/{}/model.tar.gz", "models/{}/baseline.json"
-
 
 @dataclass(frozen=True)
 class PipelineContext:

@@ -9,7 +9,17 @@ from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 
 from cdk.pipeline.common import S3_TRANSIENT, SAGEMAKER_OPTIMIZED_TRANSIENT, SAGEMAKER_TRANSIENT
-from cdk.pipeline.context import RETAINED_BASELINE_KEY, RETAINED_MODEL_KEY, PipelineContext
+from cdk.pipeline.context import PipelineContext
+from slipstream.layout import (
+    BASELINE,
+    MODEL_ARCHIVE,
+    MODELS_PREFIX,
+    RUN_ID_SLOT,
+    RUNS_PREFIX,
+    model_archive,
+    retained_key,
+    run_key,
+)
 
 JSON = sfn.JsonPath
 # The archive a deployable package names, and CreateModel deploys: the retained copy (RetainModel).
@@ -43,15 +53,14 @@ def retain_model(ctx: PipelineContext) -> sfn.Chain:
     """
     bucket = ctx.artifact_bucket.bucket_name
     run_id = JSON.string_at("$.run_id")
-    source = JSON.format(
-        f"{bucket}/runs/{{}}/model/{{}}/output/model.tar.gz", run_id, JSON.string_at("$.training.job_name")
-    )
-    model = _copy(ctx, "RetainModel", source, JSON.format(RETAINED_MODEL_KEY, run_id))
+    archive = run_key(RUN_ID_SLOT, model_archive(RUN_ID_SLOT))  # the run id, then the training job's name
+    source = JSON.format(f"{bucket}/{archive}", run_id, JSON.string_at("$.training.job_name"))
+    model = _copy(ctx, "RetainModel", source, JSON.format(retained_key(RUN_ID_SLOT, MODEL_ARCHIVE), run_id))
     baseline = _copy(
         ctx,
         "RetainBaseline",
-        JSON.format(f"{bucket}/runs/{{}}/baseline.json", run_id),
-        JSON.format(RETAINED_BASELINE_KEY, run_id),
+        JSON.format(f"{bucket}/{run_key(RUN_ID_SLOT, BASELINE)}", run_id),
+        JSON.format(retained_key(RUN_ID_SLOT, BASELINE), run_id),
     )
     return model.next(baseline)
 
@@ -67,9 +76,9 @@ def _copy(ctx: PipelineContext, state_id: str, source: str, key: str) -> sfn.Tas
         action="copyObject",
         parameters={"Bucket": bucket.bucket_name, "CopySource": source, "Key": key},
         iam_action="s3:PutObject",
-        iam_resources=[bucket.arn_for_objects("models/*")],
+        iam_resources=[bucket.arn_for_objects(f"{MODELS_PREFIX}*")],
         additional_iam_statements=[
-            iam.PolicyStatement(actions=["s3:GetObject"], resources=[bucket.arn_for_objects("runs/*")]),
+            iam.PolicyStatement(actions=["s3:GetObject"], resources=[bucket.arn_for_objects(f"{RUNS_PREFIX}*")]),
             iam.PolicyStatement(actions=["kms:Decrypt", "kms:GenerateDataKey"], resources=[ctx.key.key_arn]),
         ],
         result_path=JSON.DISCARD,

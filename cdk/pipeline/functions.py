@@ -10,6 +10,7 @@ from constructs import Construct
 from cdk.shared.lambda_function import SlipstreamFunction, pandas_layer
 from cdk.shared.nag import acknowledge, acknowledge_grants
 from cdk.shared.settings import DeploySettings
+from slipstream.layout import CONTRACT_KEY, CONTRACT_PREFIX
 
 
 class PipelineFunctions(Construct):
@@ -47,8 +48,8 @@ class PipelineFunctions(Construct):
             **common,
         )
         data_bucket.grant_read(self.validate.role, f"{stage.data_prefix}*")
-        artifact_bucket.grant_read(self.validate.role, "contract/*")
-        artifact_bucket.grant_put(self.validate.role, "contract/*")
+        artifact_bucket.grant_read(self.validate.role, f"{CONTRACT_PREFIX}*")
+        artifact_bucket.grant_put(self.validate.role, f"{CONTRACT_PREFIX}*")
         artifact_bucket.grant_put(self.validate.role, runs)
 
         self.gate = SlipstreamFunction(
@@ -106,7 +107,7 @@ class PipelineFunctions(Construct):
         run_files = "run ids exist only at run time, so the grant covers runs/<run id>/..."
         reasons = {
             f"{artifact_ref}/{runs}": f"Reads/writes this run's files; {run_files}",
-            f"{artifact_ref}/contract/*": "The stored data contract (contract/contract.json) and its versions.",
+            f"{artifact_ref}/{CONTRACT_PREFIX}*": f"The stored data contract ({CONTRACT_KEY}) and its versions.",
             f"{data_ref}/{data_prefix}*": "New training data arrives under this prefix with any file name.",
         }
         for fn in (self.validate, self.gate, self.smoke, self.record, self.start):

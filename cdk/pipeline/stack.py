@@ -26,7 +26,8 @@ from cdk.pipeline.training import train_permissions
 from cdk.shared.lambda_function import retention
 from cdk.shared.nag import acknowledge_grants
 from cdk.shared.settings import DeploySettings
-from cdk.shared.storage_stack import DEPLOYMENT_KEY, MODELS_PREFIX, RUNS_PREFIX, StorageExports
+from cdk.shared.storage_stack import StorageExports
+from slipstream.layout import DEPLOYMENT_KEY, MODELS_PREFIX, RUNS_PREFIX
 
 
 class PipelineStack(Stack):

@@ -8,11 +8,20 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 
-from cdk.pipeline import context as paths
 from cdk.pipeline.common import SAGEMAKER_OPTIMIZED_TRANSIENT, SAGEMAKER_TRANSIENT
 from cdk.pipeline.context import PipelineContext
 from slipstream import job_arguments
 from slipstream.job_commands import TRAINING_ENTRYPOINT
+from slipstream.layout import (
+    BASELINE,
+    EVALUATION,
+    EVALUATION_OUTPUT,
+    MODEL_ARCHIVE,
+    MODEL_OUTPUT,
+    RUN_ID_SLOT,
+    retained_key,
+    run_key,
+)
 
 JSON = sfn.JsonPath
 TRAIN_TEMPLATE = "TrainTaskTemplate"  # construct id of CDK's task that Train is rendered from (not a state)
@@ -22,20 +31,20 @@ def run_paths(ctx: PipelineContext) -> sfn.Pass:
     """Where this run's model and evaluation go: s3://<artifacts>/runs/<run id>/... (expires), and where a model
     that passed the gate is kept for as long as an endpoint config may load it: s3://<artifacts>/models/<run id>/."""
     bucket = ctx.artifact_bucket.bucket_name
+
+    def uri(key: str) -> str:
+        return JSON.format(f"s3://{bucket}/{key}", JSON.string_at("$.run_id"))
+
     return sfn.Pass(
         ctx.scope,
         "RunPaths",
         result_path="$.paths",
         parameters={
-            "model_output": JSON.format(f"s3://{bucket}/runs/{{}}/model", JSON.string_at("$.run_id")),
-            "evaluation_output": JSON.format(f"s3://{bucket}/runs/{{}}/evaluation", JSON.string_at("$.run_id")),
-            "evaluation_uri": JSON.format(
-                f"s3://{bucket}/runs/{{}}/evaluation/evaluation.json", JSON.string_at("$.run_id")
-            ),
-            "retained_model_uri": JSON.format(f"s3://{bucket}/{paths.RETAINED_MODEL_KEY}", JSON.string_at("$.run_id")),
-            "retained_baseline_uri": JSON.format(
-                f"s3://{bucket}/{paths.RETAINED_BASELINE_KEY}", JSON.string_at("$.run_id")
-            ),
+            "model_output": uri(run_key(RUN_ID_SLOT, MODEL_OUTPUT).rstrip("/")),
+            "evaluation_output": uri(run_key(RUN_ID_SLOT, EVALUATION_OUTPUT).rstrip("/")),
+            "evaluation_uri": uri(run_key(RUN_ID_SLOT, EVALUATION)),
+            "retained_model_uri": uri(retained_key(RUN_ID_SLOT, MODEL_ARCHIVE)),
+            "retained_baseline_uri": uri(retained_key(RUN_ID_SLOT, BASELINE)),
         },
     )
 

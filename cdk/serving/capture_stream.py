@@ -20,9 +20,7 @@ from constructs import Construct
 
 from cdk.shared.lambda_function import retention
 from cdk.shared.nag import acknowledge_grants
-
-DATA_PREFIX = "data/"
-ERRORS_PREFIX = "errors/"
+from slipstream.layout import CAPTURE_DATA_PREFIX, CAPTURE_ERRORS_PREFIX, CAPTURES_PREFIX
 
 
 class CaptureStream(Construct):
@@ -35,13 +33,12 @@ class CaptureStream(Construct):
         *,
         bucket: s3.IBucket,
         key: kms.IKey,
-        captures_prefix: str,
         bucket_ref: str,
         log_retention_days: int,
         buffer_seconds: int = 300,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.data_prefix = f"{captures_prefix}{DATA_PREFIX}"
+        self.data_prefix = CAPTURE_DATA_PREFIX
         logs_group = logs.LogGroup(
             self, "DeliveryLogs", retention=retention(log_retention_days), removal_policy=RemovalPolicy.DESTROY
         )
@@ -55,7 +52,7 @@ class CaptureStream(Construct):
             description="Capture delivery stream: write captures/ of the artifact bucket only",
         )
         # PutObject (+ multipart abort) under captures/, and the data key for SSE-KMS; nothing else in the bucket.
-        bucket.grant_put(role, f"{captures_prefix}*")
+        bucket.grant_put(role, f"{CAPTURES_PREFIX}*")
         # Firehose checks the bucket and lists its own multipart uploads: bucket-level, no objects.
         role.add_to_policy(
             iam.PolicyStatement(
@@ -76,7 +73,7 @@ class CaptureStream(Construct):
                 bucket_arn=bucket.bucket_arn,
                 role_arn=role.role_arn,
                 prefix=f"{self.data_prefix}!{{timestamp:yyyy/MM/dd/HH}}/",
-                error_output_prefix=f"{captures_prefix}{ERRORS_PREFIX}!{{firehose:error-output-type}}/!{{timestamp:yyyy/MM/dd}}/",
+                error_output_prefix=f"{CAPTURE_ERRORS_PREFIX}!{{firehose:error-output-type}}/!{{timestamp:yyyy/MM/dd}}/",
                 buffering_hints=firehose.CfnDeliveryStream.BufferingHintsProperty(
                     interval_in_seconds=buffer_seconds, size_in_m_bs=5
                 ),
@@ -95,7 +92,7 @@ class CaptureStream(Construct):
         self.stream.node.add_dependency(role)
         acknowledge_grants(
             role,
-            {f"{bucket_ref}/{captures_prefix}*": "Firehose names objects by time and a random suffix under captures/."},
+            {f"{bucket_ref}/{CAPTURES_PREFIX}*": "Firehose names objects by time and a random suffix under captures/."},
         )
 
     @property

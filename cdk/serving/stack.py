@@ -14,7 +14,8 @@ from cdk.serving.feedback_store import FeedbackStore
 from cdk.serving.predict_function import PredictFunction
 from cdk.serving.prediction_api import PredictionApi
 from cdk.shared.settings import DeploySettings
-from cdk.shared.storage_stack import CAPTURES_PREFIX, CONTRACT_KEY, DEPLOYMENT_KEY, StorageExports
+from cdk.shared.storage_stack import StorageExports
+from slipstream.layout import CONTRACT_KEY, DEPLOYMENT_KEY
 
 
 class ServingStack(Stack):
@@ -31,7 +32,6 @@ class ServingStack(Stack):
                 "Capture",
                 bucket=artifact_bucket,
                 key=key,
-                captures_prefix=CAPTURES_PREFIX,
                 bucket_ref=storage.name("artifact-bucket-arn"),
                 log_retention_days=stage.log_retention_days,
             )

@@ -21,6 +21,8 @@ SLIPSTREAM_MODULES = (
     "stage_config.py",
     "experiment_config.py",  # config.py imports it
     "errors.py",
+    "layout.py",
+    "documents",
     "contract.py",
     "contract_rules.py",
     "dataset.py",

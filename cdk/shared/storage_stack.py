@@ -15,16 +15,7 @@ from constructs import Construct
 
 from cdk.shared.nag import acknowledge
 from cdk.shared.settings import DeploySettings
-
-# Artifact bucket layout: the pipeline, the SageMaker role and the lifecycle rules all use these prefixes.
-RUNS_PREFIX = "runs/"
-# What a deployed model keeps needing after its run folder expires: model.tar.gz (a serverless endpoint downloads
-# ModelDataUrl again at every cold start, and a rollback restarts an old config) and the drift baseline.
-MODELS_PREFIX = "models/"
-CAPTURES_PREFIX = "captures/"
-CONTRACT_KEY = "contract/contract.json"
-# The deployment record (docs/serving.md): the pipeline writes it after a deploy, predict and drift read it.
-DEPLOYMENT_KEY = "deployment/deployment.json"
+from slipstream.layout import CAPTURES_PREFIX, MODELS_PREFIX, RUNS_PREFIX
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,11 @@ from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
+from pydantic import ValidationError
 
 from lambdas.common.s3uri import split_s3_uri
+from slipstream.documents.deployment import CHALLENGER, CHAMPION, DeploymentRecord
+from slipstream.layout import BASELINE, run_key
 from slipstream.monitoring.traffic import Traffic, parse_lines, traffic_from_records
 
 logger = logging.getLogger(__name__)
@@ -46,31 +49,33 @@ def read_json(s3: Any, uri: str) -> Any:
     return json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
 
 
-def read_deployment(s3: Any, uri: str) -> dict[str, Any] | None:
+def read_deployment(s3: Any, uri: str) -> DeploymentRecord | None:
     """The deployment record, or None before the first deployment has written it (NoSuchKey). Any other error
-    (AccessDenied, a missing bucket) is a fault of the stack and is raised."""
+    (AccessDenied, a missing bucket, a record that is not a DeploymentRecord) is a fault and is raised."""
     try:
-        return read_json(s3, uri) or {}
+        document = read_json(s3, uri) or {}
     except s3.exceptions.NoSuchKey:
         return None
+    try:
+        return DeploymentRecord.model_validate(document)
+    except ValidationError as error:
+        raise ValueError(f"the deployment record {uri} is not a deployment record: {error}") from None
 
 
-def baseline_uris(deployment: dict[str, Any], artifact_bucket: str) -> dict[str, str]:
+def baseline_uris(deployment: DeploymentRecord, artifact_bucket: str) -> dict[str, str]:
     """model version -> baseline.json URI, from the deployment record's variants.
 
     A variant names its baseline as `baseline_uri`, or its pipeline run as `run_id` (ValidateData writes
-    `runs/<run_id>/baseline.json` in the artifact bucket).
+    the run's BASELINE in the artifact bucket).
     """
     uris = {}
-    for variant in ("champion", "challenger"):
-        record = deployment.get(variant) or {}
-        if record.get("version") is None:
+    for name in (CHAMPION, CHALLENGER):
+        record = deployment.variant(name)
+        if record is None:
             continue
-        uri = record.get("baseline_uri") or (
-            f"s3://{artifact_bucket}/runs/{record['run_id']}/baseline.json" if record.get("run_id") else None
-        )
-        if uri:
-            uris[str(record["version"])] = uri
+        run_baseline = f"s3://{artifact_bucket}/{run_key(record.run_id, BASELINE)}" if record.run_id else None
+        if uri := record.baseline_uri or run_baseline:
+            uris[record.version] = uri
     return uris
 
 

@@ -4,21 +4,8 @@ from __future__ import annotations
 
 import random
 import zlib
-from typing import Any
 
-CHAMPION, CHALLENGER = "champion", "challenger"
-
-
-def challenger_eligible(deployment: dict[str, Any] | None) -> bool:
-    """Only a challenger that passed the gate and differs from the champion may get traffic."""
-    if not deployment:
-        return False
-    champion, challenger = deployment.get(CHAMPION) or {}, deployment.get(CHALLENGER) or {}
-    return (
-        challenger.get("gate") == "passed"
-        and challenger.get("version") is not None
-        and str(challenger.get("version")) != str(champion.get("version"))
-    )
+from slipstream.documents.deployment import CHALLENGER, CHAMPION
 
 
 def caller_share(caller_id: str) -> float:

@@ -10,6 +10,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, Strict, StrictStr, create_model
 
+from slipstream.documents.deployment import VariantRecord
+
 # A JSON number (never a string or a boolean; integers are fine), finite: NaN/Infinity are refused by name.
 Number = Annotated[float, Strict(), Field(allow_inf_nan=False)]
 # Categories are text, as in training and in the contract's `categories` (send "1", not 1).
@@ -115,8 +117,8 @@ class ModelResponse(BaseModel):
     target: str
     features: list[ContractFeature]
     labels: list[str] | None
-    champion: dict[str, Any] | None = Field(description="Version, metrics and model card of the champion.")
-    challenger: dict[str, Any] | None = Field(description="Same for a challenger that receives traffic.")
+    champion: VariantRecord | None = Field(description="Version, metrics and model card of the champion.")
+    challenger: VariantRecord | None = Field(description="Same for a challenger that receives traffic.")
     challenger_weight: float
 
 

@@ -10,10 +10,11 @@ from typing import Any
 
 from lambdas.predict.capture import BackgroundCapture
 from lambdas.predict.documents import CachedDocument
-from lambdas.predict.routing import CHALLENGER, CHAMPION, challenger_eligible, choose_variant
+from lambdas.predict.routing import CHALLENGER, choose_variant
 from lambdas.predict.runtime import invoke
 from lambdas.predict.schema import ServingContract
 from lambdas.predict.sinks import Sink
+from slipstream.documents.deployment import DeploymentRecord
 
 
 @dataclass(frozen=True)
@@ -29,13 +30,13 @@ class PredictionService:
     runtime: Callable[[], Any]  # returns the sagemaker-runtime client (created on first use)
     endpoints: dict[str, str | None]  # variant -> endpoint name
     challenger_weight: float
-    deployment: CachedDocument
+    deployment: CachedDocument[DeploymentRecord]
     capture: BackgroundCapture | None = None
     feedback: Sink | None = None
 
     def predict(self, instances: list[dict[str, Any]], caller_id: str | None, request_id: str) -> Prediction:
-        deployment = self.deployment.get()
-        eligible = bool(self.endpoints.get(CHALLENGER)) and challenger_eligible(deployment)
+        deployment = self.deployment.get() or DeploymentRecord()
+        eligible = bool(self.endpoints.get(CHALLENGER)) and deployment.challenger_eligible()
         variant = choose_variant(self.challenger_weight, eligible, caller_id)
         endpoint = self.endpoints[variant] or ""
         started = time.perf_counter()
@@ -43,7 +44,8 @@ class PredictionService:
         latency_ms = round((time.perf_counter() - started) * 1000, 3)
         # The endpoint says which version answered (inference.py reads SLIPSTREAM_MODEL_VERSION); the
         # deployment record is the fallback for a model deployed without it.
-        version = answer.get("model_version") or ((deployment or {}).get(variant) or {}).get("version")
+        served = deployment.variant(variant)
+        version = answer.get("model_version") or (served.version if served else None)
         body = {
             "request_id": request_id,
             "model_version": None if version is None else str(version),
@@ -65,14 +67,14 @@ class PredictionService:
         return True
 
     def describe(self) -> dict[str, Any]:
-        deployment = self.deployment.get() or {}
-        challenger = deployment.get(CHALLENGER) if challenger_eligible(deployment) else None
+        deployment = self.deployment.get() or DeploymentRecord()
+        challenger = deployment.challenger if deployment.challenger_eligible() else None
         return {
             "task": self.contract.task,
             "target": self.contract.target,
             "features": [f.model_dump() for f in self.contract.features],
             "labels": self.contract.labels,
-            "champion": deployment.get(CHAMPION),
+            "champion": deployment.champion,
             "challenger": challenger if self.endpoints.get(CHALLENGER) else None,
             "challenger_weight": self.challenger_weight,
         }

@@ -13,6 +13,7 @@ from lambdas.predict.runtime import make_client
 from lambdas.predict.schema import ServingContract
 from lambdas.predict.service import PredictionService
 from lambdas.predict.sinks import DynamoDbSink, FirehoseSink, JsonLinesSink, Sink
+from slipstream.documents.deployment import DeploymentRecord
 
 
 @cache
@@ -31,7 +32,7 @@ def build_service(env: PredictEnv) -> PredictionService:
         runtime=runtime,
         endpoints={CHAMPION: env.champion_endpoint, CHALLENGER: env.challenger_endpoint},
         challenger_weight=env.challenger_weight,
-        deployment=CachedDocument(env.deployment_uri, env.deployment_ttl_seconds, s3),
+        deployment=CachedDocument(env.deployment_uri, env.deployment_ttl_seconds, s3, DeploymentRecord.model_validate),
         capture=_capture(env),
         feedback=_feedback(env),
     )

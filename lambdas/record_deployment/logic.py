@@ -1,7 +1,6 @@
 """RecordDeployment on AWS: after the smoke test passed and the package was approved, write the deployment
-record (docs/serving.md) that the predict Lambda routes by and the drift Lambda finds baselines with.
-
-The record has the shape `slipstream serve` writes from the registry aliases. The pipeline deploys only the
+record (slipstream/documents/deployment.py) that the predict Lambda routes by and the drift Lambda finds
+baselines with: the document `slipstream serve` writes from the registry aliases. The pipeline deploys only the
 champion endpoint, so `challenger` is null. Only the success path calls this: a rejected, rolled-back or
 failed deployment leaves the previous record (the model still serving) in place.
 """
@@ -15,6 +14,7 @@ from pydantic import BaseModel
 
 from lambdas.common.s3uri import split_s3_uri
 from slipstream.config import Config
+from slipstream.documents.deployment import DeploymentRecord, VariantRecord
 from slipstream.model_card import render_model_card
 from slipstream.steps.gate import GateDecision
 
@@ -43,14 +43,14 @@ def record_deployment(
     package = sagemaker.describe_model_package(ModelPackageName=request.model_package_arn)
     champion = champion_record(request, config, package=package, documents=_documents(s3, request))
     bucket, key = split_s3_uri(deployment_uri)
-    body = json.dumps({"champion": champion, "challenger": None}, indent=2, sort_keys=True)
+    body = DeploymentRecord(champion=champion, challenger=None).to_json()
     s3.put_object(Bucket=bucket, Key=key, Body=body.encode("utf-8"), ContentType="application/json")
-    return RecordOutput(uri=deployment_uri, version=champion["version"])
+    return RecordOutput(uri=deployment_uri, version=champion.version)
 
 
 def champion_record(
     request: RecordRequest, config: Config, *, package: dict[str, Any], documents: dict[str, Any]
-) -> dict[str, Any]:
+) -> VariantRecord:
     """The champion's entry: what `/model` shows and what drift needs (version, run id, baseline)."""
     evaluation = documents["evaluation"]
     # No ARNs: GET /model shows the card to API callers, and an ARN names the AWS account.
@@ -68,19 +68,19 @@ def champion_record(
         lineage=lineage,
         report=documents["report"],
     )
-    return {
-        "endpoint": request.endpoint_name,
-        "version": str(package["ModelPackageVersion"]),
-        "gate": "passed",
-        "metrics": {k: float(v) for k, v in (evaluation.get("metrics") or {}).items() if _is_number(v)},
-        "registered_at": _iso(package["CreationTime"]),
-        "data_sha256": request.data_sha256,
+    return VariantRecord(
+        endpoint=request.endpoint_name,
+        version=str(package["ModelPackageVersion"]),
+        gate="passed",
+        metrics={k: float(v) for k, v in (evaluation.get("metrics") or {}).items() if _is_number(v)},
+        registered_at=_iso(package["CreationTime"]),
+        data_sha256=request.data_sha256,
         # The pipeline runs the deployed code, not a checkout: the commit is not known here (docs/serving.md).
-        "git_commit": None,
-        "model_card": card,
-        "run_id": request.run_id,
-        "baseline_uri": request.baseline_uri,
-    }
+        git_commit=None,
+        model_card=card,
+        run_id=request.run_id,
+        baseline_uri=request.baseline_uri,
+    )
 
 
 def _documents(s3: Any, request: RecordRequest) -> dict[str, Any]:

@@ -1,17 +1,14 @@
 """ValidateData on AWS: fetch the new data, check it against the stored contract, write the run's inputs.
 
-Layout written under the artifact bucket (the training job, processing job and later Lambdas read it):
-  runs/<run_id>/data/train/train.csv   training channel
-  runs/<run_id>/data/test/test.csv     held-out rows, seen only by Evaluate
-  runs/<run_id>/contract.json, baseline.json, validation.json
-  runs/<run_id>/config/behaviour.json  behavioural test spec for evaluate.py
-  contract/contract.json               the contract new data is checked against (written on the first run)
+Writes the run's inputs under runs/<run_id>/ of the artifact bucket (the split, contract, baseline, report
+and behaviour spec; the keys are in slipstream/layout.py), and the stored contract on the first run.
 """
 
 from __future__ import annotations
 
 import json
 import tempfile
+from functools import partial
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -20,12 +17,11 @@ from pydantic import BaseModel
 from lambdas.common.events import RunRequest
 from lambdas.common.metadata import metadata_value
 from lambdas.common.s3uri import s3_uri
+from slipstream import layout
 from slipstream.config import Config, parse_config
 from slipstream.contract import Contract, read_contract
 from slipstream.dataset import data_sha256, load_dataset
 from slipstream.steps.validate import validate_data
-
-CONTRACT_KEY = "contract/contract.json"
 
 
 class ValidationOutput(BaseModel):
@@ -45,7 +41,6 @@ class ValidationOutput(BaseModel):
 
 def run_validation(request: RunRequest, config: Config, *, s3: Any, artifact_bucket: str) -> ValidationOutput:
     """Raises DataError / ContractViolation (the state machine's Catch reports them) when the data is refused."""
-    run = f"runs/{request.run_id}"
     with tempfile.TemporaryDirectory() as tmp:
         local = Path(tmp) / PurePosixPath(request.data.key).name
         s3.download_file(request.data.bucket, request.data.key, str(local))
@@ -55,21 +50,26 @@ def run_validation(request: RunRequest, config: Config, *, s3: Any, artifact_buc
         result = validate_data(frame, config, _stored_contract(s3, artifact_bucket, Path(tmp)))
     source = s3_uri(request.data.bucket, request.data.key)
     put = _writer(s3, artifact_bucket)
-    put(f"{run}/data/train/train.csv", result.train.to_csv(index=False), "text/csv")
-    put(f"{run}/data/test/test.csv", result.test.to_csv(index=False), "text/csv")
-    put(f"{run}/contract.json", result.contract.model_dump_json(indent=2))
-    put(f"{run}/baseline.json", json.dumps(result.baseline, indent=2, default=str))
-    put(f"{run}/validation.json", json.dumps({**result.report, "source": source}, indent=2, default=str))
-    put(f"{run}/config/behaviour.json", json.dumps(config.behaviour.model_dump(mode="json"), indent=2))
+    in_run = partial(layout.run_key, request.run_id)
+    put(in_run(layout.TRAIN_CSV), result.train.to_csv(index=False), "text/csv")
+    put(in_run(layout.TEST_CSV), result.test.to_csv(index=False), "text/csv")
+    put(in_run(layout.CONTRACT), result.contract.model_dump_json(indent=2))
+    put(in_run(layout.BASELINE), json.dumps(result.baseline, indent=2, default=str))
+    put(in_run(layout.VALIDATION), json.dumps({**result.report, "source": source}, indent=2, default=str))
+    put(in_run(layout.BEHAVIOUR), json.dumps(config.behaviour.model_dump(mode="json"), indent=2))
     if result.is_new_contract:
-        put(CONTRACT_KEY, result.contract.model_dump_json(indent=2))
+        put(layout.CONTRACT_KEY, result.contract.model_dump_json(indent=2))
+
+    def uri(relative: str) -> str:
+        return s3_uri(artifact_bucket, in_run(relative))
+
     return ValidationOutput(
-        train_uri=s3_uri(artifact_bucket, f"{run}/data/train/"),
-        test_uri=s3_uri(artifact_bucket, f"{run}/data/test/"),
-        behaviour_uri=s3_uri(artifact_bucket, f"{run}/config/"),
-        contract_uri=s3_uri(artifact_bucket, f"{run}/contract.json"),
-        baseline_uri=s3_uri(artifact_bucket, f"{run}/baseline.json"),
-        report_uri=s3_uri(artifact_bucket, f"{run}/validation.json"),
+        train_uri=uri(layout.TRAIN_CHANNEL),
+        test_uri=uri(layout.TEST_CHANNEL),
+        behaviour_uri=uri(layout.BEHAVIOUR_CONFIG),
+        contract_uri=uri(layout.CONTRACT),
+        baseline_uri=uri(layout.BASELINE),
+        report_uri=uri(layout.VALIDATION),
         data_sha256=sha256,
         data_label=metadata_value(source),
         is_new_contract=result.is_new_contract,
@@ -85,9 +85,9 @@ def _config_for_file(config: Config, local: Path) -> Config:
 
 
 def _stored_contract(s3: Any, bucket: str, tmp: Path) -> Contract | None:
-    target = tmp / "contract.json"
+    target = tmp / layout.CONTRACT
     try:
-        s3.download_file(bucket, CONTRACT_KEY, str(target))
+        s3.download_file(bucket, layout.CONTRACT_KEY, str(target))
     except s3.exceptions.ClientError as error:
         if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey"):
             return None  # first run: validate_data writes the contract

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from slipstream import layout
 from slipstream.config import Config
 from slipstream.local.registry_model import log_sklearn_model
 
@@ -46,6 +47,7 @@ class VersionInfo:
             "data_sha256": self.tags.get("data.sha256"),
             "git_commit": self.tags.get("git.commit"),
             "mlflow_run_id": self.run_id,
+            "run_id": self.tags.get("slipstream.run_id"),
             "aliases": self.aliases,
         }
 
@@ -136,11 +138,12 @@ class Registry:
             champion = {f"champion_{k}": v for k, v in (record.champion_metrics or {}).items() if _is_number(v)}
             mlflow.log_metrics(champion)
             mlflow.set_tags(record.tags)
-            mlflow.log_dict(record.evaluation, "evaluation.json")
+            # The run folder's names (slipstream/layout.py), so a document has one name wherever it is kept.
+            mlflow.log_dict(record.evaluation, layout.EVALUATION_FILE)
             mlflow.log_dict(record.gate, "gate.json")
-            mlflow.log_dict(record.validation_report, "validation/report.json")
-            mlflow.log_dict(record.contract, "validation/contract.json")
-            mlflow.log_dict(record.baseline, "validation/baseline.json")
+            mlflow.log_dict(record.validation_report, layout.VALIDATION)
+            mlflow.log_dict(record.contract, layout.CONTRACT)
+            mlflow.log_dict(record.baseline, layout.BASELINE)
             mlflow.log_text(record.model_card, "model_card.md")
             mlflow.log_artifacts(str(record.model_dir), SAGEMAKER_ARTIFACTS)
             # MLflow prints registration chatter straight to the terminal; the step display says it better.

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import tarfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -119,6 +120,15 @@ def run_training_job(
     if done.returncode != 0:
         raise _failed("Train", done, opt_ml / "output" / "failure")
     return opt_ml / "model"
+
+
+def archive_model(model_dir: Path, archive: Path) -> Path:
+    """SageMaker's model.tar.gz of /opt/ml/model at the end of a training job: the folder's contents at the root."""
+    archive.parent.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(archive, "w:gz") as tar:
+        for path in sorted(model_dir.rglob("*")):
+            tar.add(path, arcname=path.relative_to(model_dir).as_posix(), recursive=False)
+    return archive
 
 
 def run_processing_job(

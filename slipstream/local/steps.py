@@ -1,19 +1,21 @@
 """Local adapters for each pipeline step: read the run folder, call the step's logic, write its outputs.
 
 Each returns a one-line summary for the progress display. Their AWS twins are the Lambda handlers and
-SageMaker jobs wired by the pipeline stack.
+SageMaker jobs wired by the pipeline stack. The run folder holds what the AWS run holds under runs/<run id>/,
+path for path (slipstream/layout.py); the jobs' own folders and a few local summaries are under layout.LOCAL_ONLY.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 from typing import TYPE_CHECKING
 
-from slipstream import dataset, job_arguments, lineage
+from slipstream import dataset, job_arguments, layout, lineage
 from slipstream.contract import read_contract, write_contract
 from slipstream.job_commands import EVALUATION_ENTRYPOINT, TRAINING_ENTRYPOINT
 from slipstream.local.registry import CHAMPION, RegistrationRecord, Registry
-from slipstream.local.sagemaker import run_processing_job, run_training_job
+from slipstream.local.sagemaker import archive_model, run_processing_job, run_training_job
 from slipstream.model_card import render_model_card
 from slipstream.sourcedir import PROJECT_ROOT, build_sourcedir
 from slipstream.steps.gate import decide
@@ -22,7 +24,6 @@ from slipstream.steps.validate import validate_data
 if TYPE_CHECKING:
     from slipstream.local.run_state import RunState
 
-TRAIN_CSV, TEST_CSV = "data/train/train.csv", "data/test/test.csv"
 REGION = "us-east-1"  # sagemaker_region for a local job: the toolkit reads it, nothing here calls AWS
 
 
@@ -31,12 +32,13 @@ def validate(state: RunState) -> str:
     frame = dataset.load_dataset(config)
     existing = read_contract(config.contract_path) if config.contract_path.is_file() else None
     result = validate_data(frame, config, existing)
-    for relative, part in ((TRAIN_CSV, result.train), (TEST_CSV, result.test)):
+    for relative, part in ((layout.TRAIN_CSV, result.train), (layout.TEST_CSV, result.test)):
         (state.run_dir / relative).parent.mkdir(parents=True, exist_ok=True)
         part.to_csv(state.run_dir / relative, index=False)
-    state.write_json("validation/report.json", result.report)
-    state.write_json("validation/baseline.json", result.baseline)
-    state.write_json("validation/contract.json", result.contract.model_dump(mode="json"))
+    state.write_json(layout.CONTRACT, result.contract.model_dump(mode="json"))
+    state.write_json(layout.BASELINE, result.baseline)
+    state.write_json(layout.VALIDATION, {**result.report, "source": config.data.source})
+    state.write_json(layout.BEHAVIOUR, config.behaviour.model_dump(mode="json"))
     if result.is_new_contract:
         write_contract(result.contract, config.contract_path)
     state.outputs.update(
@@ -51,45 +53,52 @@ def validate(state: RunState) -> str:
 def train(state: RunState) -> str:
     config = state.config
     # The same archive and entry as on AWS: the toolkit extracts the sourcedir itself and runs train.py.
-    sourcedir = build_sourcedir(PROJECT_ROOT, state.run_dir / "train" / "sourcedir")
+    job = state.run_dir / layout.JOBS / "train"
+    sourcedir = build_sourcedir(PROJECT_ROOT, job / "sourcedir")
     script = job_arguments.training_hyperparameters(config).decoded()
     framework = job_arguments.framework_hyperparameters(submit_directory=str(sourcedir), region=REGION)
     model_dir = run_training_job(
-        state.run_dir / "train" / "opt" / "ml",
-        channels={"train": (state.run_dir / TRAIN_CSV).parent},
+        job / "opt" / "ml",
+        channels={"train": state.run_dir / layout.TRAIN_CHANNEL},
         hyperparameters=job_arguments.sdk_encoded({**script, **framework}),
         entrypoint=TRAINING_ENTRYPOINT,
     )
-    state.outputs["model_dir"] = model_dir
+    # Where SageMaker would upload it; Evaluate reads this archive, as the processing job does on AWS.
+    archive = archive_model(model_dir, state.run_dir / layout.model_archive(f"{config.name}-{state.run_id}-train"))
+    state.outputs.update(model_dir=model_dir, model_archive=archive)
     return f"{config.model.estimator} trained on {len(state.outputs['validation'].train)} rows"
 
 
 def evaluate(state: RunState) -> str:
     config = state.config
-    behaviour = config.behaviour.model_dump(mode="json")
+    job = state.run_dir / layout.JOBS / "evaluate"
+    job.mkdir(parents=True, exist_ok=True)
     inputs = {
-        job_arguments.MODEL: state.outputs["model_dir"],
-        job_arguments.TEST: (state.run_dir / TEST_CSV).parent,
-        job_arguments.CONFIG: state.write_json(f"config/{job_arguments.BEHAVIOUR_FILE}", behaviour),
+        job_arguments.MODEL: state.outputs["model_archive"],
+        job_arguments.TEST: state.run_dir / layout.TEST_CHANNEL,
+        job_arguments.CONFIG: state.run_dir / layout.BEHAVIOUR_CONFIG,
     }
     registry = Registry(config)
     champion = registry.by_alias(CHAMPION)
     if champion is not None:
-        inputs[job_arguments.CHAMPION] = registry.download_model(champion, state.run_dir / "champion")
+        inputs[job_arguments.CHAMPION] = registry.download_model(champion, job / "champion")
         state.outputs["champion_version"] = champion.version
     outputs = run_processing_job(
-        state.run_dir / "evaluate" / "opt" / "ml",
+        job / "opt" / "ml",
         entrypoint=EVALUATION_ENTRYPOINT,
         arguments=job_arguments.evaluation_arguments(champion=champion is not None),
         inputs={
-            job_arguments.CODE_DIR: build_sourcedir(PROJECT_ROOT, state.run_dir / "evaluate" / "sourcedir"),
+            job_arguments.CODE_DIR: build_sourcedir(PROJECT_ROOT, job / "sourcedir"),
             **{job_arguments.processing_path(name): source for name, source in inputs.items()},
         },
         outputs=[job_arguments.processing_path(job_arguments.EVALUATION)],
         environment={"OMP_NUM_THREADS": "1"},
     )
-    evaluation_dir = outputs[job_arguments.processing_path(job_arguments.EVALUATION)]
-    evaluation = json.loads((evaluation_dir / "evaluation.json").read_text(encoding="utf-8"))
+    # The job's output, uploaded where the state machine's ProcessingOutput puts it.
+    shutil.copytree(
+        outputs[job_arguments.processing_path(job_arguments.EVALUATION)], state.run_dir / layout.EVALUATION_OUTPUT
+    )
+    evaluation = json.loads((state.run_dir / layout.EVALUATION).read_text(encoding="utf-8"))
     state.outputs.update(evaluation=evaluation, registry=registry)
     metric = config.gate.metric or ""
     value = evaluation["metrics"].get(metric)

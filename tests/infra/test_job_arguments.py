@@ -87,14 +87,14 @@ def test_evaluate_gets_the_same_arguments_and_inputs_from_both_runtimes(
     settings: Any, states: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, champion: bool
 ) -> None:
     (tmp_path / "data" / "test").mkdir(parents=True)
-    model_dir = tmp_path / "model"
-    model_dir.mkdir()
+    archive = tmp_path / "model.tar.gz"  # what Train left in the run folder
+    archive.touch()
     registry = type("Registry", (), {})
     registry.by_alias = lambda self, alias: type("V", (), {"version": "1"})() if champion else None  # type: ignore[attr-defined]
     registry.download_model = lambda self, version, target: target.mkdir() or target  # type: ignore[attr-defined]
     monkeypatch.setattr(local_steps, "Registry", lambda config: registry())
     state = RunState(config=settings.config, run_id="r1", run_dir=tmp_path)
-    state.outputs["model_dir"] = model_dir
+    state.outputs["model_archive"] = archive
     captured = job_started(monkeypatch, "run_processing_job", local_steps.evaluate, state)
     chosen = states["EvaluateAgainstChampion" if champion else "EvaluateWithoutChampion"]["Parameters"]
     assert chosen["arguments"] == captured["arguments"]

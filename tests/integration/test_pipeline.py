@@ -46,7 +46,7 @@ def test_bundled_config_trains_gates_and_registers_a_champion(
     run_dir = next((tmp_path / ".slipstream" / "runs").iterdir())
     card = (run_dir / "model_card.md").read_text()
     assert "PASSED" in card and "worst radius" in card and "Intended use" in card
-    model_dir = run_dir / "train" / "opt" / "ml" / "model"
+    model_dir = run_dir / "jobs" / "train" / "opt" / "ml" / "model"
     assert {"model.joblib", "metadata.json"} <= {p.name for p in model_dir.iterdir()}
     assert (model_dir / "code" / "inference.py").is_file()
     assert (tmp_path / ".slipstream" / "contract.json").is_file()

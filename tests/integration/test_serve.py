@@ -34,7 +34,7 @@ def test_predict_answers_with_version_variant_probabilities_and_is_captured(serv
     assert status == 200, body
     assert body["predictions"] == ["malignant", "malignant"]
     assert set(body["probabilities"][0]) == {"benign", "malignant"}
-    assert (body["variant"], body["model_version"]) == ("champion", served.deployment["champion"]["version"])
+    assert (body["variant"], body["model_version"]) == ("champion", served.deployment.champion.version)
     capture = served.folder / "capture" / "predictions.jsonl"
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline and body["request_id"] not in (capture.read_text() if capture.exists() else ""):

@@ -12,7 +12,8 @@ from typing import Any
 
 import pandas as pd
 
-from cdk.shared.storage_stack import DEPLOYMENT_KEY
+from slipstream.documents.deployment import DeploymentRecord
+from slipstream.layout import DEPLOYMENT_KEY, MODELS_PREFIX
 from slipstream.local.stepfunctions.history import execution_end, path
 from slipstream.local.stepfunctions.world import World
 
@@ -71,7 +72,7 @@ class Pipeline:
         outcome.endpoint = self._settled_endpoint()
         outcome.record, outcome.answer = self._record(), self._ask() if outcome.endpoint else None
         outcome.served_model_url = self._served_model_url(outcome.endpoint)
-        listing = self.world.client("s3").list_objects_v2(Bucket=self.world.artifact_bucket, Prefix="models/")
+        listing = self.world.client("s3").list_objects_v2(Bucket=self.world.artifact_bucket, Prefix=MODELS_PREFIX)
         outcome.retained = sorted(item["Key"] for item in listing.get("Contents", []))
         return outcome
 
@@ -129,7 +130,7 @@ class Pipeline:
             body = s3.get_object(Bucket=self.world.artifact_bucket, Key=DEPLOYMENT_KEY)["Body"].read()
         except s3.exceptions.NoSuchKey:
             return None
-        return json.loads(body)
+        return DeploymentRecord.model_validate_json(body).model_dump(mode="json")  # the reader's view of it
 
     def _ask(self) -> dict[str, Any] | None:
         runtime = self.world.client("sagemaker-runtime")

@@ -11,12 +11,15 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from slipstream import layout
 from slipstream.config import Config
 from slipstream.monitoring.figures import Figures, Settings, compute_figures
 from slipstream.monitoring.traffic import Traffic, feedback_frame, parse_lines, traffic_from_records
 
 logger = logging.getLogger(__name__)
-BASELINE_ARTIFACT = "validation/baseline.json"
+# Each version's baseline as the registry logged it (slipstream/local/registry.py); versions registered before
+# the run-folder names were shared keep theirs under the old name.
+BASELINE_ARTIFACTS = (layout.BASELINE, "validation/baseline.json")
 
 
 def capture_dir(config: Config) -> Path:
@@ -59,13 +62,26 @@ def registry_baselines(config: Config, versions: list[str]) -> dict[str, dict[st
 
     found: dict[str, dict[str, Any] | None] = {}
     for version in versions:
+        found[version] = None
         try:
             run_id = registry.client.get_model_version(registry.name, version).run_id
-            found[version] = mlflow.artifacts.load_dict(f"runs:/{run_id}/{BASELINE_ARTIFACT}")
-        except Exception as error:  # unknown version, or a run logged without a baseline
+        except Exception as error:  # a version this registry does not have
             logger.warning("no baseline for version %s: %s", version, error)
-            found[version] = None
+            continue
+        if run_id:
+            found[version] = _logged_baseline(mlflow, run_id, version)
     return found
+
+
+def _logged_baseline(mlflow: Any, run_id: str, version: str) -> dict[str, Any] | None:
+    error: Exception | None = None
+    for name in BASELINE_ARTIFACTS:
+        try:
+            return mlflow.artifacts.load_dict(f"runs:/{run_id}/{name}")
+        except Exception as missing:  # MLflow raises its own errors for an absent artifact
+            error = missing
+    logger.warning("no baseline for version %s: %s", version, error)
+    return None
 
 
 def settings_of(config: Config) -> Settings:

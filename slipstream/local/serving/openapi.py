@@ -19,6 +19,7 @@ from lambdas.predict.documents import CachedDocument
 from lambdas.predict.schema import ServingContract
 from lambdas.predict.service import PredictionService
 from slipstream.config import Config, load_config
+from slipstream.documents.deployment import DeploymentRecord
 from slipstream.local.serving.plan import REPO_ROOT, endpoint_names
 
 DOCUMENT = REPO_ROOT / "docs" / "openapi.json"
@@ -35,7 +36,7 @@ def openapi_document(config: Config, contract: dict[str, Any]) -> dict[str, Any]
         runtime=lambda: None,
         endpoints={"champion": names["champion"], "challenger": names["challenger"]},
         challenger_weight=config.challenger_weight,
-        deployment=CachedDocument(None, 0, lambda: None),
+        deployment=CachedDocument(None, 0, lambda: None, DeploymentRecord.model_validate),
     )
     app = build_app(
         service,

@@ -1,8 +1,8 @@
 """What `slipstream serve` will host: registry aliases -> model folders, the deployment record, the API's env.
 
-The deployment record (`<state>/serving/deployment.json`) is the document the predict Lambda reads from
-DEPLOYMENT_URI: which version each variant runs, its gate decision, metrics and model card. On AWS the
-pipeline's deploy step writes the same shape to S3 (docs/serving.md).
+The deployment record (`<state>/serving/deployment.json`, slipstream/documents/deployment.py) is the document
+the predict Lambda reads from DEPLOYMENT_URI: which version each variant runs, its gate decision, metrics and
+model card. On AWS the RecordDeployment Lambda writes the same document to S3 (docs/serving.md).
 """
 
 from __future__ import annotations
@@ -14,10 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from slipstream.config import Config
+from slipstream.documents.deployment import DeploymentRecord, VariantRecord
 from slipstream.errors import SlipstreamError
 from slipstream.sourcedir import extract_sourcedir
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
+DEPLOYMENT_FILE = "deployment.json"  # in <state>/serving/
 
 
 @dataclass(frozen=True)
@@ -28,7 +30,7 @@ class ServePlan:
     endpoint_port: int
     folder: Path  # <state>/serving
     endpoint_spec: Path  # {endpoint name: {model_dir, code_dir, version, max_concurrency}} for endpoint_server
-    deployment: dict[str, Any]
+    deployment: DeploymentRecord
     api_env: dict[str, str]  # the predict Lambda's environment (lambdas/predict/env.py)
 
     @property
@@ -40,11 +42,16 @@ def endpoint_names(config: Config) -> dict[str, str]:
     return {variant: f"{config.name}-{variant}" for variant in ("champion", "challenger")}
 
 
-def _version_record(registry: Any, info: Any, endpoint: str) -> dict[str, Any]:
-    details = info.as_dict()
+def variant_record(details: dict[str, Any], endpoint: str, model_card: str | None) -> VariantRecord:
+    """A registered version (VersionInfo.as_dict()) as the deployment record names it. No baseline_uri:
+    `slipstream monitor` reads each version's baseline from the registry."""
+    keep = ("version", "metrics", "gate", "registered_at", "data_sha256", "git_commit", "run_id")
+    return VariantRecord(endpoint=endpoint, model_card=model_card, **{k: details[k] for k in keep})
+
+
+def _version_record(registry: Any, info: Any, endpoint: str) -> VariantRecord:
     card = registry.client.get_model_version(registry.name, info.version).description or None
-    keep = ("version", "metrics", "gate", "registered_at", "data_sha256", "git_commit")
-    return {"endpoint": endpoint, **{k: details[k] for k in keep}, "model_card": card}
+    return variant_record(info.as_dict(), endpoint, card)
 
 
 def build_plan(config: Config, *, host: str, port: int, endpoint_port: int) -> ServePlan:
@@ -74,7 +81,7 @@ def build_plan(config: Config, *, host: str, port: int, endpoint_port: int) -> S
     max_concurrency = config.stage("dev").serverless_max_concurrency
     names = endpoint_names(config)
     spec: dict[str, Any] = {}
-    deployment: dict[str, Any] = {"champion": None, "challenger": None}
+    variants: dict[str, VariantRecord] = {}
     for variant, info in (("champion", champion), ("challenger", challenger)):
         if info is None:
             continue
@@ -87,10 +94,11 @@ def build_plan(config: Config, *, host: str, port: int, endpoint_port: int) -> S
             "version": info.version,
             "max_concurrency": max_concurrency,
         }
-        deployment[variant] = _version_record(registry, info, names[variant])
+        variants[variant] = _version_record(registry, info, names[variant])
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "endpoints.json").write_text(json.dumps(spec, indent=2), encoding="utf-8")
-    (folder / "deployment.json").write_text(json.dumps(deployment, indent=2), encoding="utf-8")
+    deployment = DeploymentRecord.model_validate(variants)
+    (folder / DEPLOYMENT_FILE).write_text(deployment.to_json(), encoding="utf-8")
     env = api_env(config, folder, names if challenger else {"champion": names["champion"]}, host, endpoint_port)
     return ServePlan(config, host, port, endpoint_port, folder, folder / "endpoints.json", deployment, env)
 
@@ -102,7 +110,7 @@ def api_env(config: Config, folder: Path, endpoints: dict[str, str], host: str, 
         "POWERTOOLS_SERVICE_NAME": f"{config.name}-predict",
         "POWERTOOLS_TRACE_DISABLED": "true",  # no X-Ray daemon on a laptop
         "CONTRACT_URI": config.contract_path.as_uri(),
-        "DEPLOYMENT_URI": (folder / "deployment.json").as_uri(),
+        "DEPLOYMENT_URI": (folder / DEPLOYMENT_FILE).as_uri(),
         "DEPLOYMENT_TTL_SECONDS": "5",
         "CHAMPION_ENDPOINT": endpoints["champion"],
         "CHALLENGER_WEIGHT": str(config.challenger_weight),

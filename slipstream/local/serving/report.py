@@ -25,12 +25,13 @@ def example_instance(contract_path: Path) -> dict[str, Any]:
 
 
 def print_serving(console: Console, plan: ServePlan, log_dir: Path) -> None:
-    champion, challenger = plan.deployment["champion"], plan.deployment["challenger"]
+    champion, challenger = plan.deployment.champion, plan.deployment.challenger
     console.print(f"[bold green]Serving[/] {plan.config.name} at [bold]{plan.url}[/]", highlight=False)
-    console.print(f"  champion   version {champion['version']} ({champion['endpoint']})", highlight=False)
-    if challenger:
+    if champion is not None:  # build_plan refuses to serve without one
+        console.print(f"  champion   version {champion.version} ({champion.endpoint})", highlight=False)
+    if challenger is not None:
         weight = plan.config.challenger_weight
-        console.print(f"  challenger version {challenger['version']} gets {weight:.0%} of callers", highlight=False)
+        console.print(f"  challenger version {challenger.version} gets {weight:.0%} of callers", highlight=False)
     console.print("  routes     POST /predict  POST /feedback  GET /health  GET /model", highlight=False)
     if "CAPTURE_PATH" in plan.api_env:
         console.print(f"  capture    {plan.api_env['CAPTURE_PATH']}", highlight=False)

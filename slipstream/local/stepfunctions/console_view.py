@@ -37,7 +37,7 @@ def print_closing(console: Console, facts: dict[str, Any]) -> None:
         console.print(f"Notification:   {escape(message)}", highlight=False)
     if facts.get("champion"):
         champion = facts["champion"]
-        where = f"version {champion['version']} (run {champion['run_id']})"
+        where = f"version {champion.version} (run {champion.run_id})"
         console.print(f"Deployment:     {where} serves, per the deployment record", highlight=False)
     console.print(f"Run folder:     {facts['run_dir']} (copied from the emulated artifact bucket)", highlight=False)
     console.print(

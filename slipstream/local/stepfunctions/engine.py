@@ -17,9 +17,10 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 
-from cdk.shared.storage_stack import DEPLOYMENT_KEY
 from slipstream.config import Config
+from slipstream.documents.deployment import DeploymentRecord
 from slipstream.errors import GateRejected, StepFailed
+from slipstream.layout import DEPLOYMENT_KEY, EVALUATION, run_prefix
 from slipstream.local.stepfunctions.console_view import print_closing, print_state
 from slipstream.local.stepfunctions.emulation import emulated_pipeline, upload_dataset
 from slipstream.local.stepfunctions.history import execution_end, state_runs
@@ -86,9 +87,10 @@ def _follow(world: World, execution: str, console: Console) -> list[dict[str, An
 
 def _facts(world: World, execution: str, run_id: str, events: list[dict[str, Any]], run_dir: Path) -> dict[str, Any]:
     s3, sagemaker = world.client("s3"), world.client("sagemaker")
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=world.artifact_bucket, Prefix=f"runs/{run_id}/"):
+    prefix = run_prefix(run_id)  # the run folder here holds the same relative paths as under it
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=world.artifact_bucket, Prefix=prefix):
         for item in page.get("Contents", []):
-            target = run_dir / item["Key"].removeprefix(f"runs/{run_id}/")
+            target = run_dir / item["Key"].removeprefix(prefix)
             target.parent.mkdir(parents=True, exist_ok=True)
             s3.download_file(world.artifact_bucket, item["Key"], str(target))
     output = _task_output(events, "QualityGate")
@@ -104,7 +106,7 @@ def _facts(world: World, execution: str, run_id: str, events: list[dict[str, Any
         pass
     try:  # the record names the model serving: this run's, or the champion's when this one did not deploy
         record = s3.get_object(Bucket=world.artifact_bucket, Key=DEPLOYMENT_KEY)["Body"].read()
-        facts["champion"] = json.loads(record)["champion"]
+        facts["champion"] = DeploymentRecord.model_validate_json(record).champion
     except s3.exceptions.NoSuchKey:
         pass
     return facts
@@ -129,7 +131,7 @@ def _summarize(console: Console, facts: dict[str, Any], events: list[dict[str, A
     from slipstream.local.console import print_evaluation
     from slipstream.steps.gate import GateDecision
 
-    evaluation_file = facts["run_dir"] / "evaluation" / "evaluation.json"
+    evaluation_file = facts["run_dir"] / EVALUATION
     if facts["gate"] and evaluation_file.is_file():
         evaluation = json.loads(evaluation_file.read_text(encoding="utf-8"))
         print_evaluation(console, evaluation, GateDecision.model_validate(facts["gate"]), None)

@@ -9,14 +9,14 @@ and report Completed or Failed with the reason SageMaker would give (`AlgorithmE
 from __future__ import annotations
 
 import json
-import tarfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from lambdas.common.s3uri import split_s3_uri
 from slipstream.errors import StepFailed
-from slipstream.local.sagemaker import map_opt_ml, run_processing_job, run_training_job
+from slipstream.layout import MODEL_ARCHIVE
+from slipstream.local.sagemaker import archive_model, map_opt_ml, run_processing_job, run_training_job
 
 PROCESSING_ROOT = "/opt/ml/processing/"
 SUBMIT_DIRECTORY = "sagemaker_submit_directory"
@@ -85,12 +85,9 @@ def run_training(request: dict[str, Any], workdir: Path, s3: Any) -> JobOutcome:
         failure = opt_ml / "output" / "failure"
         reason = failure.read_text(encoding="utf-8").strip() if failure.is_file() else error.message
         return JobOutcome("Failed", failure_reason=f"AlgorithmError: {reason}")
-    archive = workdir / "model.tar.gz"
-    with tarfile.open(archive, "w:gz") as tar:
-        for path in sorted(model_dir.rglob("*")):
-            tar.add(path, arcname=path.relative_to(model_dir).as_posix(), recursive=False)
+    archive = archive_model(model_dir, workdir / MODEL_ARCHIVE)
     output = request["OutputDataConfig"]["S3OutputPath"].rstrip("/")
-    bucket, key = split_s3_uri(f"{output}/{request['TrainingJobName']}/output/model.tar.gz")
+    bucket, key = split_s3_uri(f"{output}/{request['TrainingJobName']}/output/{MODEL_ARCHIVE}")
     s3.upload_file(str(archive), bucket, key, ExtraArgs=_sse(request.get("OutputKmsKeyId")))
     return JobOutcome("Completed")
 

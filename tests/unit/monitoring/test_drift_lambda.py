@@ -23,6 +23,7 @@ from slipstream.baseline import baseline_statistics
 from slipstream.config import parse_config
 from slipstream.contract import build_contract
 from tests.aws_roles import firehose_role_for_bucket
+from tests.deployment_records import record, variant
 
 CONFIG = {"name": "churn", "data": {"source": "x.csv", "target": "y", "task": "classification"}}
 CONFIG["monitoring"] = {"min_samples": 100, "min_feedback": 20}
@@ -55,8 +56,8 @@ def deployed(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
         for bucket in ("capture", "artifacts"):
             s3.create_bucket(Bucket=bucket)
         s3.put_object(Bucket="artifacts", Key="runs/r3/baseline.json", Body=json.dumps(baseline))
-        deployment = {"champion": {"version": "3", "run_id": "r3"}, "challenger": None}
-        s3.put_object(Bucket="artifacts", Key="serving/deployment.json", Body=json.dumps(deployment))
+        deployment = record(variant("3", run_id="r3"))  # no baseline_uri: the run's own baseline
+        s3.put_object(Bucket="artifacts", Key="serving/deployment.json", Body=deployment.to_json())
         role = firehose_role_for_bucket("capture")
         boto3.client("firehose").create_delivery_stream(
             DeliveryStreamName="capture",

@@ -14,6 +14,7 @@ from lambdas.predict.api import build_app
 from lambdas.predict.documents import CachedDocument
 from lambdas.predict.schema import ServingContract
 from lambdas.predict.service import PredictionService
+from slipstream.documents.deployment import DeploymentRecord
 from slipstream.local.serving.events import rest_event
 
 CONTRACT = {
@@ -74,7 +75,7 @@ def service(contract: ServingContract, runtime: FakeRuntime) -> PredictionServic
         runtime=lambda: runtime,
         endpoints={"champion": "m-champion", "challenger": None},
         challenger_weight=0.0,
-        deployment=CachedDocument(None, 60, lambda: None),
+        deployment=CachedDocument(None, 60, lambda: None, DeploymentRecord.model_validate),
     )
 
 

@@ -12,26 +12,29 @@ from moto import mock_aws
 
 from lambdas.predict.capture import BackgroundCapture
 from lambdas.predict.documents import CachedDocument
-from lambdas.predict.routing import challenger_eligible, choose_variant
+from lambdas.predict.routing import choose_variant
 from lambdas.predict.sinks import DynamoDbSink, FirehoseSink, JsonLinesSink
+from slipstream.documents.deployment import DeploymentRecord
 from tests.aws_roles import firehose_role_for_bucket
+from tests.deployment_records import record, variant
 from tests.unit.serving.conftest import ROW
 
-PASSED = {"champion": {"version": "3"}, "challenger": {"version": "4", "gate": "passed"}}
+PASSED = record(variant("3"), variant("4"))
 
 
 @pytest.mark.parametrize(
     ("deployment", "eligible"),
     [
         (PASSED, True),
-        ({"champion": {"version": "4"}, "challenger": {"version": "4", "gate": "passed"}}, False),
-        ({"champion": {"version": "3"}, "challenger": {"version": "4", "gate": "rejected"}}, False),
-        ({"champion": {"version": "3"}, "challenger": None}, False),
-        (None, False),
+        (record(variant("4"), variant("4")), False),
+        (record(variant("3"), variant("4", gate="rejected")), False),
+        (record(variant("3")), False),
+        (record(None, variant("4")), True),
+        (record(None), False),
     ],
 )
 def test_only_a_passed_challenger_that_differs_from_the_champion_is_eligible(deployment, eligible) -> None:
-    assert challenger_eligible(deployment) is eligible
+    assert deployment.challenger_eligible() is eligible
 
 
 def test_weight_splits_traffic_and_a_caller_stays_on_one_variant() -> None:
@@ -48,7 +51,9 @@ def test_weight_splits_traffic_and_a_caller_stays_on_one_variant() -> None:
 def test_service_routes_to_the_challenger_endpoint_and_says_so(service, runtime) -> None:
     service.endpoints["challenger"] = "m-challenger"
     service.challenger_weight = 1.0
-    service.deployment = CachedDocument("file:///nonexistent", 60, lambda: None, default=PASSED)
+    service.deployment = CachedDocument(
+        "file:///nonexistent", 60, lambda: None, DeploymentRecord.model_validate, default=PASSED
+    )
     runtime.version = None  # an endpoint that does not report its version: the deployment record's is used
     prediction = service.predict([ROW], caller_id="anyone", request_id="r1")
     assert runtime.calls[-1]["EndpointName"] == "m-challenger"

@@ -1,0 +1,56 @@
+"""The deployment record: which model version each variant serves, with what the API and drift need of it.
+
+Written by `slipstream serve` (slipstream/local/serving/plan.py, from the registry aliases) and on AWS by the
+RecordDeployment Lambda (lambdas/record_deployment, after a smoke test passed), to `<state>/serving/deployment.json`
+or `s3://<artifacts>/deployment/deployment.json` (slipstream/layout.py DEPLOYMENT_KEY). Read by the predict Lambda
+(routing, `GET /model`), the drift Lambda (each version's baseline) and `slipstream run --engine stepfunctions`.
+Only pydantic: the predict Lambda imports it and has no pandas.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+CHAMPION, CHALLENGER = "champion", "challenger"
+
+
+class VariantRecord(BaseModel):
+    """One served version. `GET /model` shows it to API callers, so it names no ARN (an ARN names the account)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    endpoint: str = Field(min_length=1, description="The SageMaker endpoint serving this version.")
+    version: str = Field(min_length=1, description="The registry's version number, as text.")
+    gate: Literal["passed", "rejected"] | None = Field(description="The quality gate's decision.")
+    metrics: dict[str, float] = Field(default_factory=dict, description="Held-out metrics (numbers only).")
+    registered_at: str = Field(description="ISO-8601 time the version was registered, with its offset.")
+    data_sha256: str | None = Field(default=None, description="SHA-256 of the training data file.")
+    git_commit: str | None = Field(default=None, description="Commit of the code; unknown to the AWS pipeline.")
+    model_card: str | None = Field(default=None, description="The model card (Markdown).")
+    run_id: str | None = Field(default=None, description="The pipeline run that trained it.")
+    baseline_uri: str | None = Field(
+        default=None, description="Its drift baseline (on AWS the retained copy, models/<run id>/baseline.json)."
+    )
+
+
+class DeploymentRecord(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    champion: VariantRecord | None = None
+    challenger: VariantRecord | None = None
+
+    def variant(self, name: str) -> VariantRecord | None:
+        """`champion` or `challenger`."""
+        return self.champion if name == CHAMPION else self.challenger
+
+    def challenger_eligible(self) -> bool:
+        """Only a challenger that passed the gate and differs from the champion may get traffic."""
+        challenger = self.challenger
+        if challenger is None or challenger.gate != "passed":
+            return False
+        return self.champion is None or challenger.version != self.champion.version
+
+    def to_json(self) -> str:
+        return self.model_dump_json(indent=2)

@@ -1,0 +1,79 @@
+"""Where everything is stored: the artifact bucket's keys, the data bucket's prefix, and a run's folder.
+
+A run folder holds the same relative paths in both runtimes: `runs/<run id>/...` in the artifact bucket on
+AWS, `<state>/runs/<run id>/...` on a laptop (and `<state>/sfn-runs/<run id>/`, the emulated bucket's copy).
+The CDK stacks, the Lambdas and the local runtime take every key and path from here.
+
+`training/` runs in the SageMaker image and cannot import this package: the evaluation file name is the
+script's own (`training/evaluation_run.py` EVALUATION_FILE) and EVALUATION_FILE below repeats it; a unit test
+(tests/unit/test_layout.py) fails when they differ. Every other path reaches the scripts as an argument.
+
+Functions that take a run id also build Step Functions `States.Format` templates: pass RUN_ID_SLOT (`{}`).
+"""
+
+from __future__ import annotations
+
+# --- the artifact bucket ---------------------------------------------------------------------------------
+RUNS_PREFIX = "runs/"  # one folder per run; expires (stage artifact_retention_days)
+# What a deployed model keeps needing after its run folder expires: model.tar.gz (a serverless endpoint downloads
+# ModelDataUrl again at every cold start, and a rollback restarts an old config) and the drift baseline.
+MODELS_PREFIX = "models/"
+CAPTURES_PREFIX = "captures/"  # captured traffic (Firehose); expires (stage capture_retention_days)
+CAPTURE_DATA_PREFIX = f"{CAPTURES_PREFIX}data/"  # what the drift Lambda reads
+CAPTURE_ERRORS_PREFIX = f"{CAPTURES_PREFIX}errors/"  # records Firehose could not deliver, outside the drift prefix
+CONTRACT_PREFIX = "contract/"
+CONTRACT_KEY = f"{CONTRACT_PREFIX}contract.json"  # the contract new data is checked against (the first run writes it)
+# The deployment record (slipstream/documents/deployment.py): written after a deploy, read by predict and drift.
+DEPLOYMENT_KEY = "deployment/deployment.json"
+
+# --- the data bucket -------------------------------------------------------------------------------------
+DEFAULT_DATA_PREFIX = "incoming/"  # new data under it starts a run (`[stages.<stage>] data_prefix`)
+
+# --- a run folder (relative to runs/<run id>/) ------------------------------------------------------------
+TRAIN_CHANNEL = "data/train/"  # the training job's `train` channel (an S3 prefix)
+TRAIN_CSV = f"{TRAIN_CHANNEL}train.csv"
+TEST_CHANNEL = "data/test/"  # held-out rows, seen only by Evaluate
+TEST_CSV = f"{TEST_CHANNEL}test.csv"
+CONTRACT = "contract.json"  # the contract this run's data satisfied
+BASELINE = "baseline.json"  # per-feature training statistics, for drift
+VALIDATION = "validation.json"  # ValidateData's report, with the data's exact source
+BEHAVIOUR_CONFIG = "config/"  # the evaluation job's `config` input
+BEHAVIOUR_FILE = "behaviour.json"  # evaluate.py's --behaviour, inside that input
+BEHAVIOUR = f"{BEHAVIOUR_CONFIG}{BEHAVIOUR_FILE}"
+MODEL_OUTPUT = "model/"  # the training job's S3OutputPath
+EVALUATION_OUTPUT = "evaluation/"  # the evaluation job's output
+EVALUATION_FILE = "evaluation.json"  # training/evaluation_run.py EVALUATION_FILE
+EVALUATION = f"{EVALUATION_OUTPUT}{EVALUATION_FILE}"
+MODEL_ARCHIVE = "model.tar.gz"  # SageMaker's name for the archive of /opt/ml/model
+# Only in a local run folder: the AWS run keeps these in the execution's state, the registry and the job logs.
+LOCAL_ONLY = ("jobs/", "gate.json", "model_card.md", "summary.json", "FAILED.json")
+JOBS = "jobs/"  # the local jobs' /opt/ml folders, logs and downloaded inputs
+
+RUN_ID_SLOT = "{}"  # a run id that States.Format fills in
+
+
+def run_prefix(run_id: str) -> str:
+    """`runs/<run id>/`: the run folder's key prefix."""
+    return f"{RUNS_PREFIX}{run_id}/"
+
+
+def run_key(run_id: str, relative: str) -> str:
+    """The key of a run-folder path, e.g. run_key(id, BASELINE) == `runs/<id>/baseline.json`."""
+    return f"{run_prefix(run_id)}{relative}"
+
+
+def model_archive(job_name: str) -> str:
+    """Where SageMaker puts a training job's model: `<S3OutputPath>/<TrainingJobName>/output/model.tar.gz`,
+    relative to the run folder (S3OutputPath is its MODEL_OUTPUT)."""
+    return f"{MODEL_OUTPUT}{job_name}/output/{MODEL_ARCHIVE}"
+
+
+def retained_key(run_id: str, name: str) -> str:
+    """`models/<run id>/<name>`: the copy of MODEL_ARCHIVE or BASELINE that outlives the run folder."""
+    return f"{MODELS_PREFIX}{run_id}/{name}"
+
+
+def run_files(job_name: str) -> frozenset[str]:
+    """Every file a run that got as far as Evaluate writes, relative to its folder (both runtimes)."""
+    written = (TRAIN_CSV, TEST_CSV, CONTRACT, BASELINE, VALIDATION, BEHAVIOUR, EVALUATION, model_archive(job_name))
+    return frozenset(written)
