@@ -126,8 +126,8 @@ def _notifications(events: list[dict[str, Any]]) -> list[str]:
 
 
 def _summarize(console: Console, facts: dict[str, Any], events: list[dict[str, Any]]) -> None:
+    from slipstream.documents.gate import GateDecision
     from slipstream.local.console import print_evaluation
-    from slipstream.steps.gate import GateDecision
 
     evaluation_file = facts["run_dir"] / "evaluation" / "evaluation.json"
     if facts["gate"] and evaluation_file.is_file():
