@@ -71,7 +71,7 @@ def check_payload(
     state_id: str, request: type[BaseModel], payload: Mapping[str, Any], results: Iterable[Result]
 ) -> None:
     """Raise PayloadError naming the state, the key and the model when `payload` does not build a `request`."""
-    problems = _payload_problems(request, sfn.FieldUtils.render_object(payload), list(results), "")
+    problems = _payload_problems(request, sfn.FieldUtils.render_object(payload) or {}, list(results), "")
     if problems:
         raise PayloadError(f"{state_id}: the payload does not fit {request.__name__}: " + "; ".join(problems))
 
@@ -85,7 +85,7 @@ def check_definition(start: sfn.IChainable, results: Iterable[Result]) -> None:
     written = {name for result in results if not result.names() for name in result.model.model_fields}
     written |= {_segments(path)[0] for state_json in rendered.values() for path in _written(state_json)}
     for state_id, state_json in rendered.items():
-        for path in (found for text in _read_strings(state_json) for found in _PATH.findall(text)):
+        for path in read_paths(state_json):
             segments = _segments(path)
             if segments and segments[0] not in written:
                 raise PayloadError(f"{state_id}: reads {path}, but neither the execution input nor any state writes it")
@@ -98,9 +98,9 @@ def check_definition(start: sfn.IChainable, results: Iterable[Result]) -> None:
 def _payload_problems(model: type[BaseModel], rendered: Mapping[str, Any], results: list[Result], at: str) -> list[str]:
     given = {key.removesuffix(".$"): (key.endswith(".$"), value) for key, value in rendered.items()}
     fields = model.model_fields
-    problems = [f"key {at}{name!r} is not a field of {model.__name__}" for name in given if name not in fields]
+    problems = [f"key '{at}{name}' is not a field of {model.__name__}" for name in given if name not in fields]
     problems += [
-        f"required field {at}{name!r} of {model.__name__} is missing"
+        f"required field '{at}{name}' of {model.__name__} is missing"
         for name, info in fields.items()
         if info.is_required() and name not in given
     ]
@@ -153,6 +153,11 @@ def _name(annotation: Any) -> str:
 def _segments(path: str) -> list[str]:
     """`$.a.b[0].c` -> ["a", "b", "c"]: list indexes do not name fields."""
     return [part for part in re.sub(r"\[\d+\]", "", path).split(".")[1:] if part]
+
+
+def read_paths(state_json: Mapping[str, Any]) -> list[str]:
+    """Every path into the execution's state that a rendered state reads (not `$$.` context paths)."""
+    return [path for text in _read_strings(state_json) for path in _PATH.findall(text) if _segments(path)]
 
 
 def _read_strings(value: Any) -> Iterable[str]:
