@@ -79,7 +79,7 @@ def test_a_path_inside_an_intrinsic_is_checked(ctx, function):
 def test_a_document_handed_to_a_field_of_another_type_fails(ctx, function):
     payload = {name: JSON.string_at(f"$.x.{name}") for name in RecordRequest.model_fields}
     payload["gate"] = JSON.object_at(SMOKE.path)
-    with pytest.raises(PayloadError, match=r"key 'gate' reads \$\.smoke \(SmokeResult\), but the field is GateDecision"):
+    with pytest.raises(PayloadError, match=r"'gate' reads \$\.smoke \(SmokeResult\), but the field is GateDecision"):
         ctx.invoke("RecordDeployment", function, RecordRequest, payload, GATE)
 
 
