@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from slipstream.config import Config
-from slipstream.steps.gate import GateDecision
+from slipstream.documents.gate import GateDecision
 
 
 def _fmt(value: Any) -> str:

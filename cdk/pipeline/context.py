@@ -13,8 +13,11 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
+from pydantic import BaseModel
 
 from cdk.pipeline.common import LAMBDA_TRANSIENT, Guard
+from cdk.pipeline.payloads import Result, check_payload
+from cdk.pipeline.results import RESULTS, RUN_ID
 from cdk.shared.settings import DeploySettings
 from slipstream import job_arguments
 
@@ -37,13 +40,20 @@ class PipelineContext:
 
     def name_of(self, suffix: str = "") -> str:
         """States.Format template for per-run SageMaker names: `<job prefix>-<run id><suffix>`."""
-        return sfn.JsonPath.format(f"{self.settings.job_prefix}-{{}}{suffix}", sfn.JsonPath.string_at("$.run_id"))
+        return sfn.JsonPath.format(f"{self.settings.job_prefix}-{{}}{suffix}", sfn.JsonPath.string_at(RUN_ID))
 
     def invoke(
-        self, state_id: str, function: lambda_.IFunction, payload: dict[str, Any], result_path: str
+        self,
+        state_id: str,
+        function: lambda_.IFunction,
+        request: type[BaseModel],
+        payload: dict[str, Any],
+        result: Result,
     ) -> sfn.TaskStateBase:
-        """A pipeline Lambda step: its return value (not Lambda's envelope) lands at `result_path`; transient
+        """A pipeline Lambda step: `payload` must build the Lambda's `request` document (checked now, at synth);
+        its return value (not Lambda's envelope), a `result.model` document, lands at `result.path`. Transient
         Lambda errors are retried by the guard's policy (not CDK's default), any other error goes to failure."""
+        check_payload(state_id, request, payload, RESULTS)
         task = tasks.LambdaInvoke(
             self.scope,
             state_id,
@@ -51,7 +61,7 @@ class PipelineContext:
             payload=sfn.TaskInput.from_object(payload),
             payload_response_only=True,
             retry_on_service_exceptions=False,
-            result_path=result_path,
+            result_path=result.path,
         )
         return self.guard(task, LAMBDA_TRANSIENT)
 

@@ -20,6 +20,8 @@ from cdk.pipeline import training as training
 from cdk.pipeline.common import SNS_TRANSIENT, Guard
 from cdk.pipeline.context import PipelineContext
 from cdk.pipeline.evaluate import evaluate
+from cdk.pipeline.payloads import check_definition
+from cdk.pipeline.results import DEPLOYMENT_RECORD, GATE, RESULTS, RUN_ID, SMOKE
 
 JSON = sfn.JsonPath
 
@@ -31,7 +33,7 @@ def notify(
     message = {
         "project": ctx.settings.config.name,
         "stage": ctx.settings.stage_name,
-        "run_id": JSON.string_at("$.run_id"),
+        "run_id": JSON.string_at(RUN_ID),
         "execution": JSON.execution_id,
         **fields,
     }
@@ -81,7 +83,7 @@ def build_definition(ctx_without_guard: PipelineContext) -> sfn.IChainable:
                 "challenger rejected by the quality gate",
                 {
                     "status": "champion kept",
-                    "gate": JSON.object_at("$.gate"),
+                    "gate": JSON.object_at(GATE.path),
                     "model_package": JSON.string_at("$.registered.arn"),
                 },
             )
@@ -90,16 +92,18 @@ def build_definition(ctx_without_guard: PipelineContext) -> sfn.IChainable:
     )
     deployment = _deployment(ctx)
     gate_choice = sfn.Choice(ctx.scope, "GatePassed")
-    gate_choice.when(sfn.Condition.boolean_equals("$.gate.passed", True), deployment)
+    gate_choice.when(sfn.Condition.boolean_equals(GATE.field("passed"), True), deployment)
     gate_choice.otherwise(rejected)
     gate.next(gate_choice)
 
-    return (
+    definition = (
         training.run_paths(ctx)
         .next(training.validate_data(ctx))
         .next(training.train(ctx))
         .next(training.find_champion(ctx, evaluate_state))
     )
+    check_definition(definition, RESULTS)
+    return definition
 
 
 def _deployment(ctx: PipelineContext) -> sfn.IChainable:
@@ -110,7 +114,7 @@ def _deployment(ctx: PipelineContext) -> sfn.IChainable:
     name = sfn.Pass(ctx.scope, "NameDeployment", result_path="$.deploy", parameters={"config_name": ctx.name_of()})
     smoke = deploy.smoke_test(deploying)
     smoke_choice = sfn.Choice(ctx.scope, "SmokeTestPassed")
-    smoke_choice.when(sfn.Condition.boolean_equals("$.smoke.passed", True), _succeeded(ctx))
+    smoke_choice.when(sfn.Condition.boolean_equals(SMOKE.field("passed"), True), _succeeded(ctx))
     smoke_choice.otherwise(outcome.set_model_status(ctx, "RejectModel", "Rejected").next(_undo(ctx)))
     smoke.next(smoke_choice)
 
@@ -139,8 +143,8 @@ def _succeeded(ctx: PipelineContext) -> sfn.IChainable:
                     "status": "deployed",
                     "endpoint": ctx.settings.endpoint_name,
                     "model_package": JSON.string_at("$.registered.arn"),
-                    "version": JSON.string_at("$.deployment_record.version"),
-                    "gate": JSON.object_at("$.gate"),
+                    "version": JSON.string_at(DEPLOYMENT_RECORD.field("version")),
+                    "gate": JSON.object_at(GATE.path),
                 },
             )
         )
@@ -154,7 +158,7 @@ def _undo(ctx: PipelineContext) -> sfn.IChainable:
         ctx,
         "NotifyRolledBack",
         "smoke test failed, rolled back",
-        {"status": "rolled back", "smoke_test": JSON.object_at("$.smoke")},
+        {"status": "rolled back", "smoke_test": JSON.object_at(SMOKE.path)},
     ).next(sfn.Fail(ctx.scope, "RolledBack", error="SmokeTestFailed", cause="The new model failed its smoke test"))
     no_previous = (
         outcome.delete_new_endpoint(ctx)
@@ -163,7 +167,7 @@ def _undo(ctx: PipelineContext) -> sfn.IChainable:
                 ctx,
                 "NotifySmokeTestFailed",
                 "smoke test failed on a new endpoint, endpoint deleted",
-                {"status": "failed", "smoke_test": JSON.object_at("$.smoke")},
+                {"status": "failed", "smoke_test": JSON.object_at(SMOKE.path)},
             )
         )
         .next(sfn.Fail(ctx.scope, "SmokeTestFailed", error="SmokeTestFailed", cause="No earlier model to roll back to"))

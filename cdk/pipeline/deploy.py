@@ -10,6 +10,8 @@ from aws_cdk import aws_stepfunctions_tasks as tasks
 
 from cdk.pipeline.common import S3_TRANSIENT, SAGEMAKER_OPTIMIZED_TRANSIENT, SAGEMAKER_TRANSIENT
 from cdk.pipeline.context import PipelineContext
+from cdk.pipeline.results import RUN_ID, SMOKE, VALIDATION
+from slipstream.documents.smoke import SmokeRequest
 from slipstream.layout import (
     BASELINE,
     MODEL_ARCHIVE,
@@ -52,7 +54,7 @@ def retain_model(ctx: PipelineContext) -> sfn.Chain:
     bucket key on), the same as every other object there.
     """
     bucket = ctx.artifact_bucket.bucket_name
-    run_id = JSON.string_at("$.run_id")
+    run_id = JSON.string_at(RUN_ID)
     archive = run_key(RUN_ID_SLOT, model_archive(RUN_ID_SLOT))  # the run id, then the training job's name
     source = JSON.format(f"{bucket}/{archive}", run_id, JSON.string_at("$.training.job_name"))
     model = _copy(ctx, "RetainModel", source, JSON.format(retained_key(RUN_ID_SLOT, MODEL_ARCHIVE), run_id))
@@ -103,7 +105,7 @@ def register(ctx: PipelineContext, state_id: str, status: str) -> sfn.TaskStateB
         "createModelPackage",
         {
             "ModelPackageGroupName": group,
-            "ModelPackageDescription": JSON.format("Slipstream run {}", JSON.string_at("$.run_id")),
+            "ModelPackageDescription": JSON.format("Slipstream run {}", JSON.string_at(RUN_ID)),
             "ModelApprovalStatus": status,
             "InferenceSpecification": {
                 "Containers": [
@@ -122,10 +124,11 @@ def register(ctx: PipelineContext, state_id: str, status: str) -> sfn.TaskStateB
                 }
             },
             "CustomerMetadataProperties": {
-                "run_id": JSON.string_at("$.run_id"),
-                "data": JSON.string_at("$.validation.data_label"),  # any object key, escaped to what SageMaker takes
-                "data_sha256": JSON.string_at("$.validation.data_sha256"),
-                "contract": JSON.string_at("$.validation.contract_uri"),
+                "run_id": JSON.string_at(RUN_ID),
+                # any object key, escaped to what SageMaker takes
+                "data": JSON.string_at(VALIDATION.field("data_label")),
+                "data_sha256": JSON.string_at(VALIDATION.field("data_sha256")),
+                "contract": JSON.string_at(VALIDATION.field("contract_uri")),
                 "training_job": JSON.string_at("$.training.job_name"),
                 "gate": "rejected" if status == "Rejected" else "passed",
             },
@@ -285,9 +288,9 @@ def endpoint_error(ctx: PipelineContext, state_id: str, error: str) -> sfn.Pass:
 
 def smoke_test(ctx: PipelineContext) -> sfn.TaskStateBase:
     payload = {
-        "run_id": JSON.string_at("$.run_id"),
+        "run_id": JSON.string_at(RUN_ID),
         "endpoint_name": ctx.settings.endpoint_name,
-        "contract_uri": JSON.string_at("$.validation.contract_uri"),
-        "baseline_uri": JSON.string_at("$.validation.baseline_uri"),
+        "contract_uri": JSON.string_at(VALIDATION.field("contract_uri")),
+        "baseline_uri": JSON.string_at(VALIDATION.field("baseline_uri")),
     }
-    return ctx.invoke("SmokeTest", ctx.smoke_fn, payload, "$.smoke")
+    return ctx.invoke("SmokeTest", ctx.smoke_fn, SmokeRequest, payload, SMOKE)

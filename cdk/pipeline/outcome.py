@@ -7,6 +7,8 @@ from aws_cdk import aws_stepfunctions as sfn
 
 from cdk.pipeline.context import PipelineContext
 from cdk.pipeline.deploy import endpoint_error, sagemaker_call, wait_for_endpoint
+from cdk.pipeline.results import DEPLOYMENT_RECORD, EXECUTION, GATE, RUN_ID, VALIDATION
+from slipstream.documents.record import RecordRequest
 
 JSON = sfn.JsonPath
 
@@ -26,21 +28,21 @@ def set_model_status(ctx: PipelineContext, state_id: str, status: str) -> sfn.Ta
 def record_deployment(ctx: PipelineContext) -> sfn.TaskStateBase:
     """Write the deployment record (docs/serving.md) the predict and drift Lambdas read. Only after the
     approval: every other path leaves the previous record, which still describes the model serving."""
-    validation = "$.validation"
+    bucket, key = EXECUTION.field("data", "bucket"), EXECUTION.field("data", "key")
     payload = {
-        "run_id": JSON.string_at("$.run_id"),
+        "run_id": JSON.string_at(RUN_ID),
         "endpoint_name": ctx.settings.endpoint_name,
         "model_package_arn": JSON.string_at("$.registered.arn"),
-        "gate": JSON.object_at("$.gate"),
-        "data_uri": JSON.format("s3://{}/{}", JSON.string_at("$.data.bucket"), JSON.string_at("$.data.key")),
-        "data_sha256": JSON.string_at(f"{validation}.data_sha256"),
+        "gate": JSON.object_at(GATE.path),
+        "data_uri": JSON.format("s3://{}/{}", JSON.string_at(bucket), JSON.string_at(key)),
+        "data_sha256": JSON.string_at(VALIDATION.field("data_sha256")),
         "evaluation_uri": JSON.string_at("$.paths.evaluation_uri"),
-        "contract_uri": JSON.string_at(f"{validation}.contract_uri"),
+        "contract_uri": JSON.string_at(VALIDATION.field("contract_uri")),
         # The retained copy (RetainBaseline): drift reads it for as long as this version serves.
         "baseline_uri": JSON.string_at("$.paths.retained_baseline_uri"),
-        "report_uri": JSON.string_at(f"{validation}.report_uri"),
+        "report_uri": JSON.string_at(VALIDATION.field("report_uri")),
     }
-    return ctx.invoke("RecordDeployment", ctx.record_fn, payload, "$.deployment_record")
+    return ctx.invoke("RecordDeployment", ctx.record_fn, RecordRequest, payload, DEPLOYMENT_RECORD)
 
 
 def roll_back(ctx: PipelineContext, done: sfn.IChainable) -> sfn.IChainable:

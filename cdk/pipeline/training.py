@@ -10,7 +10,10 @@ from aws_cdk import aws_stepfunctions_tasks as tasks
 
 from cdk.pipeline.common import SAGEMAKER_OPTIMIZED_TRANSIENT, SAGEMAKER_TRANSIENT
 from cdk.pipeline.context import PipelineContext
+from cdk.pipeline.results import EXECUTION, GATE, RUN_ID, VALIDATION
 from slipstream import job_arguments
+from slipstream.documents.gate import GateRequest
+from slipstream.documents.run import RunRequest
 from slipstream.job_commands import TRAINING_ENTRYPOINT
 from slipstream.layout import (
     BASELINE,
@@ -50,8 +53,8 @@ def run_paths(ctx: PipelineContext) -> sfn.Pass:
 
 
 def validate_data(ctx: PipelineContext) -> sfn.TaskStateBase:
-    payload = {"run_id": JSON.string_at("$.run_id"), "data": JSON.object_at("$.data")}
-    return ctx.invoke("ValidateData", ctx.validate_fn, payload, "$.validation")
+    payload = {"run_id": JSON.string_at(RUN_ID), "data": JSON.object_at(EXECUTION.field("data"))}
+    return ctx.invoke("ValidateData", ctx.validate_fn, RunRequest, payload, VALIDATION)
 
 
 def train(ctx: PipelineContext) -> sfn.CustomState:
@@ -104,7 +107,7 @@ def _training_task(ctx: PipelineContext) -> _TrainingJobTemplate:
                 content_type="text/csv",
                 data_source=tasks.DataSource(
                     s3_data_source=tasks.S3DataSource(
-                        s3_location=tasks.S3Location.from_json_expression("$.validation.train_uri"),
+                        s3_location=tasks.S3Location.from_json_expression(VALIDATION.field("train_uri")),
                         s3_data_type=tasks.S3DataType.S3_PREFIX,
                     )
                 ),
@@ -197,8 +200,8 @@ def _input(name: str, uri_path: str | None, local: str, uri: str | None = None) 
 # Where each evaluation input comes from in the execution's state (names and arguments: slipstream/job_arguments.py).
 EVALUATION_SOURCES = {
     job_arguments.MODEL: "$.training.model_data_url",
-    job_arguments.TEST: "$.validation.test_uri",
-    job_arguments.CONFIG: "$.validation.behaviour_uri",
+    job_arguments.TEST: VALIDATION.field("test_uri"),
+    job_arguments.CONFIG: VALIDATION.field("behaviour_uri"),
     job_arguments.CHAMPION: "$.champion.model_data_url",
 }
 
@@ -213,5 +216,5 @@ def _evaluation_inputs(ctx: PipelineContext, *, champion: bool) -> dict:
 
 
 def quality_gate(ctx: PipelineContext) -> sfn.TaskStateBase:
-    payload = {"run_id": JSON.string_at("$.run_id"), "evaluation_uri": JSON.string_at("$.paths.evaluation_uri")}
-    return ctx.invoke("QualityGate", ctx.gate_fn, payload, "$.gate")
+    payload = {"run_id": JSON.string_at(RUN_ID), "evaluation_uri": JSON.string_at("$.paths.evaluation_uri")}
+    return ctx.invoke("QualityGate", ctx.gate_fn, GateRequest, payload, GATE)

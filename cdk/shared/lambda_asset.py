@@ -13,7 +13,8 @@ import tempfile
 from pathlib import Path
 
 _STAGING_ROOT: Path | None = None
-# The part of slipstream/ the pipeline Lambdas import (config, data contract, step logic). An allowlist: the
+# The part of slipstream/ the pipeline Lambdas import (config, data contract, step logic, the documents they
+# receive and return). An allowlist: the
 # rest (CLI, local runner, registry, serving) needs typer/rich/mlflow/sklearn, which Lambda does not have.
 SLIPSTREAM_MODULES = (
     "__init__.py",
@@ -27,6 +28,7 @@ SLIPSTREAM_MODULES = (
     "contract_rules.py",
     "dataset.py",
     "baseline.py",
+    "documents",
     "steps",
 )
 

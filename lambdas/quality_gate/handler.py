@@ -10,7 +10,8 @@ from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from lambdas.common.env import ConfigEnv, load_env
-from lambdas.quality_gate.logic import GateRequest, judge
+from lambdas.quality_gate.logic import judge
+from slipstream.documents.gate import GateRequest
 
 logger = Logger()
 tracer = Tracer()

@@ -5,16 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pydantic import BaseModel
-
 from lambdas.common.s3uri import split_s3_uri
 from slipstream.config import Config
-from slipstream.steps.gate import GateDecision, decide
-
-
-class GateRequest(BaseModel):
-    run_id: str
-    evaluation_uri: str  # s3://.../evaluation.json written by training/evaluate.py
+from slipstream.documents.gate import GateDecision, GateRequest
+from slipstream.steps.gate import decide
 
 
 def judge(request: GateRequest, config: Config, *, s3: Any) -> GateDecision:

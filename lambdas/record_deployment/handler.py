@@ -11,7 +11,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import Field
 
 from lambdas.common.env import ConfigEnv, load_env
-from lambdas.record_deployment.logic import RecordRequest, record_deployment
+from lambdas.record_deployment.logic import record_deployment
+from slipstream.documents.record import RecordRequest
 
 logger = Logger()
 tracer = Tracer()

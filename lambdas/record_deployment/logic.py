@@ -10,31 +10,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pydantic import BaseModel
-
 from lambdas.common.s3uri import split_s3_uri
 from slipstream.config import Config
 from slipstream.documents.deployment import DeploymentRecord, VariantRecord
+from slipstream.documents.record import RecordOutput, RecordRequest
 from slipstream.model_card import render_model_card
-from slipstream.steps.gate import GateDecision
-
-
-class RecordRequest(BaseModel):
-    run_id: str
-    endpoint_name: str
-    model_package_arn: str
-    gate: GateDecision
-    data_uri: str
-    data_sha256: str
-    evaluation_uri: str
-    contract_uri: str
-    baseline_uri: str
-    report_uri: str
-
-
-class RecordOutput(BaseModel):
-    uri: str
-    version: str
 
 
 def record_deployment(

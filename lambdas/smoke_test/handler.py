@@ -10,7 +10,8 @@ from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from lambdas.common.env import ConfigEnv, load_env
-from lambdas.smoke_test.logic import SmokeRequest, run_smoke_test
+from lambdas.smoke_test.logic import run_smoke_test
+from slipstream.documents.smoke import SmokeRequest
 
 logger = Logger()
 tracer = Tracer()

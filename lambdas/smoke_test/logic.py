@@ -5,19 +5,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pydantic import BaseModel
-
 from lambdas.common.s3uri import split_s3_uri
 from slipstream.config import Config
 from slipstream.contract import Contract
-from slipstream.steps.smoke_test import SmokeResult, smoke_test
-
-
-class SmokeRequest(BaseModel):
-    run_id: str
-    endpoint_name: str
-    contract_uri: str
-    baseline_uri: str
+from slipstream.documents.smoke import SmokeRequest, SmokeResult
+from slipstream.steps.smoke_test import smoke_test
 
 
 def _read_json(s3: Any, uri: str) -> Any:

@@ -9,43 +9,10 @@ per day on the newest data.
 from __future__ import annotations
 
 import json
-from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
-
-from lambdas.common.events import DataLocation, RunRequest
+from slipstream.documents.run import DataLocation, ObjectCreated, RunRequest, Scheduled, StartResult
 from slipstream.steps.run_ids import run_id_for_new_data, run_id_for_schedule
-
-
-class _Loose(BaseModel):
-    model_config = ConfigDict(extra="ignore", populate_by_name=True)
-
-
-class S3Object(_Loose):
-    key: str
-    etag: str
-
-
-class ObjectCreatedDetail(_Loose):
-    bucket: dict[str, Any]
-    object: S3Object
-
-
-class ObjectCreated(_Loose):
-    detail_type: Literal["Object Created"] = Field(alias="detail-type")
-    detail: ObjectCreatedDetail
-
-
-class Scheduled(_Loose):
-    detail_type: Literal["Scheduled Event"] = Field(alias="detail-type")
-    time: datetime
-
-
-class StartResult(BaseModel):
-    run_id: str | None
-    started: bool
-    reason: str
 
 
 def run_for_new_object(event: ObjectCreated) -> RunRequest:

@@ -11,8 +11,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import Field
 
 from lambdas.common.env import ConfigEnv, load_env
-from lambdas.common.events import RunRequest
 from lambdas.validate_data.logic import run_validation
+from slipstream.documents.run import RunRequest
 
 logger = Logger()
 tracer = Tracer()

@@ -12,31 +12,15 @@ from functools import partial
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from pydantic import BaseModel
-
-from lambdas.common.events import RunRequest
 from lambdas.common.metadata import metadata_value
 from lambdas.common.s3uri import s3_uri
 from slipstream import layout
 from slipstream.config import Config, parse_config
 from slipstream.contract import Contract, read_contract
 from slipstream.dataset import data_sha256, load_dataset
+from slipstream.documents.run import RunRequest
+from slipstream.documents.validation import ValidationOutput
 from slipstream.steps.validate import validate_data
-
-
-class ValidationOutput(BaseModel):
-    train_uri: str
-    test_uri: str
-    behaviour_uri: str
-    contract_uri: str
-    baseline_uri: str
-    report_uri: str
-    data_sha256: str  # lineage: the same byte-for-byte hash the local runner records for this file
-    # The data's s3:// URI as a model package's metadata may hold it (any key can be a valid name: see
-    # lambdas/common/metadata.py); the exact URI is in the run's validation.json, under "source".
-    data_label: str
-    is_new_contract: bool
-    rows: dict[str, int]
 
 
 def run_validation(request: RunRequest, config: Config, *, s3: Any, artifact_bucket: str) -> ValidationOutput:

@@ -9,19 +9,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from pydantic import BaseModel
-
 from slipstream.config import GateConfig
-
-
-class GateDecision(BaseModel):
-    passed: bool
-    metric: str
-    value: float | None
-    threshold: float
-    champion_value: float | None
-    # Why it was rejected (every reason), or what it passed; written to the registry and the model card.
-    reasons: list[str]
+from slipstream.documents.gate import GateDecision
 
 
 def _worse_by(value: float, reference: float, higher_is_better: bool) -> float:

@@ -12,19 +12,11 @@ import json
 import math
 from typing import Any
 
-from pydantic import BaseModel
-
 from slipstream.config import MinimumCase
 from slipstream.contract import Contract, Feature
+from slipstream.documents.smoke import SmokeResult
 
 JSON = "application/json"
-
-
-class SmokeResult(BaseModel):
-    passed: bool
-    endpoint: str
-    examples: int
-    problems: list[str]
 
 
 def typical_row(contract: Contract, baseline: dict[str, Any] | None) -> dict[str, Any]:

@@ -11,10 +11,11 @@ import pytest
 from moto import mock_aws
 
 from lambdas.common.env import ConfigEnv
-from lambdas.quality_gate.logic import GateRequest, judge
+from lambdas.quality_gate.logic import judge
 from lambdas.start_pipeline.logic import start
 from slipstream.config import load_config
 from slipstream.contract import Contract, Feature
+from slipstream.documents.gate import GateRequest
 from slipstream.steps.smoke_test import smoke_test
 from tests.aws_roles import service_role
 from tests.infra.conftest import INFRA_GROUP
@@ -148,8 +149,9 @@ def test_handler_imports_and_its_asset_holds_what_it_imports(name):
 
 @mock_aws
 def test_record_deployment_writes_the_champion_record_serving_reads():
-    from lambdas.record_deployment.logic import RecordRequest, record_deployment
-    from slipstream.steps.gate import GateDecision
+    from lambdas.record_deployment.logic import record_deployment
+    from slipstream.documents.gate import GateDecision
+    from slipstream.documents.record import RecordRequest
 
     config = load_config("slipstream.toml")
     s3, sagemaker = boto3.client("s3"), boto3.client("sagemaker")

@@ -8,10 +8,10 @@ import json
 import boto3
 from moto import mock_aws
 
-from lambdas.common.events import RunRequest
 from lambdas.validate_data.logic import run_validation
 from slipstream.config import load_config
 from slipstream.dataset import load_dataset
+from slipstream.documents.run import RunRequest
 from slipstream.layout import CONTRACT_KEY
 from tests.infra.conftest import INFRA_GROUP
 

@@ -17,8 +17,10 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 
+from cdk.pipeline.results import GATE
 from slipstream.config import Config
 from slipstream.documents.deployment import DeploymentRecord
+from slipstream.documents.gate import GateDecision
 from slipstream.errors import GateRejected, StepFailed
 from slipstream.layout import DEPLOYMENT_KEY, EVALUATION, run_prefix
 from slipstream.local.stepfunctions.console_view import print_closing, print_state
@@ -93,7 +95,7 @@ def _facts(world: World, execution: str, run_id: str, events: list[dict[str, Any
             target = run_dir / item["Key"].removeprefix(prefix)
             target.parent.mkdir(parents=True, exist_ok=True)
             s3.download_file(world.artifact_bucket, item["Key"], str(target))
-    output = _task_output(events, "QualityGate")
+    output = _gate_decision(events)
     facts: dict[str, Any] = {"execution": run_id, "status": world.status(execution), "run_dir": run_dir}
     facts.update(gate=output, end=execution_end(events), notifications=_notifications(events))
     packages = sagemaker.list_model_packages(ModelPackageGroupName=world.model_package_group)
@@ -112,10 +114,14 @@ def _facts(world: World, execution: str, run_id: str, events: list[dict[str, Any
     return facts
 
 
-def _task_output(events: list[dict[str, Any]], state: str) -> Any:
+def _gate_decision(events: list[dict[str, Any]]) -> GateDecision | None:
+    """QualityGate's decision, read from where the state machine puts it (cdk/pipeline/results.py)."""
     for event in reversed(events):
-        if event["type"] == "TaskStateExited" and event["stateExitedEventDetails"]["name"] == state:
-            return json.loads(event["stateExitedEventDetails"]["output"]).get("gate")
+        if event["type"] == "TaskStateExited" and event["stateExitedEventDetails"]["name"] == "QualityGate":
+            output = json.loads(event["stateExitedEventDetails"]["output"])
+            for name in GATE.names():
+                output = output[name]
+            return GateDecision.model_validate(output)
     return None
 
 
@@ -129,17 +135,16 @@ def _notifications(events: list[dict[str, Any]]) -> list[str]:
 
 def _summarize(console: Console, facts: dict[str, Any], events: list[dict[str, Any]]) -> None:
     from slipstream.local.console import print_evaluation
-    from slipstream.steps.gate import GateDecision
 
     evaluation_file = facts["run_dir"] / EVALUATION
     if facts["gate"] and evaluation_file.is_file():
         evaluation = json.loads(evaluation_file.read_text(encoding="utf-8"))
-        print_evaluation(console, evaluation, GateDecision.model_validate(facts["gate"]), None)
+        print_evaluation(console, evaluation, facts["gate"], None)
     print_closing(console, facts)
     if facts["status"] != "SUCCEEDED":
         failed = next((r for r in reversed(state_runs(events)) if r.failed), None)
         where = f" in {failed.name} ({failed.failed})" if failed else ""
         cause = str(facts["end"].get("cause", ""))
         raise StepFailed(f"the execution failed{where}: {facts['end'].get('error')}", details=[cause[:500]])
-    if facts["gate"] and not facts["gate"]["passed"]:
+    if facts["gate"] and not facts["gate"].passed:
         raise GateRejected("the quality gate kept the champion")

@@ -16,6 +16,7 @@ from typing import Any
 
 import boto3
 
+from slipstream.documents.run import DataLocation, RunRequest
 from slipstream.local.stepfunctions.capture import deploy_capture
 from slipstream.local.stepfunctions.intrinsics import Scope, resolve
 from slipstream.local.stepfunctions.synth import Synthesized
@@ -58,9 +59,9 @@ class World:
 
     def start(self, run_id: str, key: str) -> str:
         """Start one execution named by the run id, as StartPipeline does; returns its ARN."""
-        payload = {"run_id": run_id, "data": {"bucket": self.data_bucket, "key": key}}
+        request = RunRequest(run_id=run_id, data=DataLocation(bucket=self.data_bucket, key=key))
         response = self.client("stepfunctions").start_execution(
-            stateMachineArn=self.state_machine_arn, name=run_id, input=json.dumps(payload)
+            stateMachineArn=self.state_machine_arn, name=run_id, input=request.model_dump_json()
         )
         return response["executionArn"]
 

@@ -1,0 +1,20 @@
+"""Where each document lands in the execution's state, so states read the pipeline Lambdas' results by field
+(`GATE.field("passed")` is `$.gate.passed`, checked against GateDecision when the app is synthesized)."""
+
+from __future__ import annotations
+
+from cdk.pipeline.payloads import Result
+from slipstream.documents.gate import GateDecision
+from slipstream.documents.record import RecordOutput
+from slipstream.documents.run import RunRequest
+from slipstream.documents.smoke import SmokeResult
+from slipstream.documents.validation import ValidationOutput
+
+EXECUTION = Result("$", RunRequest)  # the execution input (StartPipeline's RunRequest)
+VALIDATION = Result("$.validation", ValidationOutput)
+GATE = Result("$.gate", GateDecision)
+SMOKE = Result("$.smoke", SmokeResult)
+DEPLOYMENT_RECORD = Result("$.deployment_record", RecordOutput)
+
+RESULTS = (EXECUTION, VALIDATION, GATE, SMOKE, DEPLOYMENT_RECORD)
+RUN_ID = EXECUTION.field("run_id")
