@@ -14,7 +14,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 
-from cdk.pipeline.common import LAMBDA_TRANSIENT, Guard
+from cdk.pipeline.common import LAMBDA_TRANSIENT, SAGEMAKER_TRANSIENT, Guard
 from cdk.shared.settings import DeploySettings
 from slipstream import job_arguments
 
@@ -81,3 +81,21 @@ class PipelineContext:
             # HistGradientBoosting predicts single rows 4-10x slower with OpenMP threads (see DESIGN.md).
             "OMP_NUM_THREADS": "1",
         }
+
+
+def sagemaker_call(
+    ctx: PipelineContext, state_id: str, action: str, parameters: dict, resources: list[str], **kwargs: Any
+) -> sfn.TaskStateBase:
+    """A SageMaker API call through the AWS SDK integration (`aws-sdk:sagemaker:<action>`), granted on
+    `resources` only, retried on SageMaker's transient errors and caught by the guard like every other task.
+    `kwargs` go to CallAwsService (result_selector, result_path, ...)."""
+    task = tasks.CallAwsService(
+        ctx.scope,
+        state_id,
+        service="sagemaker",
+        action=action,
+        parameters=parameters,
+        iam_resources=resources,
+        **kwargs,
+    )
+    return ctx.guard(task, SAGEMAKER_TRANSIENT)

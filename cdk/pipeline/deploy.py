@@ -8,27 +8,12 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 
-from cdk.pipeline.common import S3_TRANSIENT, SAGEMAKER_OPTIMIZED_TRANSIENT, SAGEMAKER_TRANSIENT
-from cdk.pipeline.context import RETAINED_BASELINE_KEY, RETAINED_MODEL_KEY, PipelineContext
+from cdk.pipeline.common import S3_TRANSIENT, SAGEMAKER_OPTIMIZED_TRANSIENT
+from cdk.pipeline.context import RETAINED_BASELINE_KEY, RETAINED_MODEL_KEY, PipelineContext, sagemaker_call
 
 JSON = sfn.JsonPath
 # The archive a deployable package names, and CreateModel deploys: the retained copy (RetainModel).
 REGISTERED_MODEL_URI = "$.paths.retained_model_uri"
-
-
-def sagemaker_call(
-    ctx: PipelineContext, state_id: str, action: str, parameters: dict, resources: list[str], **kwargs
-) -> sfn.TaskStateBase:
-    task = tasks.CallAwsService(
-        ctx.scope,
-        state_id,
-        service="sagemaker",
-        action=action,
-        parameters=parameters,
-        iam_resources=resources,
-        **kwargs,
-    )
-    return ctx.guard(task, SAGEMAKER_TRANSIENT)
 
 
 def retain_model(ctx: PipelineContext) -> sfn.Chain:

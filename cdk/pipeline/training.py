@@ -9,8 +9,8 @@ from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 
 from cdk.pipeline import context as paths
-from cdk.pipeline.common import SAGEMAKER_OPTIMIZED_TRANSIENT, SAGEMAKER_TRANSIENT
-from cdk.pipeline.context import PipelineContext
+from cdk.pipeline.common import SAGEMAKER_OPTIMIZED_TRANSIENT
+from cdk.pipeline.context import PipelineContext, sagemaker_call
 from slipstream import job_arguments
 from slipstream.job_commands import TRAINING_ENTRYPOINT
 
@@ -124,41 +124,33 @@ def _training_task(ctx: PipelineContext) -> _TrainingJobTemplate:
 def find_champion(ctx: PipelineContext, evaluate: sfn.IChainable) -> sfn.IChainable:
     """The champion is the newest Approved package in the group (approved only after its smoke test)."""
     group = ctx.settings.model_package_group
-    search = ctx.guard(
-        tasks.CallAwsService(
-            ctx.scope,
-            "FindChampion",
-            service="sagemaker",
-            action="listModelPackages",
-            parameters={
-                "ModelPackageGroupName": group,
-                "ModelApprovalStatus": "Approved",
-                "SortBy": "CreationTime",
-                "SortOrder": "Descending",
-                "MaxResults": 1,
-            },
-            # ListModelPackages supports no resource-level permissions (Service Authorization Reference).
-            iam_resources=["*"],
-            result_selector={"packages": JSON.list_at("$.ModelPackageSummaryList")},
-            result_path="$.champion_search",
-        ),
-        SAGEMAKER_TRANSIENT,
+    search = sagemaker_call(
+        ctx,
+        "FindChampion",
+        "listModelPackages",
+        {
+            "ModelPackageGroupName": group,
+            "ModelApprovalStatus": "Approved",
+            "SortBy": "CreationTime",
+            "SortOrder": "Descending",
+            "MaxResults": 1,
+        },
+        # ListModelPackages supports no resource-level permissions (Service Authorization Reference).
+        ["*"],
+        result_selector={"packages": JSON.list_at("$.ModelPackageSummaryList")},
+        result_path="$.champion_search",
     )
-    describe = ctx.guard(
-        tasks.CallAwsService(
-            ctx.scope,
-            "DescribeChampion",
-            service="sagemaker",
-            action="describeModelPackage",
-            parameters={"ModelPackageName": JSON.string_at("$.champion_search.packages[0].ModelPackageArn")},
-            iam_resources=[ctx.arn("model-package", f"{group}/*")],
-            result_selector={
-                "model_data_url": JSON.string_at("$.InferenceSpecification.Containers[0].ModelDataUrl"),
-                "package_arn": JSON.string_at("$.ModelPackageArn"),
-            },
-            result_path="$.champion",
-        ),
-        SAGEMAKER_TRANSIENT,
+    describe = sagemaker_call(
+        ctx,
+        "DescribeChampion",
+        "describeModelPackage",
+        {"ModelPackageName": JSON.string_at("$.champion_search.packages[0].ModelPackageArn")},
+        [ctx.arn("model-package", f"{group}/*")],
+        result_selector={
+            "model_data_url": JSON.string_at("$.InferenceSpecification.Containers[0].ModelDataUrl"),
+            "package_arn": JSON.string_at("$.ModelPackageArn"),
+        },
+        result_path="$.champion",
     )
     with_champion = sfn.Pass(
         ctx.scope,
