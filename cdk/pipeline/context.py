@@ -37,7 +37,9 @@ class PipelineContext:
     gate_fn: lambda_.IFunction
     smoke_fn: lambda_.IFunction
     record_fn: lambda_.IFunction
-    guard: Guard = None  # type: ignore[assignment]  # set by build_definition once NotifyFailure exists
+    # Retries, and the catch to NotifyFailure (definition.failure_path, built before the context) or to a
+    # path that cleans up first (definition.py swaps it in for the deployment's states).
+    guard: Guard
 
     def name_of(self, suffix: str = "") -> str:
         """States.Format template for per-run SageMaker names: `<job prefix>-<run id><suffix>`."""
