@@ -80,7 +80,7 @@ class PipelineContext:
             "SAGEMAKER_SUBMIT_DIRECTORY": self.sourcedir_uri,
             "SAGEMAKER_CONTAINER_LOG_LEVEL": "20",
             "SAGEMAKER_REGION": Aws.REGION,
-            # HistGradientBoosting predicts single rows 4-10x slower with OpenMP threads (see DESIGN.md).
+            # HistGradientBoosting predicts single rows 4-10x slower with OpenMP threads (docs/performance.md#openmp).
             "OMP_NUM_THREADS": "1",
         }
 

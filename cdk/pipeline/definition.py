@@ -1,4 +1,4 @@
-"""The whole training pipeline as one chain of states (issue 4, point 3). Rendered in docs/pipeline.md.
+"""The whole training pipeline as one chain of states. Rendered in docs/pipeline.md.
 
 ValidateData -> Train -> FindChampion -> Evaluate -> QualityGate -> RetainModel (copy to models/) -> Register ->
 Deploy -> SmokeTest -> Approve -> RecordDeployment -> NotifySuccess. A challenger the gate rejects is registered

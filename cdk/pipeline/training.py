@@ -47,7 +47,8 @@ def validate_data(ctx: PipelineContext) -> sfn.TaskStateBase:
 
 def train(ctx: PipelineContext) -> sfn.CustomState:
     """CDK's training-job task as rendered, plus the ContainerEntrypoint it has no field for (job_commands.py:
-    without it the image's own `train` replaces the script's failure reason with a traceback, issue 10 fact 10).
+    without it the image's own `train`, sagemaker-containers' trainer, overwrites the failure reason the script wrote
+    to /opt/ml/output/failure with "framework error: <traceback>", and DescribeTrainingJob shows that instead).
     The task itself is not in the graph, so its IAM statements are granted by train_permissions()."""
     # The CustomState is chained like any state, so not CDK's "End" of the lone task.
     state_json = {k: v for k, v in _training_task(ctx).to_state_json().items() if k != "End"}

@@ -1,4 +1,4 @@
-"""Issue point 8: every bad input gets a clear message and a non-zero exit; nothing is registered."""
+"""Every bad input gets a clear message and a non-zero exit; nothing is registered."""
 
 from __future__ import annotations
 

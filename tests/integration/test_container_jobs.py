@@ -1,5 +1,5 @@
 """SageMaker jobs as the container runs them, in both engines: the local runner's (slipstream.local.sagemaker)
-and the emulated SageMaker's (create_training_job against moto). Fact 10: the image's own `train` replaces the
+and the emulated SageMaker's (create_training_job against moto). The image's own `train` replaces the
 script's failure reason with "framework error: <traceback>"; the toolkit's trainer named as ContainerEntrypoint
 keeps it."""
 

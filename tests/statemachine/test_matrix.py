@@ -1,8 +1,9 @@
-"""The scenario matrix (issue 10): configs and inputs a user will try, each run through the synthesized state
+"""The scenario matrix: configs and inputs a user will try, each run through the synthesized state
 machine in a fresh emulated account, asserting the path taken and what it left behind. The bundled config's
 branches are in test_branches.py and two consecutive runs in one (saved) account in test_saved_account.py.
 
-Each scenario once failed on a fact of issue 10 (ignore_columns, an odd object key, data_prefix, a long name).
+Each scenario once failed on AWS in a way the emulation did not catch (ignore_columns, an odd object key,
+data_prefix, a long name).
 """
 
 from __future__ import annotations

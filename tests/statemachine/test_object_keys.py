@@ -1,4 +1,4 @@
-"""Fact 5: an object key with `, ( ) & '` (ordinary in a file name) goes all the way through Register.
+"""An object key with `, ( ) & '` (ordinary in a file name) goes all the way through Register.
 
 SageMaker refuses a CustomerMetadataProperties value outside `[\\p{L}\\p{Z}\\p{N}_.:\\/=+\\-@]*`, and the
 emulated account refuses it too, so this run failed at Register after training while `data` was the raw key.
