@@ -12,9 +12,6 @@ from lambdas.common.events import RunRequest
 from lambdas.validate_data.logic import CONTRACT_KEY, run_validation
 from slipstream.config import load_config
 from slipstream.dataset import load_dataset
-from tests.infra.conftest import INFRA_GROUP
-
-pytestmark = INFRA_GROUP
 
 
 @mock_aws

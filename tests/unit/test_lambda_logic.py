@@ -17,9 +17,6 @@ from slipstream.config import load_config
 from slipstream.contract import Contract, Feature
 from slipstream.steps.smoke_test import smoke_test
 from tests.aws_roles import service_role
-from tests.infra.conftest import INFRA_GROUP
-
-pytestmark = INFRA_GROUP
 
 
 @pytest.fixture(autouse=True)
