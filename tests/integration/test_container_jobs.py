@@ -21,6 +21,8 @@ from slipstream.local.stepfunctions import moto_extensions
 from slipstream.sourcedir import PROJECT_ROOT, build_sourcedir
 from tests.aws_roles import sagemaker_role_for_bucket
 
+pytestmark = pytest.mark.slow  # each test runs a SageMaker job on the image's Python
+
 LOGISTIC = "sklearn.linear_model.LogisticRegression"
 NO_TARGET = "radius,texture\n1.0,2.0\n3.0,4.0\n"
 HYPERPARAMETERS = {"target": "diagnosis", "task": "classification", "estimator": LOGISTIC, "params": "{}"}

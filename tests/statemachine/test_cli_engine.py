@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import shutil
 
+import pytest
 from typer.testing import CliRunner
 
 from slipstream.cli.main import app
 from tests.statemachine.conftest import REPO, STATEMACHINE_GROUP
 
-pytestmark = STATEMACHINE_GROUP
+pytestmark = [STATEMACHINE_GROUP, pytest.mark.slow]
 
 
 def test_run_with_the_stepfunctions_engine_prints_each_state_and_the_summary(tmp_path, config):
