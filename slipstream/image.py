@@ -51,7 +51,8 @@ class ContainerImage:
 
 # aws/sagemaker-scikit-learn-container, branch v1.4-2: Python 3.10, scikit-learn 1.4.2 (see its requirements.in).
 # Its `train` is claimed by both sagemaker-training and sagemaker-containers; in the image sagemaker-containers'
-# wins, whose trainer overwrites /opt/ml/output/failure with "framework error: <traceback>" (issue 10, fact 10).
+# wins, whose trainer overwrites /opt/ml/output/failure with "framework error: <traceback>": the jobs name
+# sagemaker-training's entry point instead (slipstream/job_commands.py), which keeps the script's own reason.
 SKLEARN_IMAGE = ContainerImage(
     repository="sagemaker-scikit-learn",
     framework_version="1.4-2",

@@ -10,6 +10,29 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Make `--dist loadgroup` group again (pytest-xdist#1386, open; fix proposed in pytest-xdist#1388).
+
+    xdist tells its scheduler an item's group by appending `@<group>` to the item's node id in the worker, and
+    writes it to `item._nodeid`; pytest 9.2 keeps node ids in `item._id`, so the suffix never reaches the
+    scheduler and every group is silently spread over all workers (each worker then builds every session
+    fixture again: syntheses, trained models, whole state-machine runs). This sets the same suffix where
+    pytest 9.2 reads it, only in a loadgroup worker and only when xdist's own did not take.
+    """
+    if not getattr(config.option, "loadgroup", False):
+        return
+    from _pytest.nodeid import coerce_node_id
+
+    for item in items:
+        groups = sorted(
+            {str(m.args[0] if m.args else m.kwargs.get("name", "default")) for m in item.iter_markers("xdist_group")}
+        )
+        suffix = f"@{'_'.join(groups)}"
+        if groups and not item.nodeid.endswith(suffix) and hasattr(item, "_id"):
+            item._id = coerce_node_id(item.nodeid + suffix)
+
+
 @pytest.fixture(autouse=True)
 def _no_real_aws(monkeypatch: pytest.MonkeyPatch) -> None:
     for name, value in {

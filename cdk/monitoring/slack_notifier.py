@@ -38,7 +38,7 @@ class SlackNotifier(Construct):
         dashboard_url: str,
     ) -> None:
         super().__init__(scope, construct_id)
-        monitoring, stage = settings.config.monitoring, settings.stage
+        monitoring = settings.config.monitoring
         self.secret_name = monitoring.secret_name(settings.config.name)
         self.dead_letters = sqs.Queue(
             self,
@@ -56,8 +56,7 @@ class SlackNotifier(Construct):
             name="slack_notifier",
             description="Alarms and pipeline events to Slack",
             environment=environment,
-            powertools_version=stage.powertools_version,
-            log_retention_days=stage.log_retention_days,
+            defaults=settings.lambda_defaults,
             slipstream_modules=("monitoring",),
             timeout_seconds=60,  # three Slack attempts of 5 s with back-off, plus a Retry-After of up to 10 s
         )

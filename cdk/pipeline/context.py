@@ -15,7 +15,7 @@ from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from pydantic import BaseModel
 
-from cdk.pipeline.common import LAMBDA_TRANSIENT, Guard
+from cdk.pipeline.common import LAMBDA_TRANSIENT, SAGEMAKER_TRANSIENT, Guard
 from cdk.pipeline.payloads import Result, check_payload
 from cdk.pipeline.results import RESULTS, RUN_ID
 from cdk.shared.settings import DeploySettings
@@ -36,7 +36,9 @@ class PipelineContext:
     gate_fn: lambda_.IFunction
     smoke_fn: lambda_.IFunction
     record_fn: lambda_.IFunction
-    guard: Guard = None  # type: ignore[assignment]  # set by build_definition once NotifyFailure exists
+    # Retries, and the catch to NotifyFailure (definition.failure_path, built before the context) or to a
+    # path that cleans up first (definition.py swaps it in for the deployment's states).
+    guard: Guard
 
     def name_of(self, suffix: str = "") -> str:
         """States.Format template for per-run SageMaker names: `<job prefix>-<run id><suffix>`."""
@@ -84,6 +86,24 @@ class PipelineContext:
             "SAGEMAKER_SUBMIT_DIRECTORY": self.sourcedir_uri,
             "SAGEMAKER_CONTAINER_LOG_LEVEL": "20",
             "SAGEMAKER_REGION": Aws.REGION,
-            # HistGradientBoosting predicts single rows 4-10x slower with OpenMP threads (see DESIGN.md).
+            # HistGradientBoosting predicts single rows 4-10x slower with OpenMP threads (docs/performance.md#openmp).
             "OMP_NUM_THREADS": "1",
         }
+
+
+def sagemaker_call(
+    ctx: PipelineContext, state_id: str, action: str, parameters: dict, resources: list[str], **kwargs: Any
+) -> sfn.TaskStateBase:
+    """A SageMaker API call through the AWS SDK integration (`aws-sdk:sagemaker:<action>`), granted on
+    `resources` only, retried on SageMaker's transient errors and caught by the guard like every other task.
+    `kwargs` go to CallAwsService (result_selector, result_path, ...)."""
+    task = tasks.CallAwsService(
+        ctx.scope,
+        state_id,
+        service="sagemaker",
+        action=action,
+        parameters=parameters,
+        iam_resources=resources,
+        **kwargs,
+    )
+    return ctx.guard(task, SAGEMAKER_TRANSIENT)

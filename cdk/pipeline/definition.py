@@ -1,4 +1,4 @@
-"""The whole training pipeline as one chain of states (issue 4, point 3). Rendered in docs/pipeline.md.
+"""The whole training pipeline as one chain of states. Rendered in docs/pipeline.md.
 
 ValidateData -> Train -> FindChampion -> Evaluate -> QualityGate -> RetainModel (copy to models/) -> Register ->
 Deploy -> SmokeTest -> Approve -> RecordDeployment -> NotifySuccess. A challenger the gate rejects is registered
@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from aws_cdk import Stack
+from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 
@@ -22,6 +24,7 @@ from cdk.pipeline.context import PipelineContext
 from cdk.pipeline.evaluate import evaluate
 from cdk.pipeline.payloads import check_definition
 from cdk.pipeline.results import DEPLOYMENT_RECORD, GATE, RESULTS, RUN_ID, SMOKE
+from cdk.shared.settings import DeploySettings
 
 JSON = sfn.JsonPath
 
@@ -30,46 +33,51 @@ def notify(
     ctx: PipelineContext, state_id: str, subject: str, fields: dict, on_error: sfn.IChainable | None = None
 ) -> sfn.TaskStateBase:
     """Publish a JSON message; if publishing fails, go to `on_error` (NotifyFailure by default)."""
+    return _publish(ctx.scope, ctx.settings, ctx.topic, state_id, subject, fields, on_error or ctx.guard.on_failure)
+
+
+def _publish(
+    scope: Stack,
+    settings: DeploySettings,
+    topic: sns.ITopic,
+    state_id: str,
+    subject: str,
+    fields: dict,
+    on_error: sfn.IChainable,
+) -> sfn.TaskStateBase:
     message = {
-        "project": ctx.settings.config.name,
-        "stage": ctx.settings.stage_name,
+        "project": settings.config.name,
+        "stage": settings.stage_name,
         "run_id": JSON.string_at(RUN_ID),
         "execution": JSON.execution_id,
         **fields,
     }
     task = tasks.SnsPublish(
-        ctx.scope,
+        scope,
         state_id,
-        topic=ctx.topic,
-        subject=f"[{ctx.settings.prefix}] {subject}",
+        topic=topic,
+        subject=f"[{settings.prefix}] {subject}",
         message=sfn.TaskInput.from_object(message),
         result_path=JSON.DISCARD,
     )
     task.add_retry(errors=SNS_TRANSIENT, max_attempts=3)
-    task.add_catch(on_error or ctx.guard.on_failure, errors=["States.ALL"], result_path="$.error")
+    task.add_catch(on_error, errors=["States.ALL"], result_path="$.error")
     return task
 
 
-def failure_path(ctx: PipelineContext) -> sfn.IChainable:
-    """NotifyFailure -> Fail. Every Catch lands here with the error in `$.error`."""
+def failure_path(scope: Stack, settings: DeploySettings, topic: sns.ITopic) -> sfn.IChainable:
+    """NotifyFailure -> Fail, where every Catch lands with the error in `$.error`. It needs no context, so the
+    context's guard can point at it from the start."""
     failed = sfn.Fail(
-        ctx.scope, "PipelineFailed", cause="A pipeline step failed; see the notification", error="PipelineFailed"
+        scope, "PipelineFailed", cause="A pipeline step failed; see the notification", error="PipelineFailed"
     )
     # If even the failure notification fails, still end in Fail (the execution history keeps the error).
-    return notify(
-        ctx,
-        "NotifyFailure",
-        "pipeline failed",
-        {"status": "failed", "error": JSON.object_at("$.error")},
-        on_error=failed,
-    ).next(failed)
+    fields = {"status": "failed", "error": JSON.object_at("$.error")}
+    return _publish(scope, settings, topic, "NotifyFailure", "pipeline failed", fields, on_error=failed).next(failed)
 
 
-def build_definition(ctx_without_guard: PipelineContext) -> sfn.IChainable:
-    """The first state, chained to every other; `ctx.guard` is filled in here, once NotifyFailure exists."""
-    failure = failure_path(ctx_without_guard)
-    ctx = _with_guard(ctx_without_guard, Guard(on_failure=failure))
-
+def build_definition(ctx: PipelineContext) -> sfn.IChainable:
+    """The first state, chained to every other; any error ends at `ctx.guard.on_failure` (failure_path)."""
     evaluate_state = evaluate(ctx)
     gate = training.quality_gate(ctx)
     evaluate_state.next(gate)

@@ -8,8 +8,8 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 
-from cdk.pipeline.common import S3_TRANSIENT, SAGEMAKER_OPTIMIZED_TRANSIENT, SAGEMAKER_TRANSIENT
-from cdk.pipeline.context import PipelineContext
+from cdk.pipeline.common import S3_TRANSIENT, SAGEMAKER_OPTIMIZED_TRANSIENT
+from cdk.pipeline.context import PipelineContext, sagemaker_call
 from cdk.pipeline.results import RUN_ID, SMOKE, VALIDATION
 from slipstream.documents.smoke import SmokeRequest
 from slipstream.layout import (
@@ -26,21 +26,6 @@ from slipstream.layout import (
 JSON = sfn.JsonPath
 # The archive a deployable package names, and CreateModel deploys: the retained copy (RetainModel).
 REGISTERED_MODEL_URI = "$.paths.retained_model_uri"
-
-
-def sagemaker_call(
-    ctx: PipelineContext, state_id: str, action: str, parameters: dict, resources: list[str], **kwargs
-) -> sfn.TaskStateBase:
-    task = tasks.CallAwsService(
-        ctx.scope,
-        state_id,
-        service="sagemaker",
-        action=action,
-        parameters=parameters,
-        iam_resources=resources,
-        **kwargs,
-    )
-    return ctx.guard(task, SAGEMAKER_TRANSIENT)
 
 
 def retain_model(ctx: PipelineContext) -> sfn.Chain:

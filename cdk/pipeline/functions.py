@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
@@ -30,10 +28,7 @@ class PipelineFunctions(Construct):
         super().__init__(scope, construct_id)
         stage = settings.stage
         config_json = settings.config.model_dump_json()
-        common: dict[str, Any] = {
-            "powertools_version": stage.powertools_version,
-            "log_retention_days": stage.log_retention_days,
-        }
+        defaults = settings.lambda_defaults
         pandas = pandas_layer(self, stage.pandas_layer_arn)
         runs = f"{runs_prefix}*"
         self.validate = SlipstreamFunction(
@@ -45,7 +40,7 @@ class PipelineFunctions(Construct):
             extra_layers=[pandas],
             memory_mb=2048,
             timeout_seconds=300,
-            **common,
+            defaults=defaults,
         )
         data_bucket.grant_read(self.validate.role, f"{stage.data_prefix}*")
         artifact_bucket.grant_read(self.validate.role, f"{CONTRACT_PREFIX}*")
@@ -58,7 +53,7 @@ class PipelineFunctions(Construct):
             name="quality_gate",
             description="QualityGate: may the challenger replace the champion",
             environment={"SLIPSTREAM_CONFIG": config_json},
-            **common,
+            defaults=defaults,
         )
         artifact_bucket.grant_read(self.gate.role, runs)
 
@@ -70,7 +65,7 @@ class PipelineFunctions(Construct):
             environment={"SLIPSTREAM_CONFIG": config_json},
             extra_layers=[pandas],
             memory_mb=512,
-            **common,
+            defaults=defaults,
         )
         artifact_bucket.grant_read(self.smoke.role, runs)
 
@@ -84,7 +79,7 @@ class PipelineFunctions(Construct):
                 "DEPLOYMENT_URI": artifact_bucket.s3_url_for_object(deployment_key),
             },
             slipstream_modules=("model_card.py",),
-            **common,
+            defaults=defaults,
         )
         artifact_bucket.grant_read(self.record.role, runs)
         artifact_bucket.grant_put(self.record.role, deployment_key)
@@ -95,7 +90,7 @@ class PipelineFunctions(Construct):
             name="start_pipeline",
             description="Start one pipeline run per new dataset",
             environment={"DATA_BUCKET": data_bucket.bucket_name, "DATA_PREFIX": stage.data_prefix},
-            **common,
+            defaults=defaults,
         )
         data_bucket.grant_read(self.start.role, f"{stage.data_prefix}*")
         self._acknowledge(data_ref, artifact_ref, runs, stage.data_prefix)

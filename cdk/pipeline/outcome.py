@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from aws_cdk import aws_stepfunctions as sfn
 
-from cdk.pipeline.context import PipelineContext
-from cdk.pipeline.deploy import endpoint_error, sagemaker_call, wait_for_endpoint
+from cdk.pipeline.context import PipelineContext, sagemaker_call
+from cdk.pipeline.deploy import endpoint_error, wait_for_endpoint
 from cdk.pipeline.results import DEPLOYMENT_RECORD, EXECUTION, GATE, RUN_ID, VALIDATION
 from slipstream.documents.record import RecordRequest
 

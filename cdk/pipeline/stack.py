@@ -15,8 +15,9 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
+from cdk.pipeline.common import Guard
 from cdk.pipeline.context import PipelineContext
-from cdk.pipeline.definition import build_definition
+from cdk.pipeline.definition import build_definition, failure_path
 from cdk.pipeline.evaluate import evaluate_permissions
 from cdk.pipeline.functions import PipelineFunctions
 from cdk.pipeline.sagemaker_role import SageMakerExecutionRole
@@ -88,6 +89,7 @@ class PipelineStack(Stack):
             gate_fn=functions.gate.function,
             smoke_fn=functions.smoke.function,
             record_fn=functions.record.function,
+            guard=Guard(on_failure=failure_path(self, settings, topic)),  # NotifyFailure -> Fail, built first
         )
         self.state_machine = sfn.StateMachine(
             self,

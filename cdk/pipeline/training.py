@@ -8,8 +8,8 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 
-from cdk.pipeline.common import SAGEMAKER_OPTIMIZED_TRANSIENT, SAGEMAKER_TRANSIENT
-from cdk.pipeline.context import PipelineContext
+from cdk.pipeline.common import SAGEMAKER_OPTIMIZED_TRANSIENT
+from cdk.pipeline.context import PipelineContext, sagemaker_call
 from cdk.pipeline.results import EXECUTION, GATE, RUN_ID, VALIDATION
 from slipstream import job_arguments
 from slipstream.documents.gate import GateRequest
@@ -59,7 +59,8 @@ def validate_data(ctx: PipelineContext) -> sfn.TaskStateBase:
 
 def train(ctx: PipelineContext) -> sfn.CustomState:
     """CDK's training-job task as rendered, plus the ContainerEntrypoint it has no field for (job_commands.py:
-    without it the image's own `train` replaces the script's failure reason with a traceback, issue 10 fact 10).
+    without it the image's own `train`, sagemaker-containers' trainer, overwrites the failure reason the script wrote
+    to /opt/ml/output/failure with "framework error: <traceback>", and DescribeTrainingJob shows that instead).
     The task itself is not in the graph, so its IAM statements are granted by train_permissions()."""
     # The CustomState is chained like any state, so not CDK's "End" of the lone task.
     state_json = {k: v for k, v in _training_task(ctx).to_state_json().items() if k != "End"}
@@ -136,41 +137,33 @@ def _training_task(ctx: PipelineContext) -> _TrainingJobTemplate:
 def find_champion(ctx: PipelineContext, evaluate: sfn.IChainable) -> sfn.IChainable:
     """The champion is the newest Approved package in the group (approved only after its smoke test)."""
     group = ctx.settings.model_package_group
-    search = ctx.guard(
-        tasks.CallAwsService(
-            ctx.scope,
-            "FindChampion",
-            service="sagemaker",
-            action="listModelPackages",
-            parameters={
-                "ModelPackageGroupName": group,
-                "ModelApprovalStatus": "Approved",
-                "SortBy": "CreationTime",
-                "SortOrder": "Descending",
-                "MaxResults": 1,
-            },
-            # ListModelPackages supports no resource-level permissions (Service Authorization Reference).
-            iam_resources=["*"],
-            result_selector={"packages": JSON.list_at("$.ModelPackageSummaryList")},
-            result_path="$.champion_search",
-        ),
-        SAGEMAKER_TRANSIENT,
+    search = sagemaker_call(
+        ctx,
+        "FindChampion",
+        "listModelPackages",
+        {
+            "ModelPackageGroupName": group,
+            "ModelApprovalStatus": "Approved",
+            "SortBy": "CreationTime",
+            "SortOrder": "Descending",
+            "MaxResults": 1,
+        },
+        # ListModelPackages supports no resource-level permissions (Service Authorization Reference).
+        ["*"],
+        result_selector={"packages": JSON.list_at("$.ModelPackageSummaryList")},
+        result_path="$.champion_search",
     )
-    describe = ctx.guard(
-        tasks.CallAwsService(
-            ctx.scope,
-            "DescribeChampion",
-            service="sagemaker",
-            action="describeModelPackage",
-            parameters={"ModelPackageName": JSON.string_at("$.champion_search.packages[0].ModelPackageArn")},
-            iam_resources=[ctx.arn("model-package", f"{group}/*")],
-            result_selector={
-                "model_data_url": JSON.string_at("$.InferenceSpecification.Containers[0].ModelDataUrl"),
-                "package_arn": JSON.string_at("$.ModelPackageArn"),
-            },
-            result_path="$.champion",
-        ),
-        SAGEMAKER_TRANSIENT,
+    describe = sagemaker_call(
+        ctx,
+        "DescribeChampion",
+        "describeModelPackage",
+        {"ModelPackageName": JSON.string_at("$.champion_search.packages[0].ModelPackageArn")},
+        [ctx.arn("model-package", f"{group}/*")],
+        result_selector={
+            "model_data_url": JSON.string_at("$.InferenceSpecification.Containers[0].ModelDataUrl"),
+            "package_arn": JSON.string_at("$.ModelPackageArn"),
+        },
+        result_path="$.champion",
     )
     with_champion = sfn.Pass(
         ctx.scope,

@@ -61,8 +61,7 @@ class PredictFunction(Construct):
             name="predict",
             description="Prediction API: validate, route champion/challenger, invoke, capture",
             environment=environment,
-            powertools_version=stage.powertools_version,
-            log_retention_days=stage.log_retention_days,
+            defaults=settings.lambda_defaults,
             memory_mb=512,  # pydantic model building at cold start is CPU-bound; more memory = more CPU
             timeout_seconds=TIMEOUT_SECONDS,
             reserved_concurrency=stage.predict_reserved_concurrency or None,  # 0: reserve none (never throttle all)

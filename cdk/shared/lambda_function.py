@@ -20,7 +20,7 @@ from constructs import Construct
 
 from cdk.shared.lambda_asset import stage_lambda
 from cdk.shared.nag import acknowledge
-from cdk.shared.settings import PROJECT_ROOT
+from cdk.shared.settings import PROJECT_ROOT, LambdaDefaults
 
 RUNTIME = lambda_.Runtime.PYTHON_3_11
 POWERTOOLS_SSM = "/aws/service/powertools/python/arm64/python3.11/{version}"
@@ -68,8 +68,7 @@ class SlipstreamFunction(Construct):
         name: str,
         description: str,
         environment: Mapping[str, Any],
-        powertools_version: str,
-        log_retention_days: int,
+        defaults: LambdaDefaults,
         extra_layers: Sequence[lambda_.ILayerVersion] = (),
         memory_mb: int = 256,
         timeout_seconds: int = 60,
@@ -81,7 +80,7 @@ class SlipstreamFunction(Construct):
         self.log_group = logs.LogGroup(
             self,
             "Logs",
-            retention=retention(log_retention_days),
+            retention=retention(defaults.log_retention_days),
             removal_policy=removal_policy,
         )
         self.role = iam.Role(
@@ -107,7 +106,7 @@ class SlipstreamFunction(Construct):
             tracing=lambda_.Tracing.ACTIVE,
             logging_format=lambda_.LoggingFormat.JSON,
             log_group=self.log_group,
-            layers=[powertools_layer(self, powertools_version), *extra_layers],
+            layers=[powertools_layer(self, defaults.powertools_version), *extra_layers],
             environment={
                 "POWERTOOLS_SERVICE_NAME": name,
                 **{key: _env_value(value) for key, value in environment.items()},

@@ -1,7 +1,7 @@
 """cdk-nag 3.x: AwsSolutions runs as a CDK policy-validation plugin; findings are acknowledged per construct.
 
 Every acknowledgement goes through `acknowledge` so the reason sits next to the resource it excuses, and
-the tests can list them all (see tests/infra/test_nag.py).
+the tests can check them all (tests/infra/test_checks.py).
 """
 
 from __future__ import annotations

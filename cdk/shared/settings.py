@@ -15,6 +15,18 @@ LONGEST_JOB_SUFFIX = "-train"  # of the suffixes cdk/pipeline_*.py append to per
 
 
 @dataclass(frozen=True)
+class LambdaDefaults:
+    """What every Lambda function of a stage shares (cdk/shared/lambda_function.py), from the stage config."""
+
+    powertools_version: str  # the Powertools layer release, the same as aws-lambda-powertools in requirements.lock
+    log_retention_days: int
+
+    @classmethod
+    def of(cls, stage: StageConfig) -> LambdaDefaults:
+        return cls(powertools_version=stage.powertools_version, log_retention_days=stage.log_retention_days)
+
+
+@dataclass(frozen=True)
 class DeploySettings:
     config: Config
     stage_name: str
@@ -54,6 +66,10 @@ class DeploySettings:
     @property
     def github_deploy_role_name(self) -> str:
         return naming.with_suffix(self.prefix, "-github-deploy", naming.IAM_ROLE)
+
+    @property
+    def lambda_defaults(self) -> LambdaDefaults:
+        return LambdaDefaults.of(self.stage)
 
     @property
     def env_account(self) -> str | None:

@@ -1,4 +1,5 @@
-"""The predict Lambda's environment, validated once per cold start (STYLE habit 2).
+"""The predict Lambda's environment, validated once per cold start: a missing or
+malformed variable fails there, with its name, not in the middle of a request; logic never reads os.environ.
 
 The serving stack writes these on AWS; `slipstream serve` writes the same names for its local API
 process, pointing SAGEMAKER_RUNTIME_ENDPOINT_URL at the local endpoint server. Every variable is

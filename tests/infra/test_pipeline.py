@@ -107,7 +107,8 @@ def test_training_job_runs_train_py_in_script_mode_on_the_sklearn_image(states):
 
 
 def test_training_job_enters_through_the_toolkit_that_keeps_the_scripts_failure_reason(states):
-    """Fact 10: the image's own `train` overwrites /opt/ml/output/failure with a traceback."""
+    """The image's own `train` (sagemaker-containers) overwrites /opt/ml/output/failure with a traceback;
+    the toolkit's trainer keeps the script's reason."""
     spec = states["Train"]["Parameters"]["AlgorithmSpecification"]
     assert spec["ContainerEntrypoint"] == ["python3", "-m", "sagemaker_training.cli.train"]
     assert spec["TrainingInputMode"] == "File"

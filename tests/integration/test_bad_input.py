@@ -1,4 +1,4 @@
-"""Issue point 8: every bad input gets a clear message and a non-zero exit; nothing is registered."""
+"""Every bad input gets a clear message and a non-zero exit; nothing is registered."""
 
 from __future__ import annotations
 
@@ -97,6 +97,7 @@ def test_unknown_estimator_params(tmp_path: Path) -> None:
     assert code == 2 and "model.params" in output and "depth" in output
 
 
+@pytest.mark.slow  # a whole run, up to the training job
 def test_training_script_crash_shows_its_stderr(tmp_path: Path) -> None:
     # C must be positive: the constructor accepts it, fit() refuses it inside the training job.
     body = CHURN + '\n[model]\nestimator = "sklearn.linear_model.LogisticRegression"\nparams = { C = -1.0 }\n'

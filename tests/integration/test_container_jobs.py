@@ -1,5 +1,5 @@
 """SageMaker jobs as the container runs them, in both engines: the local runner's (slipstream.local.sagemaker)
-and the emulated SageMaker's (create_training_job against moto). Fact 10: the image's own `train` replaces the
+and the emulated SageMaker's (create_training_job against moto). The image's own `train` replaces the
 script's failure reason with "framework error: <traceback>"; the toolkit's trainer named as ContainerEntrypoint
 keeps it."""
 
@@ -20,6 +20,8 @@ from slipstream.local.sagemaker import run_processing_job, run_training_job
 from slipstream.local.stepfunctions import moto_extensions
 from slipstream.sourcedir import PROJECT_ROOT, build_sourcedir
 from tests.aws_roles import sagemaker_role_for_bucket
+
+pytestmark = pytest.mark.slow  # each test runs a SageMaker job on the image's Python
 
 LOGISTIC = "sklearn.linear_model.LogisticRegression"
 NO_TARGET = "radius,texture\n1.0,2.0\n3.0,4.0\n"

@@ -11,6 +11,8 @@ import pytest
 
 from tests.model.model_suite import LOGISTIC, TRAINING_DIR, Split, run_script, sm_env
 
+pytestmark = pytest.mark.slow  # training and evaluation jobs on the image's Python
+
 
 def _tar_model(model_dir: Path, into: Path) -> Path:
     """model.tar.gz as SageMaker writes it: the model folder's contents at the archive root."""

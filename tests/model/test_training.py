@@ -67,6 +67,7 @@ def test_explicit_random_state_in_params_wins_over_the_seed(tmp_path: Path, canc
     assert joblib.load(model / "model.joblib").named_steps["estimator"].random_state == 3
 
 
+@pytest.mark.slow  # a training and an evaluation job on the image's Python
 def test_regression_with_categorical_and_missing_values(tmp_path: Path, housing: Split) -> None:
     import evaluation_run
 
@@ -133,6 +134,7 @@ def test_estimator_problems_are_explained(estimator: str, task: str, message: st
         model_pipeline.make_estimator(estimator, {}, 42, task)
 
 
+@pytest.mark.slow  # a training job on the image's Python
 def test_train_py_accepts_exactly_the_flags_both_runtimes_pass_when_columns_are_ignored(tmp_path: Path) -> None:
     """data.ignore_columns: ValidateData drops the columns from the splits, and the flags name none of them."""
     from sklearn.datasets import load_breast_cancer

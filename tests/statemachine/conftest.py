@@ -7,7 +7,10 @@ the accounts never overlap (moto is process-global) and a test only reads its sc
 - `deployed`: a healthy first deployment, then a run throttled by SageMaker and Lambda (retried), a run
   whose smoke test fails (rolled back), an update whose endpoint never starts, a run the quality gate
   rejects, and a smoke-test failure whose rollback does not take.
-All state-machine tests share one xdist group, so the ~20-40 s synthesis happens once.
+Both accounts serve test_branches.py and test_coverage.py, which share the xdist group RUNS_GROUP; the other
+tests of the bundled config share STATEMACHINE_GROUP. Each group builds what it needs itself (a synthesis is
+~20-40 s, once per worker: slipstream/local/stepfunctions/synth.py caches it per process), so under `-n 2` the
+two groups run side by side, not one after the other.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from slipstream.local.stepfunctions.moto_extensions import FAULTS
 from tests.statemachine.scenarios import Outcome, Pipeline
 
 STATEMACHINE_GROUP = pytest.mark.xdist_group("statemachine")
+RUNS_GROUP = pytest.mark.xdist_group("statemachine-runs")
 REPO = Path(__file__).resolve().parents[2]
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import functools
 import json
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from unittest import mock
 
 import numpy as np
@@ -101,3 +103,30 @@ def diabetes_with_categories_and_gaps(rows: int = 300) -> pd.DataFrame:
         frame.loc[rng.random(len(frame)) < 0.04, column] = np.nan
     frame.insert(0, "patient_id", [f"p{n:05d}" for n in range(len(frame))])
     return frame
+
+
+DEPLOYED_TAIL = ["SmokeTest", "SmokeTestPassed", "ApproveModel", "RecordDeployment", "NotifySuccess", "Deployed"]
+
+
+def assert_first_deployment(run: Outcome, *, project: str, stage: str = "dev") -> dict[str, Any]:
+    """A first run that deployed: package Approved with its lineage, a new endpoint serving version 1, the
+    record naming the run, one "deployed" notification. Returns the package for scenario-specific checks."""
+    assert run.status == "SUCCEEDED", [run.end, *(m.get("error") for m in run.notifications)]
+    assert "CreateEndpoint" in run.path and run.path[-6:] == DEPLOYED_TAIL
+    ((run_id, status),) = run.packages.items()
+    package = run.package_details[run_id]
+    assert status == "Approved" and run_id == run.run_id
+    metadata = package["CustomerMetadataProperties"]
+    assert metadata["gate"] == "passed" and len(metadata["data_sha256"]) == 64
+    assert run.endpoint["EndpointName"] == f"{project}-{stage}" and run.endpoint["EndpointStatus"] == "InService"
+    assert run.answer["model_version"] == "1" and len(run.answer["predictions"]) == 1
+    assert run.record["champion"]["run_id"] == run_id and run.record["champion"]["version"] == "1"
+    (message,) = run.notifications
+    assert message["status"] == "deployed" and message["gate"]["passed"] is True
+    return package
+
+
+def metadata_character(character: str) -> bool:
+    r"""SageMaker's CustomerMetadataProperties value pattern: [\p{L}\p{Z}\p{N}_.:\/=+\-@]*."""
+    kind = unicodedata.category(character)
+    return kind.startswith(("L", "Z", "N")) or character in "_.:/=+-@"

@@ -4,9 +4,11 @@ deployment record, notification)."""
 
 from __future__ import annotations
 
-from tests.statemachine.conftest import STATEMACHINE_GROUP
+import pytest
 
-pytestmark = STATEMACHINE_GROUP
+from tests.statemachine.conftest import RUNS_GROUP
+
+pytestmark = [RUNS_GROUP, pytest.mark.slow]  # nine executions, once per session
 
 TRAINING = ["RunPaths", "ValidateData", "Train", "FindChampion", "HasChampion"]
 FIRST_EVALUATION = [*TRAINING, "EvaluateWithoutChampion", "Evaluate", "QualityGate", "GatePassed"]

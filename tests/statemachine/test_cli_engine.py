@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 
+import pytest
 from typer.testing import CliRunner
 
 from slipstream import layout
@@ -11,7 +12,7 @@ from slipstream.cli.main import app
 from tests.run_folders import folder_files, pipeline_files
 from tests.statemachine.conftest import REPO, STATEMACHINE_GROUP
 
-pytestmark = STATEMACHINE_GROUP
+pytestmark = [STATEMACHINE_GROUP, pytest.mark.slow]
 
 
 def test_run_with_the_stepfunctions_engine_prints_each_state_and_the_summary(tmp_path, config):

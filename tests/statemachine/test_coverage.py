@@ -3,10 +3,12 @@ steps in the same order as the state machine's main path (so the two runtimes ca
 
 from __future__ import annotations
 
-from slipstream.local.runner import PIPELINE_STEPS
-from tests.statemachine.conftest import STATEMACHINE_GROUP
+import pytest
 
-pytestmark = STATEMACHINE_GROUP
+from slipstream.local.runner import PIPELINE_STEPS
+from tests.statemachine.conftest import RUNS_GROUP
+
+pytestmark = [RUNS_GROUP, pytest.mark.slow]  # nine executions, once per session
 
 # Steps only the AWS pipeline takes before Register: its runs/ folder expires, so a model that may serve is
 # copied to models/ first; locally the registry keeps the model for as long as it is registered.

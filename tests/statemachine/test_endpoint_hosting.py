@@ -27,7 +27,8 @@ from slipstream.sourcedir import build_sourcedir
 from tests.aws_roles import sagemaker_role_for_bucket
 from tests.model.model_suite import REPO, train_in_image
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("statemachine")]
+# Needs no synthesis, only moto: a group of its own keeps the trained archives (module fixture) on one worker.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("endpoint-hosting")]
 BUCKET, REGION = "assets", "us-east-1"
 MODEL_COPY = """
 def model_fn(model_dir):

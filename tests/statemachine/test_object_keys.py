@@ -1,4 +1,4 @@
-"""Fact 5: an object key with `, ( ) & '` (ordinary in a file name) goes all the way through Register.
+"""An object key with `, ( ) & '` (ordinary in a file name) goes all the way through Register.
 
 SageMaker refuses a CustomerMetadataProperties value outside `[\\p{L}\\p{Z}\\p{N}_.:\\/=+\\-@]*`, and the
 emulated account refuses it too, so this run failed at Register after training while `data` was the raw key.
@@ -12,9 +12,10 @@ import pytest
 
 from slipstream.local.stepfunctions.emulation import emulated_pipeline, upload_dataset
 from tests.statemachine.conftest import STATEMACHINE_GROUP
+from tests.statemachine.matrix import assert_first_deployment, metadata_character
 from tests.statemachine.scenarios import Outcome, Pipeline
 
-pytestmark = STATEMACHINE_GROUP
+pytestmark = [STATEMACHINE_GROUP, pytest.mark.slow]
 KEY_NAME = "cohort (2024), v2 & Bob's.csv"
 
 
@@ -32,6 +33,10 @@ def test_a_key_with_punctuation_registers_and_deploys(odd_key):
     assert outcome.status == "SUCCEEDED", outcome.end
     assert "Register" in outcome.path and outcome.path[-1] == "Deployed"
     assert outcome.packages == {"odd-key": "Approved"}
+    package = assert_first_deployment(outcome, project="breast-cancer")
+    for name, value in package["CustomerMetadataProperties"].items():  # every value, not only `data`
+        assert len(value) <= 256 and all(map(metadata_character, value)), f"{name}={value!r}"
+    assert KEY_NAME in outcome.record["champion"]["model_card"]  # the card still names the data it was trained on
 
 
 def test_the_package_names_the_data_readably_and_the_run_keeps_the_exact_key(odd_key):

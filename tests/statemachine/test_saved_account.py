@@ -18,7 +18,7 @@ from slipstream.local.stepfunctions.saved_account import FILE_NAME, account_dir
 from tests.statemachine.conftest import REPO, STATEMACHINE_GROUP
 from tests.statemachine.scenarios import Pipeline
 
-pytestmark = STATEMACHINE_GROUP
+pytestmark = [STATEMACHINE_GROUP, pytest.mark.slow]
 
 
 def _run(config_file, *extra):

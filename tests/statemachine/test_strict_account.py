@@ -1,6 +1,6 @@
 """The emulated account enforces IAM and KMS as AWS does: each principal of the synthesized stacks calls with its
 own role's credentials and gets exactly what its policies (and the key, bucket and topic policies) allow.
-Each fact test names the issue-10 fact it guards; each failed before its fix."""
+The grants tested here each once passed on moto alone and failed on AWS; the stacks now grant what AWS needs."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ def role_arn(world, prefix: str) -> str:
     return next(r["Arn"] for r in roles if r["RoleName"].startswith(prefix))
 
 
-def test_fact2_the_state_machine_role_may_publish_to_the_encrypted_topic(account) -> None:
+def test_the_state_machine_role_may_publish_to_the_encrypted_topic(account) -> None:
     sns = client_as(role_arn(account, "TrainingPipelineRole"), "sns", REGION, "StepFunctions")
     sns.publish(TopicArn=account.topic_arn, Message="{}")  # sns:Publish, and kms:GenerateDataKey*/Decrypt
 
@@ -55,7 +55,7 @@ def test_publishing_without_the_topic_key_fails_as_sns_fails_it(account) -> None
     assert "is not authorized to perform: kms:GenerateDataKey on resource: arn:aws:kms:" in message
 
 
-def test_fact3_the_sagemaker_role_may_create_grants_on_the_volume_key_for_aws_resources(account) -> None:
+def test_the_sagemaker_role_may_create_grants_on_the_volume_key_for_aws_resources(account) -> None:
     key = account.client("kms").list_keys()["Keys"]
     role = role_arn(account, "SageMakerRole")
     data_key = next(
@@ -69,7 +69,7 @@ def test_fact3_the_sagemaker_role_may_create_grants_on_the_volume_key_for_aws_re
         authorize_role(role, "SageMaker", Request("kms:CreateGrant", data_key), REGION)
 
 
-def test_fact4_the_drift_role_reads_the_baseline_the_deployment_record_names(account) -> None:
+def test_the_drift_role_reads_the_baseline_the_deployment_record_names(account) -> None:
     s3 = account.client("s3")
     s3.put_object(Bucket=account.artifact_bucket, Key="models/run-1/baseline.json", Body=b"{}")
     s3.put_object(Bucket=account.artifact_bucket, Key="models/run-1/model.tar.gz", Body=b"model")

@@ -1,4 +1,4 @@
-"""Fact 1: training/ and inference/ run on the image's Python (3.10), not the laptop's: every module must
+"""training/ and inference/ run on the image's Python (3.10), not the laptop's: every module must
 import there, with the image's libraries (datetime.UTC, for one, is 3.11+)."""
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Model package metadata values made from any S3 key (fact 5): always valid for SageMaker, still readable."""
+"""Model package metadata values made from any S3 key (a file name may hold `, ( ) & '`): always valid for
+SageMaker, still readable."""
 
 from __future__ import annotations
 

@@ -84,7 +84,8 @@ class ModelContainer:
         return {
             **keep,
             **IMAGE_ENV,
-            "OMP_NUM_THREADS": "1",  # single rows: OpenMP threads only contend (DESIGN.md); the model may override
+            # Single rows: OpenMP threads only contend (docs/performance.md#openmp); the model may override.
+            "OMP_NUM_THREADS": "1",
             **self.environment,
             "SAGEMAKER_BASE_DIR": str(self.base_dir),
             "SM_MODEL_DIR": str(self.base_dir / "model"),

@@ -11,7 +11,7 @@ from typing import Any
 class KeepAliveHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive: a new TCP connection per request costs more than the model
     # BaseHTTPRequestHandler writes headers and body in separate sends: with Nagle on, every keep-alive
-    # response waits ~40 ms for the client's delayed ACK (DESIGN.md, serving figures).
+    # response waits ~40 ms for the client's delayed ACK (docs/performance.md#nagle).
     disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:

@@ -1,4 +1,4 @@
-"""Fact 4 (issue 10): a baseline the drift Lambda may not read fails the run; only a missing one is data."""
+"""A baseline the drift Lambda may not read fails the run; only a missing one is data."""
 
 from __future__ import annotations
 

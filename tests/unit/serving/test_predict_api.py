@@ -1,4 +1,4 @@
-"""POST /predict through the powertools resolver: the happy path and every bad input the issue lists."""
+"""POST /predict through the powertools resolver: the happy path and every bad input a caller can send."""
 
 from __future__ import annotations
 

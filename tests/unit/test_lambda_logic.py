@@ -18,9 +18,6 @@ from slipstream.contract import Contract, Feature
 from slipstream.documents.gate import GateRequest
 from slipstream.steps.smoke_test import smoke_test
 from tests.aws_roles import service_role
-from tests.infra.conftest import INFRA_GROUP
-
-pytestmark = INFRA_GROUP
 
 
 @pytest.fixture(autouse=True)

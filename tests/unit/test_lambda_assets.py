@@ -9,9 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.infra.conftest import INFRA_GROUP
-
-pytestmark = INFRA_GROUP
 STDLIB_OK = {"__future__"}
 LAYERS = {"aws_lambda_powertools", "pydantic", "boto3", "botocore", "typing_extensions"}
 FUNCTIONS = {

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import tarfile
 
-from cdk.pipeline.sourcedir import build_sourcedir, missing_scripts
 from cdk.shared.settings import PROJECT_ROOT
-from tests.infra.conftest import INFRA_GROUP
-
-pytestmark = INFRA_GROUP
+from slipstream.sourcedir import build_sourcedir, missing_scripts
 
 
 def test_archive_is_reproducible_and_flat(tmp_path):

@@ -13,9 +13,6 @@ from slipstream.config import load_config
 from slipstream.dataset import load_dataset
 from slipstream.documents.run import RunRequest
 from slipstream.layout import CONTRACT_KEY
-from tests.infra.conftest import INFRA_GROUP
-
-pytestmark = INFRA_GROUP
 
 
 @mock_aws
@@ -35,7 +32,7 @@ def test_first_run_writes_the_contract_and_the_run_inputs():
     assert output.rows["train"] + output.rows["test"] == len(frame)
     assert output.data_sha256 == hashlib.sha256(body).hexdigest()  # lineage: the file byte for byte
     assert output.report_uri == "s3://artifacts/runs/data-abc/validation.json"
-    assert output.data_label == "s3://data/incoming/cancer.csv"  # a plain key stays as it is (fact 5)
+    assert output.data_label == "s3://data/incoming/cancer.csv"  # a plain key stays (odd ones: test_metadata_value)
     report = json.loads(s3.get_object(Bucket="artifacts", Key="runs/data-abc/validation.json")["Body"].read())
     assert report["source"] == "s3://data/incoming/cancer.csv"  # where the data came from, exactly
     keys = {o["Key"] for o in s3.list_objects_v2(Bucket="artifacts")["Contents"]}
