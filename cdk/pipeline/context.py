@@ -15,6 +15,7 @@ from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from pydantic import BaseModel
 
+from cdk.pipeline.canary_functions import CanaryFunctions
 from cdk.pipeline.common import LAMBDA_TRANSIENT, Guard
 from cdk.pipeline.payloads import Result, check_payload
 from cdk.pipeline.results import RESULTS, RUN_ID
@@ -37,6 +38,7 @@ class PipelineContext:
     smoke_fn: lambda_.IFunction
     record_fn: lambda_.IFunction
     guard: Guard = None  # type: ignore[assignment]  # set by build_definition once NotifyFailure exists
+    canary: CanaryFunctions | None = None  # with `gate.promote = "canary"`: its Lambdas and alarms
 
     def name_of(self, suffix: str = "") -> str:
         """States.Format template for per-run SageMaker names: `<job prefix>-<run id><suffix>`."""
