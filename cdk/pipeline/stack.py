@@ -126,6 +126,8 @@ class PipelineStack(Stack):
                 actions=["sagemaker:InvokeEndpoint"], resources=[ctx.arn("endpoint", name) for name in smoked]
             )
         )
+        if canary:  # RecordCanary keeps the champion the current record names
+            artifact_bucket.grant_read(functions.record.role, DEPLOYMENT_KEY)
         functions.record.role.add_to_policy(
             iam.PolicyStatement(
                 actions=["sagemaker:DescribeModelPackage"],

@@ -82,7 +82,7 @@ def test_the_first_model_is_the_champion_without_a_canary(canary_runs):
 
 def test_a_clean_bake_promotes_the_canary(canary_runs, canary_config):
     run = canary_runs["promoted"]
-    assert run.status == "SUCCEEDED", run.end
+    assert run.status == "SUCCEEDED", (run.path[-8:], [n.get("error") for n in run.notifications])
     assert run.path.count("CheckCanary") == CANARY["bake_minutes"] // CANARY["check_minutes"]
     for state in ("CreateCanaryEndpoint", "SmokeTestCanary", "RecordCanary", "PromoteCanary", "RetireCanaryEndpoint"):
         assert state in run.path
