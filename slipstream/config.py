@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from slipstream.canary_config import CanaryConfig
 from slipstream.errors import ConfigError
 from slipstream.experiment_config import ExperimentConfig, resolve_experiment
 from slipstream.stage_config import STAGE_NAMES, StageConfig
@@ -85,10 +86,11 @@ class GateConfig(_Strict):
         default=0.01, ge=0, description="How much worse than the champion (same held-out data) is tolerated."
     )
     require_behaviour: bool = Field(default=True, description="Reject when any behavioural test fails.")
-    promote: Literal["champion", "challenger"] = Field(
+    promote: Literal["champion", "challenger", "canary"] = Field(
         default="champion",
-        description="What a passing model becomes: the champion at once, or a challenger for an A/B test "
-        "(`[experiment]`) until it is promoted or stopped.",
+        description="What a passing model becomes: the champion at once, a challenger for an A/B test "
+        "(`[experiment]`) until it is promoted or stopped, or a canary (`[canary]`) promoted after a clean bake "
+        "and rolled back automatically when one of its alarms fires.",
     )
 
 
@@ -199,6 +201,10 @@ class Config(_Strict):
     experiment: ExperimentConfig = Field(
         default_factory=ExperimentConfig, description="How a challenger is compared with the champion on live traffic."
     )
+    canary: CanaryConfig = Field(
+        default_factory=CanaryConfig,
+        description='The canary rollout used when `gate.promote = "canary"`: share, bake time and alarms.',
+    )
     stages: dict[Literal["dev", "staging", "prod"], StageConfig] = Field(
         default_factory=dict, description="Per-stage deployment overrides, e.g. `[stages.prod]`."
     )
@@ -226,6 +232,16 @@ class Config(_Strict):
             threshold = self.gate.threshold
         gate_update = {"metric": metric, "threshold": threshold}
         object.__setattr__(self, "gate", self.gate.model_copy(update=gate_update))
+        if self.gate.promote == "canary" and "quality" in self.canary.alarms and not self.serving.capture:
+            raise ValueError(
+                "canary.alarms includes 'quality', which needs captured traffic: set [serving] capture = true "
+                "or leave 'quality' out of canary.alarms"
+            )
+        if self.gate.promote == "canary" and self.experiment.weight:
+            raise ValueError(
+                'experiment.weight is for A/B tests; with gate.promote = "canary" the canary\'s share is '
+                "canary.share (remove experiment.weight or [serving] challenger_weight)"
+            )
         experiment = resolve_experiment(self.experiment, task=task, promote=self.gate.promote)
         object.__setattr__(self, "experiment", experiment)
         return self
@@ -257,7 +273,10 @@ class Config(_Strict):
 
     @property
     def challenger_weight(self) -> float:
-        """Share of callers routed to a challenger: `[experiment] weight` with its default filled."""
+        """Share of callers routed to a challenger: `[experiment] weight` with its default filled, or the
+        canary's share when `gate.promote = "canary"` (a canary is served as the challenger variant)."""
+        if self.gate.promote == "canary":
+            return self.canary.share
         return self.experiment.weight or 0.0
 
     @property

@@ -25,6 +25,7 @@ CONTRACT_PREFIX = "contract/"
 CONTRACT_KEY = f"{CONTRACT_PREFIX}contract.json"  # the contract new data is checked against (the first run writes it)
 # The deployment record (slipstream/documents/deployment.py): written after a deploy, read by predict and drift.
 DEPLOYMENT_KEY = "deployment/deployment.json"
+LOCAL_DEPLOYMENT_FILE = "deployment.json"  # the same record locally, in <state>/serving/
 
 # --- the data bucket -------------------------------------------------------------------------------------
 DEFAULT_DATA_PREFIX = "incoming/"  # new data under it starts a run (`[stages.<stage>] data_prefix`)

@@ -15,6 +15,7 @@ from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from pydantic import BaseModel
 
+from cdk.pipeline.canary_functions import CanaryFunctions
 from cdk.pipeline.common import LAMBDA_TRANSIENT, SAGEMAKER_TRANSIENT, Guard
 from cdk.pipeline.payloads import Result, check_payload
 from cdk.pipeline.results import RESULTS, RUN_ID
@@ -39,6 +40,7 @@ class PipelineContext:
     # Retries, and the catch to NotifyFailure (definition.failure_path, built before the context) or to a
     # path that cleans up first (definition.py swaps it in for the deployment's states).
     guard: Guard
+    canary: CanaryFunctions | None = None  # with `gate.promote = "canary"`: its Lambdas and alarms
 
     def name_of(self, suffix: str = "") -> str:
         """States.Format template for per-run SageMaker names: `<job prefix>-<run id><suffix>`."""

@@ -16,6 +16,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 
+from cdk.pipeline import canary as canary
 from cdk.pipeline import deploy as deploy
 from cdk.pipeline import outcome as outcome
 from cdk.pipeline import training as training
@@ -128,13 +129,16 @@ def _deployment(ctx: PipelineContext) -> sfn.IChainable:
 
     endpoint_failed = deploy.endpoint_error(ctx, "EndpointFailed", "EndpointFailed").next(reject_failed)
     waiting = deploy.wait_for_endpoint(deploying, smoke, endpoint_failed)
+    go_live = deploy.create_or_update_endpoint(deploying, waiting)
+    if ctx.settings.config.gate.promote == "canary":  # a canary beside the champion (cdk/pipeline/canary.py)
+        go_live = canary.canary_or_first(deploying, go_live, notify)
     return (
         deploy.retain_model(ctx)
         .next(deploy.register(ctx, "Register", "PendingManualApproval"))
         .next(name)
         .next(deploy.create_model(deploying))
         .next(deploy.create_endpoint_config(deploying))
-        .next(deploy.create_or_update_endpoint(deploying, waiting))
+        .next(go_live)
     )
 
 

@@ -227,10 +227,12 @@ def wait_for_endpoint(
     *,
     names: tuple[str, str, str] = ("WaitForEndpoint", "CheckEndpoint", "EndpointReady"),
     config_path: str = "$.deploy.config_name",
+    endpoint: str | None = None,
 ) -> sfn.IChainable:
-    """Poll every 30 s until the endpoint runs the config at `config_path`. InService on it: go on. Failed, or
-    InService on another config (SageMaker keeps the old config when an update fails): `failed`."""
-    endpoint = ctx.settings.endpoint_name
+    """Poll every 30 s until the endpoint (the champion's by default) runs the config at `config_path`. InService
+    on it: go on. Failed, or InService on another config (SageMaker keeps the old config when an update fails):
+    `failed`."""
+    endpoint = endpoint or ctx.settings.endpoint_name
     wait_id, poll_id, check_id = names
     wait = sfn.Wait(ctx.scope, wait_id, time=sfn.WaitTime.duration(Duration.seconds(30)))
     poll = sagemaker_call(

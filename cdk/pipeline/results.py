@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from cdk.pipeline.payloads import Result
+from slipstream.documents.canary import CanaryCheckResult, CanaryRecordOutput
 from slipstream.documents.gate import GateDecision
 from slipstream.documents.record import RecordOutput
 from slipstream.documents.run import RunRequest
@@ -15,6 +16,8 @@ VALIDATION = Result("$.validation", ValidationOutput)
 GATE = Result("$.gate", GateDecision)
 SMOKE = Result("$.smoke", SmokeResult)
 DEPLOYMENT_RECORD = Result("$.deployment_record", RecordOutput)
+CANARY_CHECK = Result("$.canary_check", CanaryCheckResult)
+CANARY_RECORD = Result("$.canary_record", CanaryRecordOutput)
 
-RESULTS = (EXECUTION, VALIDATION, GATE, SMOKE, DEPLOYMENT_RECORD)
+RESULTS = (EXECUTION, VALIDATION, GATE, SMOKE, DEPLOYMENT_RECORD, CANARY_CHECK, CANARY_RECORD)
 RUN_ID = EXECUTION.field("run_id")

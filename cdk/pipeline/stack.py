@@ -15,6 +15,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
+from cdk.pipeline.canary_functions import CanaryFunctions
 from cdk.pipeline.common import Guard
 from cdk.pipeline.context import PipelineContext
 from cdk.pipeline.definition import build_definition, failure_path
@@ -74,6 +75,11 @@ class PipelineStack(Stack):
             model_package_group_description=f"Slipstream {settings.config.name} models ({settings.stage_name})",
         )
         group.apply_removal_policy(RemovalPolicy.RETAIN if stage.retain_data else RemovalPolicy.DESTROY)
+        canary = None
+        if settings.config.gate.promote == "canary":
+            canary = CanaryFunctions(
+                self, "Canary", settings=settings, artifact_bucket=artifact_bucket, deployment_key=DEPLOYMENT_KEY
+            )
         # The tasks get an immutable view of the role: CDK's SageMaker tasks would otherwise add s3:GetObject/
         # PutObject on "*" for JSONPath S3 locations. SageMakerExecutionRole already grants exactly runs/.
         ctx = PipelineContext(
@@ -90,6 +96,7 @@ class PipelineStack(Stack):
             smoke_fn=functions.smoke.function,
             record_fn=functions.record.function,
             guard=Guard(on_failure=failure_path(self, settings, topic)),  # NotifyFailure -> Fail, built first
+            canary=canary,
         )
         self.state_machine = sfn.StateMachine(
             self,
@@ -115,11 +122,14 @@ class PipelineStack(Stack):
         # SnsPublish grants sns:Publish only, but SNS encrypts each message with the topic's key as the publisher.
         if topic.master_key is not None:
             topic.master_key.grant(self.state_machine, "kms:Decrypt", "kms:GenerateDataKey*")
+        smoked = [settings.endpoint_name, *([canary.endpoint] if canary else [])]  # a canary is smoke-tested too
         functions.smoke.role.add_to_policy(
             iam.PolicyStatement(
-                actions=["sagemaker:InvokeEndpoint"], resources=[ctx.arn("endpoint", settings.endpoint_name)]
+                actions=["sagemaker:InvokeEndpoint"], resources=[ctx.arn("endpoint", name) for name in smoked]
             )
         )
+        if canary:  # RecordCanary keeps the champion the current record names
+            artifact_bucket.grant_read(functions.record.role, DEPLOYMENT_KEY)
         functions.record.role.add_to_policy(
             iam.PolicyStatement(
                 actions=["sagemaker:DescribeModelPackage"],
@@ -129,11 +139,17 @@ class PipelineStack(Stack):
         self._triggers(settings, functions.start.function, data_bucket)
         self.state_machine.grant_start_execution(functions.start.function)
         functions.set_state_machine(self.state_machine.state_machine_arn)
-        self._acknowledge(settings, functions, storage.name("artifact-bucket-arn"))
+        self._acknowledge(settings, functions, storage.name("artifact-bucket-arn"), canary)
         CfnOutput(self, "StateMachineArn", value=self.state_machine.state_machine_arn)
         CfnOutput(self, "EndpointName", value=settings.endpoint_name)
 
-    def _acknowledge(self, settings: DeploySettings, functions: PipelineFunctions, artifact_ref: str) -> None:
+    def _acknowledge(
+        self,
+        settings: DeploySettings,
+        functions: PipelineFunctions,
+        artifact_ref: str,
+        canary: CanaryFunctions | None,
+    ) -> None:
         sagemaker_arn = "arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>"
         jobs, group = settings.job_prefix.lower(), settings.model_package_group.lower()
         per_run = "names carry the run id, known only at run time"
@@ -152,7 +168,8 @@ class PipelineStack(Stack):
             "*": "No resource-level permissions exist for ListModelPackages, ListEndpoints, ListTags (CDK SageMaker "
             "tasks), X-Ray tracing and the log-delivery calls behind state machine logging.",
         }
-        for fn in (functions.validate, functions.gate, functions.smoke, functions.record):
+        invoked = [functions.validate, functions.gate, functions.smoke, functions.record]
+        for fn in [*invoked, *([canary.check, canary.record] if canary else [])]:
             logical = self.get_logical_id(fn.function.node.default_child)  # type: ignore[arg-type]
             reasons[f"<{logical}.Arn>:*"] = "CDK LambdaInvoke grants the function and its versions/aliases."
         acknowledge_grants(self.state_machine.role, reasons)

@@ -21,6 +21,8 @@ SLIPSTREAM_MODULES = (
     "config.py",
     "stage_config.py",
     "experiment_config.py",  # config.py imports it
+    "canary_config.py",  # config.py imports it
+    "canary.py",  # the canary rule: documents/canary.py imports it
     "errors.py",
     "layout.py",
     "documents",

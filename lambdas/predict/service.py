@@ -37,7 +37,8 @@ class PredictionService:
     def predict(self, instances: list[dict[str, Any]], caller_id: str | None, request_id: str) -> Prediction:
         deployment = self.deployment.get() or DeploymentRecord()
         eligible = bool(self.endpoints.get(CHALLENGER)) and deployment.challenger_eligible()
-        variant = choose_variant(self.challenger_weight, eligible, caller_id)
+        # A canary's share comes with it in the record (the pipeline sets it); an experiment's is configured.
+        variant = choose_variant(deployment.challenger_share(self.challenger_weight), eligible, caller_id)
         endpoint = self.endpoints[variant] or ""
         started = time.perf_counter()
         answer = invoke(self.runtime(), endpoint, instances)

@@ -1,19 +1,21 @@
 """RecordDeployment on AWS: after the smoke test passed and the package was approved, write the deployment
 record (slipstream/documents/deployment.py) that the predict Lambda routes by and the drift Lambda finds
-baselines with: the document `slipstream serve` writes from the registry aliases. The pipeline deploys only the
-champion endpoint, so `challenger` is null. Only the success path calls this: a rejected, rolled-back or
-failed deployment leaves the previous record (the model still serving) in place.
+baselines with: the document `slipstream serve` writes from the registry aliases. A champion deployment
+writes `challenger: null`; a canary (`request.canary`) keeps the champion the record names and adds the new
+version as the challenger with its share (CanaryRecord concludes it after the bake). Only the success path
+calls this: a rejected, rolled-back or failed deployment leaves the previous record (the model still serving).
 """
 
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from lambdas.common.s3uri import split_s3_uri
 from slipstream.config import Config
-from slipstream.documents.deployment import DeploymentRecord, VariantRecord
-from slipstream.documents.record import RecordOutput, RecordRequest
+from slipstream.documents.deployment import CanaryRecord, DeploymentRecord, VariantRecord
+from slipstream.documents.record import CanaryStart, RecordOutput, RecordRequest
 from slipstream.model_card import render_model_card
 
 
@@ -23,7 +25,10 @@ def record_deployment(
     package = sagemaker.describe_model_package(ModelPackageName=request.model_package_arn)
     champion = champion_record(request, config, package=package, documents=_documents(s3, request))
     bucket, key = split_s3_uri(deployment_uri)
-    body = DeploymentRecord(champion=champion, challenger=None).to_json()
+    record = DeploymentRecord(champion=champion, challenger=None)
+    if request.canary is not None:
+        record = _with_canary(_read_record(s3, bucket, key), champion, request.canary)
+    body = record.to_json()
     s3.put_object(Bucket=bucket, Key=key, Body=body.encode("utf-8"), ContentType="application/json")
     return RecordOutput(uri=deployment_uri, version=champion.version)
 
@@ -61,6 +66,18 @@ def champion_record(
         run_id=request.run_id,
         baseline_uri=request.baseline_uri,
     )
+
+
+def _read_record(s3: Any, bucket: str, key: str) -> DeploymentRecord:
+    return DeploymentRecord.model_validate_json(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+
+
+def _with_canary(current: DeploymentRecord, canary: VariantRecord, start: CanaryStart) -> DeploymentRecord:
+    if current.champion is None:
+        raise ValueError("a canary needs a champion in the deployment record to serve beside")
+    started = datetime.now(UTC).isoformat(timespec="seconds")
+    state = CanaryRecord(share=start.share, bake_minutes=start.bake_minutes, started_at=started)
+    return DeploymentRecord(champion=current.champion, challenger=canary, canary=state)
 
 
 def _documents(s3: Any, request: RecordRequest) -> dict[str, Any]:

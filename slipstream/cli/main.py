@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from slipstream.cli.canary import canary_app
 from slipstream.cli.common import ConfigOption, console, fail, load
 from slipstream.cli.monitor import monitor, notify
 from slipstream.errors import ContractViolation, SlipstreamError
@@ -136,6 +137,7 @@ def _interrupt(*_: object) -> None:
 # Monitoring commands live in their own module.
 app.command()(monitor)
 app.command()(notify)
+app.add_typer(canary_app, name="canary")
 
 
 @app.command()

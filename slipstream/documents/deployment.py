@@ -35,11 +35,23 @@ class VariantRecord(BaseModel):
     )
 
 
+class CanaryRecord(BaseModel):
+    """The challenger is a canary (`gate.promote = "canary"`): it gets `share` of callers while it bakes, then
+    is promoted or rolled back by the canary rule (slipstream/canary.py). An experiment's challenger has none."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    share: float = Field(gt=0, le=1, description="Share of callers routed to the canary.")
+    bake_minutes: int = Field(ge=1, description="How long it bakes before it may be promoted.")
+    started_at: str = Field(description="ISO-8601 time the canary went live, with its offset.")
+
+
 class DeploymentRecord(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     champion: VariantRecord | None = None
     challenger: VariantRecord | None = None
+    canary: CanaryRecord | None = Field(default=None, description="Set while the challenger is a canary.")
 
     def variant(self, name: str) -> VariantRecord | None:
         """`champion` or `challenger`."""
@@ -51,6 +63,21 @@ class DeploymentRecord(BaseModel):
         if challenger is None or challenger.gate != "passed":
             return False
         return self.champion is None or challenger.version != self.champion.version
+
+    def challenger_share(self, configured: float) -> float:
+        """The challenger's share of callers: a canary's own share, else the configured experiment weight."""
+        return self.canary.share if self.canary is not None else configured
+
+    def canary_promoted(self) -> DeploymentRecord:
+        """The canary serves everyone as the champion, on the champion endpoint."""
+        if self.challenger is None or self.canary is None:
+            raise ValueError("the deployment record has no canary to promote")
+        champion_endpoint = self.champion.endpoint if self.champion else self.challenger.endpoint
+        return DeploymentRecord(champion=self.challenger.model_copy(update={"endpoint": champion_endpoint}))
+
+    def canary_rolled_back(self) -> DeploymentRecord:
+        """Only the champion serves again (a record with no canary is returned as it is)."""
+        return DeploymentRecord(champion=self.champion) if self.canary is not None else self
 
     def to_json(self) -> str:
         return self.model_dump_json(indent=2)

@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+from pydantic import Field
+
 from slipstream.documents.base import Document
 from slipstream.documents.gate import GateDecision
+
+
+class CanaryStart(Document):
+    """RecordDeployment of a canary: the champion stays, this version joins as the challenger with a share."""
+
+    share: float = Field(gt=0, le=1)
+    bake_minutes: int = Field(ge=1)
 
 
 class RecordRequest(Document):
@@ -17,6 +26,7 @@ class RecordRequest(Document):
     contract_uri: str
     baseline_uri: str
     report_uri: str
+    canary: CanaryStart | None = None  # set: record the model as a canary beside the champion
 
 
 class RecordOutput(Document):

@@ -58,8 +58,12 @@ class Pipeline:
 
     def run(self, run_id: str, key: str) -> Outcome:
         arn = self.world.start(run_id, key)
-        status = self.world.wait(arn)
-        events = self.world.history(arn)
+        self.world.wait(arn)
+        return self.capture_execution(run_id, arn)
+
+    def capture_execution(self, run_id: str, arn: str) -> Outcome:
+        """The outcome of an execution that has ended (started by the caller, e.g. to act during it)."""
+        status, events = self.world.status(arn), self.world.history(arn)
         return self.capture(Outcome(run_id, status, path(events), events, execution_end(events), self.drain()))
 
     def snapshot(self) -> Outcome:

@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from slipstream import layout
 from slipstream.config import Config
 from slipstream.documents.deployment import DeploymentRecord, VariantRecord
 from slipstream.errors import SlipstreamError
 from slipstream.sourcedir import extract_sourcedir
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
-DEPLOYMENT_FILE = "deployment.json"  # in <state>/serving/
+DEPLOYMENT_FILE = layout.LOCAL_DEPLOYMENT_FILE  # in <state>/serving/
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,10 @@ def build_plan(config: Config, *, host: str, port: int, endpoint_port: int) -> S
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "endpoints.json").write_text(json.dumps(spec, indent=2), encoding="utf-8")
     deployment = DeploymentRecord.model_validate(variants)
+    if challenger is not None and config.gate.promote == "canary":  # the record says it is a canary, and since when
+        from slipstream.local.canary import canary_record
+
+        deployment = deployment.model_copy(update={"canary": canary_record(config, challenger.version)})
     (folder / DEPLOYMENT_FILE).write_text(deployment.to_json(), encoding="utf-8")
     env = api_env(config, folder, names if challenger else {"champion": names["champion"]}, host, endpoint_port)
     return ServePlan(config, host, port, endpoint_port, folder, folder / "endpoints.json", deployment, env)

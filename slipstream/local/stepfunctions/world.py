@@ -234,6 +234,7 @@ def _create_pipeline(synth: Synthesized, scope: Scope) -> World:
         scope.attributes[logical] = {"Ref": name, "ModelPackageGroupArn": arn}
         groups.append(name)
     _upload_file_assets(synth, scope)
+    _create_alarms(template, scope)  # the definition names the canary's alarms
     logical, machine = synth.state_machine()
     body = machine["Properties"]["DefinitionString"]
     for function_id in _functions_in(body):
@@ -255,6 +256,16 @@ def _create_pipeline(synth: Synthesized, scope: Scope) -> World:
         endpoint_name=synth.prefix,
         model_package_group=groups[0],
     )
+
+
+def _create_alarms(template: dict[str, Any], scope: Scope) -> None:
+    """Metric alarms as PutMetricAlarm takes them (CloudFormation's property names are the API's)."""
+    cloudwatch = boto3.client("cloudwatch", region_name=REGION)
+    for logical, resource in _of_type(template, "AWS::CloudWatch::Alarm"):
+        props = resolve(resource["Properties"], scope)
+        cloudwatch.put_metric_alarm(**props)
+        name = props["AlarmName"]
+        scope.attributes[logical] = {"Ref": name, "Arn": f"arn:aws:cloudwatch:{REGION}:{ACCOUNT}:alarm:{name}"}
 
 
 def _bucket_of(exports: dict[str, str], suffix: str) -> str:

@@ -125,6 +125,15 @@ def _kms(call: Call) -> list[Request | KeyOf]:
     return [Request(f"kms:{call.action}", key if key.startswith("arn:") else call.arn("key/", key))]
 
 
+def _cloudwatch(call: Call) -> list[Request | KeyOf]:
+    """DescribeAlarms with AlarmNames is authorized per named alarm (metric alarms have resource-level
+    permissions); without names, or for PutMetricData, there is no resource."""
+    names = call.param("AlarmNames") if call.action == "DescribeAlarms" else None
+    if names:
+        return [Request("cloudwatch:DescribeAlarms", call.arn("alarm:", str(name))) for name in names]
+    return [Request(f"cloudwatch:{call.action}", "*")]
+
+
 def _by_name(kind: str, param: str) -> Callable[[Call], list[Request | KeyOf]]:
     return lambda call: [Request(f"{call.service}:{call.action}", call.arn(kind, str(call.param(param) or "")))]
 
@@ -135,6 +144,7 @@ TABLE: dict[str, Callable[[Call], list[Request | KeyOf]]] = {
     "lambda": _lambda,
     "sns": _sns,
     "kms": _kms,
+    "cloudwatch": _cloudwatch,
     "states": lambda call: [Request(f"states:{call.action}", call.param("stateMachineArn") or "*")],
     "events": _by_name("rule/", "Name"),
     "dynamodb": _by_name("table/", "TableName"),
