@@ -25,13 +25,16 @@ def set_model_status(ctx: PipelineContext, state_id: str, status: str) -> sfn.Ta
     )
 
 
-def record_deployment(ctx: PipelineContext) -> sfn.TaskStateBase:
+def record_deployment(
+    ctx: PipelineContext, state_id: str = "RecordDeployment", *, variant: str | None = None, endpoint: str | None = None
+) -> sfn.TaskStateBase:
     """Write the deployment record (docs/serving.md) the predict and drift Lambdas read. Only after the
-    approval: every other path leaves the previous record, which still describes the model serving."""
+    approval: every other path leaves the previous record, which still describes the model serving.
+    `variant="challenger"` adds this run's model as the challenger on `endpoint` (cdk/pipeline/challenger.py)."""
     bucket, key = EXECUTION.field("data", "bucket"), EXECUTION.field("data", "key")
     payload = {
         "run_id": JSON.string_at(RUN_ID),
-        "endpoint_name": ctx.settings.endpoint_name,
+        "endpoint_name": endpoint or ctx.settings.endpoint_name,
         "model_package_arn": JSON.string_at("$.registered.arn"),
         "gate": JSON.object_at(GATE.path),
         "data_uri": JSON.format("s3://{}/{}", JSON.string_at(bucket), JSON.string_at(key)),
@@ -41,8 +44,9 @@ def record_deployment(ctx: PipelineContext) -> sfn.TaskStateBase:
         # The retained copy (RetainBaseline): drift reads it for as long as this version serves.
         "baseline_uri": JSON.string_at("$.paths.retained_baseline_uri"),
         "report_uri": JSON.string_at(VALIDATION.field("report_uri")),
+        **({"variant": variant} if variant else {}),
     }
-    return ctx.invoke("RecordDeployment", ctx.record_fn, RecordRequest, payload, DEPLOYMENT_RECORD)
+    return ctx.invoke(state_id, ctx.record_fn, RecordRequest, payload, DEPLOYMENT_RECORD)
 
 
 def roll_back(ctx: PipelineContext, done: sfn.IChainable) -> sfn.IChainable:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from cdk.pipeline.payloads import Result
+from slipstream.documents.experiment import ExperimentSlot
 from slipstream.documents.gate import GateDecision
 from slipstream.documents.record import RecordOutput
 from slipstream.documents.run import RunRequest
@@ -15,6 +16,7 @@ VALIDATION = Result("$.validation", ValidationOutput)
 GATE = Result("$.gate", GateDecision)
 SMOKE = Result("$.smoke", SmokeResult)
 DEPLOYMENT_RECORD = Result("$.deployment_record", RecordOutput)
+EXPERIMENT_SLOT = Result("$.experiment_slot", ExperimentSlot)  # gate.promote = "challenger" only
 
-RESULTS = (EXECUTION, VALIDATION, GATE, SMOKE, DEPLOYMENT_RECORD)
+RESULTS = (EXECUTION, VALIDATION, GATE, SMOKE, DEPLOYMENT_RECORD, EXPERIMENT_SLOT)
 RUN_ID = EXECUTION.field("run_id")

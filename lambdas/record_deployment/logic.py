@@ -1,8 +1,9 @@
 """RecordDeployment on AWS: after the smoke test passed and the package was approved, write the deployment
 record (slipstream/documents/deployment.py) that the predict Lambda routes by and the drift Lambda finds
 baselines with: the document `slipstream serve` writes from the registry aliases. The pipeline deploys only the
-champion endpoint, so `challenger` is null. Only the success path calls this: a rejected, rolled-back or
-failed deployment leaves the previous record (the model still serving) in place.
+champion endpoint, so `challenger` is null, unless `gate.promote = "challenger"` sends a passing model to its own
+endpoint: then the record keeps its champion and gains the challenger (experiment.py). Only the success path
+calls this: a rejected, rolled-back or failed deployment leaves the previous record (the model still serving).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import json
 from typing import Any
 
 from lambdas.common.s3uri import split_s3_uri
+from lambdas.record_deployment.experiment import read_record, with_challenger
 from slipstream.config import Config
 from slipstream.documents.deployment import DeploymentRecord, VariantRecord
 from slipstream.documents.record import RecordOutput, RecordRequest
@@ -21,17 +23,20 @@ def record_deployment(
     request: RecordRequest, config: Config, *, s3: Any, sagemaker: Any, deployment_uri: str
 ) -> RecordOutput:
     package = sagemaker.describe_model_package(ModelPackageName=request.model_package_arn)
-    champion = champion_record(request, config, package=package, documents=_documents(s3, request))
+    variant = champion_record(request, config, package=package, documents=_documents(s3, request))
+    if request.variant == "challenger":
+        record = with_challenger(read_record(s3, deployment_uri), variant)
+    else:
+        record = DeploymentRecord(champion=variant, challenger=None)
     bucket, key = split_s3_uri(deployment_uri)
-    body = DeploymentRecord(champion=champion, challenger=None).to_json()
-    s3.put_object(Bucket=bucket, Key=key, Body=body.encode("utf-8"), ContentType="application/json")
-    return RecordOutput(uri=deployment_uri, version=champion.version)
+    s3.put_object(Bucket=bucket, Key=key, Body=record.to_json().encode("utf-8"), ContentType="application/json")
+    return RecordOutput(uri=deployment_uri, version=variant.version)
 
 
 def champion_record(
     request: RecordRequest, config: Config, *, package: dict[str, Any], documents: dict[str, Any]
 ) -> VariantRecord:
-    """The champion's entry: what `/model` shows and what drift needs (version, run id, baseline)."""
+    """A variant's entry (the champion's or a challenger's): what `/model` shows and drift needs."""
     evaluation = documents["evaluation"]
     # No ARNs: GET /model shows the card to API callers, and an ARN names the AWS account.
     lineage = {

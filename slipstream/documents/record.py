@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from slipstream.documents.base import Document
 from slipstream.documents.gate import GateDecision
 
@@ -17,6 +19,9 @@ class RecordRequest(Document):
     contract_uri: str
     baseline_uri: str
     report_uri: str
+    # `challenger` (gate.promote = "challenger"): the record keeps its champion and gains this version as the
+    # challenger; a record that already has one is refused (one experiment at a time).
+    variant: Literal["champion", "challenger"] = "champion"
 
 
 class RecordOutput(Document):
