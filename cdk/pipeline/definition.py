@@ -16,9 +16,9 @@ from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 
 from cdk.pipeline import deploy as deploy
-from cdk.pipeline.challenger import challenger_or_champion
 from cdk.pipeline import outcome as outcome
 from cdk.pipeline import training as training
+from cdk.pipeline.challenger import challenger_or_champion
 from cdk.pipeline.common import SNS_TRANSIENT, Guard
 from cdk.pipeline.context import PipelineContext
 from cdk.pipeline.evaluate import evaluate

@@ -9,6 +9,7 @@ calls this: a rejected, rolled-back or failed deployment leaves the previous rec
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from lambdas.common.s3uri import split_s3_uri
@@ -65,6 +66,7 @@ def champion_record(
         model_card=card,
         run_id=request.run_id,
         baseline_uri=request.baseline_uri,
+        deployed_at=datetime.now(UTC).isoformat(),
     )
 
 

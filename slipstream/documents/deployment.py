@@ -33,6 +33,10 @@ class VariantRecord(BaseModel):
     baseline_uri: str | None = Field(
         default=None, description="Its drift baseline (on AWS the retained copy, models/<run id>/baseline.json)."
     )
+    deployed_at: str | None = Field(
+        default=None,
+        description="ISO-8601 time it started serving as this variant: an AWS experiment counts traffic from then.",
+    )
 
 
 class ExperimentDecision(BaseModel):
