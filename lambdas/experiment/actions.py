@@ -9,6 +9,7 @@ champion is the newest Approved package, so a promoted challenger becomes Approv
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -17,6 +18,8 @@ from lambdas.experiment.env import ExperimentEnv
 from slipstream.documents.deployment import DeploymentRecord, ExperimentDecision
 from slipstream.experiment.result import ExperimentResult
 
+# SageMaker's pattern for a metadata value: letters, digits, spaces and _.:/=+-@ (no brackets, commas).
+NOT_IN_METADATA = re.compile(r"[^\w\s.:/=+\-@]")
 ROLE_KEY = "experiment"  # the CustomerMetadataProperties key the pipeline sets (cdk/pipeline/challenger.py)
 MAX_DECISIONS = 50  # the record keeps this many ended experiments
 SageMakerClient = Any
@@ -40,11 +43,10 @@ def end_experiment(
     challenger = record.challenger
     assert challenger is not None, "only a running experiment ends"
     decision = _decision(action, record, result, decided_by)
+    champion = record.champion
     if action == "promote":
         _move_champion_endpoint(env, sagemaker)
         champion = challenger.model_copy(update={"endpoint": env.champion_endpoint})
-    else:
-        champion = record.champion
     updated = DeploymentRecord(
         champion=champion, challenger=None, decisions=[*record.decisions, decision][-MAX_DECISIONS:]
     )
@@ -65,8 +67,9 @@ def _move_champion_endpoint(env: ExperimentEnv, sagemaker: SageMakerClient) -> N
     config = sagemaker.describe_endpoint(EndpointName=env.challenger_endpoint)["EndpointConfigName"]
     sagemaker.update_endpoint(EndpointName=env.champion_endpoint, EndpointConfigName=config)
     # A serverless update takes minutes; the Lambda's timeout (15 min) leaves the waiter its ~12.
+    attempts = int(720 / env.endpoint_poll_seconds)
     sagemaker.get_waiter("endpoint_in_service").wait(
-        EndpointName=env.champion_endpoint, WaiterConfig={"Delay": 15, "MaxAttempts": 48}
+        EndpointName=env.champion_endpoint, WaiterConfig={"Delay": env.endpoint_poll_seconds, "MaxAttempts": attempts}
     )
     serving = sagemaker.describe_endpoint(EndpointName=env.champion_endpoint)
     if serving["EndpointConfigName"] != config:
@@ -80,7 +83,7 @@ def _decision(
     action: Literal["promote", "stop"], record: DeploymentRecord, result: ExperimentResult, decided_by: str
 ) -> ExperimentDecision:
     assert record.challenger is not None
-    labelled = {variant.variant: variant.labelled for variant in result.variants}
+    labelled: dict[str, int] = {variant.variant: variant.labelled for variant in result.variants}
     return ExperimentDecision(
         action=action,
         decided_by=decided_by,
@@ -105,12 +108,12 @@ def package_metadata(decision: ExperimentDecision) -> dict[str, str]:
         "experiment_decided_at": decision.decided_at,
         "experiment_decision": decision.decision,
         "experiment_effect": _number(decision.effect),
-        "experiment_interval": f"[{_number(decision.lower)}, {_number(decision.upper)}]",
+        "experiment_interval": f"{_number(decision.lower)} to {_number(decision.upper)}",
         "experiment_p_value": _number(decision.p_value),
-        "experiment_labelled": ", ".join(f"{k}={v}" for k, v in decision.labelled.items()),
+        "experiment_labelled": " ".join(f"{k}={v}" for k, v in decision.labelled.items()),
         "experiment_champion": decision.champion_version or "none",
     }
-    return {key: value[:256] for key, value in figures.items()}
+    return {key: NOT_IN_METADATA.sub("", value)[:256] for key, value in figures.items()}
 
 
 def _number(value: float | None) -> str:

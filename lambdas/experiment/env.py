@@ -19,6 +19,8 @@ class ExperimentEnv(ConfigEnv):
     # arn:<partition>:sagemaker:<region>:<account>:model-package/<group>: a version's ARN is this + "/<version>".
     model_package_prefix: str = Field(alias="MODEL_PACKAGE_PREFIX", pattern=r"^arn:.+:model-package/.+")
     # The predict Lambda re-reads the record this often: the challenger endpoint is deleted only after it has.
+    # How often a promotion polls the champion endpoint's update (SageMaker's waiter uses 30 s).
+    endpoint_poll_seconds: float = Field(default=15.0, gt=0, le=60, alias="ENDPOINT_POLL_SECONDS")
     record_ttl_seconds: float = Field(default=60.0, ge=0, le=300, alias="RECORD_TTL_SECONDS")
     max_capture_objects: int = Field(default=5000, ge=1, le=20_000, alias="MAX_CAPTURE_OBJECTS")
     max_feedback_items: int = Field(default=200_000, ge=0, alias="MAX_FEEDBACK_ITEMS")

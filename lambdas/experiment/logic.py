@@ -52,7 +52,6 @@ def run_experiment(
             result,
             decided_by,
             env=env,
-            s3=s3,
             sagemaker=client("sagemaker"),
             write_record=_writer(env, s3),
         )
