@@ -106,7 +106,8 @@ def test_the_challenger_branch_follows_the_gate_and_the_champion_branch_stays(te
         "Error": "ExperimentRunning",
         "CausePath": "$.experiment_slot.message",
     }
-    assert states["RecordChallenger"]["Parameters"]["Payload"]["variant"] == "challenger"
+    assert states["RecordChallenger"]["Parameters"]["variant"] == "challenger"
+    assert states["RecordChallenger"]["Catch"][0]["Next"] == "RejectFailedChallenger"
     # The default config: no challenger states at all.
     assert "ChampionServing" not in definition["States"] and "CheckExperiment" not in definition["States"]
     assert definition["States"]["GatePassed"]["Choices"][0]["Next"] == "RetainModel"
