@@ -169,5 +169,6 @@ def test_the_gate_decision_is_what_the_local_runtime_and_the_model_card_read():
     decision = GateDecision.model_validate(output)  # slipstream.local.stepfunctions.engine reads it so
     card = render_model_card(CONFIG, evaluation=EVALUATION, decision=decision, contract={}, lineage={}, report={})
     assert decision.metric in card
-    record = RecordRequest.model_validate({**{n: "x" for n in RecordRequest.model_fields}, "gate": output})
+    texts = {n: "x" for n in RecordRequest.model_fields if n != "variant"}  # variant: a Literal, its default
+    record = RecordRequest.model_validate({**texts, "gate": output})
     assert record.gate == decision
