@@ -1,4 +1,4 @@
-"""The one CloudWatch dashboard: API, predict Lambda, endpoint(s), pipeline, drift, notifier, and the alarms.
+"""The one CloudWatch dashboard: API, predict Lambda, endpoint(s), pipeline, drift, experiment, notifier, alarms.
 
 Built with cdk-monitoring-constructs: its API Gateway, Lambda, Step Functions and SQS sections give the usual
 rate/latency-percentile/error widgets in a few lines. It has no SageMaker endpoint section, so the endpoint
@@ -19,6 +19,7 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
+from cdk.monitoring.experiment_widgets import experiment_groups
 from cdk.shared.settings import DeploySettings
 
 HOUR, FIVE_MINUTES = Duration.hours(1), Duration.minutes(5)
@@ -43,6 +44,7 @@ class ServiceDashboard(Construct):
         dead_letters: sqs.IQueue,
         alarms: Sequence[cloudwatch.IAlarm],
         drift: bool,
+        experiment: bool = False,
     ) -> None:
         super().__init__(scope, construct_id)
         self.name = settings.prefix
@@ -76,6 +78,12 @@ class ServiceDashboard(Construct):
                 human_readable_name="Drift (PSI of captured traffic vs training baseline)",
                 alarm_friendly_name="Drift",
                 metric_groups=self._drift_groups(list(endpoints)),
+            )
+        if experiment:
+            facade.monitor_custom(
+                human_readable_name="Experiment (challenger vs champion on live outcomes)",
+                alarm_friendly_name="Experiment",
+                metric_groups=experiment_groups(settings),
             )
         for title, fn in titles:
             facade.monitor_lambda_function(lambda_function=fn, human_readable_name=title)

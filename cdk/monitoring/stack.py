@@ -11,6 +11,7 @@ from constructs import Construct
 from cdk.monitoring.alarms import ServiceAlarms, Watched
 from cdk.monitoring.dashboard import ServiceDashboard, dashboard_url
 from cdk.monitoring.drift_function import DriftFunction
+from cdk.monitoring.experiment_function import ExperimentFunction
 from cdk.monitoring.slack_notifier import SlackNotifier
 from cdk.serving.stack import ServingStack
 from cdk.shared.settings import DeploySettings
@@ -48,6 +49,20 @@ class MonitoringStack(Stack):
                 artifact_ref=storage.name("artifact-bucket-arn"),
             )
             functions["Drift Lambda"] = self.drift.fn.function
+        self.experiment = None
+        if serving.capture is not None and settings.config.gate.promote == "challenger":  # needs outcomes
+            self.experiment = ExperimentFunction(
+                self,
+                "Experiment",
+                settings=settings,
+                artifact_bucket=artifact_bucket,
+                capture_prefix=serving.capture.data_prefix,
+                feedback=serving.feedback,
+                topic=topic,
+                artifact_ref=storage.name("artifact-bucket-arn"),
+            )
+            functions["Experiment Lambda"] = self.experiment.fn.function
+            CfnOutput(self, "ExperimentFunctionName", value=self.experiment.fn.function.function_name)
         endpoints = {"champion": settings.endpoint_name}
         if settings.challenger_endpoint_name:
             endpoints["challenger"] = settings.challenger_endpoint_name
@@ -83,6 +98,7 @@ class MonitoringStack(Stack):
             dead_letters=self.notifier.dead_letters,
             alarms=self.alarms.alarms,
             drift=self.drift is not None,
+            experiment=self.experiment is not None,
         )
         CfnOutput(self, "DashboardUrl", value=self.dashboard.url)
         CfnOutput(self, "SlackWebhookSecretName", value=self.notifier.secret_name)

@@ -20,8 +20,8 @@ from aws_cdk import aws_stepfunctions as sfn
 
 from cdk.pipeline import outcome
 from cdk.pipeline.canary_functions import CanaryFunctions
-from cdk.pipeline.context import PipelineContext
-from cdk.pipeline.deploy import endpoint_error, sagemaker_call, wait_for_endpoint
+from cdk.pipeline.context import PipelineContext, sagemaker_call
+from cdk.pipeline.deploy import endpoint_error, wait_for_endpoint
 from cdk.pipeline.results import CANARY_CHECK, CANARY_RECORD, RUN_ID, SMOKE, VALIDATION
 from slipstream.documents.canary import CanaryCheckRequest, CanaryRecordRequest
 from slipstream.documents.smoke import SmokeRequest

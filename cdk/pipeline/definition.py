@@ -4,7 +4,8 @@ ValidateData -> Train -> FindChampion -> Evaluate -> QualityGate -> RetainModel 
 Deploy -> SmokeTest -> Approve -> RecordDeployment -> NotifySuccess. A challenger the gate rejects is registered
 as Rejected and the champion keeps serving; a failed smoke test rejects the package and rolls the endpoint back
 (or deletes a brand-new one); any error goes to NotifyFailure -> Fail, rejecting the package first once it
-exists and has not passed its smoke test.
+exists and has not passed its smoke test. With `gate.promote = "challenger"`, a passing model goes to its own
+endpoint as the challenger once a champion serves (cdk/pipeline/challenger.py).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from cdk.pipeline import canary as canary
 from cdk.pipeline import deploy as deploy
 from cdk.pipeline import outcome as outcome
 from cdk.pipeline import training as training
+from cdk.pipeline.challenger import challenger_or_champion
 from cdk.pipeline.common import SNS_TRANSIENT, Guard
 from cdk.pipeline.context import PipelineContext
 from cdk.pipeline.evaluate import evaluate
@@ -100,6 +102,8 @@ def build_definition(ctx: PipelineContext) -> sfn.IChainable:
         .next(sfn.Succeed(ctx.scope, "ChampionKept"))
     )
     deployment = _deployment(ctx)
+    if ctx.settings.config.gate.promote == "challenger":  # a passing model is tested beside the champion
+        deployment = challenger_or_champion(ctx, deployment, notify)
     gate_choice = sfn.Choice(ctx.scope, "GatePassed")
     gate_choice.when(sfn.Condition.boolean_equals(GATE.field("passed"), True), deployment)
     gate_choice.otherwise(rejected)

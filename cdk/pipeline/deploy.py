@@ -28,7 +28,7 @@ JSON = sfn.JsonPath
 REGISTERED_MODEL_URI = "$.paths.retained_model_uri"
 
 
-def retain_model(ctx: PipelineContext) -> sfn.Chain:
+def retain_model(ctx: PipelineContext, ids: tuple[str, str] = ("RetainModel", "RetainBaseline")) -> sfn.Chain:
     """Copy the model archive and the drift baseline of a model that passed the gate from runs/<run id>/ (which
     expires) to models/<run id>/ (kept while current): the package, hence CreateModel, names the copy, because a
     serverless endpoint downloads ModelDataUrl again at every cold start, a rollback restarts an old config,
@@ -42,10 +42,10 @@ def retain_model(ctx: PipelineContext) -> sfn.Chain:
     run_id = JSON.string_at(RUN_ID)
     archive = run_key(RUN_ID_SLOT, model_archive(RUN_ID_SLOT))  # the run id, then the training job's name
     source = JSON.format(f"{bucket}/{archive}", run_id, JSON.string_at("$.training.job_name"))
-    model = _copy(ctx, "RetainModel", source, JSON.format(retained_key(RUN_ID_SLOT, MODEL_ARCHIVE), run_id))
+    model = _copy(ctx, ids[0], source, JSON.format(retained_key(RUN_ID_SLOT, MODEL_ARCHIVE), run_id))
     baseline = _copy(
         ctx,
-        "RetainBaseline",
+        ids[1],
         JSON.format(f"{bucket}/{run_key(RUN_ID_SLOT, BASELINE)}", run_id),
         JSON.format(retained_key(RUN_ID_SLOT, BASELINE), run_id),
     )
@@ -73,15 +73,19 @@ def _copy(ctx: PipelineContext, state_id: str, source: str, key: str) -> sfn.Tas
     return ctx.guard(task, S3_TRANSIENT)
 
 
-def register(ctx: PipelineContext, state_id: str, status: str) -> sfn.TaskStateBase:
+def register(
+    ctx: PipelineContext, state_id: str, status: str, *, passed: bool | None = None, metadata: dict | None = None
+) -> sfn.TaskStateBase:
     """A model package with the evaluation as its model-quality metrics (ADR 0004: every evaluated model).
 
     `PendingManualApproval` until the smoke test passes, or `Rejected` at once when the gate said no. The
     version SageMaker gave it (the number ending the ARN) goes to `$.registered.version` for CreateModel.
     A package that may serve names the retained copy of its archive (RetainModel); a rejected one never
-    serves and keeps the run's own, which expires with the run.
+    serves and keeps the run's own, which expires with the run. `passed` overrides the gate's verdict the
+    status implies (a refused challenger passed it), `metadata` adds CustomerMetadataProperties.
     """
     model_data_url = "$.training.model_data_url" if status == "Rejected" else REGISTERED_MODEL_URI
+    gate = ("passed" if passed else "rejected") if passed is not None else None
     group = ctx.settings.model_package_group
     arn = JSON.string_at("$.ModelPackageArn")
     return sagemaker_call(
@@ -115,7 +119,8 @@ def register(ctx: PipelineContext, state_id: str, status: str) -> sfn.TaskStateB
                 "data_sha256": JSON.string_at(VALIDATION.field("data_sha256")),
                 "contract": JSON.string_at(VALIDATION.field("contract_uri")),
                 "training_job": JSON.string_at("$.training.job_name"),
-                "gate": "rejected" if status == "Rejected" else "passed",
+                "gate": gate or ("rejected" if status == "Rejected" else "passed"),
+                **(metadata or {}),
             },
         },
         [ctx.arn("model-package-group", group), ctx.arn("model-package", f"{group}/*")],
@@ -125,7 +130,7 @@ def register(ctx: PipelineContext, state_id: str, status: str) -> sfn.TaskStateB
     )
 
 
-def create_model(ctx: PipelineContext) -> sfn.TaskStateBase:
+def create_model(ctx: PipelineContext, state_id: str = "CreateModel") -> sfn.TaskStateBase:
     """The registered package's container (same image, retained archive and environment), plus
     SLIPSTREAM_MODEL_VERSION so inference.py reports which version answered.
 
@@ -135,7 +140,7 @@ def create_model(ctx: PipelineContext) -> sfn.TaskStateBase:
     environment = {**ctx.serving_environment(), "SLIPSTREAM_MODEL_VERSION": JSON.string_at("$.registered.version")}
     task = tasks.SageMakerCreateModel(
         ctx.scope,
-        "CreateModel",
+        state_id,
         model_name=ctx.name_of(),
         role=ctx.sagemaker_role,
         primary_container=tasks.ContainerDefinition(
@@ -148,12 +153,12 @@ def create_model(ctx: PipelineContext) -> sfn.TaskStateBase:
     return ctx.guard(task, SAGEMAKER_OPTIMIZED_TRANSIENT)
 
 
-def create_endpoint_config(ctx: PipelineContext) -> sfn.TaskStateBase:
+def create_endpoint_config(ctx: PipelineContext, state_id: str = "CreateEndpointConfig") -> sfn.TaskStateBase:
     """CreateEndpointConfig through the SDK integration: CDK's task has no ServerlessConfig field."""
     stage = ctx.settings.stage
     return sagemaker_call(
         ctx,
-        "CreateEndpointConfig",
+        state_id,
         "createEndpointConfig",
         {
             "EndpointConfigName": ctx.name_of(),
@@ -173,23 +178,26 @@ def create_endpoint_config(ctx: PipelineContext) -> sfn.TaskStateBase:
     )
 
 
-def create_or_update_endpoint(ctx: PipelineContext, then: sfn.IChainable) -> sfn.IChainable:
-    """Remember the config now serving (for rollback), then point the endpoint at the new config."""
-    endpoint = ctx.settings.endpoint_name
+def create_or_update_endpoint(
+    ctx: PipelineContext, then: sfn.IChainable, *, endpoint: str | None = None, prefix: str = ""
+) -> sfn.IChainable:
+    """Remember the config now serving (for rollback), then point the endpoint at the new config. `endpoint`
+    (default: the champion's) and the state ids' `prefix` let the challenger's deployment use the same states."""
+    endpoint = endpoint or ctx.settings.endpoint_name
     endpoint_arn = ctx.arn("endpoint", endpoint)
     find = sagemaker_call(
         ctx,
-        "FindEndpoint",
+        f"{prefix}FindEndpoint",
         "listEndpoints",
         {"NameContains": endpoint},
         # ListEndpoints supports no resource-level permissions.
         ["*"],
         result_selector={"names": JSON.list_at(f"$.Endpoints[?(@.EndpointName == '{endpoint}')].EndpointName")},
-        result_path="$.endpoint_search",
+        result_path=f"$.{prefix.lower()}endpoint_search" if prefix else "$.endpoint_search",
     )
     describe = sagemaker_call(
         ctx,
-        "RememberServingConfig",
+        f"{prefix}RememberServingConfig",
         "describeEndpoint",
         {"EndpointName": endpoint},
         [endpoint_arn],
@@ -199,7 +207,7 @@ def create_or_update_endpoint(ctx: PipelineContext, then: sfn.IChainable) -> sfn
     config_arn = ctx.arn("endpoint-config", f"{ctx.settings.job_prefix}-*")
     update = sagemaker_call(
         ctx,
-        "UpdateEndpoint",
+        f"{prefix}UpdateEndpoint",
         "updateEndpoint",
         {"EndpointName": endpoint, "EndpointConfigName": ctx.name_of()},
         [endpoint_arn, config_arn],
@@ -207,14 +215,15 @@ def create_or_update_endpoint(ctx: PipelineContext, then: sfn.IChainable) -> sfn
     )
     create = sagemaker_call(
         ctx,
-        "CreateEndpoint",
+        f"{prefix}CreateEndpoint",
         "createEndpoint",
         {"EndpointName": endpoint, "EndpointConfigName": ctx.name_of()},
         [endpoint_arn, config_arn],
         result_path=JSON.DISCARD,
     )
-    exists = sfn.Choice(ctx.scope, "EndpointExists")
-    exists.when(sfn.Condition.is_present("$.endpoint_search.names[0]"), describe.next(update))
+    exists = sfn.Choice(ctx.scope, f"{prefix}EndpointExists")
+    search = f"$.{prefix.lower()}endpoint_search" if prefix else "$.endpoint_search"
+    exists.when(sfn.Condition.is_present(f"{search}.names[0]"), describe.next(update))
     exists.otherwise(create)
     exists.afterwards().next(then)
     return find.next(exists)
@@ -273,11 +282,11 @@ def endpoint_error(ctx: PipelineContext, state_id: str, error: str) -> sfn.Pass:
     )
 
 
-def smoke_test(ctx: PipelineContext) -> sfn.TaskStateBase:
+def smoke_test(ctx: PipelineContext, state_id: str = "SmokeTest", endpoint: str | None = None) -> sfn.TaskStateBase:
     payload = {
         "run_id": JSON.string_at(RUN_ID),
-        "endpoint_name": ctx.settings.endpoint_name,
+        "endpoint_name": endpoint or ctx.settings.endpoint_name,
         "contract_uri": JSON.string_at(VALIDATION.field("contract_uri")),
         "baseline_uri": JSON.string_at(VALIDATION.field("baseline_uri")),
     }
-    return ctx.invoke("SmokeTest", ctx.smoke_fn, SmokeRequest, payload, SMOKE)
+    return ctx.invoke(state_id, ctx.smoke_fn, SmokeRequest, payload, SMOKE)

@@ -28,13 +28,20 @@ def set_model_status(ctx: PipelineContext, state_id: str, status: str) -> sfn.Ta
 
 
 def record_deployment(
-    ctx: PipelineContext, state_id: str = "RecordDeployment", *, canary: dict[str, Any] | None = None
+    ctx: PipelineContext,
+    state_id: str = "RecordDeployment",
+    *,
+    canary: dict[str, Any] | None = None,
+    variant: str | None = None,
+    endpoint: str | None = None,
 ) -> sfn.TaskStateBase:
     """Write the deployment record (docs/serving.md) the predict and drift Lambdas read. Only after the
     approval: every other path leaves the previous record, which still describes the model serving.
-    With `canary` (RecordRequest.canary): the model joins the champion as a canary on the challenger endpoint."""
+    With `canary` (RecordRequest.canary): the model joins the champion as a canary on the challenger endpoint.
+    `variant="challenger"` adds this run's model as the challenger on `endpoint` (cdk/pipeline/challenger.py)."""
     bucket, key = EXECUTION.field("data", "bucket"), EXECUTION.field("data", "key")
-    endpoint = ctx.settings.challenger_endpoint_name if canary else ctx.settings.endpoint_name
+    if endpoint is None:
+        endpoint = ctx.settings.challenger_endpoint_name if canary else ctx.settings.endpoint_name
     payload = {
         "run_id": JSON.string_at(RUN_ID),
         "endpoint_name": endpoint,
@@ -48,6 +55,7 @@ def record_deployment(
         "baseline_uri": JSON.string_at("$.paths.retained_baseline_uri"),
         "report_uri": JSON.string_at(VALIDATION.field("report_uri")),
         **({"canary": canary} if canary else {}),
+        **({"variant": variant} if variant else {}),
     }
     return ctx.invoke(state_id, ctx.record_fn, RecordRequest, payload, DEPLOYMENT_RECORD)
 

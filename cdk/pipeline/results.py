@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from cdk.pipeline.payloads import Result
 from slipstream.documents.canary import CanaryCheckResult, CanaryRecordOutput
+from slipstream.documents.experiment import ExperimentSlot
 from slipstream.documents.gate import GateDecision
 from slipstream.documents.record import RecordOutput
 from slipstream.documents.run import RunRequest
@@ -18,6 +19,7 @@ SMOKE = Result("$.smoke", SmokeResult)
 DEPLOYMENT_RECORD = Result("$.deployment_record", RecordOutput)
 CANARY_CHECK = Result("$.canary_check", CanaryCheckResult)
 CANARY_RECORD = Result("$.canary_record", CanaryRecordOutput)
+EXPERIMENT_SLOT = Result("$.experiment_slot", ExperimentSlot)  # gate.promote = "challenger" only
 
-RESULTS = (EXECUTION, VALIDATION, GATE, SMOKE, DEPLOYMENT_RECORD, CANARY_CHECK, CANARY_RECORD)
+RESULTS = (EXECUTION, VALIDATION, GATE, SMOKE, DEPLOYMENT_RECORD, CANARY_CHECK, CANARY_RECORD, EXPERIMENT_SLOT)
 RUN_ID = EXECUTION.field("run_id")

@@ -123,6 +123,11 @@ class PipelineStack(Stack):
         if topic.master_key is not None:
             topic.master_key.grant(self.state_machine, "kms:Decrypt", "kms:GenerateDataKey*")
         smoked = [settings.endpoint_name, *([canary.endpoint] if canary else [])]  # a canary is smoke-tested too
+        if settings.config.gate.promote == "challenger":  # cdk/pipeline/challenger.py
+            assert settings.challenger_endpoint_name
+            smoked.append(settings.challenger_endpoint_name)
+            # CheckExperiment and RecordChallenger read the record: is a challenger running, which champion stays.
+            artifact_bucket.grant_read(functions.record.role, DEPLOYMENT_KEY)
         functions.smoke.role.add_to_policy(
             iam.PolicyStatement(
                 actions=["sagemaker:InvokeEndpoint"], resources=[ctx.arn("endpoint", name) for name in smoked]

@@ -6,16 +6,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from lambdas.common.captures import capture_keys, read_capture, read_deployment, read_feedback
 from lambdas.drift.env import DriftEnv
 from lambdas.drift.publish import Emit, publish
-from lambdas.drift.sources import (
-    baseline_uris,
-    capture_keys,
-    load_baselines,
-    read_capture,
-    read_deployment,
-    read_feedback,
-)
+from lambdas.drift.sources import baseline_uris, load_baselines
 from slipstream.monitoring.figures import Settings, compute_figures
 from slipstream.monitoring.traffic import feedback_frame
 

@@ -1,65 +1,19 @@
-"""Reading what the drift Lambda compares: captured traffic (Firehose -> S3), the deployment record, each
-version's training baseline, and feedback (DynamoDB). Clients are passed in (moto stands in for tests).
+"""Each version's training baseline, which the drift Lambda compares captured traffic with (captures, the
+deployment record and feedback are read by lambdas/common/captures.py, shared with the experiment Lambda).
 """
 
 from __future__ import annotations
 
-import gzip
-import json
 import logging
-from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
-from pydantic import ValidationError
 
-from lambdas.common.s3uri import split_s3_uri
+from lambdas.common.captures import read_json
 from slipstream.documents.deployment import CHALLENGER, CHAMPION, DeploymentRecord
 from slipstream.layout import BASELINE, run_key
-from slipstream.monitoring.traffic import Traffic, parse_lines, traffic_from_records
 
 logger = logging.getLogger(__name__)
-
-
-def capture_keys(s3: Any, bucket: str, prefix: str, since: datetime, limit: int) -> list[str]:
-    """Keys written since `since`, newest first, at most `limit` (a bound on the Lambda's time and memory)."""
-    found = []
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
-        found += [(o["LastModified"], o["Key"]) for o in page.get("Contents", []) if o["LastModified"] >= since]
-    found.sort(reverse=True)
-    if len(found) > limit:
-        logger.warning("capture: %d objects in the window, reading the newest %d", len(found), limit)
-    return [key for _, key in found[:limit]]
-
-
-def read_capture(s3: Any, bucket: str, keys: list[str]) -> Traffic:
-    records, skipped = [], 0
-    for key in keys:
-        body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
-        if body[:2] == b"\x1f\x8b":  # Firehose may be set to GZIP the objects it writes
-            body = gzip.decompress(body)
-        found, bad = parse_lines(body.decode("utf-8").splitlines())
-        records += found
-        skipped += bad
-    return traffic_from_records(records, skipped)
-
-
-def read_json(s3: Any, uri: str) -> Any:
-    bucket, key = split_s3_uri(uri)
-    return json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
-
-
-def read_deployment(s3: Any, uri: str) -> DeploymentRecord | None:
-    """The deployment record, or None before the first deployment has written it (NoSuchKey). Any other error
-    (AccessDenied, a missing bucket, a record that is not a DeploymentRecord) is a fault and is raised."""
-    try:
-        document = read_json(s3, uri) or {}
-    except s3.exceptions.NoSuchKey:
-        return None
-    try:
-        return DeploymentRecord.model_validate(document)
-    except ValidationError as error:
-        raise ValueError(f"the deployment record {uri} is not a deployment record: {error}") from None
 
 
 def baseline_uris(deployment: DeploymentRecord, artifact_bucket: str) -> dict[str, str]:
@@ -93,25 +47,3 @@ def load_baselines(s3: Any, uris: dict[str, str], versions: list[str]) -> dict[s
             logger.warning("no baseline for version %s at %s: %s", version, uri, error)
             baselines[version] = None
     return baselines
-
-
-def read_feedback(dynamodb: Any, table: str, limit: int) -> list[dict[str, Any]]:
-    """Feedback items (request_id, row, ground_truth), at most `limit` (a bounded scan)."""
-    items: list[dict[str, Any]] = []
-    for page in dynamodb.get_paginator("scan").paginate(TableName=table):
-        items += [{name: _value(attribute) for name, attribute in item.items()} for item in page["Items"]]
-        if len(items) >= limit:
-            break
-    return items[:limit]
-
-
-def _value(attribute: dict[str, Any]) -> Any:
-    """Undo lambdas.predict.sinks._attribute: N, S, BOOL, NULL."""
-    if "N" in attribute:
-        number = float(attribute["N"])
-        return int(number) if number.is_integer() and "." not in attribute["N"] else number
-    if "BOOL" in attribute:
-        return attribute["BOOL"]
-    if "NULL" in attribute:
-        return None
-    return attribute.get("S")

@@ -1,4 +1,5 @@
-"""RecordDeployment task: write the deployment record for the model that just passed its smoke test."""
+"""RecordDeployment task: write the deployment record for the model that just passed its smoke test; with
+`gate.promote = "challenger"`, also CheckExperiment (is a challenger already being tested?)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import Field
 
 from lambdas.common.env import ConfigEnv, load_env
+from lambdas.record_deployment.experiment import check_experiment
 from lambdas.record_deployment.logic import record_deployment
+from slipstream.documents.experiment import ExperimentCheckRequest
 from slipstream.documents.record import RecordRequest
 
 logger = Logger()
@@ -24,9 +27,13 @@ class Env(ConfigEnv):
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
-@event_parser(model=RecordRequest)
-def handler(event: RecordRequest, context: LambdaContext) -> dict[str, Any]:
+@event_parser(model=RecordRequest | ExperimentCheckRequest)  # a union: powertools parses with a TypeAdapter
+def handler(event: RecordRequest | ExperimentCheckRequest, context: LambdaContext) -> dict[str, Any]:
     env = load_env(Env)
+    if isinstance(event, ExperimentCheckRequest):
+        slot = check_experiment(event, s3=boto3.client("s3"), deployment_uri=env.deployment_uri)
+        logger.info(slot.message, extra={"run_id": event.run_id, **slot.model_dump(mode="json")})
+        return slot.model_dump(mode="json")
     clients = {"s3": boto3.client("s3"), "sagemaker": boto3.client("sagemaker")}
     output = record_deployment(event, env.config(), deployment_uri=env.deployment_uri, **clients)
     logger.info("deployment recorded", extra={"run_id": event.run_id, **output.model_dump(mode="json")})

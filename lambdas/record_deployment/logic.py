@@ -2,7 +2,9 @@
 record (slipstream/documents/deployment.py) that the predict Lambda routes by and the drift Lambda finds
 baselines with: the document `slipstream serve` writes from the registry aliases. A champion deployment
 writes `challenger: null`; a canary (`request.canary`) keeps the champion the record names and adds the new
-version as the challenger with its share (CanaryRecord concludes it after the bake). Only the success path
+version as the challenger with its share (CanaryRecord concludes it after the bake); `gate.promote =
+"challenger"` (`request.variant`) keeps the champion and adds the passing model as the challenger on its own
+endpoint (experiment.py). Only the success path
 calls this: a rejected, rolled-back or failed deployment leaves the previous record (the model still serving).
 """
 
@@ -13,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from lambdas.common.s3uri import split_s3_uri
+from lambdas.record_deployment.experiment import read_record, with_challenger
 from slipstream.config import Config
 from slipstream.documents.deployment import CanaryRecord, DeploymentRecord, VariantRecord
 from slipstream.documents.record import CanaryStart, RecordOutput, RecordRequest
@@ -23,20 +26,22 @@ def record_deployment(
     request: RecordRequest, config: Config, *, s3: Any, sagemaker: Any, deployment_uri: str
 ) -> RecordOutput:
     package = sagemaker.describe_model_package(ModelPackageName=request.model_package_arn)
-    champion = champion_record(request, config, package=package, documents=_documents(s3, request))
+    variant = champion_record(request, config, package=package, documents=_documents(s3, request))
+    if request.variant == "challenger":
+        record = with_challenger(read_record(s3, deployment_uri), variant)
+    else:
+        record = DeploymentRecord(champion=variant, challenger=None)
     bucket, key = split_s3_uri(deployment_uri)
-    record = DeploymentRecord(champion=champion, challenger=None)
     if request.canary is not None:
-        record = _with_canary(_read_record(s3, bucket, key), champion, request.canary)
-    body = record.to_json()
-    s3.put_object(Bucket=bucket, Key=key, Body=body.encode("utf-8"), ContentType="application/json")
-    return RecordOutput(uri=deployment_uri, version=champion.version)
+        record = _with_canary(_read_record(s3, bucket, key), variant, request.canary)
+    s3.put_object(Bucket=bucket, Key=key, Body=record.to_json().encode("utf-8"), ContentType="application/json")
+    return RecordOutput(uri=deployment_uri, version=variant.version)
 
 
 def champion_record(
     request: RecordRequest, config: Config, *, package: dict[str, Any], documents: dict[str, Any]
 ) -> VariantRecord:
-    """The champion's entry: what `/model` shows and what drift needs (version, run id, baseline)."""
+    """A variant's entry (the champion's or a challenger's): what `/model` shows and drift needs."""
     evaluation = documents["evaluation"]
     # No ARNs: GET /model shows the card to API callers, and an ARN names the AWS account.
     lineage = {
@@ -65,6 +70,7 @@ def champion_record(
         model_card=card,
         run_id=request.run_id,
         baseline_uri=request.baseline_uri,
+        deployed_at=datetime.now(UTC).isoformat(),
     )
 
 

@@ -33,6 +33,29 @@ class VariantRecord(BaseModel):
     baseline_uri: str | None = Field(
         default=None, description="Its drift baseline (on AWS the retained copy, models/<run id>/baseline.json)."
     )
+    deployed_at: str | None = Field(
+        default=None,
+        description="ISO-8601 time it started serving as this variant: an AWS experiment counts traffic from then.",
+    )
+
+
+class ExperimentDecision(BaseModel):
+    """One ended experiment: what was done, who or what decided, and the figures the decision rested on."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    action: Literal["promote", "stop"]
+    decided_by: str = Field(min_length=1, description="`experiment-lambda`, or the IAM identity of the caller.")
+    decided_at: str = Field(description="ISO-8601 time, with its offset.")
+    champion_version: str | None = Field(description="The champion when the experiment ended.")
+    challenger_version: str
+    decision: str = Field(description="The test's decision (slipstream.experiment.result.Decision).")
+    reason: str
+    effect: float | None = None
+    lower: float | None = None
+    upper: float | None = None
+    p_value: float | None = None
+    labelled: dict[str, int] = Field(default_factory=dict, description="Rows with ground truth, per variant.")
 
 
 class CanaryRecord(BaseModel):
@@ -52,6 +75,8 @@ class DeploymentRecord(BaseModel):
     champion: VariantRecord | None = None
     challenger: VariantRecord | None = None
     canary: CanaryRecord | None = Field(default=None, description="Set while the challenger is a canary.")
+    # Newest last; only the AWS experiment Lambda appends (the local registry keeps its own history).
+    decisions: list[ExperimentDecision] = Field(default_factory=list)
 
     def variant(self, name: str) -> VariantRecord | None:
         """`champion` or `challenger`."""

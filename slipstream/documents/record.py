@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from slipstream.documents.base import Document
@@ -27,6 +29,9 @@ class RecordRequest(Document):
     baseline_uri: str
     report_uri: str
     canary: CanaryStart | None = None  # set: record the model as a canary beside the champion
+    # `challenger` (gate.promote = "challenger"): the record keeps its champion and gains this version as the
+    # challenger; a record that already has one is refused (one experiment at a time).
+    variant: Literal["champion", "challenger"] = "champion"
 
 
 class RecordOutput(Document):

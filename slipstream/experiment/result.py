@@ -17,6 +17,14 @@ Decision = Literal[
     "keep collecting",
     "invalid (sample ratio mismatch)",
 ]
+# One number per decision, for CloudWatch (a metric holds no text); the dashboard's annotations name each.
+DECISION_CODES: dict[Decision, int] = {
+    "keep collecting": 0,
+    "no difference detectable": 1,
+    "challenger better": 2,
+    "champion better": 3,
+    "invalid (sample ratio mismatch)": 4,
+}
 # What an automatic decider does with a result; `investigate` is for a person (nothing is changed).
 Action = Literal["promote", "stop", "continue", "investigate"]
 

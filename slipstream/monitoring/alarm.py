@@ -1,8 +1,9 @@
 """What arrives on the notifications topic, turned into one `Notice` the Slack message is built from.
 
-Two kinds of message share the topic: CloudWatch alarm state changes (JSON with AlarmName, NewStateValue,
-Trigger, ...) and the pipeline's own notifications (JSON with project, stage, run_id, status; see
-cdk/pipeline/definition.py). Anything else is shown as plain text, so no message is ever dropped.
+Three kinds of message share the topic: CloudWatch alarm state changes (JSON with AlarmName, NewStateValue,
+Trigger, ...), the pipeline's own notifications (JSON with project, stage, run_id, status; see
+cdk/pipeline/definition.py), and the experiment Lambda's decisions (JSON with status and an `experiment`
+object; lambdas/experiment/publish.py). Anything else is shown as plain text, so no message is ever dropped.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ class Notice:
 
     @property
     def bad(self) -> bool:
-        return self.state in {"ALARM", "failed", "rolled back"}
+        return self.state in {"ALARM", "failed", "rolled back", "refused", "invalid (sample ratio mismatch)"}
 
 
 def notice_from_sns(subject: str | None, message: str) -> Notice:
@@ -61,6 +62,8 @@ def notice_from_sns(subject: str | None, message: str) -> Notice:
         body = None
     if isinstance(body, dict) and "AlarmName" in body:
         return _alarm(body)
+    if isinstance(body, dict) and isinstance(body.get("experiment"), dict):
+        return _experiment(subject, body)
     if isinstance(body, dict) and "status" in body:
         return _pipeline(subject, body)
     return Notice(title=subject or "Slipstream notification", state="INFO", reason=message[:2500])
@@ -104,6 +107,34 @@ def _pipeline(subject: str | None, body: dict[str, Any]) -> Notice:
         runbook=runbook,
         details=keep,
     )
+
+
+def _experiment(subject: str | None, body: dict[str, Any]) -> Notice:
+    """The decision is the state; the figures it rests on are the fields a person reads before acting."""
+    result = body["experiment"]
+    interval = result.get("interval") or [None, None]
+    details: dict[str, Any] = {k: body[k] for k in ("project", "stage") if body.get(k)}
+    details["versions"] = f"champion {result.get('champion_version')}, challenger {result.get('challenger_version')}"
+    details["effect"] = f"{_figure(result.get('effect'))} in {result.get('metric')} (challenger - champion)"
+    details["interval"] = f"[{_figure(interval[0])}, {_figure(interval[1])}], p = {_figure(result.get('p_value'))}"
+    labelled, assigned = result.get("labelled") or {}, result.get("assigned") or {}
+    details["outcomes"] = ", ".join(f"{k} {labelled.get(k, 0)} of {assigned.get(k, 0)}" for k in assigned)
+    details["weight"] = _figure(result.get("weight"))
+    acted = result.get("acted") or "none"
+    details["action"] = f"{acted} (by {result.get('decided_by')})" if acted != "none" else f"{result.get('action')}"
+    if result.get("guardrails_breached"):
+        details["guardrails breached"] = ", ".join(result["guardrails_breached"])
+    return Notice(
+        title=subject or str(body.get("status")),
+        state=str(result.get("decision", "?")),
+        reason=str(result.get("reason", ""))[:2500],
+        runbook="experiment-decided",
+        details=details,
+    )
+
+
+def _figure(value: Any) -> str:
+    return f"{value:.4g}" if isinstance(value, int | float) and not isinstance(value, bool) else "n/a"
 
 
 def _region_code(arn: str | None) -> str | None:

@@ -15,6 +15,7 @@ FUNCTIONS = {
     "predict": ((), LAYERS),
     "slack_notifier": (("monitoring",), LAYERS),
     "drift": (("monitoring",), LAYERS | {"pandas", "numpy"}),
+    "experiment": (("monitoring", "experiment"), LAYERS | {"pandas", "numpy"}),
     "record_deployment": (("model_card.py",), LAYERS),
 }
 OURS = ("lambdas", "slipstream")

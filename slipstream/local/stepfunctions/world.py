@@ -131,17 +131,52 @@ def _export(template: dict[str, Any], stack_scope: Scope, app_scope: Scope) -> N
                 continue  # an output of a resource the emulation does not create
 
 
+MONITORING_FUNCTIONS = ("drift", "experiment")  # lambdas/<name>: the monitoring functions the emulation runs
+
+
 def _create_monitoring(synth: Synthesized, scope: Scope, world: World) -> None:
-    """The drift function (and its role and policies): it reads what the pipeline wrote, with its own grants."""
+    """The drift and experiment functions (and their roles and policies): they read what the pipeline and the
+    serving stack wrote, with their own grants; the serving stack's feedback table is created for them."""
     template = synth.templates["monitoring"]
+    if "serving" in synth.templates:
+        _create_tables(synth.templates["serving"], _scope_for(synth, "serving", scope), scope)
     for export in set(re.findall(r'"Fn::ImportValue": "([^"]+)"', json.dumps(template))) - set(scope.exports):
         scope.exports[export] = f"arn:aws:local:::{export}"  # a stack the emulation does not stand up
     _create_roles(template, scope)
     for logical, resource in _of_type(template, "AWS::Lambda::Function"):
-        if resource["Properties"].get("Handler", "").startswith("lambdas.drift."):
+        name = resource["Properties"].get("Handler", "").split(".")[1:2]
+        if name and name[0] in MONITORING_FUNCTIONS:
             _create_function(logical, resource, scope)
-            world.functions["drift"] = scope.attributes[logical]["Ref"]
+            world.functions[name[0]] = scope.attributes[logical]["Ref"]
     _create_policies(template, scope)
+
+
+def _create_tables(template: dict[str, Any], stack_scope: Scope, app_scope: Scope) -> None:
+    """The serving stack's DynamoDB tables (feedback), and the exports other stacks import them by."""
+    dynamodb = boto3.client("dynamodb", region_name=REGION)
+    existing = set(dynamodb.list_tables()["TableNames"])
+    for logical, resource in _of_type(template, "AWS::DynamoDB::Table"):
+        props = resource["Properties"]
+        name = props.get("TableName", f"{logical}-local")
+        if name not in existing:  # a saved account keeps its tables
+            # CloudFormation's SSESpecification names its switch SSEEnabled, the API's Enabled.
+            sse = resolve(props.get("SSESpecification") or {}, stack_scope)
+            encryption = {"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": sse["KMSMasterKeyId"]} if sse else None
+            dynamodb.create_table(
+                TableName=name,
+                KeySchema=props["KeySchema"],
+                AttributeDefinitions=props["AttributeDefinitions"],
+                BillingMode=props.get("BillingMode", "PAY_PER_REQUEST"),
+                **({"SSESpecification": encryption} if encryption else {}),
+            )
+        arn = dynamodb.describe_table(TableName=name)["Table"]["TableArn"]
+        stack_scope.attributes[logical] = {"Ref": name, "Arn": arn}
+    for output in template.get("Outputs", {}).values():
+        try:
+            if "Export" in output:
+                app_scope.exports[output["Export"]["Name"]] = resolve(output["Value"], stack_scope)
+        except KeyError:
+            continue  # an output of a resource the emulation does not create
 
 
 def _create_keys(template: dict[str, Any], scope: Scope) -> None:

@@ -89,7 +89,9 @@ def _sagemaker(call: Call) -> list[Request | KeyOf]:
 def _s3(call: Call) -> list[Request | KeyOf]:
     bucket, key = call.param("Bucket") or "", call.param("Key")
     target = f"arn:aws:s3:::{bucket}" + (f"/{key}" if key is not None else "")
-    found: list[Request | KeyOf] = [Request(f"s3:{call.action}", target)]
+    prefix = call.param("Prefix") if call.action == "ListBucket" else None
+    context = {"s3:prefix": [str(prefix)]} if prefix is not None else {}  # absent without one, as on AWS
+    found: list[Request | KeyOf] = [Request(f"s3:{call.action}", target, context)]
     if call.action == "PutObject":
         source = call.param("CopySource")
         if source:  # CopyObject: read the source (and decrypt it), write the target

@@ -17,7 +17,8 @@ import pytest
 from moto import mock_aws
 from rich.console import Console
 
-from lambdas.drift.sources import baseline_uris, read_deployment
+from lambdas.common.captures import read_deployment
+from lambdas.drift.sources import baseline_uris
 from lambdas.predict.documents import CachedDocument
 from lambdas.predict.schema import ModelResponse
 from lambdas.record_deployment.logic import RecordRequest, record_deployment

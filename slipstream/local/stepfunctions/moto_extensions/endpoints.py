@@ -154,13 +154,18 @@ def _reveal(endpoint: Any) -> None:
 
 def _approval_keeps_metadata() -> None:
     """moto's UpdateModelPackage sets CustomerMetadataProperties to None when the call omits them (ApproveModel
-    and RejectModel only send the status); SageMaker keeps them, and with them the package's run id and lineage."""
+    and RejectModel only send the status); SageMaker keeps them, and with them the package's run id and lineage.
+    Keys a call sends are added or replaced, the others kept: the API removes keys only through
+    CustomerMetadataPropertiesToRemove (which moto applies after this merge). The approval description, too,
+    stays until a call sends a new one."""
     original = SageMakerModelBackend.update_model_package
 
     def update_model_package(self, **kwargs):  # type: ignore[no-untyped-def]
         package = self.describe_model_package(kwargs["model_package_arn"])
-        kept = kwargs.get("customer_metadata_properties") or package.customer_metadata_properties
-        return original(self, **{**kwargs, "customer_metadata_properties": kept})
+        kept = {**(package.customer_metadata_properties or {}), **(kwargs.get("customer_metadata_properties") or {})}
+        description = kwargs.get("approval_description") or package.approval_description
+        update = {"customer_metadata_properties": kept or None, "approval_description": description}
+        return original(self, **{**kwargs, **update})
 
     SageMakerModelBackend.update_model_package = update_model_package
 

@@ -165,6 +165,7 @@ def _s3_param(response: Any) -> Any:
         "Method": response.method,
         "CopySource": response.headers.get("x-amz-copy-source"),
         "SSEKMSKeyId": response.headers.get("x-amz-server-side-encryption-aws-kms-key-id"),
+        "Prefix": (response.querystring.get("prefix") or [None])[0],  # ListObjects(V2): the s3:prefix key
     }
     return values.get
 
