@@ -38,8 +38,8 @@ class DeploySettings:
 
     @property
     def challenger_endpoint_name(self) -> str | None:
-        """Only when the config sends traffic to a challenger (`[experiment] weight` > 0)."""
-        if self.config.challenger_weight <= 0:
+        """Only when the config sends traffic to a challenger (`[experiment] weight` or `shadow_share` > 0)."""
+        if self.config.challenger_weight <= 0 and self.config.experiment.shadow_share <= 0:
             return None
         return naming.with_suffix(self.prefix, "-challenger", naming.SAGEMAKER)
 
