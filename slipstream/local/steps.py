@@ -131,6 +131,7 @@ def register(state: RunState) -> str:
         "gate.reasons": json.dumps(decision.reasons),
         "estimator": config.model.estimator or "",
     }
+    staged = staging(config, passed=decision.passed, registry=outputs["registry"])
     card = render_model_card(
         config,
         evaluation=evaluation,
@@ -138,6 +139,7 @@ def register(state: RunState) -> str:
         contract=validation.contract.model_dump(mode="json"),
         lineage=tags,
         report=validation.report,
+        not_staged=staged.reason if staged.role == "refused" else None,
     )
     record = RegistrationRecord(
         run_id=state.run_id,
@@ -149,7 +151,7 @@ def register(state: RunState) -> str:
         evaluation=evaluation,
         gate=decision.model_dump(),
         passed=decision.passed,
-        staging=staging(config, passed=decision.passed, registry=outputs["registry"]),
+        staging=staged,
         validation_report=validation.report,
         contract=validation.contract.model_dump(mode="json"),
         baseline=validation.baseline,
