@@ -19,6 +19,7 @@ from slipstream.errors import SlipstreamError
 
 if TYPE_CHECKING:
     from slipstream.config import Config
+    from slipstream.experiment.record import Outcome
     from slipstream.experiment.result import ExperimentResult
     from slipstream.local.experiments import Experiment
     from slipstream.local.registry import Registry
@@ -147,7 +148,7 @@ def _end(
     cfg: Config,
     registry: Registry,
     experiment: Experiment,
-    outcome: str,
+    outcome: Outcome,
     by: str | None,
     result: ExperimentResult,
     *,
@@ -157,7 +158,7 @@ def _end(
     from slipstream.local.serving.plan import follow_experiment
 
     who = by or getpass.getuser()
-    end_experiment(registry, cfg, experiment, outcome=outcome, decided_by=who, result=result, forced=forced)  # type: ignore[arg-type]
+    end_experiment(registry, cfg, experiment, outcome=outcome, decided_by=who, result=result, forced=forced)
     version, was = experiment.challenger.version, experiment.champion.version
     if outcome == "promoted":
         console.print(f"{cfg.name} version {version} is now the champion (was version {was}); decided by {who}.")

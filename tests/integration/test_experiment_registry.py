@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from lambdas.predict.service import capture_record
 from slipstream import layout
 from tests.integration.pipeline_helpers import cli, customers, project_config, status, write_project
 
@@ -16,6 +17,20 @@ pytestmark = pytest.mark.slow
 BODY = project_config("churned", "classification", ["segment", "lifetime_value"])
 STAGED = BODY + '\n[gate]\npromote = "challenger"\n'
 DUMMY = '[model]\nestimator = "sklearn.dummy.DummyClassifier"\n'
+
+
+def _write_champion_better_traffic(state: Path, per_variant: int = 300) -> None:
+    """Captures as the predict Lambda writes them, and feedback: the champion right, the challenger mostly wrong."""
+    lines, feedback = [], []
+    for index in range(2 * per_variant):
+        variant, version = ("champion", "1") if index % 2 else ("challenger", "2")
+        body = {"request_id": f"r{index}", "variant": variant, "model_version": version, "predictions": ["yes"]}
+        lines.append(json.dumps(capture_record(body, f"customers-{variant}", 3.0, [{"spend": 1.0}])))
+        truth = "yes" if variant == "champion" or index % 6 == 0 else "no"
+        feedback.append(json.dumps({"request_id": f"r{index}", "row": 0, "ground_truth": truth}))
+    (state / "serving" / "capture").mkdir(parents=True)
+    (state / "serving" / "capture" / "predictions.jsonl").write_text("\n".join(lines) + "\n")
+    (state / "serving" / "feedback.jsonl").write_text("\n".join(feedback) + "\n")
 
 
 def _versions(config: Path) -> dict[str, str | None]:
@@ -46,12 +61,19 @@ def test_rejected_and_refused_models_leave_the_running_experiment_alone(tmp_path
     refused = status(config)["latest"]
     assert refused["gate"] == "passed" and refused["staging"] == "refused" and "is running" in refused["staging_reason"]
 
+    _write_champion_better_traffic(tmp_path / ".slipstream")
+    code, output = cli("experiment", "promote", "--config", str(config))
+    assert code == 8 and "champion better" in output and "--force" in output, output
+    assert _versions(config)["champion"] == "1"
+
     code, output = cli("experiment", "stop", "--config", str(config), "--by", "ana")
     assert code == 0, output
     assert _versions(config) == {"champion": "1", "challenger": None, "latest": "4"}
     stopped = next(tmp_path.glob(f".slipstream/runs/*/{layout.EXPERIMENT_DECISION}"))
     record = json.loads(stopped.read_text())
     assert (record["outcome"], record["challenger_version"], record["decided_by"]) == ("stopped", "2", "ana")
-    assert record["result"]["decision"] == "keep collecting"
+    assert record["result"]["decision"] == "champion better" and not record["forced"]
+    assert status(config)["latest"]["version"] == "4"
+    assert json.loads(cli("status", "--config", str(config), "--json")[1])["champion"]["experiment"] is None
     code, output = cli("experiment", "status", "--config", str(config))
     assert code == 1 and "no experiment is running" in output and "Traceback" not in output
