@@ -39,13 +39,17 @@ def render_model_card(
     contract: dict[str, Any],
     lineage: dict[str, str],
     report: dict[str, Any],
+    not_staged: str | None = None,
 ) -> str:
+    """`not_staged`: why a passing model was registered without being staged (an experiment was running)."""
     features = contract.get("features", [])
     feature_list = ", ".join(f"`{f['name']}` ({f['kind']})" for f in features)
     verdict = "REJECTED — the champion is unchanged"
     if decision.passed:
         staged = config.gate.promote == "challenger"
         verdict = "PASSED — staged as challenger for an A/B test" if staged else "PASSED — promoted to champion"
+        if not_staged:
+            verdict = f"PASSED — registered but not staged: {not_staged}"
     labels = contract.get("labels")
     lines = [
         f"# Model card: {config.name}",

@@ -1,6 +1,7 @@
 """The predict Lambda (lambdas/predict): its environment from the config and what it may touch.
 
-Environment: every variable of lambdas/predict/env.PredictEnv that applies on AWS (docs/serving.md lists them).
+Environment: every variable of lambdas/predict/env.PredictEnv that applies on AWS (docs/serving.md lists them);
+SHADOW_SHARE only when `[experiment] shadow_share` > 0 (the handler's default, 0, mirrors nothing).
 Permissions: InvokeEndpoint on the champion (and challenger) endpoint only, GetObject on the contract and the
 deployment record, PutRecord(Batch) on the capture stream, PutItem on the feedback table.
 """
@@ -53,6 +54,9 @@ class PredictFunction(Construct):
             "MAX_BODY_BYTES": serving.max_body_bytes,
             "FEEDBACK_TABLE": feedback.table.table_name,
         }
+        if settings.challenger_endpoint_name and settings.config.experiment.shadow_share > 0:
+            # Only when mirroring: a template without shadow mode stays as it was.
+            environment["SHADOW_SHARE"] = settings.config.experiment.shadow_share
         if capture is not None:
             environment["CAPTURE_STREAM"] = capture.stream_name
         self.fn = SlipstreamFunction(

@@ -50,9 +50,14 @@ class DeploySettings:
 
     @property
     def challenger_endpoint_name(self) -> str | None:
-        """When the config sends traffic to a challenger (`[experiment] weight` > 0), or deploys passing models
-        as challengers (`gate.promote = "challenger"`, even with weight 0: shadow traffic needs it too)."""
-        if self.config.challenger_weight <= 0 and self.config.gate.promote != "challenger":
+        """When the config sends traffic to a challenger (`[experiment] weight` or `shadow_share` > 0), or deploys
+        passing models as challengers (`gate.promote = "challenger"`, even with weight 0)."""
+        config = self.config
+        if (
+            config.challenger_weight <= 0
+            and config.experiment.shadow_share <= 0
+            and config.gate.promote != "challenger"
+        ):
             return None
         return naming.with_suffix(self.prefix, "-challenger", naming.SAGEMAKER)
 

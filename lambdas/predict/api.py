@@ -168,8 +168,10 @@ def _add_error_handlers(
 
 
 def _capture_metrics(service: PredictionService, metrics: Metrics) -> None:
-    if service.capture is None:
-        return
-    for name, count in service.capture.take_counts().items():
-        if count:
-            metrics.add_metric(f"Capture{name.title()}", MetricUnit.Count, count)
+    counted = {"Capture": service.capture, "Shadow": service.shadow}
+    for prefix, source in counted.items():
+        if source is None:
+            continue
+        for name, count in source.take_counts().items():
+            if count:
+                metrics.add_metric(f"{prefix}{name.title()}", MetricUnit.Count, count)

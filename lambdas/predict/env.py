@@ -22,6 +22,8 @@ class PredictEnv(BaseEnv):
     champion_endpoint: str = Field(alias="CHAMPION_ENDPOINT", min_length=1, max_length=63)
     challenger_endpoint: str | None = Field(default=None, alias="CHALLENGER_ENDPOINT", max_length=63)
     challenger_weight: float = Field(default=0.0, ge=0, le=1, alias="CHALLENGER_WEIGHT")
+    shadow_share: float = Field(default=0.0, ge=0, le=1, alias="SHADOW_SHARE")
+    shadow_timeout_seconds: float = Field(default=5.0, gt=0, le=60, alias="SHADOW_TIMEOUT_SECONDS")
     caller_header: str = Field(default="X-Caller-Id", min_length=1, alias="CALLER_HEADER")
     max_rows: int = Field(default=100, ge=1, le=10_000, alias="MAX_ROWS")
     max_body_bytes: int = Field(default=1_000_000, ge=1_000, le=6_000_000, alias="MAX_BODY_BYTES")

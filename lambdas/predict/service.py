@@ -1,4 +1,5 @@
-"""The prediction service: route, invoke, capture; feedback; the model description. No HTTP, no Lambda."""
+"""The prediction service: route, invoke, mirror (shadow mode), capture; feedback; the model description.
+No HTTP, no Lambda."""
 
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ from typing import Any
 
 from lambdas.predict.capture import BackgroundCapture
 from lambdas.predict.documents import CachedDocument
-from lambdas.predict.routing import CHALLENGER, choose_variant
+from lambdas.predict.routing import CHALLENGER, CHAMPION, choose_variant
 from lambdas.predict.runtime import invoke
 from lambdas.predict.schema import ServingContract
+from lambdas.predict.shadow import ShadowMirror
 from lambdas.predict.sinks import Sink
 from slipstream.documents.deployment import DeploymentRecord
 
@@ -33,13 +35,14 @@ class PredictionService:
     deployment: CachedDocument[DeploymentRecord]
     capture: BackgroundCapture | None = None
     feedback: Sink | None = None
+    shadow: ShadowMirror | None = None
 
     def predict(self, instances: list[dict[str, Any]], caller_id: str | None, request_id: str) -> Prediction:
         deployment = self.deployment.get() or DeploymentRecord()
         eligible = bool(self.endpoints.get(CHALLENGER)) and deployment.challenger_eligible()
         # A canary's share comes with it in the record (the pipeline sets it); an experiment's is configured.
         variant = choose_variant(deployment.challenger_share(self.challenger_weight), eligible, caller_id)
-        endpoint = self.endpoints[variant] or ""
+        endpoint = self._endpoint(variant, deployment)
         started = time.perf_counter()
         answer = invoke(self.runtime(), endpoint, instances)
         latency_ms = round((time.perf_counter() - started) * 1000, 3)
@@ -55,9 +58,24 @@ class PredictionService:
             "classes": answer.get("classes"),
             "probabilities": answer.get("probabilities"),
         }
-        if self.capture is not None:
-            self.capture.submit(capture_record(body, endpoint, latency_ms, instances))
+        record = capture_record(body, endpoint, latency_ms, instances)
+        # Only the champion's requests are mirrored, so a shadow call is never a challenger assignment.
+        if self.shadow is not None and eligible and variant == CHAMPION and self.shadow.selected(request_id):
+            challenger = deployment.variant(CHALLENGER)
+            self.shadow.submit(
+                self._endpoint(CHALLENGER, deployment), instances, record, challenger.version if challenger else None
+            )
+        elif self.capture is not None:
+            self.capture.submit(record)
         return Prediction(body=body, variant=variant, latency_ms=latency_ms)
+
+    def _endpoint(self, variant: str, deployment: DeploymentRecord) -> str:
+        """The endpoint the deployment record names for the variant, when it is one this function may call (a
+        locally promoted challenger keeps its endpoint until the next deploy); else the configured one."""
+        served = deployment.variant(variant)
+        if served is not None and served.endpoint in self.endpoints.values():
+            return served.endpoint
+        return self.endpoints[variant] or ""
 
     def record_feedback(self, request_id: str, row: int, ground_truth: Any) -> bool:
         """Store ground truth for one predicted row; False when no feedback store is configured."""

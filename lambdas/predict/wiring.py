@@ -9,9 +9,10 @@ from lambdas.predict.capture import BackgroundCapture
 from lambdas.predict.documents import CachedDocument, read_json
 from lambdas.predict.env import PredictEnv
 from lambdas.predict.routing import CHALLENGER, CHAMPION
-from lambdas.predict.runtime import make_client
+from lambdas.predict.runtime import invoke, make_client
 from lambdas.predict.schema import ServingContract
 from lambdas.predict.service import PredictionService
+from lambdas.predict.shadow import ShadowMirror
 from lambdas.predict.sinks import DynamoDbSink, FirehoseSink, JsonLinesSink, Sink
 from slipstream.documents.deployment import DeploymentRecord
 
@@ -27,15 +28,25 @@ def build_service(env: PredictEnv) -> PredictionService:
     s3 = lambda: _client("s3")  # noqa: E731 - only created when a document really lives in S3
     contract = ServingContract.model_validate(read_json(env.contract_uri, s3))
     runtime = cache(lambda: make_client(env.sagemaker_runtime_endpoint_url, env.invoke_timeout_seconds))
+    capture = _capture(env)
     return PredictionService(
         contract=contract,
         runtime=runtime,
         endpoints={CHAMPION: env.champion_endpoint, CHALLENGER: env.challenger_endpoint},
         challenger_weight=env.challenger_weight,
         deployment=CachedDocument(env.deployment_uri, env.deployment_ttl_seconds, s3, DeploymentRecord.model_validate),
-        capture=_capture(env),
+        capture=capture,
         feedback=_feedback(env),
+        shadow=_shadow(env, capture),
     )
+
+
+def _shadow(env: PredictEnv, capture: BackgroundCapture | None) -> ShadowMirror | None:
+    if env.shadow_share <= 0 or not env.challenger_endpoint:
+        return None
+    # Its own client: the shorter timeout, and a slow challenger never holds the champion's connections.
+    client = cache(lambda: make_client(env.sagemaker_runtime_endpoint_url, env.shadow_timeout_seconds))
+    return ShadowMirror(lambda endpoint, instances: invoke(client(), endpoint, instances), env.shadow_share, capture)
 
 
 def _capture(env: PredictEnv) -> BackgroundCapture | None:

@@ -11,10 +11,14 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from slipstream.cli import experiment
 from slipstream.cli.canary import canary_app
 from slipstream.cli.common import ConfigOption, console, fail, load
 from slipstream.cli.monitor import monitor, notify
-from slipstream.errors import ContractViolation, SlipstreamError
+from slipstream.errors import ContractViolation
+
+# `run`: the model passed the gate but was not staged, because an experiment is running (it is registered).
+NOT_STAGED_EXIT = 7
 
 app = typer.Typer(
     help="Slipstream: one config file takes a scikit-learn model from a laptop to a serverless AWS stack.",
@@ -78,6 +82,8 @@ def run(
     print_run_summary(console, state)
     if not state.outputs["decision"].passed:
         raise typer.Exit(5)
+    if state.outputs["staging"].role == "refused":
+        raise typer.Exit(NOT_STAGED_EXIT)
 
 
 @app.command()
@@ -85,7 +91,7 @@ def status(
     config: ConfigOption = Path("slipstream.toml"),
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
 ) -> None:
-    """Show the champion and the challenger: version, metrics, gate decision, when and from which data."""
+    """Show the champion, the challenger and the newest version: metrics, gate decision, staging, data."""
     from slipstream.local.console import print_status
     from slipstream.local.registry import CHALLENGER, CHAMPION, Registry
 
@@ -94,6 +100,7 @@ def status(
         # Asking must not create state: with no registry yet there is simply no model.
         registry = Registry(cfg) if Registry.exists(cfg) else None
         versions = {alias: registry.by_alias(alias) if registry else None for alias in (CHAMPION, CHALLENGER)}
+        versions["latest"] = registry.latest() if registry else None
     except Exception as error:
         raise fail(error) from None
     if as_json:
@@ -140,17 +147,8 @@ app.command()(notify)
 app.add_typer(canary_app, name="canary")
 
 
-@app.command()
-def promote(config: ConfigOption = Path("slipstream.toml")) -> None:
-    """Make the challenger the champion (after an A/B test). Only a challenger that passed the gate."""
-    from slipstream.local.registry import Registry
-
-    cfg = load(config)
-    try:
-        if not Registry.exists(cfg):
-            raise SlipstreamError("there is no registry yet: run the pipeline first")
-        promoted, previous = Registry(cfg).promote_challenger()
-    except Exception as error:
-        raise fail(error) from None
-    was = f" (was version {previous.version})" if previous else ""
-    console.print(f"{cfg.name} version {promoted.version} is now the champion{was}.", highlight=False)
+app.add_typer(experiment.app, name="experiment")
+# The command before `slipstream experiment`: the same promotion, with the same checks and record.
+app.command("promote", deprecated=True, help="Deprecated: use `slipstream experiment promote` (the same command).")(
+    experiment.promote
+)

@@ -150,6 +150,8 @@ def _history(looks: Looks) -> list[Look]:
             lower=float(looks.lower[i]),
             upper=float(looks.upper[i]),
             p_value=float(looks.p_value[i]),
+            mean_champion=None if looks.mean_champion is None else float(looks.mean_champion[i]),
+            mean_challenger=None if looks.mean_challenger is None else float(looks.mean_challenger[i]),
         )
         for i in picks
     ]

@@ -58,6 +58,27 @@ class Look(_Frozen):
     lower: float
     upper: float
     p_value: float
+    mean_champion: float | None = Field(default=None, description="The champion's mean outcome so far.")
+    mean_challenger: float | None = Field(default=None, description="The challenger's mean outcome so far.")
+
+
+class LatencySummary(_Frozen):
+    p50_ms: float | None
+    p95_ms: float | None
+
+
+class ShadowSummary(_Frozen):
+    """Shadow mode (slipstream.experiment.shadow): mirrored requests side by side; not part of the test."""
+
+    requests: int = Field(ge=0, description="Champion requests mirrored to the challenger.")
+    failed: int = Field(ge=0, description="Mirrored requests the challenger failed, timed out on, or was too busy for.")
+    rows: int = Field(ge=0, description="Rows both variants answered.")
+    agreement: float | None = Field(
+        description="Classification: share of those rows where both predicted the same label."
+    )
+    mean_abs_difference: float | None = Field(description="Regression: mean |challenger - champion| prediction.")
+    champion_latency: LatencySummary
+    challenger_latency: LatencySummary
 
 
 class ExperimentResult(_Frozen):
@@ -76,6 +97,9 @@ class ExperimentResult(_Frozen):
     sample_ratio: SampleRatio
     guardrails: list[Guardrail]
     history: list[Look] = Field(default_factory=list, description="A thinned sequence of looks, oldest first.")
+    shadow: ShadowSummary | None = Field(
+        default=None, description="Shadow mode: agreement and latency on mirrored requests (None when none were)."
+    )
 
     @property
     def breaches(self) -> list[Guardrail]:

@@ -41,6 +41,8 @@ class Looks:
     lower: Floats
     upper: Floats
     p_value: Floats
+    mean_champion: Floats | None = None  # each arm's mean outcome so far (for the report's outcome over time)
+    mean_challenger: Floats | None = None
 
     def __len__(self) -> int:
         return len(self.estimate)
@@ -108,7 +110,8 @@ def sequential_comparison(
     order = np.argsort(keys, kind="stable")
     values, arm = values[order], arm[order]
     # Shifting by the overall mean keeps the running sums of squares precise for large errors.
-    centred = values - (values.mean() if len(values) else 0.0)
+    centre = values.mean() if len(values) else 0.0
+    centred = values - centre
     stats = [_running_moments(centred, arm == side) for side in (False, True)]
     (n_a, mean_a, var_a), (n_b, mean_b, var_b) = stats
     ready = (n_a >= min_samples) & (n_b >= min_samples)
@@ -116,7 +119,9 @@ def sequential_comparison(
         n_a[ready], mean_a[ready], var_a[ready], n_b[ready], mean_b[ready], var_b[ready], tau=tau, alpha=alpha
     )
     lower, upper, p_running = running(estimate, half_width, p_value)
-    return Looks(n_a[ready], n_b[ready], estimate, lower, upper, p_running)
+    return Looks(
+        n_a[ready], n_b[ready], estimate, lower, upper, p_running, mean_a[ready] + centre, mean_b[ready] + centre
+    )
 
 
 def _positions(values: Floats, order: Floats | None) -> Floats:

@@ -65,10 +65,10 @@ def print_run_summary(console: Console, state: RunState) -> None:
     config, outputs = state.config, state.outputs
     evaluation, decision, version = outputs["evaluation"], outputs["decision"], outputs["version"]
     print_evaluation(console, evaluation, decision, outputs.get("champion_version"))
-    role = "challenger (the champion is unchanged)"
-    if decision.passed:
-        role = "champion" if config.gate.promote == "champion" else "challenger, staged for an A/B test"
-    console.print(f"\nModel [bold]{config.name}[/] version [bold]{version.version}[/] is now the {role}.")
+    staging = outputs["staging"]
+    console.print(f"\nModel [bold]{config.name}[/] version [bold]{version.version}[/] {STAGED[staging.role]}.")
+    if staging.role == "refused":
+        console.print(f"[bold yellow]Not staged:[/] {staging.reason}.", highlight=False)
     console.print(f"Run folder:  {state.run_dir}", highlight=False)
     console.print(f"Model card:  {state.run_dir / 'model_card.md'}", highlight=False)
     console.print(f"Registry:    {config.tracking_uri}", highlight=False)
@@ -78,17 +78,26 @@ def print_run_summary(console: Console, state: RunState) -> None:
     console.print(f"Browse runs: pip install mlflow, then mlflow ui --backend-store-uri {config.tracking_uri}")
 
 
+STAGED = {
+    "champion": "is now the champion",
+    "challenger": "is now the challenger, staged for an experiment (`slipstream experiment status`)",
+    "none": "is registered only: the gate rejected it, the champion and any experiment are unchanged",
+    "refused": "is registered but not staged: an experiment is running",
+}
+
+
 def print_status(console: Console, config: Config, versions: dict[str, VersionInfo | None]) -> None:
     table = Table(title=f"{config.name}: registered models", show_edge=False)
-    for column in ("alias", "version", config.gate.metric or "metric", "gate", "registered", "data"):
+    for column in ("alias", "version", config.gate.metric or "metric", "gate", "staging", "registered", "data"):
         table.add_column(column)
     for alias, info in versions.items():
         if info is None:
-            table.add_row(alias, "—", "—", "—", "—", "—")
+            table.add_row(alias, *["—"] * 6)
             continue
         when = datetime.fromtimestamp(info.created_at / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M UTC")
         sha = (info.tags.get("data.sha256") or "")[:12]
         data = f"{info.tags.get('data.source', '?')} ({sha})"
         metric = _fmt(info.metrics.get(config.gate.metric or ""))
-        table.add_row(alias, info.version, metric, info.tags.get("gate.decision", "?"), when, data)
+        staged = info.tags.get("staging", "?")
+        table.add_row(alias, info.version, metric, info.tags.get("gate.decision", "?"), staged, when, data)
     console.print(table)

@@ -1,8 +1,9 @@
 """Register: MLflow tracking + model registry (SQLite and a local artifact folder by default).
 
-Every evaluated model becomes a version, with its gate decision as a tag, so the registry is the audit
-trail. Aliases carry the decisions: the newest version is `challenger`; a version that passed the gate is
-`champion`. Serving and the next run's champion comparison read the aliases, never "latest".
+Every evaluated model becomes a version, with its gate decision and its staging as tags, so the registry is
+the audit trail. Aliases carry the decisions: `champion` is the version serving everyone; `challenger` is a
+passing version staged for an experiment (slipstream/local/experiments.py decides who may take it, and a
+rejected version never does). Serving and the next run's champion comparison read the aliases, never "latest".
 """
 
 from __future__ import annotations
@@ -15,13 +16,17 @@ import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from slipstream import layout
 from slipstream.config import Config
 from slipstream.local.registry_model import log_sklearn_model
 
 CHAMPION, CHALLENGER = "champion", "challenger"
+STAGING_TAG, STAGING_REASON_TAG = "staging", "staging.reason"
+# What registration did with a version: made it the champion or the challenger, nothing (the gate rejected it),
+# or nothing because an experiment was running (it passed; docs/experiments.md#one-experiment-at-a-time).
+Role = Literal["champion", "challenger", "none", "refused"]
 SAGEMAKER_ARTIFACTS = "sagemaker-model"  # the SageMaker layout (model.joblib, metadata.json, code/) of a version
 
 
@@ -49,7 +54,21 @@ class VersionInfo:
             "mlflow_run_id": self.run_id,
             "run_id": self.tags.get("slipstream.run_id"),
             "aliases": self.aliases,
+            "staging": self.tags.get(STAGING_TAG),
+            "staging_reason": self.tags.get(STAGING_REASON_TAG),
+            "experiment": {
+                k.removeprefix("experiment."): v for k, v in self.tags.items() if k.startswith("experiment.")
+            }
+            or None,
         }
+
+
+@dataclass(frozen=True)
+class Staging:
+    """Which alias a newly registered version takes, and why (kept as tags on the version)."""
+
+    role: Role
+    reason: str
 
 
 class Registry:
@@ -69,22 +88,6 @@ class Registry:
         mlflow.set_registry_uri(config.tracking_uri)
         self.client = MlflowClient(tracking_uri=config.tracking_uri, registry_uri=config.tracking_uri)
 
-    def promote_challenger(self) -> tuple[VersionInfo, VersionInfo | None]:
-        """Make the challenger the champion (after an A/B test); returns (new champion, previous champion)."""
-        from slipstream.errors import SlipstreamError
-
-        challenger, champion = self.by_alias(CHALLENGER), self.by_alias(CHAMPION)
-        if challenger is None:
-            raise SlipstreamError("there is no challenger to promote: run the pipeline first")
-        if challenger.tags.get("gate.decision") != "passed":
-            raise SlipstreamError(f"version {challenger.version} was rejected by the quality gate; not promoting it")
-        if champion is not None and champion.version == challenger.version:
-            raise SlipstreamError(f"version {challenger.version} is already the champion")
-        self.client.set_registered_model_alias(self.name, CHAMPION, challenger.version)
-        promoted = self.by_alias(CHAMPION)
-        assert promoted is not None
-        return promoted, champion
-
     @staticmethod
     def exists(config: Config) -> bool:
         """False only when the default SQLite registry has never been written (any other URI: assume yes)."""
@@ -99,9 +102,34 @@ class Registry:
             version = self.client.get_model_version_by_alias(self.name, alias)
         except MlflowException:
             return None  # no registered model yet, or the alias is not set
+        return self._info(version)
+
+    def by_version(self, version: str) -> VersionInfo | None:
+        from mlflow.exceptions import MlflowException
+
+        try:
+            return self._info(self.client.get_model_version(self.name, version))
+        except MlflowException:
+            return None
+
+    def latest(self) -> VersionInfo | None:
+        """The newest version whatever became of it (the audit trail's last entry), for `slipstream status`."""
+        from mlflow.exceptions import MlflowException
+
+        try:
+            found = self.client.search_model_versions(
+                f"name = '{self.name}'", max_results=1, order_by=["version_number DESC"]
+            )
+        except MlflowException:
+            return None
+        return self.by_version(str(found[0].version)) if found else None
+
+    def _info(self, version: Any) -> VersionInfo | None:
         if version.run_id is None:
             return None  # registered by hand outside a run: not one of ours
         run = self.client.get_run(version.run_id)
+        # Search results may leave aliases out; the single-version read has them.
+        aliases = list(version.aliases or self.client.get_model_version(self.name, version.version).aliases)
         return VersionInfo(
             version=str(version.version),
             run_id=version.run_id,
@@ -109,8 +137,22 @@ class Registry:
             metrics={k: v for k, v in run.data.metrics.items() if not k.startswith("champion_")},
             tags=dict(version.tags),
             created_at=int(version.creation_timestamp),
-            aliases=list(version.aliases),
+            aliases=aliases,
         )
+
+    # --- aliases and tags (the decisions) --------------------------------------------------------------------
+    def set_alias(self, alias: str, version: str) -> None:
+        self.client.set_registered_model_alias(self.name, alias, version)
+
+    def delete_alias(self, alias: str) -> None:
+        from mlflow.exceptions import MlflowException
+
+        with contextlib.suppress(MlflowException):  # not set: nothing to remove
+            self.client.delete_registered_model_alias(self.name, alias)
+
+    def set_tags(self, version: str, tags: dict[str, str]) -> None:
+        for key, value in tags.items():
+            self.client.set_model_version_tag(self.name, version, key, value)
 
     def download_model(self, info: VersionInfo, dest: Path) -> Path:
         """The version's SageMaker-layout model folder (what an endpoint serves), copied under `dest`."""
@@ -130,7 +172,7 @@ class Registry:
         return str(self.client.create_experiment(self.config.experiment_name, artifact_location=artifacts.as_uri()))
 
     def register(self, record: RegistrationRecord) -> VersionInfo:
-        """Log the run and the model, register a version, move the aliases the gate decision allows."""
+        """Log the run and the model, register a version, move the alias its staging names (if any)."""
         mlflow = self._mlflow
         with mlflow.start_run(experiment_id=self._experiment_id(), run_name=record.run_id) as run:
             mlflow.log_params({"estimator": record.estimator, **_flatten("param", record.params)})
@@ -152,13 +194,17 @@ class Registry:
                     mlflow, record.model_dir, record.input_example, self.name, record.pip_requirements
                 )
         version = str(model_info.registered_model_version)
-        for key, value in record.tags.items():
-            self.client.set_model_version_tag(self.name, version, key, value)
+        staging = record.staging
+        self.set_tags(version, {**record.tags, STAGING_TAG: staging.role, STAGING_REASON_TAG: staging.reason})
         self.client.update_model_version(self.name, version, description=record.model_card)
-        self.client.set_registered_model_alias(self.name, CHALLENGER, version)
-        if record.promote:
-            self.client.set_registered_model_alias(self.name, CHAMPION, version)
-        info = self.by_alias(CHALLENGER)
+        if staging.role == CHAMPION:
+            # A passing champion ends no experiment (none runs, or it would have been refused): a challenger
+            # staged without traffic is older than the new champion and is unstaged.
+            self.set_alias(CHAMPION, version)
+            self.delete_alias(CHALLENGER)
+        elif staging.role == CHALLENGER:
+            self.set_alias(CHALLENGER, version)
+        info = self.by_version(version)
         assert info is not None and info.run_id == run.info.run_id
         return info
 
@@ -176,7 +222,7 @@ class RegistrationRecord:
     evaluation: dict[str, Any]
     gate: dict[str, Any]
     passed: bool
-    promote: bool  # passed, and the config promotes passing models straight to champion
+    staging: Staging  # slipstream/local/experiments.py staging()
     validation_report: dict[str, Any]
     contract: dict[str, Any]
     baseline: dict[str, Any]

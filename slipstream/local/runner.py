@@ -79,6 +79,7 @@ def summary_of(state: RunState) -> dict[str, Any]:
         "champion_metrics": outputs.get("evaluation", {}).get("champion_metrics"),
         "gate": decision.model_dump() if decision else None,
         "version": version.version if version else None,
+        "staging": outputs["staging"].role if "staging" in outputs else None,
         "champion_version": outputs.get("champion_version"),
         "contract_written": outputs.get("contract_written", False),
         "timings_s": {k: round(v, 2) for k, v in state.timings.items()},

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from slipstream import dataset, job_arguments, layout, lineage
 from slipstream.contract import read_contract, write_contract
 from slipstream.job_commands import EVALUATION_ENTRYPOINT, TRAINING_ENTRYPOINT
+from slipstream.local.experiments import staging
 from slipstream.local.registry import CHAMPION, RegistrationRecord, Registry
 from slipstream.local.sagemaker import archive_model, run_processing_job, run_training_job
 from slipstream.model_card import render_model_card
@@ -130,6 +131,7 @@ def register(state: RunState) -> str:
         "gate.reasons": json.dumps(decision.reasons),
         "estimator": config.model.estimator or "",
     }
+    staged = staging(config, passed=decision.passed, registry=outputs["registry"])
     card = render_model_card(
         config,
         evaluation=evaluation,
@@ -137,6 +139,7 @@ def register(state: RunState) -> str:
         contract=validation.contract.model_dump(mode="json"),
         lineage=tags,
         report=validation.report,
+        not_staged=staged.reason if staged.role == "refused" else None,
     )
     record = RegistrationRecord(
         run_id=state.run_id,
@@ -148,7 +151,7 @@ def register(state: RunState) -> str:
         evaluation=evaluation,
         gate=decision.model_dump(),
         passed=decision.passed,
-        promote=decision.passed and config.gate.promote == "champion",
+        staging=staged,
         validation_report=validation.report,
         contract=validation.contract.model_dump(mode="json"),
         baseline=validation.baseline,
@@ -160,12 +163,13 @@ def register(state: RunState) -> str:
     )
     info = outputs["registry"].register(record)
     (state.run_dir / "model_card.md").write_text(card, encoding="utf-8")
-    outputs["version"] = info
-    role = _role(decision.passed, config.gate.promote)
-    return f"{config.name} version {info.version} registered as {role}"
+    outputs.update(version=info, staging=record.staging)
+    return f"{config.name} version {info.version} registered; {ROLES[record.staging.role]}"
 
 
-def _role(passed: bool, promote: str) -> str:
-    if not passed:
-        return "challenger only (champion unchanged)"
-    return "champion and challenger" if promote == "champion" else "challenger for an A/B test (`slipstream promote`)"
+ROLES = {
+    "champion": "it is the champion",
+    "challenger": "staged as the challenger (`slipstream experiment status`)",
+    "none": "not staged (rejected; the champion is unchanged)",
+    "refused": "NOT staged: an experiment is running",
+}

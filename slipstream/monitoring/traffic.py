@@ -2,8 +2,11 @@
 
 Capture records are written by the predict Lambda (`lambdas.predict.service.capture_record`, one JSON
 object per request: request_id, timestamp, variant, endpoint, model_version, latency_ms, instances,
-predictions, probabilities). Feedback records (`PredictionService.record_feedback`) are request_id, row,
-ground_truth, received_at. Both arrive as JSON Lines, from a local file or from S3/DynamoDB.
+predictions, probabilities; a request mirrored to the challenger in shadow mode adds shadow_endpoint,
+shadow_model_version, shadow_predictions, shadow_probabilities, shadow_latency_ms and shadow_error, and stays
+the champion's: its `variant` is who answered the caller). Feedback records
+(`PredictionService.record_feedback`) are request_id, row, ground_truth, received_at. Both arrive as JSON
+Lines, from a local file or from S3/DynamoDB.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ import pandas as pd
 
 logger = logging.getLogger(__name__)
 META = ["request_id", "row", "timestamp", "variant", "model_version", "prediction", "probabilities", "latency_ms"]
+# Shadow mode's columns: missing values on a request that was not mirrored (`shadowed` False).
+SHADOW_META = ["shadowed", "shadow_model_version", "shadow_prediction", "shadow_latency_ms", "shadow_error"]
 
 
 @dataclass(frozen=True)
@@ -71,10 +76,12 @@ def traffic_from_records(records: Iterable[dict[str, Any]], skipped: int = 0) ->
         probabilities = record.get("probabilities")
         if not isinstance(probabilities, list) or len(probabilities) != len(predictions):
             probabilities = [None] * len(predictions)  # a regressor's answer, or a malformed one
+        shadow = _shadow_predictions(record, len(predictions))
         for index, (instance, prediction) in enumerate(zip(instances, predictions, strict=True)):
             rows.append(instance if isinstance(instance, dict) else {})
             meta.append(
                 {
+                    **_shadow_row(record, shadow, index),
                     "request_id": record.get("request_id"),
                     "row": index,
                     "timestamp": record.get("timestamp"),
@@ -87,7 +94,28 @@ def traffic_from_records(records: Iterable[dict[str, Any]], skipped: int = 0) ->
             )
     if skipped:
         logger.warning("skipped %d capture lines that were not prediction records", skipped)
-    return Traffic(pd.DataFrame(rows), pd.DataFrame(meta, columns=META), skipped)
+    return Traffic(pd.DataFrame(rows), pd.DataFrame(meta, columns=[*META, *SHADOW_META]), skipped)
+
+
+def _shadow_predictions(record: dict[str, Any], n: int) -> list[Any] | None:
+    """The challenger's answers to a mirrored request, row for row; None when it was not mirrored or failed."""
+    if "shadow_endpoint" not in record:
+        return None
+    answers = record.get("shadow_predictions")
+    return answers if isinstance(answers, list) and len(answers) == n else []
+
+
+def _shadow_row(record: dict[str, Any], shadow: list[Any] | None, index: int) -> dict[str, Any]:
+    if shadow is None:
+        return {"shadowed": False}
+    version = record.get("shadow_model_version")
+    return {
+        "shadowed": True,
+        "shadow_model_version": None if version is None else str(version),
+        "shadow_prediction": shadow[index] if shadow else None,
+        "shadow_latency_ms": record.get("shadow_latency_ms"),
+        "shadow_error": record.get("shadow_error") or (None if shadow else "no usable answer"),
+    }
 
 
 def labels_as_text(values: pd.Series) -> pd.Series:

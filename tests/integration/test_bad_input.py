@@ -19,7 +19,7 @@ def _run(config: Path) -> tuple[int, str]:
 
 
 def _nothing_registered(config: Path) -> None:
-    assert status(config) == {"champion": None, "challenger": None}
+    assert status(config) == {"champion": None, "challenger": None, "latest": None}
 
 
 def test_missing_file(tmp_path: Path) -> None:
@@ -121,4 +121,4 @@ def test_schema_drift_against_the_contract(tmp_path: Path) -> None:
     assert code == 3 and "data contract violated" in output
     assert "region" in output and "spend" in output and "delete" in output
     assert status(config)["champion"]["version"] == "1"
-    assert status(config)["challenger"]["version"] == "1"
+    assert status(config)["latest"]["version"] == "1"

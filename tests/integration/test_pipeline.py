@@ -42,7 +42,8 @@ def test_bundled_config_trains_gates_and_registers_a_champion(
     state = status(config)
     assert state["champion"]["version"] == "1"
     assert state["champion"]["metrics"]["roc_auc"] > 0.97
-    assert state["challenger"]["version"] == "1"
+    assert state["challenger"] is None  # gate.promote = "champion": nothing is staged for an experiment
+    assert state["latest"]["staging"] == "champion"
     run_dir = next((tmp_path / ".slipstream" / "runs").iterdir())
     card = (run_dir / "model_card.md").read_text()
     assert "PASSED" in card and "worst radius" in card and "Intended use" in card
@@ -93,9 +94,10 @@ def test_worse_model_is_rejected_and_the_champion_stays(tmp_path: Path) -> None:
     assert "REJECTED" in output and "worse than the champion" in output
     state = status(config)
     assert state["champion"]["version"] == "1"
-    assert state["challenger"]["version"] == "2"
-    assert state["challenger"]["gate"] == "rejected"
-    assert any("misses the threshold" in r for r in state["challenger"]["gate_reasons"])
+    assert state["challenger"] is None  # a rejected version never takes the alias
+    latest = state["latest"]
+    assert (latest["version"], latest["gate"], latest["staging"]) == ("2", "rejected", "none")
+    assert any("misses the threshold" in r for r in latest["gate_reasons"])
 
 
 @pytest.mark.parametrize(
@@ -125,7 +127,7 @@ def test_installed_entry_point_runs_status(tmp_path: Path, repo_root: Path) -> N
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout) == {"champion": None, "challenger": None}
+    assert json.loads(result.stdout) == {"champion": None, "challenger": None, "latest": None}
 
 
 def test_staged_challenger_then_promote(tmp_path: Path) -> None:
@@ -137,11 +139,12 @@ def test_staged_challenger_then_promote(tmp_path: Path) -> None:
     code, output = cli("run", "--config", str(config))
 
     assert code == 0, output
-    assert "staged for an A/B test" in output
+    assert "staged for an experiment" in output
     state = status(config)
     assert (state["champion"]["version"], state["challenger"]["version"]) == ("1", "2")
-    code, output = cli("promote", "--config", str(config))
-    assert code == 0 and "version 2 is now the champion (was version 1)" in output
+    # The command before `slipstream experiment promote`, kept as its deprecated alias.
+    code, output = cli("promote", "--config", str(config), "--by", "tester")
+    assert code == 0 and "version 2 is now the champion (was version 1)" in output, output
     assert status(config)["champion"]["version"] == "2"
     code, output = cli("promote", "--config", str(config))
-    assert code == 1 and "already the champion" in output
+    assert code == 1 and "no experiment is running" in output

@@ -62,3 +62,23 @@ def test_status_analyses_without_naming_a_decider_and_a_refusal_exits_1(capsys) 
     quiet = Clients(ExperimentAnswer(running=False, acted="none", reason="no experiment is running").model_dump())
     assert run_on_aws("status", stage="dev", config_path=str(REPO / "slipstream.toml"), clients=quiet) == 0
     assert quiet.sent == [ExperimentRequest(action="analyse")]
+
+
+def test_slipstream_experiment_with_stage_acts_on_aws_and_exits_with_its_code(monkeypatch: Any) -> None:
+    from typer.testing import CliRunner
+
+    from slipstream.cli import experiment_aws
+    from slipstream.cli.main import app
+
+    calls: list[tuple[str, str]] = []
+
+    def fake(action: str, *, stage: str, config_path: str = "slipstream.toml", clients: Any = None) -> int:
+        calls.append((action, stage))
+        return 1
+
+    monkeypatch.setattr(experiment_aws, "run_on_aws", fake)
+    config = str(REPO / "slipstream.toml")
+    for action in ("status", "promote", "stop"):
+        result = CliRunner().invoke(app, ["experiment", action, "--stage", "dev", "--config", config])
+        assert result.exit_code == 1, result.output
+    assert calls == [("status", "dev"), ("promote", "dev"), ("stop", "dev")]

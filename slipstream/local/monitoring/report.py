@@ -30,15 +30,15 @@ def write_report(figures: Figures, path: Path, *, title: str) -> Path:
             parts.append(f"<h2>Version {_e(version.version)}</h2><p>No training baseline found; nothing compared.</p>")
             continue
         parts.append(f"<h2>Version {_e(version.version)} ({_e(', '.join(version.variants))})</h2>")
-        parts.append(_plot(_psi_bars(version, figures.settings.threshold)))
+        parts.append(plot(_psi_bars(version, figures.settings.threshold)))
         if version.prediction is not None:
-            parts.append(_plot(_distribution_figure([version.prediction], "Prediction distribution")))
+            parts.append(plot(_distribution_figure([version.prediction], "Prediction distribution")))
         ordered = sorted(version.features, key=lambda d: -1.0 if d.psi is None else d.psi, reverse=True)
-        parts.append(_plot(_distribution_figure(ordered, "Baseline vs live, per feature (highest PSI first)")))
+        parts.append(plot(_distribution_figure(ordered, "Baseline vs live, per feature (highest PSI first)")))
     if figures.quality:
         parts.append("<h2>Quality per variant (A/B, from feedback)</h2>" + _quality_html(figures))
-        parts.append(_plot(_quality_bars(figures)))
-    document = _page(title, "\n".join(parts))
+        parts.append(plot(_quality_bars(figures)))
+    document = page(title, "\n".join(parts))
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(document, encoding="utf-8")
     return path
@@ -115,11 +115,11 @@ def _summary(figures: Figures, title: str) -> str:
     )
 
 
-def _plot(figure: go.Figure) -> str:
+def plot(figure: go.Figure) -> str:
     return figure.to_html(full_html=False, include_plotlyjs=False)
 
 
-def _page(title: str, body: str) -> str:
+def page(title: str, body: str) -> str:
     # plotly.js once, inline: the report must open offline (no CDN) and stay one file.
     script = f"<script>{get_plotlyjs()}</script>"
     style = (

@@ -68,11 +68,12 @@ def build_plan(config: Config, *, host: str, port: int, endpoint_port: int) -> S
     if champion is None:
         raise SlipstreamError(f"no champion for {config.name!r} yet: run `slipstream run` first")
     challenger = registry.by_alias(CHALLENGER)
-    # A challenger gets traffic only when it passed the gate, differs from the champion and has a weight.
+    # A challenger gets traffic only when it passed the gate, differs from the champion and has a weight or a
+    # shadow share.
     if challenger is not None and (
         challenger.tags.get("gate.decision") != "passed"
         or challenger.version == champion.version
-        or config.challenger_weight <= 0
+        or (config.challenger_weight <= 0 and config.experiment.shadow_share <= 0)
     ):
         challenger = None
     folder = config.state_path / "serving"
@@ -127,9 +128,26 @@ def api_env(config: Config, folder: Path, endpoints: dict[str, str], host: str, 
     }
     if "challenger" in endpoints:
         env["CHALLENGER_ENDPOINT"] = endpoints["challenger"]
+        env["SHADOW_SHARE"] = str(config.experiment.shadow_share)
     if serving.capture:
         env["CAPTURE_PATH"] = str(folder / "capture" / "predictions.jsonl")
     return env
+
+
+def follow_experiment(config: Config, outcome: str, challenger_version: str) -> bool:
+    """After a promote or stop: rewrite the deployment record a running `slipstream serve` reads (within its
+    DEPLOYMENT_TTL_SECONDS), so traffic follows at once. A promoted challenger keeps serving from the endpoint
+    that already hosts it, now as the champion; the next `slipstream serve` moves it to the champion's endpoint.
+    False when serve never hosted that challenger: the record is left as it is, and the next serve follows."""
+    path = config.state_path / "serving" / DEPLOYMENT_FILE
+    if not path.is_file():
+        return False
+    current = DeploymentRecord.model_validate_json(path.read_text(encoding="utf-8"))
+    if current.challenger is None or current.challenger.version != challenger_version:
+        return False
+    champion = current.challenger if outcome == "promoted" else current.champion
+    path.write_text(DeploymentRecord(champion=champion, challenger=None).to_json(), encoding="utf-8")
+    return True
 
 
 def process_env(extra: dict[str, str]) -> dict[str, str]:

@@ -30,8 +30,11 @@ def print_serving(console: Console, plan: ServePlan, log_dir: Path) -> None:
     if champion is not None:  # build_plan refuses to serve without one
         console.print(f"  champion   version {champion.version} ({champion.endpoint})", highlight=False)
     if challenger is not None:
-        weight = plan.config.challenger_weight
-        console.print(f"  challenger version {challenger.version} gets {weight:.0%} of callers", highlight=False)
+        weight, shadow = plan.config.challenger_weight, plan.config.experiment.shadow_share
+        mirrored = f", and a mirror of {shadow:.0%} of the champion's requests (shadow)" if shadow > 0 else ""
+        console.print(
+            f"  challenger version {challenger.version} gets {weight:.0%} of callers{mirrored}", highlight=False
+        )
     console.print("  routes     POST /predict  POST /feedback  GET /health  GET /model", highlight=False)
     if "CAPTURE_PATH" in plan.api_env:
         console.print(f"  capture    {plan.api_env['CAPTURE_PATH']}", highlight=False)
