@@ -15,6 +15,7 @@ from aws_cdk import aws_cloudwatch_actions as actions
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from cdk.shared.lambda_function import emf_dimensions
 from cdk.shared.settings import DeploySettings
 
 FIVE_MINUTES, HOUR = Duration.minutes(5), Duration.hours(1)
@@ -145,7 +146,7 @@ class ServiceAlarms(Construct):
         metric = cloudwatch.Metric(
             namespace="Slipstream",  # lambdas/drift/handler.NAMESPACE; dimensions from lambdas/drift/publish.py
             metric_name="MaxFeaturePsi",
-            dimensions_map={"Model": self.settings.config.name, "Variant": variant},
+            dimensions_map=emf_dimensions("drift", Model=self.settings.config.name, Variant=variant),
             statistic="Maximum",
             period=HOUR,
         )

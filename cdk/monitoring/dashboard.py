@@ -20,6 +20,7 @@ from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from cdk.monitoring.experiment_widgets import experiment_groups
+from cdk.shared.lambda_function import emf_dimensions
 from cdk.shared.settings import DeploySettings
 
 HOUR, FIVE_MINUTES = Duration.hours(1), Duration.minutes(5)
@@ -126,7 +127,7 @@ class ServiceDashboard(Construct):
             return cloudwatch.Metric(
                 namespace="Slipstream",
                 metric_name=name,
-                dimensions_map={"Model": model, "Variant": variant},
+                dimensions_map=emf_dimensions("drift", Model=model, Variant=variant),
                 statistic=statistic,
                 period=HOUR,
                 label=f"{variant} {name}",

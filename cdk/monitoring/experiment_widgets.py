@@ -11,13 +11,11 @@ import cdk_monitoring_constructs as mc
 from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
 
+from cdk.shared.lambda_function import emf_dimensions
 from cdk.shared.settings import DeploySettings
 from slipstream.experiment.result import DECISION_CODES
 
 HOUR = Duration.hours(1)
-# Powertools adds its service name (the function's POWERTOOLS_SERVICE_NAME, lambdas/<name>) to every EMF
-# data point as the dimension `service`: a metric without it here would be another metric, with no data.
-SERVICE = "experiment"
 VARIANTS = ("champion", "challenger")
 
 
@@ -25,7 +23,7 @@ def experiment_groups(settings: DeploySettings) -> list[mc.CustomMetricGroup]:
     model, experiment = settings.config.name, settings.config.experiment
 
     def metric(name: str, label: str, variant: str | None = None, statistic: str = "Maximum") -> cloudwatch.Metric:
-        dimensions = {"Model": model, "service": SERVICE, **({"Variant": variant} if variant else {})}
+        dimensions = emf_dimensions("experiment", Model=model, **({"Variant": variant} if variant else {}))
         return cloudwatch.Metric(
             namespace="Slipstream",
             metric_name=name,

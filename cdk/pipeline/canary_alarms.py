@@ -12,6 +12,7 @@ from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
 from constructs import Construct
 
+from cdk.shared.lambda_function import emf_dimensions
 from cdk.shared.settings import DeploySettings
 
 GT = cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD
@@ -77,7 +78,7 @@ class CanaryAlarms(Construct):
             return cloudwatch.Metric(
                 namespace="Slipstream",  # lambdas/drift/handler.NAMESPACE
                 metric_name=name,
-                dimensions_map={"Model": self.settings.config.name, "Variant": variant},
+                dimensions_map=emf_dimensions("drift", Model=self.settings.config.name, Variant=variant),
                 statistic="Average",
                 period=HOUR,
             )

@@ -53,6 +53,13 @@ def pandas_layer(scope: Construct, pinned_arn: str | None) -> lambda_.ILayerVers
     return lambda_.LayerVersion.from_layer_version_arn(scope, "PandasLayer", pinned_arn or Fn.sub(PANDAS_LAYER))
 
 
+def emf_dimensions(function: str, **dimensions: str) -> dict[str, str]:
+    """The dimensions of a metric that our Lambda `function` publishes through Powertools (EMF). Powertools adds
+    `service` (its POWERTOOLS_SERVICE_NAME, which SlipstreamFunction sets to the function's name) to every data
+    point, and CloudWatch treats another dimension set as another metric: an alarm without it gets no data."""
+    return {**dimensions, "service": function}
+
+
 def _env_value(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, sort_keys=True, separators=(",", ":"))
 

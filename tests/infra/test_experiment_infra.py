@@ -10,13 +10,14 @@ from pathlib import Path
 import pytest
 from aws_cdk.assertions import Match, Template
 
-from cdk.monitoring.experiment_widgets import SERVICE
 from cdk.pipeline.doc import definition_from_template
 from slipstream.config import load_config
 from slipstream.documents.experiment import ExperimentRequest
 from tests.infra.conftest import INFRA_GROUP
 
 pytestmark = INFRA_GROUP
+# The experiment Lambda's name: its POWERTOOLS_SERVICE_NAME, and the `service` dimension of its metrics.
+SERVICE = "experiment"
 REPO = Path(__file__).resolve().parents[2]
 
 

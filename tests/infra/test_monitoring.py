@@ -9,7 +9,7 @@ import pytest
 from aws_cdk.assertions import Template
 
 from slipstream.monitoring.alarm import SECTIONS, notice_from_sns
-from tests.infra.conftest import INFRA_GROUP
+from tests.infra.conftest import INFRA_GROUP, Synthesized
 
 pytestmark = INFRA_GROUP
 TOPIC = {"Fn::ImportValue": "breast-cancer-dev-notifications:ExportsOutputRefPipelineEventsF0160F87F369290C"}
@@ -71,7 +71,7 @@ def test_the_notifier_links_each_alarm_to_its_runbook_section(alarms):
 def test_endpoint_drift_and_pipeline_alarms_watch_this_stage(alarms):
     dims = {a: {d["Name"]: d["Value"] for d in p.get("Dimensions", [])} for a, p in alarms.items()}
     assert dims["champion-endpoint-5xx"] == {"EndpointName": "breast-cancer-dev", "VariantName": "AllTraffic"}
-    assert dims["champion-drift"] == {"Model": "breast-cancer", "Variant": "champion"}
+    assert dims["champion-drift"] == {"Model": "breast-cancer", "Variant": "champion", "service": "drift"}
     assert alarms["champion-drift"]["Threshold"] == 0.2 and alarms["champion-drift"]["Statistic"] == "Maximum"
     assert alarms["champion-model-latency"]["ExtendedStatistic"] == "p99"
     assert alarms["api-p99-latency"]["ExtendedStatistic"] == "p99"
@@ -124,3 +124,33 @@ def test_one_dashboard_covers_api_lambda_endpoint_pipeline_and_drift(monitoring)
     needles = ("AWS/ApiGateway", "AWS/Lambda", "AWS/SageMaker", "AWS/States", "MaxFeaturePsi", "FeaturePsi", "alarm")
     for needle in needles:
         assert needle in body, needle
+
+
+def test_the_drift_alarm_watches_the_dimension_set_the_drift_lambda_publishes(
+    synthesized: Synthesized, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Powertools adds `service` to every EMF data point; CloudWatch treats another dimension set as another
+    # metric, so an alarm that leaves it out never gets data. Emit one point the way the drift Lambda does.
+    from lambdas.drift.handler import emit
+
+    monitoring = synthesized.templates["monitoring"]
+    drift_fn = next(
+        r
+        for r in monitoring["Resources"].values()
+        if r["Type"] == "AWS::Lambda::Function" and r["Properties"]["Handler"] == "lambdas.drift.handler.handler"
+    )
+    monkeypatch.setenv(
+        "POWERTOOLS_SERVICE_NAME", drift_fn["Properties"]["Environment"]["Variables"]["POWERTOOLS_SERVICE_NAME"]
+    )
+    emit("MaxFeaturePsi", "None", 0.3, {"Model": "breast-cancer", "Variant": "champion"})
+    published = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    (dimension_set,) = published["_aws"]["CloudWatchMetrics"][0]["Dimensions"]
+    alarms = [
+        r["Properties"]
+        for r in monitoring["Resources"].values()
+        if r["Type"] == "AWS::CloudWatch::Alarm" and r["Properties"].get("MetricName") == "MaxFeaturePsi"
+    ]
+    assert alarms, "no drift alarm"
+    for alarm in alarms:
+        assert sorted(d["Name"] for d in alarm["Dimensions"]) == sorted(dimension_set)
+        assert {d["Name"]: d["Value"] for d in alarm["Dimensions"]}["service"] == published["service"]
