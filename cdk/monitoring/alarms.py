@@ -144,7 +144,7 @@ class ServiceAlarms(Construct):
     def _drift(self, variant: str) -> None:
         monitoring = self.settings.config.monitoring
         metric = cloudwatch.Metric(
-            namespace="Slipstream",  # lambdas/drift/handler.NAMESPACE; dimensions from lambdas/drift/publish.py
+            namespace="Slipstream",  # lambdas/common/emf.NAMESPACE; dimensions from lambdas/drift/publish.py
             metric_name="MaxFeaturePsi",
             dimensions_map=emf_dimensions("drift", Model=self.settings.config.name, Variant=variant),
             statistic="Maximum",

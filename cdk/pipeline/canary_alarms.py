@@ -76,7 +76,7 @@ class CanaryAlarms(Construct):
 
         def live(variant: str) -> cloudwatch.Metric:
             return cloudwatch.Metric(
-                namespace="Slipstream",  # lambdas/drift/handler.NAMESPACE
+                namespace="Slipstream",  # lambdas/common/emf.NAMESPACE
                 metric_name=name,
                 dimensions_map=emf_dimensions("drift", Model=self.settings.config.name, Variant=variant),
                 statistic="Average",
