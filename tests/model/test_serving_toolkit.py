@@ -27,14 +27,23 @@ from tests.model.model_suite import Split, train_in_image
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("toolkit")]
 
+# Body "<seconds>" sleeps that long; "until:<path>" holds its slot until the test creates <path> (at most 10 s),
+# so a test can keep an invocation in flight for as long as it needs, however slow the machine.
 SLOW_PROGRAM = """
+import os
 import time
 
 def model_fn(model_dir):
     return None
 
 def transform_fn(model, body, content_type, accept):
-    time.sleep(float(body))
+    text = body.decode() if isinstance(body, bytes) else str(body)
+    if text.startswith("until:"):
+        deadline = time.monotonic() + 10
+        while not os.path.exists(text[len("until:"):]) and time.monotonic() < deadline:
+            time.sleep(0.01)
+    else:
+        time.sleep(float(text))
     return "slept", "text/plain"
 """
 
@@ -145,7 +154,7 @@ def test_an_invocation_over_the_timeout_is_a_model_error_with_status_0(runtime) 
     assert time.monotonic() - started < 2.5  # answered at the limit, not when the container finished
 
 
-def test_invocations_beyond_max_concurrency_are_throttled(hosted) -> None:
+def test_invocations_beyond_max_concurrency_are_throttled(hosted, tmp_path: Path) -> None:
     runtime, endpoints = hosted
     gate = endpoints["slow"].gate
 
@@ -163,9 +172,11 @@ def test_invocations_beyond_max_concurrency_are_throttled(hosted) -> None:
         except runtime.exceptions.ClientError as error:
             return error.response["Error"]["Code"]
 
+    release = tmp_path / "release"
     with ThreadPoolExecutor(2) as pool:
-        first = pool.submit(call, "1.0")
+        first = pool.submit(call, f"until:{release}")  # in flight until released, not for a guessed time
         wait_for_in_flight(1)
         assert call("0") == "ThrottlingException"
+        release.touch()
         assert first.result() == "slept"
     assert call("0") == "slept"  # the slot is free again
