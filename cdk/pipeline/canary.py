@@ -20,7 +20,7 @@ from aws_cdk import aws_stepfunctions as sfn
 
 from cdk.pipeline import outcome
 from cdk.pipeline.canary_functions import CanaryFunctions
-from cdk.pipeline.context import PipelineContext, sagemaker_call
+from cdk.pipeline.context import PipelineContext, delete_endpoint, sagemaker_call
 from cdk.pipeline.deploy import endpoint_error, wait_for_endpoint
 from cdk.pipeline.results import CANARY_CHECK, CANARY_RECORD, RUN_ID, SMOKE, VALIDATION
 from slipstream.documents.canary import CanaryCheckRequest, CanaryRecordRequest
@@ -221,11 +221,4 @@ def _conclude(ctx: PipelineContext, canary: CanaryFunctions, state_id: str, resu
 
 def _delete_canary(ctx: PipelineContext, canary: CanaryFunctions, state_id: str) -> sfn.TaskStateBase:
     """Its config and model stay (free, and the champion endpoint may run the config now)."""
-    return sagemaker_call(
-        ctx,
-        state_id,
-        "deleteEndpoint",
-        {"EndpointName": canary.endpoint},
-        [ctx.arn("endpoint", canary.endpoint)],
-        result_path=JSON.DISCARD,
-    )
+    return delete_endpoint(ctx, state_id, canary.endpoint)

@@ -21,7 +21,7 @@ from aws_cdk import aws_stepfunctions as sfn
 
 from cdk.pipeline import deploy
 from cdk.pipeline.common import Guard
-from cdk.pipeline.context import PipelineContext, sagemaker_call
+from cdk.pipeline.context import PipelineContext, delete_endpoint, sagemaker_call
 from cdk.pipeline.outcome import record_deployment
 from cdk.pipeline.results import EXPERIMENT_SLOT, GATE, RUN_ID, SMOKE
 from slipstream.documents.experiment import ExperimentCheckRequest
@@ -87,14 +87,7 @@ def _deploy_challenger(ctx: PipelineContext, notify: Notify) -> sfn.IChainable:
     endpoint = challenger_endpoint(ctx)
     reject_failed = _mark(ctx, "RejectFailedChallenger", "Rejected", "deployment failed").next(ctx.guard.on_failure)
     deploying = replace(ctx, guard=Guard(on_failure=reject_failed))
-    delete = sagemaker_call(
-        deploying,
-        "DeleteFailedChallengerEndpoint",
-        "deleteEndpoint",
-        {"EndpointName": endpoint},
-        [ctx.arn("endpoint", endpoint)],
-        result_path=JSON.DISCARD,
-    )
+    delete = delete_endpoint(deploying, "DeleteFailedChallengerEndpoint", endpoint)
     endpoint_failed = deploy.endpoint_error(ctx, "ChallengerEndpointFailed", "EndpointFailed").next(delete)
     delete.next(reject_failed)
     smoke = deploy.smoke_test(deploying, "SmokeTestChallenger", endpoint)
@@ -140,14 +133,7 @@ def _started(ctx: PipelineContext, deploying: PipelineContext, notify: Notify) -
 def _smoke_failed(ctx: PipelineContext, notify: Notify) -> sfn.IChainable:
     """The challenger failed its smoke test: nothing else serves from its endpoint, so delete it."""
     endpoint = challenger_endpoint(ctx)
-    delete = sagemaker_call(
-        ctx,
-        "DeleteChallengerEndpoint",
-        "deleteEndpoint",
-        {"EndpointName": endpoint},
-        [ctx.arn("endpoint", endpoint)],
-        result_path=JSON.DISCARD,
-    )
+    delete = delete_endpoint(ctx, "DeleteChallengerEndpoint", endpoint)
     failed = sfn.Fail(
         ctx.scope, "ChallengerSmokeTestFailed", error="SmokeTestFailed", cause="The challenger failed its smoke test"
     )

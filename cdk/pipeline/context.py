@@ -109,3 +109,16 @@ def sagemaker_call(
         **kwargs,
     )
     return ctx.guard(task, SAGEMAKER_TRANSIENT)
+
+
+def delete_endpoint(ctx: PipelineContext, state_id: str, endpoint: str) -> sfn.TaskStateBase:
+    """DeleteEndpoint on `endpoint`, granted on it alone. Its configs and models stay: they cost nothing, and
+    another endpoint may run the config by now."""
+    return sagemaker_call(
+        ctx,
+        state_id,
+        "deleteEndpoint",
+        {"EndpointName": endpoint},
+        [ctx.arn("endpoint", endpoint)],
+        result_path=sfn.JsonPath.DISCARD,
+    )

@@ -7,7 +7,7 @@ from typing import Any
 
 from aws_cdk import aws_stepfunctions as sfn
 
-from cdk.pipeline.context import PipelineContext, sagemaker_call
+from cdk.pipeline.context import PipelineContext, delete_endpoint, sagemaker_call
 from cdk.pipeline.deploy import endpoint_error, wait_for_endpoint
 from cdk.pipeline.results import DEPLOYMENT_RECORD, EXECUTION, GATE, RUN_ID, VALIDATION
 from slipstream.documents.record import RecordRequest
@@ -81,11 +81,4 @@ def delete_new_endpoint(ctx: PipelineContext) -> sfn.TaskStateBase:
     """A brand-new endpoint whose model failed its smoke test has nothing to roll back to: delete it, so the
     API answers 503 "not deployed yet" instead of serving a rejected model. Its config and model stay (free)."""
     endpoint = ctx.settings.endpoint_name
-    return sagemaker_call(
-        ctx,
-        "DeleteNewEndpoint",
-        "deleteEndpoint",
-        {"EndpointName": endpoint},
-        [ctx.arn("endpoint", endpoint)],
-        result_path=JSON.DISCARD,
-    )
+    return delete_endpoint(ctx, "DeleteNewEndpoint", endpoint)
