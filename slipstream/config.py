@@ -220,6 +220,12 @@ class Config(_Strict):
     def _challenger_weight_alias(cls, raw: Any) -> Any:
         return _move_challenger_weight(raw)
 
+    def lambda_json(self) -> str:
+        """The config as the Lambdas receive it (SLIPSTREAM_CONFIG): without the Datadog settings, which only the
+        CDK app reads, so the 4 KB of Lambda environment is not spent on them and turning them on or off
+        changes no function's environment."""
+        return self.model_dump_json(exclude={"observability": True, "stages": {"__all__": {"datadog"}}})
+
     @model_validator(mode="after")
     def _stage_datadog(self) -> Config:
         for name, stage in self.stages.items():
