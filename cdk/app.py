@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from aws_cdk import App, Environment, Tags
+from aws_cdk import App, Environment, Stack, Tags
 
 from cdk.github_deploy.stack import GitHubDeployStack
 from cdk.monitoring.stack import MonitoringStack
+from cdk.observability.datadog_stack import DatadogMetricStreamStack
 from cdk.pipeline.stack import PipelineStack
 from cdk.serving.stack import ServingStack
+from cdk.shared.datadog import instrument_functions
 from cdk.shared.nag import add_nag_checks
 from cdk.shared.notifications_stack import NotificationsStack
 from cdk.shared.settings import DeploySettings
 from cdk.shared.storage_stack import StorageStack
 
 
-def build_app(app: App, settings: DeploySettings) -> dict[str, object]:
+def build_app(app: App, settings: DeploySettings) -> dict[str, Stack]:
     """Add the stage's stacks to `app` (env-agnostic unless the stage names an account/region)."""
     env = None
     if settings.env_account or settings.env_region:
@@ -65,7 +67,7 @@ def build_app(app: App, settings: DeploySettings) -> dict[str, object]:
         serving=serving,
     )
     monitoring.add_stack_dependency(storage, "imports the artifact bucket by export name")
-    stacks: dict[str, object] = {
+    stacks: dict[str, Stack] = {
         "storage": storage,
         "notifications": notifications,
         "pipeline": pipeline,
@@ -83,10 +85,34 @@ def build_app(app: App, settings: DeploySettings) -> dict[str, object]:
         )
         github.add_stack_dependency(storage, "imports the data bucket and key by export name")
         stacks["github_deploy"] = github
+    add_datadog(app, settings, stacks, env)
     Tags.of(app).add("slipstream:project", settings.config.name)
     Tags.of(app).add("slipstream:stage", settings.stage_name)
     add_nag_checks(app)
     return stacks
+
+
+def add_datadog(app: App, settings: DeploySettings, stacks: dict[str, Stack], env: Environment | None) -> None:
+    """With Datadog on for the stage: every Lambda instrumented, and the metric stream in a stack of its own."""
+    datadog = settings.datadog
+    if datadog is None:
+        return
+    for stack in list(stacks.values()):
+        instrument_functions(stack, settings)
+    if datadog.metric_stream:
+        storage = stacks["storage"]
+        assert isinstance(storage, StorageStack)
+        stream = DatadogMetricStreamStack(
+            app,
+            f"{settings.prefix}-datadog",
+            settings=settings,
+            datadog=datadog,
+            storage=storage.exports,
+            env=env,
+            description="Slipstream: CloudWatch metric stream to Datadog",
+        )
+        stream.add_stack_dependency(storage, "imports the artifact bucket and key by export name")
+        stacks["datadog"] = stream
 
 
 def wants_github_deploy(settings: DeploySettings) -> bool:

@@ -24,7 +24,7 @@ def synthesized_definition(stage: str = "dev") -> dict[str, Any]:
         app = App(outdir=outdir)
         stacks = build_app(app, load_settings(stage))
         assembly = app.synth()
-        template = assembly.get_stack_by_name(stacks["pipeline"].stack_name).template  # type: ignore[attr-defined]
+        template = assembly.get_stack_by_name(stacks["pipeline"].stack_name).template
     return definition_from_template(template)
 
 

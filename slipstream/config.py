@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from slipstream.canary_config import CanaryConfig
 from slipstream.errors import ConfigError
 from slipstream.experiment_config import ExperimentConfig, resolve_experiment
+from slipstream.observability_config import ObservabilityConfig
 from slipstream.stage_config import STAGE_NAMES, StageConfig
 
 Task = Literal["classification", "regression"]
@@ -205,6 +206,9 @@ class Config(_Strict):
         default_factory=CanaryConfig,
         description='The canary rollout used when `gate.promote = "canary"`: share, bake time and alarms.',
     )
+    observability: ObservabilityConfig = Field(
+        default_factory=ObservabilityConfig, description="Telemetry beyond CloudWatch: Datadog (optional)."
+    )
     stages: dict[Literal["dev", "staging", "prod"], StageConfig] = Field(
         default_factory=dict, description="Per-stage deployment overrides, e.g. `[stages.prod]`."
     )
@@ -215,6 +219,21 @@ class Config(_Strict):
     @classmethod
     def _challenger_weight_alias(cls, raw: Any) -> Any:
         return _move_challenger_weight(raw)
+
+    def lambda_json(self) -> str:
+        """The config as the Lambdas receive it (SLIPSTREAM_CONFIG): without the Datadog settings, which only the
+        CDK app reads, so the 4 KB of Lambda environment is not spent on them and turning them on or off
+        changes no function's environment."""
+        return self.model_dump_json(exclude={"observability": True, "stages": {"__all__": {"datadog"}}})
+
+    @model_validator(mode="after")
+    def _stage_datadog(self) -> Config:
+        for name, stage in self.stages.items():
+            try:
+                stage.datadog.applied_to(self.observability.datadog)
+            except ValidationError as error:
+                raise ValueError(f"stages.{name}.datadog: {error.errors()[0]['msg']}") from None
+        return self
 
     @model_validator(mode="after")
     def _fill_task_defaults(self) -> Config:

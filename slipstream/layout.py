@@ -21,6 +21,8 @@ MODELS_PREFIX = "models/"
 CAPTURES_PREFIX = "captures/"  # captured traffic (Firehose); expires (stage capture_retention_days)
 CAPTURE_DATA_PREFIX = f"{CAPTURES_PREFIX}data/"  # what the drift Lambda reads
 CAPTURE_ERRORS_PREFIX = f"{CAPTURES_PREFIX}errors/"  # records Firehose could not deliver, outside the drift prefix
+# Metrics Datadog's intake refused (the Datadog metric stream's S3 backup); expires like the captures.
+DATADOG_FAILED_PREFIX = "datadog/failed/"
 CONTRACT_PREFIX = "contract/"
 CONTRACT_KEY = f"{CONTRACT_PREFIX}contract.json"  # the contract new data is checked against (the first run writes it)
 # The deployment record (slipstream/documents/deployment.py): written after a deploy, read by predict and drift.

@@ -10,6 +10,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from slipstream.layout import DEFAULT_DATA_PREFIX
+from slipstream.observability_config import DatadogStageConfig
 
 STAGE_NAMES = ("dev", "staging", "prod")
 
@@ -85,4 +86,8 @@ class StageConfig(BaseModel):
         default=None,
         pattern=r"^arn:aws[\w-]*:lambda:[\w-]+:\d{12}:layer:[\w-]+:\d+$",
         description="AWS SDK for pandas layer for ValidateData (default: the AWS-managed Python 3.11 arm64 layer).",
+    )
+    datadog: DatadogStageConfig = Field(
+        default_factory=DatadogStageConfig,
+        description="This stage's Datadog site, API key secret or switch (`[observability.datadog]` otherwise).",
     )

@@ -41,7 +41,7 @@ class DriftFunction(Construct):
             name="drift",
             description="Drift: PSI of captured traffic vs the training baseline, quality from feedback",
             environment={
-                "SLIPSTREAM_CONFIG": settings.config.model_dump_json(),
+                "SLIPSTREAM_CONFIG": settings.config.lambda_json(),
                 "CAPTURE_BUCKET": artifact_bucket.bucket_name,
                 "CAPTURE_PREFIX": capture_prefix,
                 "DEPLOYMENT_URI": artifact_bucket.s3_url_for_object(DEPLOYMENT_KEY),

@@ -60,7 +60,7 @@ class ExperimentFunction(Construct):
             name="experiment",
             description="Experiment: the A/B test's result as metrics and a decision; promote or stop",
             environment={
-                "SLIPSTREAM_CONFIG": settings.config.model_dump_json(),
+                "SLIPSTREAM_CONFIG": settings.config.lambda_json(),
                 "STAGE": settings.stage_name,
                 "CAPTURE_BUCKET": artifact_bucket.bucket_name,
                 "CAPTURE_PREFIX": capture_prefix,

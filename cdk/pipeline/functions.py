@@ -27,7 +27,7 @@ class PipelineFunctions(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         stage = settings.stage
-        config_json = settings.config.model_dump_json()
+        config_json = settings.config.lambda_json()
         defaults = settings.lambda_defaults
         pandas = pandas_layer(self, stage.pandas_layer_arn)
         runs = f"{runs_prefix}*"

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from cdk.shared import naming
 from slipstream.config import Config, load_config
+from slipstream.observability_config import DatadogConfig
 from slipstream.stage_config import StageConfig
 from slipstream.steps.run_ids import MAX_RUN_ID_LENGTH
 
@@ -76,6 +77,12 @@ class DeploySettings:
     @property
     def lambda_defaults(self) -> LambdaDefaults:
         return LambdaDefaults.of(self.stage)
+
+    @property
+    def datadog(self) -> DatadogConfig | None:
+        """The stage's effective Datadog settings, or None when Datadog is off for it."""
+        effective = self.stage.datadog.applied_to(self.config.observability.datadog)
+        return effective if effective.enabled else None
 
     @property
     def env_account(self) -> str | None:

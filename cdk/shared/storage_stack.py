@@ -15,7 +15,7 @@ from constructs import Construct
 
 from cdk.shared.nag import acknowledge
 from cdk.shared.settings import DeploySettings
-from slipstream.layout import CAPTURES_PREFIX, MODELS_PREFIX, RUNS_PREFIX
+from slipstream.layout import CAPTURES_PREFIX, DATADOG_FAILED_PREFIX, MODELS_PREFIX, RUNS_PREFIX
 
 
 @dataclass(frozen=True)
@@ -104,6 +104,7 @@ class StorageStack(Stack):
                 s3.LifecycleRule(
                     id="abort-incomplete-uploads", abort_incomplete_multipart_upload_after=Duration.days(7)
                 ),
+                *self._datadog_rules(settings),
             ],
         )
         self._acknowledge_notifications_handler()
@@ -114,6 +115,19 @@ class StorageStack(Stack):
             ("artifact-bucket-arn", self.artifact_bucket.bucket_arn),
         ):
             CfnOutput(self, f"Export-{what}", value=value, export_name=self.exports.name(what))
+
+    @staticmethod
+    def _datadog_rules(settings: DeploySettings) -> list[s3.LifecycleRule]:
+        """Metrics Datadog refused expire like the captures (only when the stage streams metrics to Datadog)."""
+        if settings.datadog is None or not settings.datadog.metric_stream:
+            return []
+        return [
+            s3.LifecycleRule(
+                id="expire-datadog-failed",
+                prefix=DATADOG_FAILED_PREFIX,
+                expiration=Duration.days(settings.stage.capture_retention_days),
+            )
+        ]
 
     def _acknowledge_notifications_handler(self) -> None:
         """CDK's own singleton Lambda that turns on the data bucket's EventBridge notifications."""

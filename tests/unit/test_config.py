@@ -134,3 +134,22 @@ def test_experiment_values_out_of_range_are_named(tmp_path: Path, experiment: di
     with pytest.raises(ConfigError) as error:
         parse_config({**MINIMAL, "experiment": experiment}, base_dir=tmp_path)
     assert key in _details(error)
+
+
+def test_lambdas_receive_the_config_without_the_datadog_settings(tmp_path) -> None:
+    import json
+
+    from slipstream.config import load_config, parse_config
+
+    path = tmp_path / "slipstream.toml"
+    path.write_text(
+        'name = "p"\n[data]\nsource = "sklearn:iris"\ntarget = "target"\ntask = "classification"\n'
+        '[observability.datadog]\nenabled = true\n[stages.prod]\nregion = "eu-west-1"\n'
+        '[stages.prod.datadog]\nsite = "datadoghq.eu"\n'
+    )
+    config = load_config(path)
+    sent = json.loads(config.lambda_json())
+    assert "observability" not in sent and "datadog" not in sent["stages"]["prod"]
+    received = parse_config(sent, base_dir=tmp_path, source="SLIPSTREAM_CONFIG")
+    assert received.stages["prod"].region == "eu-west-1" and received.gate == config.gate
+    assert not received.observability.datadog.enabled  # the Lambdas never act on it

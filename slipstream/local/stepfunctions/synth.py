@@ -57,7 +57,7 @@ def _synthesize(config: Config, stage: str) -> Synthesized:
     app = App(outdir=str(outdir))
     stacks = build_app(app, settings)
     assembly = app.synth()
-    names = {key: stack.stack_name for key, stack in stacks.items()}  # type: ignore[attr-defined]
+    names = {key: stack.stack_name for key, stack in stacks.items()}
     templates = {key: assembly.get_stack_by_name(name).template for key, name in names.items()}
     assets = {}
     for key, name in names.items():
