@@ -154,10 +154,10 @@ class MonitoringConfig(_Strict):
         "corrected for the number of features; see docs/monitoring.md).",
     )
     drift_min_psi: float = Field(
-        default=0.1,
+        default=0.2,
         ge=0,
         description="Smallest shift (PSI) that is drift, however significant, so a huge window does not flag a "
-        "negligible one (0.1: a moderate shift, 0.25 a large one). `psi_threshold` is its deprecated name.",
+        "negligible one (0.1 is a small shift, 0.25 a large one). `psi_threshold` is its deprecated name.",
     )
     min_samples: int = Field(
         default=100, ge=10, description="Fewer captured rows per model version than this is 'not enough data'."

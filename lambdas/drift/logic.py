@@ -48,7 +48,11 @@ def run_drift(env: DriftEnv, client: Callable[[str], Any], emit: Emit, now: date
         "versions": [v.version for v in figures.versions],
         "without_baseline": [v.version for v in figures.versions if v.baseline is None],
         "drifted": figures.drifted,
-        "settings": {"drift_alpha": settings.alpha, "drift_min_psi": settings.min_psi, "min_samples": settings.min_samples},
+        "settings": {
+            "drift_alpha": settings.alpha,
+            "drift_min_psi": settings.min_psi,
+            "min_samples": settings.min_samples,
+        },
         "tests": {v.version: verdicts(v) for v in figures.versions if v.baseline is not None},
         "data_points": points,
     }

@@ -141,7 +141,9 @@ def prediction_drift(
     numbers = numeric(predictions)
     actual = bin_proportions(numbers, edges)
     labels = _bin_labels(edges)
-    return compare("prediction", "prediction", labels, expected, actual, len(numbers), min_samples=min_samples, rows=rows)
+    return compare(
+        "prediction", "prediction", labels, expected, actual, len(numbers), min_samples=min_samples, rows=rows
+    )
 
 
 def numeric(values: pd.Series) -> np.ndarray:

@@ -8,9 +8,9 @@ from typing import Any
 import pandas as pd
 
 from slipstream.config import MonitoringConfig
-from slipstream.monitoring.drift import Drift, feature_drift, prediction_drift
-from slipstream.monitoring.stats import holm
+from slipstream.monitoring.drift import Drift, Status, feature_drift, prediction_drift
 from slipstream.monitoring.quality import Quality, quality_by_variant
+from slipstream.monitoring.stats import holm
 from slipstream.monitoring.traffic import Traffic
 
 
@@ -19,7 +19,7 @@ class Settings:
     """The drift verdict's knobs ([monitoring] in slipstream.toml: drift_alpha, drift_min_psi, min_samples)."""
 
     alpha: float = 0.05  # family-wise false-alarm rate per model version and window
-    min_psi: float = 0.1  # smallest effect that counts as drift, however significant
+    min_psi: float = 0.2  # smallest effect that counts as drift, however significant
     min_samples: int = 100
     min_feedback: int = 30
 
@@ -112,7 +112,7 @@ def decide(drifts: list[Drift], settings: Settings) -> list[Drift]:
     decided = list(drifts)
     for index, p in zip(tested, adjusted, strict=True):
         effect = drifts[index].psi or 0.0
-        status = "drift" if p <= settings.alpha and effect >= settings.min_psi else "ok"
+        status: Status = "drift" if p <= settings.alpha and effect >= settings.min_psi else "ok"
         decided[index] = replace(drifts[index], status=status, p_adjusted=p)
     return decided
 

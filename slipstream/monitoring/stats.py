@@ -50,7 +50,7 @@ def chi2_sf(x: float, dof: int) -> float:
     return min(1.0, total)
 
 
-def pool_rare(shares: Sequence[float], size: float, min_expected: float = MIN_EXPECTED) -> np.ndarray:
+def pool_rare(shares: Sequence[float] | np.ndarray, size: float, min_expected: float = MIN_EXPECTED) -> np.ndarray:
     """Group index per bin: bins expecting fewer than `min_expected` of `size` rows share one group.
 
     The pooled group grows (rarest bins first) until it expects `min_expected` too; a bin the baseline

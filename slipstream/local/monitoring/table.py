@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.console import Console
 from rich.table import Table
-
-from typing import Any
 
 from slipstream.monitoring.figures import Figures, VersionDrift, verdicts
 
@@ -34,7 +34,9 @@ def _version_table(version: VersionDrift) -> Table | str:
         return f"[yellow]{title}: no training baseline found for this version, nothing to compare.[/]"
     table = Table(title=title, title_justify="left")
     for column in COLUMNS:
-        table.add_column(column, justify="left" if column in ("Feature", "Kind", "Test (chi-square)", "Verdict") else "right")
+        table.add_column(
+            column, justify="left" if column in ("Feature", "Kind", "Test (chi-square)", "Verdict") else "right"
+        )
     for verdict in verdicts(version):
         table.add_row(*_row(verdict))
     if version.missing_features:

@@ -32,7 +32,9 @@ class Rate:
         return f"{self.hits}/{self.windows} = {self.rate:.1%}"
 
 
-def verdict(features: pd.DataFrame, predictions: pd.Series, baseline: dict[str, Any], settings: Settings) -> VersionDrift:
+def verdict(
+    features: pd.DataFrame, predictions: pd.Series, baseline: dict[str, Any], settings: Settings
+) -> VersionDrift:
     meta = pd.DataFrame({"variant": "champion", "model_version": "1", "prediction": predictions.to_numpy()})
     return version_drift(Traffic(features.reset_index(drop=True), meta), "1", baseline, settings)
 

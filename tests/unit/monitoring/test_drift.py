@@ -59,7 +59,13 @@ def test_same_distribution_is_about_zero_and_a_shift_of_one_std_is_drift() -> No
 def test_too_few_rows_is_not_enough_data_even_when_wildly_shifted() -> None:
     baseline = _numeric_baseline(np.random.default_rng(1).normal(0, 1, 1000))
     result = judged(numeric_drift("x", baseline, pd.Series([50.0] * 99 + [None]), **OPTIONS))
-    assert (result.status, result.psi, result.n, result.test, result.p_adjusted) == ("not enough data", None, 99, None, None)
+    assert (result.status, result.psi, result.n, result.test, result.p_adjusted) == (
+        "not enough data",
+        None,
+        99,
+        None,
+        None,
+    )
 
 
 def test_baseline_edges_from_json_with_infinities_bin_values_beyond_the_training_range() -> None:
@@ -70,7 +76,9 @@ def test_baseline_edges_from_json_with_infinities_bin_values_beyond_the_training
 
 def test_categorical_same_frequencies_are_ok_and_unseen_categories_are_counted_as_drift() -> None:
     frequencies = {"a": 0.5, "b": 0.3, "c": 0.2}
-    same = judged(categorical_drift("cat", frequencies, pd.Series(["a"] * 50 + ["b"] * 30 + ["c"] * 20), kind="c", **OPTIONS))
+    same = judged(
+        categorical_drift("cat", frequencies, pd.Series(["a"] * 50 + ["b"] * 30 + ["c"] * 20), kind="c", **OPTIONS)
+    )
     assert same.status == "ok" and same.psi == pytest.approx(0, abs=1e-9)
     live = pd.Series(["a"] * 40 + ["b"] * 25 + ["c"] * 15 + ["d"] * 12 + ["e"] * 8)
     new = judged(categorical_drift("cat", frequencies, live, kind="c", **OPTIONS))
