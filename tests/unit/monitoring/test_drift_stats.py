@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 from scipy import stats as scipy_stats
@@ -66,3 +69,24 @@ def test_holm_matches_the_step_down_definition() -> None:
     # sorted: 0.005*5=0.025, 0.01*4=0.04, 0.03*3=0.09, 0.04*2=0.08 -> 0.09 (monotone), 0.5*1=0.5
     assert holm(p) == pytest.approx([0.04, 0.09, 0.09, 0.025, 0.5])
     assert holm([]) == [] and holm([0.9, 0.8]) == pytest.approx([1.0, 1.0])
+
+
+def test_the_drift_lambdas_code_path_runs_without_scipy(repo_root) -> None:
+    """The drift Lambda's layer has numpy/pandas/pyarrow only: importing scipy anywhere on its path would fail
+    there, so it must fail here too (None in sys.modules makes `import scipy` raise ImportError)."""
+    script = (
+        "import sys; sys.modules['scipy'] = None; sys.modules['sklearn'] = None\n"
+        "import numpy as np, pandas as pd\n"
+        "import lambdas.drift.logic\n"
+        "from slipstream.monitoring.figures import Settings, version_drift\n"
+        "from slipstream.monitoring.traffic import Traffic\n"
+        "base = {'row_count': 1000, 'features': {'x': {'kind': 'numeric', 'bin_edges': [float('-inf'), 0.0,"
+        " float('inf')], 'proportions': [0.5, 0.5], 'null_rate': 0.0}},"
+        " 'target': {'kind': 'labels', 'label_distribution': {'a': 0.5, 'b': 0.5}}}\n"
+        "x = np.random.default_rng(0).normal(1, 1, 500)\n"
+        "meta = pd.DataFrame({'variant': 'champion', 'model_version': '1', 'prediction': ['a', 'b'] * 250})\n"
+        "v = version_drift(Traffic(pd.DataFrame({'x': x}), meta), '1', base, Settings())\n"
+        "assert v.drifted == ['x'] and not v.prediction_drifted, v\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=repo_root, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
