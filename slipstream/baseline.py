@@ -42,8 +42,11 @@ def bin_edges(values: pd.Series, bins: int = BINS) -> list[float]:
     return [-math.inf, *(float(edge) for edge in inner), math.inf]
 
 
-def bin_proportions(values: pd.Series, edges: list[float]) -> list[float]:
-    """Share of the non-null values in each right-closed bin `(edges[i], edges[i + 1]]`."""
+def bin_proportions(values: pd.Series | np.ndarray, edges: list[float]) -> list[float]:
+    """Share of the non-null values in each right-closed bin `(edges[i], edges[i + 1]]`.
+
+    A float array is taken as already numeric (the drift verdicts call this for every feature of every window).
+    """
     numbers = _numbers(values)
     if not len(numbers):
         return [0.0] * (len(edges) - 1)
@@ -94,7 +97,9 @@ def _frequencies(values: pd.Series) -> dict[str, float]:
     return {str(name): _rate(counts[name], len(present)) for name in sorted(counts.index)}
 
 
-def _numbers(values: pd.Series) -> np.ndarray:
+def _numbers(values: pd.Series | np.ndarray) -> np.ndarray:
+    if isinstance(values, np.ndarray) and values.dtype.kind == "f":
+        return values[~np.isnan(values)]
     return pd.to_numeric(values, errors="coerce").dropna().to_numpy(dtype=float)
 
 

@@ -147,8 +147,18 @@ class ServingConfig(_Strict):
 
 
 class MonitoringConfig(_Strict):
-    psi_threshold: float = Field(
-        default=0.2, gt=0, description="PSI above this is drift (0.1 is a small shift, 0.25 a large one)."
+    drift_alpha: float = Field(
+        default=0.05,
+        gt=0,
+        lt=1,
+        description="Chance that a window with no drift is still called drift, per model version (tests "
+        "corrected for the number of features; see docs/monitoring.md).",
+    )
+    drift_min_psi: float = Field(
+        default=0.2,
+        ge=0,
+        description="Smallest shift (PSI) that is drift, however significant, so a huge window does not flag a "
+        "negligible one (0.1 is a small shift, 0.25 a large one). `psi_threshold` is its deprecated name.",
     )
     min_samples: int = Field(
         default=100, ge=10, description="Fewer captured rows per model version than this is 'not enough data'."
@@ -173,6 +183,32 @@ class MonitoringConfig(_Strict):
 
     def secret_name(self, project: str) -> str:
         return self.slack_webhook_secret or f"{project}/slack-webhook"
+
+    @property
+    def psi_threshold(self) -> float:
+        """Deprecated name of `drift_min_psi`, still readable."""
+        return self.drift_min_psi
+
+    @model_validator(mode="before")
+    @classmethod
+    def _move_psi_threshold(cls, raw: Any) -> Any:
+        """`psi_threshold` was the only drift rule (max PSI above it); it lives on as the effect floor."""
+        if not isinstance(raw, dict) or "psi_threshold" not in raw:
+            return raw
+        raw = dict(raw)
+        legacy = raw.pop("psi_threshold")
+        if "drift_min_psi" in raw and raw["drift_min_psi"] != legacy:
+            raise ValueError(
+                f"psi_threshold ({legacy}) and drift_min_psi ({raw['drift_min_psi']}) disagree; keep only "
+                "drift_min_psi (psi_threshold is its old name)"
+            )
+        warnings.warn(
+            "[monitoring] psi_threshold is deprecated: write it as drift_min_psi (drift now also needs a "
+            "significant test, see drift_alpha)",
+            FutureWarning,
+            stacklevel=2,
+        )
+        return {**raw, "drift_min_psi": legacy}
 
 
 class MlflowConfig(_Strict):

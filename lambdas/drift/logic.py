@@ -10,7 +10,7 @@ from lambdas.common.captures import capture_keys, read_capture, read_deployment,
 from lambdas.drift.env import DriftEnv
 from lambdas.drift.publish import Emit, publish
 from lambdas.drift.sources import baseline_uris, load_baselines
-from slipstream.monitoring.figures import Settings, compute_figures
+from slipstream.monitoring.figures import compute_figures, settings_of, verdicts
 from slipstream.monitoring.traffic import feedback_frame
 
 EMPTY_SUMMARY: dict[str, Any] = {
@@ -38,7 +38,7 @@ def run_drift(env: DriftEnv, client: Callable[[str], Any], emit: Emit, now: date
     uris = baseline_uris(deployment, env.artifact_bucket)
     baselines = load_baselines(s3, uris, traffic.versions)
     items = read_feedback(client("dynamodb"), env.feedback_table, env.max_feedback_items) if env.feedback_table else []
-    settings = Settings(monitoring.psi_threshold, monitoring.min_samples, monitoring.min_feedback)
+    settings = settings_of(monitoring)
     figures = compute_figures(traffic, baselines, feedback_frame(items), task=config.data.task, settings=settings)
     points = publish(figures, config.name, emit)
     return {
@@ -48,5 +48,11 @@ def run_drift(env: DriftEnv, client: Callable[[str], Any], emit: Emit, now: date
         "versions": [v.version for v in figures.versions],
         "without_baseline": [v.version for v in figures.versions if v.baseline is None],
         "drifted": figures.drifted,
+        "settings": {
+            "drift_alpha": settings.alpha,
+            "drift_min_psi": settings.min_psi,
+            "min_samples": settings.min_samples,
+        },
+        "tests": {v.version: verdicts(v) for v in figures.versions if v.baseline is not None},
         "data_points": points,
     }

@@ -1,6 +1,6 @@
 """`slipstream monitor` and `slipstream notify --test`: registered in main.py, written here.
 
-Exit codes: 0 no drift (or no traffic yet), 6 drift past the threshold (so cron or CI can act on it),
+Exit codes: 0 no drift (or no traffic yet), 6 drift in a feature or the predictions (so cron or CI can act on it),
 2 nothing to notify with (no webhook configured), 1 Slack refused the message.
 """
 

@@ -1,9 +1,23 @@
-"""Population Stability Index per feature and for the predictions, against the training baseline.
+"""Drift of each feature and of the predictions against the training baseline: a test, an effect size, a verdict.
 
-PSI = sum((live - base) * ln(live / base)) over bins. Numeric features use the baseline's own bin edges
-(`slipstream.baseline.bin_proportions`, so traffic is binned exactly as the training data was);
-categorical features use category frequencies, with categories never seen in training pooled into one
-"(unseen)" bin whose baseline share is 0, so new values count as drift instead of vanishing.
+Why these choices (docs/monitoring.md says the same for users):
+
+- The test is a chi-square on the baseline's own bins: numeric features binned by baseline.json's edges
+  (`slipstream.baseline.bin_proportions`, so traffic is binned exactly as the training data was),
+  categorical features and predicted labels by category, predicted values by the target's quantiles.
+  One test fits every kind, its null distribution is known in closed form (`stats.chi2_sf`, no scipy in
+  the drift Lambda), and it is two-sample: the baseline is itself a sample (its `row_count`), so a small
+  training set does not make ordinary traffic look drifted. Baselines written before `row_count` existed
+  are tested for goodness of fit instead (slightly more false alarms on large windows).
+- Categories never seen in training are pooled into one "(unseen)" bin whose baseline share is 0, so new
+  values count as drift instead of vanishing; rare bins are pooled for the test (`stats.pool_rare`).
+- Every test of one model version (each feature and the prediction) is one family: Holm's correction
+  (`figures.decide`) keeps P(any false drift verdict in a window) <= `drift_alpha` whatever the window size
+  and however the features correlate, where a fixed PSI threshold on the maximum over ~30 features fired
+  on most small healthy windows.
+- Significance alone would flag a negligible shift in a huge window, so drift also needs an effect:
+  PSI = sum((live - base) * ln(live / base)) of at least `drift_min_psi`. PSI is the effect size shown
+  beside each verdict (and published, so the dashboard keeps its PSI widgets).
 """
 
 from __future__ import annotations
@@ -18,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from slipstream.baseline import bin_proportions
+from slipstream.monitoring.stats import TestResult, chi_square
 
 Status = Literal["ok", "drift", "not enough data"]
 EPSILON = 1e-4  # stands in for an empty bin: ln(0) is undefined, and one empty bin must not mean infinite drift
@@ -26,7 +41,11 @@ UNSEEN = "(unseen)"
 
 @dataclass(frozen=True)
 class Drift:
-    """One distribution compared with its baseline. `psi` is None when there is not enough data."""
+    """One distribution compared with its baseline. `psi` and the test are None when there is not enough data.
+
+    `p_adjusted` is filled by `figures.decide` (Holm over the version's family); until then status is
+    "ok" or "not enough data".
+    """
 
     name: str
     kind: str  # numeric | categorical | prediction
@@ -37,6 +56,8 @@ class Drift:
     expected: list[float]
     actual: list[float]
     unseen: list[str] = field(default_factory=list)
+    test: TestResult | None = None
+    p_adjusted: float | None = None
 
 
 def psi(expected: Sequence[float], actual: Sequence[float], epsilon: float = EPSILON) -> float:
@@ -48,25 +69,38 @@ def psi(expected: Sequence[float], actual: Sequence[float], epsilon: float = EPS
     return float(np.sum((live - base) * np.log(live / base)))
 
 
-def judge(value: float | None, n: int, min_samples: int, threshold: float) -> tuple[Status, float | None]:
-    if n < min_samples or value is None:
-        return "not enough data", None
-    return ("drift" if value > threshold else "ok"), value
+def base_rows(row_count: Any, null_rate: Any = None) -> int | None:
+    """Non-null baseline rows behind a feature's shares; None when the baseline predates `row_count`."""
+    if not isinstance(row_count, int | float) or row_count <= 0:
+        return None
+    return max(1, round(row_count * (1.0 - float(null_rate or 0.0))))
+
+
+def compare(
+    name: str, kind: str, labels: list[str], expected: list[float], actual: list[float], n: int, **context: Any
+) -> Drift:
+    """The effect and the test of one distribution; `context`: min_samples, rows (baseline), unseen."""
+    if n < context["min_samples"]:
+        return Drift(name, kind, "not enough data", None, n, labels, expected, actual, context.get("unseen", []))
+    test = chi_square([share * n for share in actual], expected, context["rows"])
+    effect = psi(expected, actual)
+    return Drift(name, kind, "ok", effect, n, labels, expected, actual, context.get("unseen", []), test)
 
 
 def numeric_drift(
-    name: str, baseline: dict[str, Any], values: pd.Series, *, min_samples: int, threshold: float
+    name: str, baseline: dict[str, Any], values: pd.Series, *, min_samples: int, rows: int | None
 ) -> Drift:
     edges = [float(edge) for edge in baseline["bin_edges"]]
-    numbers = pd.to_numeric(values, errors="coerce").dropna()
+    numbers = numeric(values)
     actual = bin_proportions(numbers, edges)
     expected = [float(share) for share in baseline["proportions"]]
-    status, value = judge(psi(expected, actual) if len(numbers) else None, len(numbers), min_samples, threshold)
-    return Drift(name, "numeric", status, value, len(numbers), _bin_labels(edges), expected, actual)
+    return compare(
+        name, "numeric", _bin_labels(edges), expected, actual, len(numbers), min_samples=min_samples, rows=rows
+    )
 
 
 def categorical_drift(
-    name: str, frequencies: dict[str, float], values: pd.Series, *, min_samples: int, threshold: float, kind: str
+    name: str, frequencies: dict[str, float], values: pd.Series, *, min_samples: int, rows: int | None, kind: str
 ) -> Drift:
     """`frequencies`: the baseline share of each category, keyed by its text (as baseline.json keys them)."""
     present = values.dropna().astype(str)
@@ -77,36 +111,45 @@ def categorical_drift(
     actual = [float(counts.get(category, 0)) / total if total else 0.0 for category in known]
     actual.append(float(sum(counts[value] for value in unseen)) / total if total else 0.0)
     expected = [float(frequencies[category]) for category in known] + [0.0]
-    status, value = judge(psi(expected, actual) if total else None, total, min_samples, threshold)
-    return Drift(name, kind, status, value, total, [*known, UNSEEN], expected, actual, unseen)
+    labels = [*known, UNSEEN]
+    return compare(name, kind, labels, expected, actual, total, min_samples=min_samples, rows=rows, unseen=unseen)
 
 
 def feature_drift(
-    name: str, baseline: dict[str, Any], values: pd.Series, *, min_samples: int, threshold: float
+    name: str, baseline: dict[str, Any], values: pd.Series, *, min_samples: int, row_count: Any = None
 ) -> Drift:
+    """`row_count`: baseline.json's `row_count` (None for baselines that predate it)."""
+    rows = base_rows(row_count, baseline.get("null_rate"))
     if baseline["kind"] == "numeric":
-        return numeric_drift(name, baseline, values, min_samples=min_samples, threshold=threshold)
+        return numeric_drift(name, baseline, values, min_samples=min_samples, rows=rows)
     return categorical_drift(
-        name, baseline["frequencies"], values, min_samples=min_samples, threshold=threshold, kind="categorical"
+        name, baseline["frequencies"], values, min_samples=min_samples, rows=rows, kind="categorical"
     )
 
 
-def prediction_drift(target: dict[str, Any], predictions: pd.Series, *, min_samples: int, threshold: float) -> Drift:
+def prediction_drift(
+    target: dict[str, Any], predictions: pd.Series, *, min_samples: int, row_count: Any = None
+) -> Drift:
     """Predicted labels vs the training label distribution, or predicted values vs the target's quantiles."""
+    rows = base_rows(row_count)
     if target["kind"] == "labels":
+        frequencies = target["label_distribution"]
         return categorical_drift(
-            "prediction",
-            target["label_distribution"],
-            predictions,
-            min_samples=min_samples,
-            threshold=threshold,
-            kind="prediction",
+            "prediction", frequencies, predictions, min_samples=min_samples, rows=rows, kind="prediction"
         )
     edges, expected = quantile_bins(target["levels"], target["quantiles"])
-    numbers = pd.to_numeric(predictions, errors="coerce").dropna()
+    numbers = numeric(predictions)
     actual = bin_proportions(numbers, edges)
-    status, value = judge(psi(expected, actual) if len(numbers) else None, len(numbers), min_samples, threshold)
-    return Drift("prediction", "prediction", status, value, len(numbers), _bin_labels(edges), expected, actual)
+    labels = _bin_labels(edges)
+    return compare(
+        "prediction", "prediction", labels, expected, actual, len(numbers), min_samples=min_samples, rows=rows
+    )
+
+
+def numeric(values: pd.Series) -> np.ndarray:
+    """The values as floats, nulls and text that is not a number dropped."""
+    numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    return numbers[~np.isnan(numbers)]
 
 
 def quantile_bins(levels: list[float], quantiles: list[float | None]) -> tuple[list[float], list[float]]:

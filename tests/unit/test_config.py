@@ -122,6 +122,22 @@ def test_serving_challenger_weight_is_read_as_experiment_weight(tmp_path: Path) 
     assert "serving.challenger_weight and experiment.weight disagree" in _details(error)
 
 
+def test_monitoring_psi_threshold_is_read_as_the_drift_effect_floor(tmp_path: Path) -> None:
+    defaults = parse_config(MINIMAL, base_dir=tmp_path).monitoring
+    assert (defaults.drift_alpha, defaults.drift_min_psi, defaults.psi_threshold) == (0.05, 0.2, 0.2)
+    with pytest.warns(FutureWarning, match="write it as drift_min_psi"):
+        config = parse_config({**MINIMAL, "monitoring": {"psi_threshold": 0.25}}, base_dir=tmp_path)
+    assert (config.monitoring.drift_min_psi, config.monitoring.psi_threshold) == (0.25, 0.25)
+    # Read back from its own dump (the Lambdas' SLIPSTREAM_CONFIG): the new name only, same value.
+    assert "psi_threshold" not in config.monitoring.model_dump()
+    with pytest.raises(ConfigError) as error:
+        parse_config({**MINIMAL, "monitoring": {"psi_threshold": 0.2, "drift_min_psi": 0.1}}, base_dir=tmp_path)
+    assert "psi_threshold (0.2) and drift_min_psi (0.1) disagree; keep only drift_min_psi" in _details(error)
+    with pytest.raises(ConfigError) as error:
+        parse_config({**MINIMAL, "monitoring": {"drift_alpha": 1.5}}, base_dir=tmp_path)
+    assert "monitoring.drift_alpha" in _details(error)
+
+
 @pytest.mark.parametrize(
     ("experiment", "key"),
     [

@@ -1,6 +1,6 @@
 """The monitoring report: one self-contained HTML file (plotly.js inline, so it opens with no network).
 
-Sections: a summary, PSI per feature against the threshold, baseline vs live distribution of every feature
+Sections: a summary, PSI per feature against the effect floor, baseline vs live distribution of every feature
 (drifted first), the prediction distribution, and quality per variant from feedback.
 """
 
@@ -30,7 +30,7 @@ def write_report(figures: Figures, path: Path, *, title: str) -> Path:
             parts.append(f"<h2>Version {_e(version.version)}</h2><p>No training baseline found; nothing compared.</p>")
             continue
         parts.append(f"<h2>Version {_e(version.version)} ({_e(', '.join(version.variants))})</h2>")
-        parts.append(plot(_psi_bars(version, figures.settings.threshold)))
+        parts.append(plot(_psi_bars(version, figures.settings.min_psi)))
         if version.prediction is not None:
             parts.append(plot(_distribution_figure([version.prediction], "Prediction distribution")))
         ordered = sorted(version.features, key=lambda d: -1.0 if d.psi is None else d.psi, reverse=True)
@@ -51,11 +51,13 @@ def _psi_bars(version: VersionDrift, threshold: float) -> go.Figure:
             x=[d.name for d in drifts],
             y=[d.psi or 0.0 for d in drifts],
             marker_color=[COLOURS[d.status] for d in drifts],
-            hovertext=[f"{d.status}, {d.n} rows" for d in drifts],
+            hovertext=[f"{d.status}, {d.n} rows, adjusted p {_p(d.p_adjusted)}" for d in drifts],
         )
     )
-    figure.add_hline(y=threshold, line_dash="dash", line_color=COLOURS["drift"], annotation_text="threshold")
-    figure.update_layout(title="PSI per feature (red: drift; yellow: not enough data, shown as 0)", height=420)
+    figure.add_hline(y=threshold, line_dash="dash", line_color=COLOURS["drift"], annotation_text="effect floor")
+    figure.update_layout(
+        title="PSI per feature (red: drift, i.e. significant and above the floor; yellow: not enough data)", height=420
+    )
     figure.update_yaxes(title="PSI")
     return figure
 
@@ -106,11 +108,12 @@ def _summary(figures: Figures, title: str) -> str:
     verdict = (
         "<p class=bad>Drift: " + "; ".join(f"version {v}: {', '.join(n)}" for v, n in drifted.items()) + "</p>"
         if drifted
-        else "<p class=good>No feature drifted past the threshold.</p>"
+        else "<p class=good>No feature and no prediction distribution drifted.</p>"
     )
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     return (
-        f"<h1>{_e(title)}</h1><p>{when} · {figures.rows} captured rows · PSI threshold {s.threshold:g} · "
+        f"<h1>{_e(title)}</h1><p>{when} · {figures.rows} captured rows · drift: Holm-adjusted chi-square "
+        f"p-value ≤ {s.alpha:g} and PSI ≥ {s.min_psi:g} · "
         f"at least {s.min_samples} rows per version and {s.min_feedback} labelled rows per variant</p>{verdict}"
     )
 
@@ -131,6 +134,10 @@ def page(title: str, body: str) -> str:
         f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{_e(title)}</title>"
         f"<style>{style}</style>{script}</head><body>{body}</body></html>"
     )
+
+
+def _p(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3g}"
 
 
 def _e(text: str) -> str:

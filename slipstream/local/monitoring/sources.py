@@ -13,7 +13,7 @@ from typing import Any
 
 from slipstream import layout
 from slipstream.config import Config
-from slipstream.monitoring.figures import Figures, Settings, compute_figures
+from slipstream.monitoring.figures import Figures, compute_figures, settings_of
 from slipstream.monitoring.traffic import Traffic, feedback_frame, parse_lines, traffic_from_records
 
 logger = logging.getLogger(__name__)
@@ -84,13 +84,8 @@ def _logged_baseline(mlflow: Any, run_id: str, version: str) -> dict[str, Any] |
     return None
 
 
-def settings_of(config: Config) -> Settings:
-    monitoring = config.monitoring
-    return Settings(monitoring.psi_threshold, monitoring.min_samples, monitoring.min_feedback)
-
-
 def local_figures(config: Config, traffic: Traffic) -> Figures:
     baselines = registry_baselines(config, traffic.versions)
     return compute_figures(
-        traffic, baselines, load_feedback(config), task=config.data.task, settings=settings_of(config)
+        traffic, baselines, load_feedback(config), task=config.data.task, settings=settings_of(config.monitoring)
     )

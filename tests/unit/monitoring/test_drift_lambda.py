@@ -93,12 +93,14 @@ def deployed(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
         drift.client.cache_clear()
 
 
-def send(sink: FirehoseSink, rows: list[dict[str, Any]], prediction: str = "no", batch: int = 50) -> None:
+def send(sink: FirehoseSink, rows: list[dict[str, Any]], predictions: list[str] | None = None, batch: int = 50) -> None:
+    """`predictions`: one per row (default: "no" for every row, which is itself a drift from 80/20)."""
+    answers = predictions or ["no"] * len(rows)
     records = []
     for start in range(0, len(rows), batch):
         instances = rows[start : start + batch]
         body = {"request_id": f"req-{start}", "variant": "champion", "model_version": "3", "predictions": []}
-        body["predictions"] = [prediction] * len(instances)
+        body["predictions"] = answers[start : start + batch]
         records.append(capture_record(body, "churn-champion", 12.5, instances))
     sink.put(records)
 
@@ -122,15 +124,31 @@ def test_shifted_feature_is_published_as_drift_per_version_and_per_variant(deplo
         [{"request_id": "req-0", "row": i, "ground_truth": "no" if i % 4 else "yes"} for i in range(40)]
     )
     summary = drift.handler({"source": "aws.events"}, lambda_context)
-    assert summary["rows"] == 400 and summary["drifted"] == {"3": ["spend"]}
+    assert summary["rows"] == 400 and summary["drifted"] == {"3": ["spend", "prediction"]}
+    tests = {row["name"]: row for row in summary["tests"]["3"]}
+    assert list(tests) == ["prediction", "spend", "plan"]  # the prediction first, then features by effect size
+    assert tests["spend"]["status"] == "drift" and tests["spend"]["test"] == "chi-square (two-sample)"
+    assert tests["spend"]["p_adjusted"] < 0.05 and tests["plan"]["status"] == "ok" and tests["plan"]["dof"] == 1
+    assert summary["settings"] == {"drift_alpha": 0.05, "drift_min_psi": 0.2, "min_samples": 100}
     points = emitted(capsys.readouterr().out)
     by = {(p["name"], p.get("Feature") or p.get("Variant") or p.get("ModelVersion")): p for p in points}
     assert by[("FeaturePsi", "spend")]["value"] > 0.2 and by[("FeaturePsi", "plan")]["value"] < 0.1
     assert by[("MaxFeaturePsi", "champion")]["Model"] == "churn"
     assert by[("MaxFeaturePsi", "3")]["value"] == by[("FeaturePsi", "spend")]["value"]
-    assert by[("DriftedFeatures", "champion")]["value"] == 1
+    assert by[("DriftedFeatures", "champion")]["value"] == 1 and by[("DriftedFeatures", "3")]["value"] == 1
+    assert by[("PredictionDrifted", "champion")]["value"] == 1 and by[("PredictionDrifted", "3")]["value"] == 1
+    assert by[("PredictionPsi", "champion")]["value"] > 0.2
     assert by[("LiveAccuracy", "champion")]["value"] == pytest.approx(0.75)
     assert by[("CapturedRows", "3")]["value"] == 400
+
+
+def test_healthy_traffic_publishes_zero_drifted_features_and_no_prediction_drift(deployed, lambda_context, capsys):
+    answers = list(np.random.default_rng(4).choice(["no", "yes"], 400, p=[0.8, 0.2]))
+    send(deployed["firehose"], live_rows(400, shift=0, seed=4), predictions=answers)
+    summary = drift.handler({"source": "aws.events"}, lambda_context)
+    assert summary["drifted"] == {} and {row["status"] for row in summary["tests"]["3"]} == {"ok"}
+    by = {(p["name"], p.get("Variant") or p.get("ModelVersion")): p["value"] for p in emitted(capsys.readouterr().out)}
+    assert by[("DriftedFeatures", "champion")] == 0 and by[("PredictionDrifted", "champion")] == 0
 
 
 def test_too_little_traffic_publishes_row_counts_but_no_psi(deployed, lambda_context, capsys) -> None:
