@@ -92,7 +92,7 @@ def test_monitor_reports_the_shifted_feature_as_drift_and_writes_the_report(proj
         _post(f"{serve}/feedback", {"request_id": first["request_id"], "row": row, "ground_truth": labels[row]})
     capture = config.state_path / "serving" / "capture" / "predictions.jsonl"
     deadline = time.monotonic() + 10  # capture is written by a background thread
-    while time.monotonic() < deadline and (not capture.exists() or len(capture.read_text().splitlines()) < 6):
+    while time.monotonic() < deadline and (not capture.exists() or len(capture.read_text().splitlines()) < ROWS):
         time.sleep(0.05)
 
     report = project.parent / "out" / "report.html"
