@@ -80,11 +80,11 @@ def traffic_from_rows(
     """Capture rows as Traffic. With `features` (the contract's or a baseline's names, in order) the feature
     frame is keyed by feature name (`Traffic.named`); without, by column name, for a reader that learns the
     features later (the drift Lambda, from each version's baseline). A row without `request_id` or
-    `prediction` (not a capture row: a record of the older nested format, a stray object) is skipped."""
+    a `prediction` (not a capture row: a record of the older nested format, a stray object) is skipped."""
     values: list[dict[str, Any]] = []
     meta: list[dict[str, Any]] = []
     for row in rows:
-        if row.get("request_id") is None or "prediction" not in row:
+        if row.get("request_id") is None or row.get("prediction") is None:
             skipped += 1
             continue
         values.append({k: v for k, v in row.items() if k not in NOT_FEATURES})
