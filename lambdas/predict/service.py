@@ -113,7 +113,7 @@ def capture_rows(
     columns: Mapping[str, str],
 ) -> list[dict[str, Any]]:
     """The request's rows of the captures table, one per instance, keyed by its column names (schema.py;
-    documented in docs/serving.md#capture-rows). `columns`: schema.capture_columns of the contract's features. Not
+    documented in docs/serving.md, "Capture rows"). `columns`: schema.capture_columns of the contract's features. Not
     mirrored yet: shadow.py fills the shadow columns of a mirrored request."""
     timestamp = _now()
     probabilities = body.get("probabilities")
