@@ -76,7 +76,7 @@ def _print_list(queries: list[Any]) -> None:
 def _print_table(columns: list[str], rows: list[tuple[Any, ...]]) -> None:
     table = Table(caption=f"{len(rows)} row(s)")
     for name in columns:
-        table.add_column(name)
+        table.add_column(name, min_width=len(name))  # a header is never cut: it names what to select
     for row in rows:
         table.add_row(*(_text(value) for value in row))
     Console().print(table)
