@@ -60,7 +60,9 @@ class Answers:
             if time.monotonic() > deadline:
                 raise AssertionError("StartPipeline did not answer")
             time.sleep(0.1)
-        return self.seen.pop(0)
+        answer = self.seen.pop(0)
+        assert "errorType" not in answer, answer  # the handler failed (e.g. its role may not list executions)
+        return answer
 
 
 def test_alarms_retrain_only_on_new_data_outside_the_cooldown(config, monkeypatch):
