@@ -22,6 +22,7 @@ SLIPSTREAM_MODULES = (
     "stage_config.py",
     "experiment_config.py",  # config.py imports it
     "canary_config.py",  # config.py imports it
+    "alarm_config.py",  # config.py imports it
     "canary.py",  # the canary rule: documents/canary.py imports it
     "errors.py",
     "layout.py",
