@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from slipstream.alarm_config import AlarmsConfig, RetrainingConfig, check_retraining, resolve_alarms
 from slipstream.canary_config import CanaryConfig
 from slipstream.errors import ConfigError
 from slipstream.experiment_config import ExperimentConfig, resolve_experiment
@@ -180,6 +181,7 @@ class MonitoringConfig(_Strict):
     runbook_url: str | None = Field(
         default=None, description="Where your team reads docs/runbook.md (e.g. on GitHub); alarms link to its sections."
     )
+    alarms: AlarmsConfig = Field(default_factory=AlarmsConfig, description="The alarms' thresholds (docs/runbook.md).")
 
     def secret_name(self, project: str) -> str:
         return self.slack_webhook_secret or f"{project}/slack-webhook"
@@ -245,6 +247,9 @@ class Config(_Strict):
     observability: ObservabilityConfig = Field(
         default_factory=ObservabilityConfig, description="Telemetry beyond CloudWatch: Datadog (optional)."
     )
+    retraining: RetrainingConfig = Field(
+        default_factory=RetrainingConfig, description="Which alarms start a retraining run (opt-in), and its cooldown."
+    )
     stages: dict[Literal["dev", "staging", "prod"], StageConfig] = Field(
         default_factory=dict, description="Per-stage deployment overrides, e.g. `[stages.prod]`."
     )
@@ -299,7 +304,15 @@ class Config(_Strict):
             )
         experiment = resolve_experiment(self.experiment, task=task, promote=self.gate.promote)
         object.__setattr__(self, "experiment", experiment)
+        self._resolve_alarms(metric, threshold)
         return self
+
+    def _resolve_alarms(self, gate_metric: str, gate_threshold: float) -> None:
+        alarms = resolve_alarms(
+            self.monitoring.alarms, task=self.data.task, gate_metric=gate_metric, gate_threshold=gate_threshold
+        )
+        object.__setattr__(self, "monitoring", self.monitoring.model_copy(update={"alarms": alarms}))
+        check_retraining(self.retraining, alarms, capture=self.serving.capture)
 
     def stage(self, name: str) -> StageConfig:
         """Settings for one stage: the file's overrides on top of the defaults."""

@@ -29,7 +29,7 @@ def _type_name(annotation: Any) -> str:
     for prefix in ("<class '", "'>"):
         text = text.replace(prefix, "")
     text = text.replace("slipstream.config.", "").replace("slipstream.stage_config.", "")
-    text = text.replace("slipstream.experiment_config.", "")
+    text = text.replace("slipstream.experiment_config.", "").replace("slipstream.alarm_config.", "")
     return text.replace("|", "\\|")  # a bare pipe would split the markdown table cell
 
 

@@ -3,11 +3,12 @@
 Descriptions end with `runbook: <anchor>`: the notifier links that docs/runbook.md section (anchors as in
 slipstream/monitoring/alarm.SECTIONS); with `[monitoring] runbook_url` set, the full link follows.
 Missing data never alarms: no traffic, no pipeline run and "not enough data" for drift are all normal.
+Thresholds come from `[monitoring.alarms]` (slipstream/alarm_config.py) and `[monitoring] drift_alpha` / `drift_min_psi` (the drift verdict the drift Lambda publishes).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -15,17 +16,16 @@ from aws_cdk import aws_cloudwatch_actions as actions
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from cdk.shared.alarm_names import alarm_name, drift_slug, has_quality_alarm, prediction_drift_slug, quality_slug
 from cdk.shared.lambda_function import emf_dimensions
 from cdk.shared.settings import DeploySettings
+from slipstream.alarm_config import LIVE_METRICS
+from slipstream.monitoring import metric_names as names
 
 FIVE_MINUTES, HOUR = Duration.minutes(5), Duration.hours(1)
 GTE = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD
 GT = cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD
-API_5XX_RATE = 0.05  # the Average of API Gateway's 5XXError is the share of requests answered 5XX
-# Thresholds: latency allows a serverless cold start (seconds) but not a sustained slowdown.
-API_P99_MS = 8_000
-MODEL_P99_MICROSECONDS = 5_000_000  # SageMaker reports ModelLatency in microseconds
-SLOW_PERIODS = 3
+LT = cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,11 @@ class Watched:
     dead_letters: cloudwatch.IMetric
     endpoints: dict[str, str]  # variant -> endpoint name
     drift: bool  # the drift Lambda runs (capture is on)
+    # Capture (None without it): records the predict Lambda dropped or failed to write, the stream's deliveries.
+    captures_dropped: cloudwatch.IMetric | None = None
+    captures_failed: cloudwatch.IMetric | None = None
+    capture_delivery: cloudwatch.IMetric | None = None  # DeliveryToS3.Success, Average: a share
+    function_errors: dict[str, cloudwatch.IMetric] = field(default_factory=dict)  # "drift" | "experiment" -> Errors
 
 
 class ServiceAlarms(Construct):
@@ -49,31 +54,59 @@ class ServiceAlarms(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self.settings, self.action = settings, actions.SnsAction(topic)
+        self.limits = settings.config.monitoring.alarms
         self.alarms: list[cloudwatch.Alarm] = []
-        w = watched
+        self._service(watched)
+        for variant, endpoint in watched.endpoints.items():
+            self._endpoint(variant, endpoint)
+        self._pipeline(watched)
+        if watched.drift:
+            for variant in watched.endpoints:
+                self._drift(variant)
+        self._capture(watched)
+        for function, errors in watched.function_errors.items():
+            self._add(
+                f"{function}-errors",
+                f"{function.capitalize()} Lambda failed",
+                f"{function}-lambda-errors",
+                errors,
+                self.limits.function_errors,
+                GTE,
+            )
+        self._add(
+            "notifier-dlq",
+            "Slack notifier could not deliver messages",
+            "notifier-dlq-not-empty",
+            watched.dead_letters,
+            1,
+            GTE,
+        )
+
+    def _service(self, w: Watched) -> None:
+        limits = self.limits
         self._add(
             "api-5xx",
-            f"API answered 5XX to over {API_5XX_RATE:.0%} of requests",
+            f"API answered 5XX to over {limits.api_5xx_rate:.0%} of requests",
             "api-5xx",
             w.api_5xx,
-            API_5XX_RATE,
+            limits.api_5xx_rate,
             GT,
         )
         self._add(
             "api-p99-latency",
-            f"API p99 latency above {API_P99_MS} ms for {SLOW_PERIODS * 5} minutes",
+            f"API p99 latency above {limits.api_p99_latency_ms:g} ms for {limits.slow_periods * 5} minutes",
             "api-p99-latency",
             w.api_latency_p99,
-            API_P99_MS,
+            limits.api_p99_latency_ms,
             GT,
-            periods=SLOW_PERIODS,
+            periods=limits.slow_periods,
         )
         self._add("predict-errors", "Predict Lambda failed", "predict-lambda-errors", w.predict_errors, 1, GTE)
         self._add(
             "predict-throttles", "Predict Lambda throttled", "predict-lambda-throttles", w.predict_throttles, 1, GTE
         )
-        for variant, endpoint in w.endpoints.items():
-            self._endpoint(variant, endpoint)
+
+    def _pipeline(self, w: Watched) -> None:
         self._add(
             "pipeline-failed",
             "Training pipeline execution failed",
@@ -90,17 +123,6 @@ class ServiceAlarms(Construct):
             1,
             GTE,
         )
-        if w.drift:
-            for variant in w.endpoints:
-                self._drift(variant)
-        self._add(
-            "notifier-dlq",
-            "Slack notifier could not deliver messages",
-            "notifier-dlq-not-empty",
-            w.dead_letters,
-            1,
-            GTE,
-        )
 
     def _endpoint(self, variant: str, endpoint: str) -> None:
         dims = {"EndpointName": endpoint, "VariantName": "AllTraffic"}  # the pipeline's only production variant
@@ -114,7 +136,7 @@ class ServiceAlarms(Construct):
                 period=FIVE_MINUTES,
             )
 
-        runbook = "endpoint-invocation-errors"
+        runbook, limits = "endpoint-invocation-errors", self.limits
         self._add(
             f"{variant}-endpoint-5xx",
             f"{variant} endpoint 5XX errors",
@@ -133,31 +155,83 @@ class ServiceAlarms(Construct):
         )
         self._add(
             f"{variant}-model-latency",
-            f"{variant} model p99 latency above {MODEL_P99_MICROSECONDS // 1000} ms for {SLOW_PERIODS * 5} minutes",
+            f"{variant} model p99 latency above {limits.model_p99_latency_ms:g} ms for {limits.slow_periods * 5} "
+            "minutes",
             "endpoint-model-latency",
             metric("ModelLatency", "p99"),
-            MODEL_P99_MICROSECONDS,
+            limits.model_p99_latency_ms * 1000,  # SageMaker reports ModelLatency in microseconds
             GT,
-            periods=SLOW_PERIODS,
+            periods=limits.slow_periods,
+        )
+
+    def _drift_metric(self, name: str, variant: str, statistic: str) -> cloudwatch.Metric:
+        """A per-variant figure of the drift Lambda (lambdas/drift/publish.py; namespace lambdas/common/emf)."""
+        return cloudwatch.Metric(
+            namespace=names.NAMESPACE,
+            metric_name=name,
+            dimensions_map=emf_dimensions("drift", Model=self.settings.config.name, Variant=variant),
+            statistic=statistic,
+            period=HOUR,
         )
 
     def _drift(self, variant: str) -> None:
         monitoring = self.settings.config.monitoring
-        metric = cloudwatch.Metric(
-            namespace="Slipstream",  # lambdas/common/emf.NAMESPACE; dimensions from lambdas/drift/publish.py
-            metric_name="MaxFeaturePsi",
-            dimensions_map=emf_dimensions("drift", Model=self.settings.config.name, Variant=variant),
-            statistic="Maximum",
-            period=HOUR,
-        )
+        # The drift Lambda's verdict, not a raw PSI: a feature counts when its multiplicity-corrected test and
+        # the effect floor both say drift (slipstream/monitoring/drift.py), so healthy traffic does not page.
         self._add(
-            f"{variant}-drift",
-            f"Feature drift above PSI {monitoring.psi_threshold:g} on the {variant}",
+            drift_slug(variant),
+            f"Feature drift on the {variant} (a corrected test at family-wise alpha {monitoring.drift_alpha:g} "
+            f"and PSI at least {monitoring.drift_min_psi:g})",
             "drift-above-threshold",
-            metric,
-            monitoring.psi_threshold,
-            GT,
+            self._drift_metric(names.DRIFTED_FEATURES, variant, "Maximum"),
+            1,
+            GTE,
         )
+        runs = self.limits.prediction_drift_runs
+        self._add(
+            prediction_drift_slug(variant),
+            f"Prediction drift on the {variant}" + (f" in {runs} consecutive drift runs" if runs > 1 else ""),
+            "prediction-drift",
+            # 1 when the prediction distribution drifted, published beside DriftedFeatures with its dimensions.
+            self._drift_metric(names.PREDICTION_DRIFTED, variant, "Maximum"),
+            1,
+            GTE,
+            periods=runs,
+        )
+        if has_quality_alarm(self.settings):
+            self._quality(variant)
+
+    def _quality(self, variant: str) -> None:
+        metric, floor = self.limits.quality_metric or "", self.limits.quality_floor
+        assert floor is not None, "has_quality_alarm checked the floor"
+        higher_is_better = LIVE_METRICS[self.settings.config.data.task][metric]
+        worse = "below" if higher_is_better else "above"
+        self._add(
+            quality_slug(variant),
+            f"Live {metric} of the {variant} (from feedback) {worse} {floor:g}",
+            "live-quality-below-floor",
+            self._drift_metric(names.live_metric(metric), variant, "Average"),
+            floor,
+            LT if higher_is_better else GT,
+        )
+
+    def _capture(self, w: Watched) -> None:
+        lost = self.limits.lost_captures
+        for kind, metric in (("dropped", w.captures_dropped), ("failed", w.captures_failed)):
+            if metric is not None:
+                self._add(
+                    f"captures-{kind}", f"Predict Lambda {kind} captured records", "captures-lost", metric, lost, GTE
+                )
+        if w.capture_delivery is not None:
+            share = self.limits.capture_delivery_success
+            self._add(
+                "capture-delivery",
+                f"Capture stream delivered under {share:.0%} of its records to S3",
+                "capture-delivery-failed",
+                w.capture_delivery,
+                share,
+                LT,
+            )
 
     def _add(
         self,
@@ -175,7 +249,7 @@ class ServiceAlarms(Construct):
         alarm = cloudwatch.Alarm(
             self,
             slug,
-            alarm_name=f"{self.settings.prefix}-{slug}",
+            alarm_name=alarm_name(self.settings, slug),
             alarm_description=description,
             metric=metric,
             threshold=threshold,

@@ -121,7 +121,7 @@ class ServiceDashboard(Construct):
         ]
 
     def _drift_groups(self, variants: list[str]) -> list[mc.CustomMetricGroup]:
-        model, threshold = self.settings.config.name, self.settings.config.monitoring.psi_threshold
+        model, threshold = self.settings.config.name, self.settings.config.monitoring.drift_min_psi
 
         def metric(name: str, variant: str, statistic: str = "Maximum") -> cloudwatch.Metric:
             return cloudwatch.Metric(

@@ -3,7 +3,8 @@ dashboard. Everything it watches lives in the pipeline and serving stacks."""
 
 from __future__ import annotations
 
-from aws_cdk import CfnOutput, Stack
+from aws_cdk import CfnOutput, Duration, Stack
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
@@ -16,6 +17,17 @@ from cdk.monitoring.slack_notifier import SlackNotifier
 from cdk.serving.stack import ServingStack
 from cdk.shared.settings import DeploySettings
 from cdk.shared.storage_stack import StorageExports
+
+
+def capture_delivery(stream_name: str) -> cloudwatch.Metric:
+    """The share of the capture stream's S3 puts that succeeded (Firehose publishes it as a ratio)."""
+    return cloudwatch.Metric(
+        namespace="AWS/Firehose",
+        metric_name="DeliveryToS3.Success",
+        dimensions_map={"DeliveryStreamName": stream_name},
+        statistic="Average",
+        period=Duration.minutes(5),
+    )
 
 
 class MonitoringStack(Stack):
@@ -67,6 +79,8 @@ class MonitoringStack(Stack):
         if settings.challenger_endpoint_name:
             endpoints["challenger"] = settings.challenger_endpoint_name
         api, predict = serving.api.api, serving.predict.function
+        capture = serving.capture
+        errors = {"drift": self.drift, "experiment": self.experiment}
         self.alarms = ServiceAlarms(
             self,
             "Alarms",
@@ -84,6 +98,10 @@ class MonitoringStack(Stack):
                 ),
                 endpoints=endpoints,
                 drift=self.drift is not None,
+                captures_dropped=serving.predict.metric_captures("dropped") if capture else None,
+                captures_failed=serving.predict.metric_captures("failed") if capture else None,
+                capture_delivery=capture_delivery(capture.stream_name) if capture else None,
+                function_errors={k: f.fn.function.metric_errors(statistic="Sum") for k, f in errors.items() if f},
             ),
         )
         self.dashboard = ServiceDashboard(

@@ -25,6 +25,7 @@ from cdk.pipeline.sagemaker_role import SageMakerExecutionRole
 from cdk.pipeline.sklearn_image import sklearn_image_uri
 from cdk.pipeline.sourcedir import SourceDir
 from cdk.pipeline.training import train_permissions
+from cdk.shared.alarm_names import retrain_alarm_names
 from cdk.shared.lambda_function import retention
 from cdk.shared.nag import acknowledge_grants
 from cdk.shared.settings import DeploySettings
@@ -143,6 +144,7 @@ class PipelineStack(Stack):
         )
         self._triggers(settings, functions.start.function, data_bucket)
         self.state_machine.grant_start_execution(functions.start.function)
+        self._retrain_on_alarms(settings, functions.start.function)
         functions.set_state_machine(self.state_machine.state_machine_arn)
         self._acknowledge(settings, functions, storage.name("artifact-bucket-arn"), canary)
         CfnOutput(self, "StateMachineArn", value=self.state_machine.state_machine_arn)
@@ -206,3 +208,25 @@ class PipelineStack(Stack):
                 schedule=events.Schedule.expression(settings.stage.retrain_schedule),
                 targets=[target],
             )
+
+    def _retrain_on_alarms(self, settings: DeploySettings, start: lambda_.Function) -> None:
+        """`[retraining] on`: those champion alarms going to ALARM ask StartPipeline for a run; it starts one only
+        on data not trained on yet and outside the cooldown, which it checks by listing this machine's runs."""
+        names = retrain_alarm_names(settings)
+        if not names:
+            return
+        start.add_environment("RETRAIN_COOLDOWN_HOURS", str(settings.config.retraining.cooldown_hours))
+        start.add_to_role_policy(
+            iam.PolicyStatement(actions=["states:ListExecutions"], resources=[self.state_machine.state_machine_arn])
+        )
+        events.Rule(
+            self,
+            "RetrainOnAlarm",
+            description="A drift or quality alarm fired: retrain when there is new data and no recent run",
+            event_pattern=events.EventPattern(
+                source=["aws.cloudwatch"],
+                detail_type=["CloudWatch Alarm State Change"],
+                detail={"alarmName": names, "state": {"value": ["ALARM"]}},
+            ),
+            targets=[targets.LambdaFunction(start, retry_attempts=2, max_event_age=Duration.hours(1))],
+        )

@@ -8,7 +8,10 @@ deployment record, PutRecord(Batch) on the capture stream, PutItem on the feedba
 
 from __future__ import annotations
 
-from aws_cdk import Stack
+from typing import Literal
+
+from aws_cdk import Duration, Stack
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
@@ -16,12 +19,13 @@ from constructs import Construct
 
 from cdk.serving.capture_stream import CaptureStream
 from cdk.serving.feedback_store import FeedbackStore
-from cdk.shared.lambda_function import SlipstreamFunction
+from cdk.shared.lambda_function import SlipstreamFunction, emf_dimensions
 from cdk.shared.nag import acknowledge, acknowledge_grants
 from cdk.shared.settings import DeploySettings
 
 # API Gateway gives up on an integration after 29 s; a Lambda running longer only wastes money.
 TIMEOUT_SECONDS = 29
+PREDICT = "predict"  # the function's name, and so Powertools' `service` dimension of its metrics
 
 
 class PredictFunction(Construct):
@@ -62,7 +66,7 @@ class PredictFunction(Construct):
         self.fn = SlipstreamFunction(
             self,
             "Predict",
-            name="predict",
+            name=PREDICT,
             slipstream_modules=("warehouse",),  # the capture rows' columns (slipstream/warehouse/schema.py)
             description="Prediction API: validate, route champion/challenger, invoke, capture",
             environment=environment,
@@ -99,3 +103,14 @@ class PredictFunction(Construct):
     @property
     def function(self) -> lambda_.Function:
         return self.fn.function
+
+    def metric_captures(self, kind: Literal["dropped", "failed"]) -> cloudwatch.Metric:
+        """Captured records the queue dropped (full) or whose write failed, summed per 5 minutes: what
+        lambdas/predict/api.py emits as `Capture<Kind>` through Powertools (namespace Slipstream, `service`)."""
+        return cloudwatch.Metric(
+            namespace="Slipstream",
+            metric_name=f"Capture{kind.title()}",
+            dimensions_map=emf_dimensions(PREDICT),
+            statistic="Sum",
+            period=Duration.minutes(5),
+        )

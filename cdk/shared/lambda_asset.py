@@ -23,6 +23,7 @@ SLIPSTREAM_MODULES = (
     "experiment_config.py",  # config.py imports it
     "canary_config.py",  # config.py imports it
     "observability_config.py",  # config.py imports it
+    "alarm_config.py",  # config.py imports it
     "canary.py",  # the canary rule: documents/canary.py imports it
     "errors.py",
     "layout.py",

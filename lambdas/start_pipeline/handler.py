@@ -1,4 +1,5 @@
-"""StartPipeline: EventBridge (S3 "Object Created" or the schedule) -> one pipeline execution named by run id."""
+"""StartPipeline: EventBridge (S3 "Object Created", the schedule, or a drift/quality alarm) -> at most one pipeline
+execution named by run id. The answer, logged, says why it started or did not."""
 
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ class Env(BaseEnv):
     state_machine_arn: str = Field(alias="STATE_MACHINE_ARN")
     data_bucket: str = Field(alias="DATA_BUCKET")
     data_prefix: str = Field(alias="DATA_PREFIX")
+    # Set only when `[retraining] on` names alarms: then their ALARM events may start a run.
+    retrain_cooldown_hours: int | None = Field(default=None, ge=1, alias="RETRAIN_COOLDOWN_HOURS")
 
 
 @logger.inject_lambda_context(log_event=True)
@@ -33,6 +36,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         state_machine_arn=env.state_machine_arn,
         bucket=env.data_bucket,
         prefix=env.data_prefix,
+        cooldown_hours=env.retrain_cooldown_hours,
     )
     logger.info(result.reason, extra=result.model_dump(mode="json"))
     return result.model_dump(mode="json")

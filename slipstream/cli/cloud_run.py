@@ -5,20 +5,27 @@ the data bucket (`incoming/` unless `[stages.<stage>] data_prefix` says otherwis
 same prefix and starts an execution named after the object's ETag), then follows that
 execution to the end. The execution includes Deploy and SmokeTest, so success means the endpoint answers.
 Exit codes: 0 succeeded, 1 the execution failed or timed out, 2 bad arguments or stacks not found.
+
+Data already trained on is not trained again (the trigger's run id is the ETag's, and that execution exists).
+`--force` retrains on it deliberately: when the data's run is older than this upload, it starts its own run,
+named `force-<minute>-<etag>`, and follows that (the caller needs states:StartExecution on the state machine).
 """
 
 from __future__ import annotations
 
 import argparse
 import io
+import json
 import sys
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from slipstream.config import Config, load_config
+from slipstream.documents.run import DataLocation, RunRequest
 from slipstream.errors import SlipstreamError
-from slipstream.steps.run_ids import run_id_for_new_data
+from slipstream.steps.run_ids import run_id_for_forced_retrain, run_id_for_new_data
 
 FINAL = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
 
@@ -73,6 +80,23 @@ def wait_for(
     return "TIMED_OUT"
 
 
+def run_to_follow(sfn: Any, state_machine_arn: str, data: DataLocation, etag: str, *, uploaded: datetime) -> str:
+    """With --force: the trigger's run when this upload started it (new data), else a forced run on the data."""
+    name = run_id_for_new_data(etag)
+    arn = state_machine_arn.replace(":stateMachine:", ":execution:") + f":{name}"
+    try:
+        previous = sfn.describe_execution(executionArn=arn)["startDate"]
+    except sfn.exceptions.ExecutionDoesNotExist:
+        return name  # new data (or its run is older than Step Functions keeps): the trigger starts it
+    if previous >= uploaded:
+        return name  # the trigger already started it for this upload
+    forced = RunRequest(run_id=run_id_for_forced_retrain(uploaded, etag), data=data)
+    sfn.start_execution(
+        stateMachineArn=state_machine_arn, name=forced.run_id, input=json.dumps(forced.model_dump(mode="json"))
+    )
+    return forced.run_id
+
+
 def main(argv: list[str] | None = None) -> int:
     import boto3
 
@@ -80,7 +104,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stage", required=True, choices=["dev", "staging", "prod"])
     parser.add_argument("--config", default="slipstream.toml")
     parser.add_argument("--timeout-minutes", type=float, default=90)
+    parser.add_argument("--force", action="store_true", help="retrain even when this data was trained on before")
     args = parser.parse_args(argv)
+    uploaded = datetime.now(UTC)
     try:
         config = load_config(args.config)
         prefix = f"{config.name}-{args.stage}"
@@ -92,7 +118,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     print(f"uploaded s3://{bucket}/{key}")
-    status = wait_for(sfn, state_machine, run_id_for_new_data(etag), timeout_s=args.timeout_minutes * 60)
+    name = run_id_for_new_data(etag)
+    if args.force:
+        name = run_to_follow(sfn, state_machine, DataLocation(bucket=bucket, key=key), etag, uploaded=uploaded)
+    status = wait_for(sfn, state_machine, name, timeout_s=args.timeout_minutes * 60)
     return 0 if status == "SUCCEEDED" else 1
 
 

@@ -56,3 +56,21 @@ class Scheduled(ForeignEvent):
 
     detail_type: Literal["Scheduled Event"] = Field(alias="detail-type")
     time: datetime
+
+
+class AlarmState(ForeignEvent):
+    value: str  # ALARM | OK | INSUFFICIENT_DATA
+    reason: str = ""
+
+
+class AlarmDetail(ForeignEvent):
+    alarm_name: str = Field(alias="alarmName")
+    state: AlarmState
+
+
+class AlarmFired(ForeignEvent):
+    """EventBridge's "CloudWatch Alarm State Change": a drift or quality alarm the config retrains on."""
+
+    detail_type: Literal["CloudWatch Alarm State Change"] = Field(alias="detail-type")
+    time: datetime
+    detail: AlarmDetail

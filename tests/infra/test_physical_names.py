@@ -51,7 +51,7 @@ NOT_NAMES = {"MetricName", "Namespace", "DisplayName"}  # properties ending in "
 # Per-run SageMaker names in the state machine (CreateTrainingJob etc.): 63 characters.
 SAGEMAKER_NAMES = {"TrainingJobName", "ProcessingJobName", "ModelName", "EndpointConfigName", "EndpointName"}
 SAGEMAKER_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
-LONGEST_RUN_ID = "sched-20261231-" + "f" * (MAX_RUN_ID_LENGTH - len("sched-20261231-"))
+LONGEST_RUN_ID = "force-202612312359-" + "f" * (MAX_RUN_ID_LENGTH - len("force-202612312359-"))
 
 
 @pytest.fixture(scope="module", params=STAGE_NAMES)

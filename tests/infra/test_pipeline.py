@@ -355,6 +355,38 @@ def test_triggers_new_data_and_schedule(synthesized):
     template.has_resource_properties("AWS::Events::Rule", {"ScheduleExpression": "rate(7 days)"})
 
 
+def test_retraining_rule_matches_the_champion_drift_and_quality_alarms_the_monitoring_stack_names(synthesized):
+    """The rule cannot reference the alarms (the monitoring stack depends on this one): it matches their names,
+    which must be those of the synthesized alarms `[retraining] on` selects (drift, quality in slipstream.toml)."""
+    pipeline, monitoring = synthesized.templates["pipeline"], synthesized.templates["monitoring"]
+    (rule,) = [
+        r["Properties"]
+        for r in pipeline["Resources"].values()
+        if r["Type"] == "AWS::Events::Rule"
+        and r["Properties"].get("EventPattern", {}).get("source") == ["aws.cloudwatch"]
+    ]
+    pattern = rule["EventPattern"]
+    assert pattern["detail-type"] == ["CloudWatch Alarm State Change"] and pattern["detail"]["state"] == {
+        "value": ["ALARM"]
+    }
+    alarms = {
+        r["Properties"]["AlarmName"]: r["Properties"]["MetricName"]
+        for r in monitoring["Resources"].values()
+        if r["Type"] == "AWS::CloudWatch::Alarm"
+    }
+    retraining = {"DriftedFeatures", "PredictionDrifted", "LiveAccuracy"}
+    selected = {name for name, metric in alarms.items() if metric in retraining and "-champion-" in name}
+    assert sorted(pattern["detail"]["alarmName"]) == sorted(selected) and len(selected) == 3
+    start_id, start = next(
+        (k, r["Properties"])
+        for k, r in pipeline["Resources"].items()
+        if r["Type"] == "AWS::Lambda::Function" and r["Properties"]["Handler"].startswith("lambdas.start_pipeline")
+    )
+    assert start["Environment"]["Variables"]["RETRAIN_COOLDOWN_HOURS"] == "24"
+    (target,) = rule["Targets"]
+    assert target["Arn"] == {"Fn::GetAtt": [start_id, "Arn"]}
+
+
 ALLOWED_ON_STAR = {  # actions without resource-level permissions, the only ones allowed on "*"
     "xray:PutTraceSegments",
     "xray:PutTelemetryRecords",

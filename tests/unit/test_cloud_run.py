@@ -67,3 +67,24 @@ def test_gives_up_when_nothing_starts(aws) -> None:
 def test_missing_stack_is_a_clear_error(aws) -> None:
     with pytest.raises(SlipstreamError, match="stack nope-storage not found: deploy it first"):
         export_value(boto3.client("cloudformation"), "nope-storage", "x")
+
+
+def test_force_retrains_data_already_trained_on_and_otherwise_follows_the_trigger(aws) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from slipstream.cli.cloud_run import run_to_follow
+    from slipstream.documents.run import DataLocation
+
+    sfn = boto3.client("stepfunctions")
+    arn = sfn.create_state_machine(name="pipeline", definition=PASS_STATE, roleArn=states_role())["stateMachineArn"]
+    data, etag = DataLocation(bucket="data", key="incoming/bc.csv"), '"0123abcd"'
+    earlier = datetime.now(UTC) - timedelta(minutes=1)
+    assert run_to_follow(sfn, arn, data, etag, uploaded=earlier) == run_id_for_new_data(etag)  # new: the trigger's
+    sfn.start_execution(stateMachineArn=arn, name=run_id_for_new_data(etag), input="{}")  # the trigger starts it
+    assert run_to_follow(sfn, arn, data, etag, uploaded=earlier) == run_id_for_new_data(etag)  # this upload's run
+    later = datetime.now(UTC) + timedelta(minutes=1)  # uploaded again after that run: trained on before
+    forced = run_to_follow(sfn, arn, data, etag, uploaded=later)
+    assert forced.startswith("force-") and forced.endswith("-0123abcd")
+    (execution,) = [e for e in sfn.list_executions(stateMachineArn=arn)["executions"] if e["name"] == forced]
+    body = json.loads(sfn.describe_execution(executionArn=execution["executionArn"])["input"])
+    assert body == {"run_id": forced, "data": {"bucket": "data", "key": "incoming/bc.csv"}}

@@ -58,7 +58,7 @@ def test_same_data_twice_starts_one_execution():
 
 
 @mock_aws
-def test_schedule_retrains_on_the_newest_object():
+def test_schedule_trains_the_newest_object_once():
     s3, sfn = boto3.client("s3"), boto3.client("stepfunctions")
     s3.create_bucket(Bucket="data")
     s3.put_object(Bucket="data", Key="incoming/old.csv", Body=b"a,b\n1,2\n")
@@ -70,10 +70,22 @@ def test_schedule_retrains_on_the_newest_object():
     )["stateMachineArn"]
     event = {"detail-type": "Scheduled Event", "time": "2026-11-27T06:00:00Z"}
     result = start(event, s3=s3, sfn=sfn, state_machine_arn=arn, bucket="data", prefix="incoming/")
-    assert result.started and result.run_id.startswith("sched-20261127-")
+    assert result.started and result.run_id.startswith("data-")  # named as the upload's own trigger names it
     execution = sfn.list_executions(stateMachineArn=arn)["executions"][0]
     body = json.loads(sfn.describe_execution(executionArn=execution["executionArn"])["input"])
     assert body["data"]["key"] == "incoming/new.csv"
+    # A week later, that run long over and the data unchanged: the same run id, refused, nothing retrained.
+    sfn.stop_execution(executionArn=execution["executionArn"])  # ended (a RUNNING one would be idempotent)
+    later = start(
+        {**event, "time": "2026-12-04T06:00:00Z"},
+        s3=s3,
+        sfn=sfn,
+        state_machine_arn=arn,
+        bucket="data",
+        prefix="incoming/",
+    )
+    assert not later.started and later.run_id == result.run_id and "already trained on" in later.reason
+    assert len(sfn.list_executions(stateMachineArn=arn)["executions"]) == 1
 
 
 @mock_aws
