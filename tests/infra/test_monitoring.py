@@ -79,7 +79,9 @@ def test_endpoint_drift_and_pipeline_alarms_watch_this_stage(alarms):
     dims = {a: {d["Name"]: d["Value"] for d in p.get("Dimensions", [])} for a, p in alarms.items()}
     assert dims["champion-endpoint-5xx"] == {"EndpointName": "breast-cancer-dev", "VariantName": "AllTraffic"}
     assert dims["champion-drift"] == {"Model": "breast-cancer", "Variant": "champion", "service": "drift"}
-    assert alarms["champion-drift"]["Threshold"] == 0.2 and alarms["champion-drift"]["Statistic"] == "Maximum"
+    drift = alarms["champion-drift"]
+    assert (drift["MetricName"], drift["Threshold"], drift["Statistic"]) == ("DriftedFeatures", 1, "Maximum")
+    assert drift["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"  # a verdict, not a raw PSI
     assert alarms["champion-model-latency"]["ExtendedStatistic"] == "p99"
     assert alarms["api-p99-latency"]["ExtendedStatistic"] == "p99"
     assert (alarms["api-5xx"]["Statistic"], alarms["api-5xx"]["Threshold"]) == ("Average", 0.05)  # a share
