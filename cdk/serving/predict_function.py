@@ -3,7 +3,7 @@
 Environment: every variable of lambdas/predict/env.PredictEnv that applies on AWS (docs/serving.md lists them);
 SHADOW_SHARE only when `[experiment] shadow_share` > 0 (the handler's default, 0, mirrors nothing).
 Permissions: InvokeEndpoint on the champion (and challenger) endpoint only, GetObject on the contract and the
-deployment record, PutRecord(Batch) on the capture stream, PutItem on the feedback table.
+deployment record, PutRecord(Batch) on the capture and feedback streams, PutItem on the feedback table.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ class PredictFunction(Construct):
         deployment_key: str,
         capture: CaptureStream | None,
         feedback: FeedbackStore,
+        feedback_stream: CaptureStream,
     ) -> None:
         super().__init__(scope, construct_id)
         serving, stage = settings.config.serving, settings.stage
@@ -53,6 +54,7 @@ class PredictFunction(Construct):
             "MAX_ROWS": serving.max_rows,
             "MAX_BODY_BYTES": serving.max_body_bytes,
             "FEEDBACK_TABLE": feedback.table.table_name,
+            "FEEDBACK_STREAM": feedback_stream.stream_name,
         }
         if settings.challenger_endpoint_name and settings.config.experiment.shadow_share > 0:
             # Only when mirroring: a template without shadow mode stays as it was.
@@ -87,6 +89,7 @@ class PredictFunction(Construct):
         if capture is not None:
             capture.grant_put(role)
         feedback.grant_record(role)
+        feedback_stream.grant_put(role)
         acknowledge_grants(role, {})
         acknowledge(
             self.fn.function,
