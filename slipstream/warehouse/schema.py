@@ -123,10 +123,16 @@ def feature_columns(features: Sequence[str], reserved: Iterable[str] = ()) -> di
     return columns
 
 
+def capture_columns(features: Sequence[str]) -> dict[str, str]:
+    """Feature name -> its column in the captures table, clear of the meta columns: the one mapping the capture
+    writer, the table and every reader share (the meta columns' names are the same for both tasks)."""
+    return feature_columns(features, reserved=(c.name for c in capture_meta("classification")))
+
+
 def captures_table(task: Task, features: Sequence[tuple[str, Kind]]) -> Table:
     """`features`: (name, kind) in the contract's order (`[(f.name, f.kind) for f in contract.features]`)."""
     meta = capture_meta(task)
-    names = feature_columns([name for name, _ in features], reserved=(c.name for c in meta))
+    names = capture_columns([name for name, _ in features])
     feature_cols = tuple(
         Column(names[name], "double" if kind == "numeric" else "string", f"Feature {name!r} as sent.")
         for name, kind in features

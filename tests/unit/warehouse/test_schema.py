@@ -2,6 +2,7 @@ from slipstream.warehouse.schema import (
     CAPTURES,
     DUCKDB_TYPES,
     FEEDBACK,
+    capture_columns,
     captures_table,
     column_name,
     feature_columns,
@@ -41,3 +42,10 @@ def test_regression_answers_are_numbers() -> None:
     feedback = feedback_table("regression")
     assert feedback.name == FEEDBACK
     assert [(c.name, c.type) for c in feedback.columns][2] == ("ground_truth", "double")
+
+
+def test_capture_columns_are_the_tables_feature_columns() -> None:
+    features = [("row", "numeric"), ("Mean Radius", "numeric"), ("variant", "categorical")]
+    table = captures_table("regression", features)
+    assert list(capture_columns([n for n, _ in features]).values()) == table.column_names[-3:]
+    assert capture_columns(["row", "variant"]) == {"row": "row_2", "variant": "variant_2"}
