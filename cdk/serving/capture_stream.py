@@ -105,12 +105,8 @@ class CaptureStream(Construct):
         # Firehose validates its role (and reads the table) at creation: the policy and the table come first.
         self.stream.node.add_dependency(role)
         self.stream.node.add_dependency(catalog.tables[target.table])
-        acknowledge_grants(
-            role,
-            {
-                f"{bucket_ref}/{target.prefix}*": f"Firehose names objects by time and a random suffix under {target.prefix}."
-            },
-        )
+        reason = f"Firehose names objects by time and a random suffix under {target.prefix}"
+        acknowledge_grants(role, {f"{bucket_ref}/{target.prefix}*": reason})
 
     def _role(self, target: StreamTarget, catalog: Catalog, bucket: s3.IBucket, description: str) -> iam.Role:
         role = iam.Role(

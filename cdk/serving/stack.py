@@ -19,7 +19,7 @@ from cdk.shared.settings import DeploySettings
 from cdk.shared.storage_stack import StorageExports
 from cdk.warehouse.athena import QueryWorkgroup
 from cdk.warehouse.catalog import Catalog
-from cdk.warehouse.tables import warehouse_tables
+from cdk.warehouse.tables import athena_queries, warehouse_tables
 from slipstream.layout import (
     CAPTURE_DATA_PREFIX,
     CAPTURE_ERRORS_PREFIX,
@@ -84,7 +84,7 @@ class ServingStack(Stack):
             key=key,
             scan_limit_mb=settings.config.warehouse.athena_scan_limit_mb,
             database=settings.warehouse_database,
-            queries=[],
+            queries=[(q.name, q.description, q.sql) for q in athena_queries(settings.config)],
         )
         self.feedback = FeedbackStore(
             self,
