@@ -50,7 +50,7 @@ class DriftFunction(Construct):
             },
             defaults=settings.lambda_defaults,
             extra_layers=[pandas],
-            slipstream_modules=("monitoring",),
+            slipstream_modules=("monitoring", "warehouse"),
             memory_mb=2048,
             timeout_seconds=600,  # up to MAX_CAPTURE_OBJECTS (2000) small objects per run
         )

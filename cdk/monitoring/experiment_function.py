@@ -73,7 +73,7 @@ class ExperimentFunction(Construct):
             },
             defaults=settings.lambda_defaults,
             extra_layers=[pandas_layer(self, stage.pandas_layer_arn)],
-            slipstream_modules=("monitoring", "experiment"),
+            slipstream_modules=("monitoring", "experiment", "warehouse"),
             memory_mb=2048,
             timeout_seconds=TIMEOUT_SECONDS,
             # Two runs at once could both promote: one at a time (a scheduled run and a person's promote).

@@ -65,6 +65,7 @@ class PredictFunction(Construct):
             self,
             "Predict",
             name="predict",
+            slipstream_modules=("warehouse",),  # the capture rows' columns (slipstream/warehouse/schema.py)
             description="Prediction API: validate, route champion/challenger, invoke, capture",
             environment=environment,
             defaults=settings.lambda_defaults,

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from lambdas.common.s3uri import split_s3_uri
 from slipstream.documents.deployment import DeploymentRecord
-from slipstream.monitoring.traffic import Traffic, parse_lines, traffic_from_records
+from slipstream.monitoring.traffic import Traffic, parse_lines, traffic_from_rows
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +31,8 @@ def capture_keys(s3: Any, bucket: str, prefix: str, since: datetime, limit: int)
 
 
 def read_capture(s3: Any, bucket: str, keys: list[str]) -> Traffic:
+    """Capture rows as Traffic; feature columns keep their column names (`Traffic.named` restores the feature
+    names once a baseline or contract lists them)."""
     records, skipped = [], 0
     for key in keys:
         body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
@@ -39,7 +41,7 @@ def read_capture(s3: Any, bucket: str, keys: list[str]) -> Traffic:
         found, bad = parse_lines(body.decode("utf-8").splitlines())
         records += found
         skipped += bad
-    return traffic_from_records(records, skipped)
+    return traffic_from_rows(records, skipped=skipped)
 
 
 def read_json(s3: Any, uri: str) -> Any:

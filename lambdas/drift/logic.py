@@ -11,7 +11,7 @@ from lambdas.drift.env import DriftEnv
 from lambdas.drift.publish import Emit, publish
 from lambdas.drift.sources import baseline_uris, load_baselines
 from slipstream.monitoring.figures import Settings, compute_figures
-from slipstream.monitoring.traffic import feedback_frame
+from slipstream.monitoring.traffic import baseline_features, feedback_frame
 
 EMPTY_SUMMARY: dict[str, Any] = {
     "objects": 0,
@@ -37,6 +37,7 @@ def run_drift(env: DriftEnv, client: Callable[[str], Any], emit: Emit, now: date
     traffic = read_capture(s3, env.capture_bucket, keys)
     uris = baseline_uris(deployment, env.artifact_bucket)
     baselines = load_baselines(s3, uris, traffic.versions)
+    traffic = traffic.named(baseline_features(baselines))
     items = read_feedback(client("dynamodb"), env.feedback_table, env.max_feedback_items) if env.feedback_table else []
     settings = Settings(monitoring.psi_threshold, monitoring.min_samples, monitoring.min_feedback)
     figures = compute_figures(traffic, baselines, feedback_frame(items), task=config.data.task, settings=settings)

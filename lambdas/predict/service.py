@@ -4,8 +4,8 @@ No HTTP, no Lambda."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,9 +14,10 @@ from lambdas.predict.documents import CachedDocument
 from lambdas.predict.routing import CHALLENGER, CHAMPION, choose_variant
 from lambdas.predict.runtime import invoke
 from lambdas.predict.schema import ServingContract
-from lambdas.predict.shadow import ShadowMirror
+from lambdas.predict.shadow import NOT_MIRRORED, ShadowMirror
 from lambdas.predict.sinks import Sink
 from slipstream.documents.deployment import DeploymentRecord
+from slipstream.warehouse.schema import capture_columns
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,10 @@ class PredictionService:
     capture: BackgroundCapture | None = None
     feedback: Sink | None = None
     shadow: ShadowMirror | None = None
+    columns: dict[str, str] = field(init=False)  # feature name -> its column in the captures table
+
+    def __post_init__(self) -> None:
+        self.columns = capture_columns([f.name for f in self.contract.features])
 
     def predict(self, instances: list[dict[str, Any]], caller_id: str | None, request_id: str) -> Prediction:
         deployment = self.deployment.get() or DeploymentRecord()
@@ -58,15 +63,16 @@ class PredictionService:
             "classes": answer.get("classes"),
             "probabilities": answer.get("probabilities"),
         }
-        record = capture_record(body, endpoint, latency_ms, instances)
+        rows = capture_rows(body, endpoint, latency_ms, instances, self.columns)
         # Only the champion's requests are mirrored, so a shadow call is never a challenger assignment.
         if self.shadow is not None and eligible and variant == CHAMPION and self.shadow.selected(request_id):
             challenger = deployment.variant(CHALLENGER)
             self.shadow.submit(
-                self._endpoint(CHALLENGER, deployment), instances, record, challenger.version if challenger else None
+                self._endpoint(CHALLENGER, deployment), instances, rows, challenger.version if challenger else None
             )
         elif self.capture is not None:
-            self.capture.submit(record)
+            for row in rows:
+                self.capture.submit(row)
         return Prediction(body=body, variant=variant, latency_ms=latency_ms)
 
     def _endpoint(self, variant: str, deployment: DeploymentRecord) -> str:
@@ -99,21 +105,43 @@ class PredictionService:
         }
 
 
-def capture_record(
-    body: dict[str, Any], endpoint: str, latency_ms: float, instances: list[dict[str, Any]]
-) -> dict[str, Any]:
-    """One line of captured traffic; the shape is documented in docs/serving.md (drift monitoring reads it)."""
-    return {
-        "request_id": body["request_id"],
-        "timestamp": _now(),
-        "variant": body["variant"],
-        "endpoint": endpoint,
-        "model_version": body["model_version"],
-        "latency_ms": latency_ms,
-        "instances": instances,
-        "predictions": body["predictions"],
-        "probabilities": body.get("probabilities"),
-    }
+def capture_rows(
+    body: dict[str, Any],
+    endpoint: str,
+    latency_ms: float,
+    instances: list[dict[str, Any]],
+    columns: Mapping[str, str],
+) -> list[dict[str, Any]]:
+    """The request's rows of the captures table, one per instance, keyed by its column names (schema.py;
+    documented in docs/serving.md, "Capture rows"). `columns`: schema.capture_columns of the contract's features. Not
+    mirrored yet: shadow.py fills the shadow columns of a mirrored request."""
+    timestamp = _now()
+    probabilities = body.get("probabilities")
+    rows = []
+    for index, (instance, prediction) in enumerate(zip(instances, body["predictions"], strict=True)):
+        rows.append(
+            {
+                "request_id": body["request_id"],
+                "row": index,
+                "timestamp": timestamp,
+                "variant": body["variant"],
+                "endpoint": endpoint,
+                "model_version": body["model_version"],
+                "prediction": prediction,
+                "probabilities": _row_of(probabilities, index, len(instances)),
+                "latency_ms": latency_ms,
+                **NOT_MIRRORED,
+                **{column: instance.get(name) for name, column in columns.items()},
+            }
+        )
+    return rows
+
+
+def _row_of(probabilities: Any, index: int, n: int) -> dict[str, float] | None:
+    """Row `index`'s {class: p}; None for a regressor (no probabilities) or an answer not one per row."""
+    if isinstance(probabilities, list) and len(probabilities) == n and isinstance(probabilities[index], dict):
+        return probabilities[index]
+    return None
 
 
 def _now() -> str:

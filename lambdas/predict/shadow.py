@@ -2,8 +2,8 @@
 
 The caller's answer is the champion's, with the champion's status and latency: choosing a request and
 queueing it are all the request path does. Worker threads call the challenger (their own client, with the
-shorter SHADOW_TIMEOUT_SECONDS) and then hand the request's capture record, with both answers, to capture.
-A failure, a timeout or a full queue is recorded in the row (`shadow_error`) and counted, never raised.
+shorter SHADOW_TIMEOUT_SECONDS) and then hand the request's capture rows, each with both answers, to capture.
+A failure, a timeout or a full queue is recorded in the rows (`shadow_error`) and counted, never raised.
 Which requests: those whose request id hashes below the share (deterministic per request id; API Gateway's
 ids are random, so the share holds). On Lambda the workers are frozen with the environment between
 invocations, like capture (capture.py): a mirror still running when an invocation ends may be lost.
@@ -24,6 +24,16 @@ from lambdas.predict.routing import caller_share
 logger = logging.getLogger(__name__)
 Invoke = Callable[[str, list[dict[str, Any]]], dict[str, Any]]
 COUNTS = ("mirrored", "failed", "dropped")
+Rows = list[dict[str, Any]]
+# The shadow columns of a capture row (schema.capture_meta) for a request that was not mirrored.
+NOT_MIRRORED: dict[str, Any] = {
+    "shadowed": False,
+    "shadow_model_version": None,
+    "shadow_prediction": None,
+    "shadow_probabilities": None,
+    "shadow_latency_ms": None,
+    "shadow_error": None,
+}
 
 
 class ShadowMirror:
@@ -37,9 +47,7 @@ class ShadowMirror:
         max_queued: int = 100,
     ) -> None:
         self.invoke, self.share, self.capture = invoke, share, capture
-        self._queue: queue.Queue[tuple[str, list[dict[str, Any]], dict[str, Any], str | None]] = queue.Queue(
-            maxsize=max_queued
-        )
+        self._queue: queue.Queue[tuple[str, list[dict[str, Any]], Rows, str | None]] = queue.Queue(maxsize=max_queued)
         self._counts = dict.fromkeys(COUNTS, 0)
         self._lock = threading.Lock()
         for index in range(workers):
@@ -48,13 +56,13 @@ class ShadowMirror:
     def selected(self, request_id: str) -> bool:
         return self.share > 0 and caller_share(request_id) < self.share
 
-    def submit(self, endpoint: str, instances: list[dict[str, Any]], record: dict[str, Any], version: str | None):
-        """Mirror one request; its capture `record` is written once the challenger answered (or failed)."""
+    def submit(self, endpoint: str, instances: list[dict[str, Any]], rows: Rows, version: str | None) -> None:
+        """Mirror one request; its capture `rows` are written once the challenger answered (or failed)."""
         try:
-            self._queue.put_nowait((endpoint, instances, record, version))
+            self._queue.put_nowait((endpoint, instances, rows, version))
         except queue.Full:
             self._count("dropped")
-            self._captured(record, shadow_fields(endpoint, version, None, None, "dropped: the shadow queue is full"))
+            self._captured(rows, shadow_fields(len(rows), version, None, None, "dropped: the shadow queue is full"))
 
     def take_counts(self) -> dict[str, int]:
         """Mirrored, failed and dropped requests since the last call (for metrics)."""
@@ -73,42 +81,52 @@ class ShadowMirror:
         with self._lock:
             self._counts[key] += 1
 
-    def _captured(self, record: dict[str, Any], fields: dict[str, Any]) -> None:
+    def _captured(self, rows: Rows, fields: Rows) -> None:
         if self.capture is not None:
-            self.capture.submit({**record, **fields})
+            for row, shadow in zip(rows, fields, strict=True):
+                self.capture.submit({**row, **shadow})
 
     def _work(self) -> None:
         while True:
-            endpoint, instances, record, version = self._queue.get()
+            endpoint, instances, rows, version = self._queue.get()
             try:
-                self._captured(record, self._mirror(endpoint, instances, version))
+                self._captured(rows, self._mirror(endpoint, instances, version))
             finally:
                 self._queue.task_done()
 
-    def _mirror(self, endpoint: str, instances: list[dict[str, Any]], version: str | None) -> dict[str, Any]:
+    def _mirror(self, endpoint: str, instances: list[dict[str, Any]], version: str | None) -> Rows:
         started = time.perf_counter()
         try:
             answer = self.invoke(endpoint, instances)
         except Exception as error:  # any failure of the challenger: the caller already has its answer
             self._count("failed")
             logger.warning("shadow: %s failed: %s", endpoint, error)
-            return shadow_fields(endpoint, version, None, _elapsed(started), f"{type(error).__name__}: {error}")
+            error_text = f"{type(error).__name__}: {error}"
+            return shadow_fields(len(instances), version, None, _elapsed(started), error_text)
         self._count("mirrored")
-        return shadow_fields(endpoint, answer.get("model_version") or version, answer, _elapsed(started), None)
+        return shadow_fields(len(instances), answer.get("model_version") or version, answer, _elapsed(started), None)
 
 
 def shadow_fields(
-    endpoint: str, version: Any, answer: dict[str, Any] | None, latency_ms: float | None, error: str | None
-) -> dict[str, Any]:
-    """What a mirrored request adds to its capture record (docs/serving.md#shadow-mode); nothing is renamed."""
-    return {
-        "shadow_endpoint": endpoint,
-        "shadow_model_version": None if version is None else str(version),
-        "shadow_predictions": answer["predictions"] if answer else None,
-        "shadow_probabilities": answer.get("probabilities") if answer else None,
-        "shadow_latency_ms": latency_ms,
-        "shadow_error": error,
-    }
+    n: int, version: Any, answer: dict[str, Any] | None, latency_ms: float | None, error: str | None
+) -> Rows:
+    """The shadow columns of a mirrored request's `n` rows (docs/serving.md#shadow-mode): the challenger's answer
+    row for row (invoke checked it has one per row), or none and why."""
+    predictions = answer["predictions"] if answer else [None] * n
+    probabilities = answer.get("probabilities") if answer else None
+    if not isinstance(probabilities, list) or len(probabilities) != n:
+        probabilities = [None] * n  # a regressor's answer
+    shared = {"shadowed": True, "shadow_model_version": None if version is None else str(version)}
+    return [
+        {
+            **shared,
+            "shadow_prediction": prediction,
+            "shadow_probabilities": row if isinstance(row, dict) else None,
+            "shadow_latency_ms": latency_ms,
+            "shadow_error": error,
+        }
+        for prediction, row in zip(predictions, probabilities, strict=True)
+    ]
 
 
 def _elapsed(started: float) -> float:

@@ -15,6 +15,7 @@ from slipstream.cli import experiment
 from slipstream.cli.canary import canary_app
 from slipstream.cli.common import ConfigOption, console, fail, load
 from slipstream.cli.monitor import monitor, notify
+from slipstream.cli.query import query
 from slipstream.errors import ContractViolation
 
 # `run`: the model passed the gate but was not staged, because an experiment is running (it is registered).
@@ -144,6 +145,7 @@ def _interrupt(*_: object) -> None:
 # Monitoring commands live in their own module.
 app.command()(monitor)
 app.command()(notify)
+app.command()(query)
 app.add_typer(canary_app, name="canary")
 
 

@@ -1,28 +1,32 @@
 """Captured traffic as tables: one row per predicted instance, and the ground truth sent as feedback.
 
-Capture records are written by the predict Lambda (`lambdas.predict.service.capture_record`, one JSON
-object per request: request_id, timestamp, variant, endpoint, model_version, latency_ms, instances,
-predictions, probabilities; a request mirrored to the challenger in shadow mode adds shadow_endpoint,
-shadow_model_version, shadow_predictions, shadow_probabilities, shadow_latency_ms and shadow_error, and stays
-the champion's: its `variant` is who answered the caller). Feedback records
-(`PredictionService.record_feedback`) are request_id, row, ground_truth, received_at. Both arrive as JSON
-Lines, from a local file or from S3/DynamoDB.
+Capture rows are the warehouse's `captures` table (slipstream.warehouse.schema): written by the predict
+Lambda (`lambdas.predict.service.capture_rows`), one flat JSON object per predicted instance keyed by the
+table's column names, meta columns then one column per feature; as JSON Lines from a local file or S3, or as
+Parquet rows (the same dicts) on AWS. `traffic_from_rows` is the one reader: every consumer (drift, the
+experiment Lambda, `slipstream monitor`, local experiments and canaries) turns rows into `Traffic` here, with
+feature columns back under their feature names. Feedback records (`PredictionService.record_feedback`) are
+request_id, row, ground_truth, received_at.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
+from slipstream.warehouse.schema import DT, capture_columns, capture_meta
+
 logger = logging.getLogger(__name__)
 META = ["request_id", "row", "timestamp", "variant", "model_version", "prediction", "probabilities", "latency_ms"]
 # Shadow mode's columns: missing values on a request that was not mirrored (`shadowed` False).
 SHADOW_META = ["shadowed", "shadow_model_version", "shadow_prediction", "shadow_latency_ms", "shadow_error"]
+# Every column of a capture row that is not a feature (the task does not change the names).
+NOT_FEATURES = frozenset([*(c.name for c in capture_meta("classification")), DT.name])
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,13 @@ class Traffic:
     def versions(self) -> list[str]:
         return sorted(self.meta["model_version"].unique(), key=_version_order)
 
+    def named(self, features: Sequence[str]) -> Traffic:
+        """Feature columns (`mean_radius`) back under the feature names (`mean radius`) of a contract or
+        baseline listing `features` in its order; a feature no row carries is absent (drift reports it)."""
+        columns = capture_columns(features)
+        present = {column: name for name, column in columns.items() if column in self.features.columns}
+        return Traffic(self.features[list(present)].rename(columns=present), self.meta, self.skipped)
+
 
 def parse_lines(lines: Iterable[str | bytes]) -> tuple[list[dict[str, Any]], int]:
     """JSON objects of the non-blank lines, and how many lines were not JSON objects (a torn last line)."""
@@ -63,59 +74,59 @@ def parse_lines(lines: Iterable[str | bytes]) -> tuple[list[dict[str, Any]], int
     return records, skipped
 
 
-def traffic_from_records(records: Iterable[dict[str, Any]], skipped: int = 0) -> Traffic:
-    """One row per instance. Records without instances or with a prediction count mismatch are skipped."""
-    rows: list[dict[str, Any]] = []
+def traffic_from_rows(
+    rows: Iterable[dict[str, Any]], features: Sequence[str] | None = None, skipped: int = 0
+) -> Traffic:
+    """Capture rows as Traffic. With `features` (the contract's or a baseline's names, in order) the feature
+    frame is keyed by feature name (`Traffic.named`); without, by column name, for a reader that learns the
+    features later (the drift Lambda, from each version's baseline). A row without `request_id` or
+    a `prediction` (not a capture row: a record of the older nested format, a stray object) is skipped."""
+    values: list[dict[str, Any]] = []
     meta: list[dict[str, Any]] = []
-    for record in records:
-        instances, predictions = record.get("instances"), record.get("predictions")
-        if not isinstance(instances, list) or not isinstance(predictions, list) or len(instances) != len(predictions):
+    for row in rows:
+        if row.get("request_id") is None or row.get("prediction") is None:
             skipped += 1
             continue
-        version = "unknown" if record.get("model_version") is None else str(record["model_version"])
-        probabilities = record.get("probabilities")
-        if not isinstance(probabilities, list) or len(probabilities) != len(predictions):
-            probabilities = [None] * len(predictions)  # a regressor's answer, or a malformed one
-        shadow = _shadow_predictions(record, len(predictions))
-        for index, (instance, prediction) in enumerate(zip(instances, predictions, strict=True)):
-            rows.append(instance if isinstance(instance, dict) else {})
-            meta.append(
-                {
-                    **_shadow_row(record, shadow, index),
-                    "request_id": record.get("request_id"),
-                    "row": index,
-                    "timestamp": record.get("timestamp"),
-                    "variant": record.get("variant") or "champion",
-                    "model_version": version,
-                    "prediction": prediction,
-                    "probabilities": probabilities[index],
-                    "latency_ms": record.get("latency_ms"),
-                }
-            )
+        values.append({k: v for k, v in row.items() if k not in NOT_FEATURES})
+        meta.append(_meta(row))
     if skipped:
-        logger.warning("skipped %d capture lines that were not prediction records", skipped)
-    return Traffic(pd.DataFrame(rows), pd.DataFrame(meta, columns=[*META, *SHADOW_META]), skipped)
+        logger.warning("skipped %d capture lines that were not capture rows", skipped)
+    traffic = Traffic(pd.DataFrame(values), pd.DataFrame(meta, columns=[*META, *SHADOW_META]), skipped)
+    return traffic if features is None else traffic.named(features)
 
 
-def _shadow_predictions(record: dict[str, Any], n: int) -> list[Any] | None:
-    """The challenger's answers to a mirrored request, row for row; None when it was not mirrored or failed."""
-    if "shadow_endpoint" not in record:
-        return None
-    answers = record.get("shadow_predictions")
-    return answers if isinstance(answers, list) and len(answers) == n else []
+def baseline_features(baselines: Mapping[str, dict[str, Any] | None]) -> list[str]:
+    """The feature names the baselines list, in their order (a later version's new features after them): what
+    `Traffic.named` needs when the contract is not at hand."""
+    names: dict[str, None] = {}
+    for baseline in baselines.values():
+        names |= dict.fromkeys((baseline or {}).get("features") or {})
+    return list(names)
 
 
-def _shadow_row(record: dict[str, Any], shadow: list[Any] | None, index: int) -> dict[str, Any]:
-    if shadow is None:
-        return {"shadowed": False}
-    version = record.get("shadow_model_version")
-    return {
-        "shadowed": True,
-        "shadow_model_version": None if version is None else str(version),
-        "shadow_prediction": shadow[index] if shadow else None,
-        "shadow_latency_ms": record.get("shadow_latency_ms"),
-        "shadow_error": record.get("shadow_error") or (None if shadow else "no usable answer"),
+def _meta(row: dict[str, Any]) -> dict[str, Any]:
+    version = row.get("model_version")
+    meta = {
+        "request_id": row["request_id"],
+        "row": int(row.get("row") or 0),
+        "timestamp": row.get("timestamp"),
+        "variant": row.get("variant") or "champion",
+        "model_version": "unknown" if version is None else str(version),
+        "prediction": row["prediction"],
+        "probabilities": row.get("probabilities"),
+        "latency_ms": row.get("latency_ms"),
+        "shadowed": bool(row.get("shadowed")),
     }
+    if meta["shadowed"]:
+        shadow_version = row.get("shadow_model_version")
+        answer = row.get("shadow_prediction")
+        meta |= {
+            "shadow_model_version": None if shadow_version is None else str(shadow_version),
+            "shadow_prediction": answer,
+            "shadow_latency_ms": row.get("shadow_latency_ms"),
+            "shadow_error": row.get("shadow_error") or (None if answer is not None else "no usable answer"),
+        }
+    return meta
 
 
 def labels_as_text(values: pd.Series) -> pd.Series:

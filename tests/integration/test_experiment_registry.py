@@ -8,14 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from lambdas.predict.service import capture_record
+from lambdas.predict.service import capture_rows
 from slipstream import layout
+from slipstream.warehouse.schema import capture_columns
 from tests.integration.pipeline_helpers import cli, customers, project_config, status, write_project
 
 pytestmark = pytest.mark.slow
 
 BODY = project_config("churned", "classification", ["segment", "lifetime_value"])
 STAGED = BODY + '\n[gate]\npromote = "challenger"\n'
+COLUMNS = capture_columns(["spend"])
 DUMMY = '[model]\nestimator = "sklearn.dummy.DummyClassifier"\n'
 
 
@@ -25,7 +27,7 @@ def _write_champion_better_traffic(state: Path, per_variant: int = 300) -> None:
     for index in range(2 * per_variant):
         variant, version = ("champion", "1") if index % 2 else ("challenger", "2")
         body = {"request_id": f"r{index}", "variant": variant, "model_version": version, "predictions": ["yes"]}
-        lines.append(json.dumps(capture_record(body, f"customers-{variant}", 3.0, [{"spend": 1.0}])))
+        lines += [json.dumps(r) for r in capture_rows(body, f"customers-{variant}", 3.0, [{"spend": 1.0}], COLUMNS)]
         truth = "yes" if variant == "champion" or index % 6 == 0 else "no"
         feedback.append(json.dumps({"request_id": f"r{index}", "row": 0, "ground_truth": truth}))
     (state / "serving" / "capture").mkdir(parents=True)

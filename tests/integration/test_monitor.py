@@ -1,5 +1,6 @@
 """`slipstream monitor` on traffic sent to `slipstream serve` (a real subprocess on a free 127.0.0.1 port):
-one feature shifted by two standard deviations is reported as drifted, the report is written, exit 6.
+one feature shifted by two standard deviations is reported as drifted, the report is written, exit 6; and
+`slipstream query`'s saved queries over the same capture answer what monitor reports.
 """
 
 from __future__ import annotations
@@ -77,7 +78,9 @@ def serve(project: Path) -> Iterator[str]:
         process.wait(timeout=30)
 
 
-def test_monitor_reports_the_shifted_feature_as_drift_and_writes_the_report(project: Path, serve: str) -> None:
+@pytest.fixture(scope="module")
+def sent(project: Path, serve: str) -> dict[str, Any]:
+    """ROWS rows in requests of BATCH, one feature shifted; ground truth for the first request's rows."""
     config = load_config(project)
     target = config.data.target
     frame = load_dataset(config)
@@ -92,9 +95,14 @@ def test_monitor_reports_the_shifted_feature_as_drift_and_writes_the_report(proj
         _post(f"{serve}/feedback", {"request_id": first["request_id"], "row": row, "ground_truth": labels[row]})
     capture = config.state_path / "serving" / "capture" / "predictions.jsonl"
     deadline = time.monotonic() + 10  # capture is written by a background thread
-    while time.monotonic() < deadline and (not capture.exists() or len(capture.read_text().splitlines()) < 6):
+    while time.monotonic() < deadline and (not capture.exists() or len(capture.read_text().splitlines()) < ROWS):
         time.sleep(0.05)
+    assert first is not None
+    return first
 
+
+def test_monitor_reports_the_shifted_feature_as_drift_and_writes_the_report(project: Path, sent: dict) -> None:
+    first = sent
     report = project.parent / "out" / "report.html"
     result = CliRunner().invoke(app, ["monitor", "--config", str(project), "--report", str(report)])
 
@@ -113,3 +121,39 @@ def test_monitor_without_capture_says_how_to_get_some(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["monitor", "--config", str(tmp_path / "slipstream.toml")])
     assert result.exit_code == 0 and "No captured traffic yet" in result.output
     assert "slipstream serve" in result.output and not (tmp_path / "state").exists()
+
+
+def _query(project: Path, name: str) -> list[dict[str, Any]]:
+    result = CliRunner().invoke(app, ["query", name, "--json", "--config", str(project)])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_saved_queries_answer_what_monitor_reports(project: Path, sent: dict) -> None:
+    """The same capture through two readers: DuckDB over the files (the saved queries, as Athena runs them on
+    AWS) and Traffic (what `slipstream monitor` prints): rows per version, quality per variant, feature rows."""
+    from slipstream.local.monitoring.sources import load_traffic, local_figures
+
+    config = load_config(project)
+    figures = local_figures(config, load_traffic(config))
+    monitor = CliRunner().invoke(app, ["monitor", "--config", str(project), "--report", str(project.parent / "r.html")])
+
+    traffic = _query(project, "traffic_by_version")
+    assert [(t["model_version"], t["row_count"]) for t in traffic] == [(v.version, v.rows) for v in figures.versions]
+    assert traffic[0]["request_count"] == ROWS // BATCH and f"{traffic[0]['row_count']} rows" in monitor.output
+    (quality,) = _query(project, "quality_by_variant")
+    (expected,) = figures.quality
+    assert (quality["variant"], quality["predicted"], quality["labelled"]) == (
+        expected.variant, expected.predicted, expected.labelled,
+    )  # fmt: skip
+    assert quality["accuracy"] == pytest.approx(expected.metrics["accuracy"])
+    assert f"accuracy {quality['accuracy']:.3f}" in monitor.output
+    (day,) = _query(project, "quality_over_time")
+    assert (day["labelled"], day["accuracy"]) == (BATCH, pytest.approx(quality["accuracy"]))
+    summary = {s["feature"]: s for s in _query(project, "feature_summary")}
+    drift = {d.name: d for d in figures.versions[0].features}
+    assert set(summary) == set(drift) and all(summary[n]["row_count"] == drift[n].n for n in drift)
+    assert summary[SHIFTED]["mean"] == pytest.approx(load_traffic(config).features[SHIFTED].mean())
+    (latency,) = _query(project, "latency")
+    assert latency["request_count"] == ROWS // BATCH and 0 < latency["p50_ms"] <= latency["max_ms"]
+    assert _query(project, "rows_without_feedback").__len__() == ROWS - BATCH

@@ -39,10 +39,14 @@ def test_predict_answers_with_version_variant_probabilities_and_is_captured(serv
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline and body["request_id"] not in (capture.read_text() if capture.exists() else ""):
         time.sleep(0.05)
+    deadline = time.monotonic() + 5  # the request's two rows may reach the file in two writes
+    while time.monotonic() < deadline and capture.read_text().count(body["request_id"]) < 2:
+        time.sleep(0.05)
     records = [json.loads(line) for line in capture.read_text().splitlines()]
-    (record,) = [r for r in records if r["request_id"] == body["request_id"]]
-    assert record["model_version"] == body["model_version"] and len(record["instances"]) == 2
-    assert record["latency_ms"] > 0
+    rows = [r for r in records if r["request_id"] == body["request_id"]]
+    assert [r["row"] for r in rows] == [0, 1] and rows[0]["model_version"] == body["model_version"]
+    assert rows[0]["prediction"] == "malignant" and rows[0]["probabilities"] == body["probabilities"][0]
+    assert rows[0]["latency_ms"] > 0 and rows[0]["mean_radius"] == row["mean radius"]
 
 
 def test_feedback_health_and_model(served) -> None:

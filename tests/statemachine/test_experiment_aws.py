@@ -14,10 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from lambdas.predict.service import capture_record
+from lambdas.predict.service import capture_rows
 from slipstream.config import load_config
 from slipstream.documents.deployment import DeploymentRecord
 from slipstream.local.stepfunctions.emulation import emulated_pipeline, upload_dataset
+from slipstream.warehouse.schema import capture_columns
 from tests.statemachine.conftest import REPO, STATEMACHINE_GROUP
 from tests.statemachine.scenarios import Pipeline
 
@@ -71,7 +72,7 @@ def describe(world, endpoint: str) -> dict | None:
 
 
 def seed_traffic(world, requests: int) -> None:
-    """Captures as the predict Lambda writes them (capture_record, one JSON line each, under the capture
+    """Captures as the predict Lambda writes them (capture_rows, one JSON line per row, under the capture
     prefix Firehose writes to) and feedback as its DynamoDB sink does: the challenger right, the champion not."""
     from lambdas.predict.sinks import DynamoDbSink
 
@@ -79,7 +80,9 @@ def seed_traffic(world, requests: int) -> None:
     for n in range(requests):
         name, version = ("champion", "1") if n % 2 else ("challenger", "2")
         body = {"request_id": f"r{n}", "variant": name, "model_version": version, "predictions": [1]}
-        lines.append(json.dumps(capture_record(body, f"endpoint-{name}", 30.0, [{"x": n}])))
+        lines += [
+            json.dumps(r) for r in capture_rows(body, f"endpoint-{name}", 30.0, [{"x": n}], capture_columns(["x"]))
+        ]
         right = name == "challenger" or n % 4 == 1  # the champion is right half the time
         answers.append({"request_id": f"r{n}", "row": 0, "ground_truth": 1 if right else 0})
     s3 = world.client("s3")

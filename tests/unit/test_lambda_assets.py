@@ -12,10 +12,10 @@ import pytest
 STDLIB_OK = {"__future__"}
 LAYERS = {"aws_lambda_powertools", "pydantic", "boto3", "botocore", "typing_extensions"}
 FUNCTIONS = {
-    "predict": ((), LAYERS),
+    "predict": (("warehouse",), LAYERS),
     "slack_notifier": (("monitoring",), LAYERS),
-    "drift": (("monitoring",), LAYERS | {"pandas", "numpy"}),
-    "experiment": (("monitoring", "experiment"), LAYERS | {"pandas", "numpy"}),
+    "drift": (("monitoring", "warehouse"), LAYERS | {"pandas", "numpy"}),
+    "experiment": (("monitoring", "experiment", "warehouse"), LAYERS | {"pandas", "numpy"}),
     "record_deployment": (("model_card.py",), LAYERS),
 }
 OURS = ("lambdas", "slipstream")

@@ -2,7 +2,9 @@
 
 `slipstream serve` (slipstream/local/serving/plan.py) sets the predict Lambda's CAPTURE_PATH to
 `<state>/serving/capture/predictions.jsonl` and FEEDBACK_PATH to `<state>/serving/feedback.jsonl`. Every
-`*.jsonl` file in the capture folder is read, so a rotated or hand-copied capture file counts too.
+`*.jsonl` file in the capture folder is read, so a rotated or hand-copied capture file counts too. Each line
+is one capture row (slipstream.warehouse.schema's `captures` table); the contract's feature list turns the
+feature columns back into feature names.
 """
 
 from __future__ import annotations
@@ -13,8 +15,9 @@ from typing import Any
 
 from slipstream import layout
 from slipstream.config import Config
+from slipstream.contract import read_contract
 from slipstream.monitoring.figures import Figures, Settings, compute_figures
-from slipstream.monitoring.traffic import Traffic, feedback_frame, parse_lines, traffic_from_records
+from slipstream.monitoring.traffic import Traffic, feedback_frame, parse_lines, traffic_from_rows
 
 logger = logging.getLogger(__name__)
 # Each version's baseline as the registry logged it (slipstream/local/registry.py); versions registered before
@@ -40,9 +43,20 @@ def read_jsonl(paths: list[Path]) -> tuple[list[dict[str, Any]], int]:
     return records, skipped
 
 
+def capture_files(config: Config) -> list[Path]:
+    return sorted(capture_dir(config).glob("*.jsonl"))
+
+
+def contract_features(config: Config) -> list[str] | None:
+    """The data contract's feature names, in order; None before the pipeline has written a contract."""
+    if not config.contract_path.is_file():
+        return None
+    return [feature.name for feature in read_contract(config.contract_path).features]
+
+
 def load_traffic(config: Config) -> Traffic:
-    records, skipped = read_jsonl(sorted(capture_dir(config).glob("*.jsonl")))
-    return traffic_from_records(records, skipped)
+    rows, skipped = read_jsonl(capture_files(config))
+    return traffic_from_rows(rows, contract_features(config), skipped)
 
 
 def load_feedback(config: Config) -> Any:

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from slipstream.experiment.outcomes import analyse, experiment_rows, row_outcomes
-from slipstream.monitoring.traffic import feedback_frame, traffic_from_records
+from slipstream.monitoring.traffic import feedback_frame, traffic_from_rows
 from tests.unit.experiment.simulate import settings
 
 
@@ -39,7 +39,7 @@ def test_regression_errors() -> None:
 
 
 def _captured(rng: np.random.Generator, requests: int) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
-    """Capture and feedback records as the predict Lambda writes them; the challenger is right more often."""
+    """Capture rows and feedback records as the predict Lambda writes them; the challenger is right more often."""
     captures, feedback = [], []
     for i in range(requests):
         variant = "challenger" if i % 2 else "champion"
@@ -50,13 +50,14 @@ def _captured(rng: np.random.Generator, requests: int) -> tuple[list[dict[str, o
         captures.append(
             {
                 "request_id": f"r{i}",
+                "row": 0,
                 "timestamp": f"2026-11-01T00:{i // 60 % 60:02d}:{i % 60:02d}.000+00:00",
                 "variant": variant,
                 "model_version": "2" if variant == "challenger" else "1",
                 "latency_ms": 12.5,
-                "instances": [{"x": 1.0}],
-                "predictions": [predicted],
-                "probabilities": [{"yes": p_yes, "no": 1 - p_yes}],
+                "prediction": predicted,
+                "probabilities": {"yes": p_yes, "no": 1 - p_yes},
+                "x": 1.0,
             }
         )
         if i % 10 not in (0, 5):  # a fifth of each variant never gets feedback
@@ -66,7 +67,7 @@ def _captured(rng: np.random.Generator, requests: int) -> tuple[list[dict[str, o
 
 def test_captured_traffic_and_feedback_become_a_decided_experiment() -> None:
     captures, feedback = _captured(np.random.default_rng(17), 1_200)
-    rows = experiment_rows(traffic_from_records(captures), feedback_frame(feedback))
+    rows = experiment_rows(traffic_from_rows(captures, ["x"]), feedback_frame(feedback))
 
     for metric in ("accuracy", "log_loss"):
         result = analyse(rows, settings(weight=0.5, metric=metric, min_samples=100))

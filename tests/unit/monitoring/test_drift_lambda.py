@@ -17,11 +17,12 @@ from moto import mock_aws
 
 from lambdas.common.env import load_env
 from lambdas.drift import handler as drift
-from lambdas.predict.service import capture_record
+from lambdas.predict.service import capture_rows
 from lambdas.predict.sinks import DynamoDbSink, FirehoseSink
 from slipstream.baseline import baseline_statistics
 from slipstream.config import parse_config
 from slipstream.contract import build_contract
+from slipstream.warehouse.schema import capture_columns
 from tests.aws_roles import firehose_role_for_bucket
 from tests.deployment_records import record, variant
 
@@ -99,7 +100,7 @@ def send(sink: FirehoseSink, rows: list[dict[str, Any]], prediction: str = "no",
         instances = rows[start : start + batch]
         body = {"request_id": f"req-{start}", "variant": "champion", "model_version": "3", "predictions": []}
         body["predictions"] = [prediction] * len(instances)
-        records.append(capture_record(body, "churn-champion", 12.5, instances))
+        records += capture_rows(body, "churn-champion", 12.5, instances, capture_columns(list(instances[0])))
     sink.put(records)
 
 

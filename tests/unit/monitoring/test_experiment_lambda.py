@@ -16,11 +16,12 @@ from moto import mock_aws
 
 from lambdas.common.env import load_env
 from lambdas.experiment import handler as experiment
-from lambdas.predict.service import capture_record
+from lambdas.predict.service import capture_rows
 from lambdas.predict.sinks import DynamoDbSink, FirehoseSink
 from slipstream.config import parse_config
 from slipstream.documents.deployment import DeploymentRecord
 from slipstream.monitoring.alarm import notice_from_sns
+from slipstream.warehouse.schema import capture_columns
 from tests.aws_roles import firehose_role_for_bucket
 from tests.deployment_records import record, variant
 from tests.unit.monitoring.test_drift_lambda import emitted
@@ -147,7 +148,7 @@ def serve(requests: int, champion_right: float, challenger_right: float) -> None
         name, version, right = ("champion", "1", champion_right) if n % 2 else ("challenger", "2", challenger_right)
         correct = (n * 7919 % 1000) / 1000 < right  # deterministic, spread over the run
         body = {"request_id": f"r{n}", "variant": name, "model_version": version, "predictions": ["yes"]}
-        captures.append(capture_record(body, f"churn-dev-{name}", 20.0, [{"x": n}]))
+        captures += capture_rows(body, f"churn-dev-{name}", 20.0, [{"x": n}], capture_columns(["x"]))
         answers.append({"request_id": f"r{n}", "row": 0, "ground_truth": "yes" if correct else "no"})
     for start in range(0, len(captures), 200):
         firehose.put(captures[start : start + 200])

@@ -5,19 +5,24 @@ from __future__ import annotations
 import json
 import random
 import time
+from datetime import datetime
 
 import boto3
+import pandas as pd
 import pytest
 from moto import mock_aws
 
 from lambdas.predict.capture import BackgroundCapture
 from lambdas.predict.documents import CachedDocument
 from lambdas.predict.routing import choose_variant
+from lambdas.predict.schema import ServingContract
 from lambdas.predict.sinks import DynamoDbSink, FirehoseSink, JsonLinesSink
 from slipstream.documents.deployment import DeploymentRecord
+from slipstream.monitoring.traffic import traffic_from_rows
+from slipstream.warehouse.schema import captures_table
 from tests.aws_roles import firehose_role_for_bucket
 from tests.deployment_records import record, variant
-from tests.unit.serving.conftest import ROW
+from tests.unit.serving.conftest import CONTRACT, ROW
 
 PASSED = record(variant("3"), variant("4"))
 
@@ -69,17 +74,36 @@ def _wait_for(check, timeout: float = 5.0):
     raise AssertionError("condition not met in time")
 
 
-def test_captured_record_has_the_documented_shape(service, tmp_path) -> None:
+def test_capture_rows_are_the_captures_tables_columns(service, tmp_path) -> None:
+    """The seam with the warehouse: one row per instance, keyed by exactly the captures table's columns (the
+    Glue table and the DuckDB view are built from the same schema), and the one reader restores the features."""
     service.capture = BackgroundCapture(JsonLinesSink(str(tmp_path / "capture.jsonl")))
-    service.predict([ROW], caller_id=None, request_id="req-1")
+    second = {**ROW, "tenure": None, "plan": "basic"}
+    service.predict([ROW, second], caller_id=None, request_id="req-1")
     assert service.capture.flush()
-    (record,) = [json.loads(line) for line in (tmp_path / "capture.jsonl").read_text().splitlines()]
-    assert set(record) == {
-        "request_id", "timestamp", "variant", "endpoint", "model_version", "latency_ms",
-        "instances", "predictions", "probabilities",
-    }  # fmt: skip
-    assert (record["request_id"], record["variant"], record["model_version"]) == ("req-1", "champion", "7")
-    assert record["instances"] == [ROW] and record["predictions"] == ["yes"]
+    rows = [json.loads(line) for line in (tmp_path / "capture.jsonl").read_text().splitlines()]
+    contract = ServingContract.model_validate(CONTRACT)
+    table = captures_table(contract.task, [(f.name, f.kind) for f in contract.features])
+    assert [list(row) for row in rows] == [table.column_names] * 2
+    first = rows[0]
+    assert (first["request_id"], first["row"], first["variant"], first["model_version"]) == (
+        "req-1",
+        0,
+        "champion",
+        "7",
+    )
+    assert (first["prediction"], first["probabilities"], first["shadowed"]) == ("yes", {"no": 0.25, "yes": 0.75}, False)
+    assert (first["monthly_spend"], first["tenure"], first["plan"]) == (42.5, 12, "pro")
+    assert rows[1]["row"] == 1 and rows[1]["timestamp"] == first["timestamp"]
+    assert datetime.fromisoformat(first["timestamp"]).utcoffset() is not None
+    traffic = traffic_from_rows(rows, [f.name for f in contract.features])
+    assert list(traffic.features.columns) == ["monthly spend", "tenure", "plan"]
+    assert traffic.features.iloc[0].to_dict() == ROW
+    assert pd.isna(traffic.features.iloc[1]["tenure"]) and traffic.features.iloc[1]["plan"] == "basic"
+    assert traffic.meta[["request_id", "row", "prediction"]].values.tolist() == [
+        ["req-1", 0, "yes"],
+        ["req-1", 1, "yes"],
+    ]
 
 
 class _Broken:

@@ -19,7 +19,7 @@ from slipstream.documents.deployment import DeploymentRecord
 from slipstream.experiment.outcomes import analyse, experiment_rows
 from slipstream.experiment.shadow import shadow_summary
 from slipstream.experiment_config import ExperimentConfig
-from slipstream.monitoring.traffic import feedback_frame, traffic_from_records
+from slipstream.monitoring.traffic import feedback_frame, traffic_from_rows
 from tests.deployment_records import record, variant
 from tests.unit.serving.conftest import ROW, FakeRuntime
 
@@ -69,10 +69,13 @@ def test_a_slow_challenger_adds_no_latency_and_the_row_carries_both_answers(serv
     assert elapsed < 0.2, f"the caller waited {elapsed:.2f}s for the shadow call"
     assert (prediction.variant, prediction.body["predictions"]) == ("champion", ["yes", "yes"])
     assert [call["EndpointName"] for call in runtime.calls] == ["m-champion"]
-    (row,) = _captured(service, capture_file)
-    assert (row["variant"], row["predictions"], row["shadow_predictions"]) == ("champion", ["yes", "yes"], ["no", "no"])
-    assert row["shadow_endpoint"] == "m-challenger" and row["shadow_model_version"] == "4"
-    assert row["shadow_latency_ms"] >= 500 and row["shadow_error"] is None
+    first, second = _captured(service, capture_file)
+    assert [(r["row"], r["variant"], r["prediction"], r["shadow_prediction"]) for r in (first, second)] == [
+        (0, "champion", "yes", "no"),
+        (1, "champion", "yes", "no"),
+    ]
+    assert first["shadowed"] and first["shadow_model_version"] == "4" and first["endpoint"] == "m-champion"
+    assert first["shadow_latency_ms"] >= 500 and first["shadow_error"] is None
     assert service.shadow.take_counts() == {"mirrored": 1, "failed": 0, "dropped": 0}
 
 
@@ -85,7 +88,7 @@ def test_a_failing_challenger_is_only_counted(service, call, capture_file) -> No
 
     assert status == 200 and body["predictions"] == ["yes"] and body["variant"] == "champion"
     (row,) = _captured(service, capture_file)
-    assert row["predictions"] == ["yes"] and row["shadow_predictions"] is None
+    assert row["prediction"] == "yes" and row["shadowed"] and row["shadow_prediction"] is None
     assert "challenger down" in row["shadow_error"]
     assert service.shadow.take_counts()["failed"] == 1
 
@@ -100,7 +103,7 @@ def test_the_share_is_deterministic_per_request_id_and_only_champion_requests_ar
     service.challenger_weight = 1.0  # everyone on the challenger: nothing is left to mirror
     service.predict([ROW], caller_id="c1", request_id=next(f"request-{i}" for i, p in enumerate(picked) if p))
     (row,) = _captured(service, capture_file)
-    assert row["variant"] == "challenger" and "shadow_endpoint" not in row
+    assert row["variant"] == "challenger" and row["shadowed"] is False and row["shadow_model_version"] is None
 
 
 def test_mirrored_rows_count_as_champion_assignments_and_feed_the_shadow_summary(service, capture_file) -> None:
@@ -108,7 +111,7 @@ def test_mirrored_rows_count_as_champion_assignments_and_feed_the_shadow_summary
     for index in range(3):
         service.predict([ROW, ROW], caller_id=None, request_id=f"r{index}")
     rows = experiment_rows(
-        traffic_from_records(_captured(service, capture_file)),
+        traffic_from_rows(_captured(service, capture_file), ["monthly spend", "tenure", "plan"]),
         feedback_frame([{"request_id": "r0", "row": 0, "ground_truth": "yes"}]),
     )
 
