@@ -36,7 +36,7 @@ class PredictFunction(Construct):
         deployment_key: str,
         capture: CaptureStream | None,
         feedback: FeedbackStore,
-        feedback_stream: CaptureStream,
+        feedback_stream: CaptureStream | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         serving, stage = settings.config.serving, settings.stage
@@ -54,8 +54,9 @@ class PredictFunction(Construct):
             "MAX_ROWS": serving.max_rows,
             "MAX_BODY_BYTES": serving.max_body_bytes,
             "FEEDBACK_TABLE": feedback.table.table_name,
-            "FEEDBACK_STREAM": feedback_stream.stream_name,
         }
+        if feedback_stream is not None:  # the warehouse's `feedback` table, besides DynamoDB
+            environment["FEEDBACK_STREAM"] = feedback_stream.stream_name
         if settings.challenger_endpoint_name and settings.config.experiment.shadow_share > 0:
             # Only when mirroring: a template without shadow mode stays as it was.
             environment["SHADOW_SHARE"] = settings.config.experiment.shadow_share
@@ -90,7 +91,8 @@ class PredictFunction(Construct):
         if capture is not None:
             capture.grant_put(role)
         feedback.grant_record(role)
-        feedback_stream.grant_put(role)
+        if feedback_stream is not None:
+            feedback_stream.grant_put(role)
         acknowledge_grants(role, {})
         acknowledge(
             self.fn.function,
