@@ -8,7 +8,11 @@ this stack only needs their names (DeploySettings.endpoint_name, challenger_endp
 
 from __future__ import annotations
 
+import functools
+
 from aws_cdk import CfnOutput, RemovalPolicy, Stack
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from cdk.serving.capture_stream import CaptureStream, StreamTarget
@@ -43,49 +47,7 @@ class ServingStack(Stack):
         super().__init__(scope, construct_id, **kwargs)
         _, artifact_bucket, key = storage.import_into(self)
         stage = settings.stage
-        captures, feedback = warehouse_tables(settings.config)
-        self.catalog = Catalog(
-            self,
-            "Warehouse",
-            database_name=settings.warehouse_database,
-            tables={
-                CAPTURES: (captures, artifact_bucket.s3_url_for_object(CAPTURE_DATA_PREFIX)),
-                FEEDBACK: (feedback, artifact_bucket.s3_url_for_object(FEEDBACK_DATA_PREFIX)),
-            },
-        )
-        streams = {
-            "bucket": artifact_bucket,
-            "key": key,
-            "catalog": self.catalog,
-            "bucket_ref": storage.name("artifact-bucket-arn"),
-            "log_retention_days": stage.log_retention_days,
-        }
-        self.capture = None
-        if settings.config.serving.capture:
-            self.capture = CaptureStream(
-                self,
-                "Capture",
-                target=CAPTURE_TARGET,
-                description="Capture delivery stream: write captures/ of the artifact bucket only",
-                **streams,  # type: ignore[arg-type]
-            )
-        self.feedback_stream = CaptureStream(
-            self,
-            "FeedbackStream",
-            target=FEEDBACK_TARGET,
-            description="Feedback delivery stream: write feedback/ of the artifact bucket only",
-            **streams,  # type: ignore[arg-type]
-        )
-        self.queries = QueryWorkgroup(
-            self,
-            "Queries",
-            name=settings.athena_workgroup,
-            bucket=artifact_bucket,
-            key=key,
-            scan_limit_mb=settings.config.warehouse.athena_scan_limit_mb,
-            database=settings.warehouse_database,
-            queries=[(q.name, q.description, q.sql) for q in athena_queries(settings.config)],
-        )
+        self._warehouse(settings, storage, artifact_bucket, key)
         self.feedback = FeedbackStore(
             self,
             "Feedback",
@@ -112,3 +74,41 @@ class ServingStack(Stack):
         CfnOutput(self, "FeedbackTable", value=self.feedback.table.table_name)
         CfnOutput(self, "WarehouseDatabase", value=settings.warehouse_database, description="Glue database")
         CfnOutput(self, "AthenaWorkGroup", value=settings.athena_workgroup)
+
+    def _warehouse(self, settings: DeploySettings, storage: StorageExports, bucket: s3.IBucket, key: kms.IKey) -> None:
+        """The Glue tables, the streams that fill them (captures only when `[serving] capture`), the workgroup."""
+        captures, feedback = warehouse_tables(settings.config)
+        self.catalog = Catalog(
+            self,
+            "Warehouse",
+            database_name=settings.warehouse_database,
+            tables={
+                CAPTURES: (captures, bucket.s3_url_for_object(CAPTURE_DATA_PREFIX)),
+                FEEDBACK: (feedback, bucket.s3_url_for_object(FEEDBACK_DATA_PREFIX)),
+            },
+        )
+        stream = functools.partial(
+            CaptureStream,
+            self,
+            catalog=self.catalog,
+            bucket=bucket,
+            key=key,
+            bucket_ref=storage.name("artifact-bucket-arn"),
+            log_retention_days=settings.stage.log_retention_days,
+        )
+        self.capture: CaptureStream | None = None
+        if settings.config.serving.capture:
+            description = "Capture delivery stream: write captures/ of the artifact bucket only"
+            self.capture = stream("Capture", target=CAPTURE_TARGET, description=description)
+        description = "Feedback delivery stream: write feedback/ of the artifact bucket only"
+        self.feedback_stream = stream("FeedbackStream", target=FEEDBACK_TARGET, description=description)
+        self.queries = QueryWorkgroup(
+            self,
+            "Queries",
+            name=settings.athena_workgroup,
+            bucket=bucket,
+            key=key,
+            scan_limit_mb=settings.config.warehouse.athena_scan_limit_mb,
+            database=settings.warehouse_database,
+            queries=[(q.name, q.description, q.sql) for q in athena_queries(settings.config)],
+        )
