@@ -213,6 +213,14 @@ class MonitoringConfig(_Strict):
         return {**raw, "drift_min_psi": legacy}
 
 
+class WarehouseConfig(_Strict):
+    athena_scan_limit_mb: int = Field(
+        default=1024,
+        ge=10,
+        description="Athena cancels a query of the workgroup that scans more than this many MiB (min 10).",
+    )
+
+
 class MlflowConfig(_Strict):
     tracking_uri: str | None = Field(
         default=None, description="Default: SQLite under the state folder, artifacts beside it."
@@ -237,6 +245,9 @@ class Config(_Strict):
     mlflow: MlflowConfig = Field(default_factory=MlflowConfig, description="Tracking and registry location.")
     serving: ServingConfig = Field(default_factory=ServingConfig, description="The prediction API.")
     monitoring: MonitoringConfig = Field(default_factory=MonitoringConfig, description="Drift, quality and alerts.")
+    warehouse: WarehouseConfig = Field(
+        default_factory=WarehouseConfig, description="The `captures` and `feedback` tables (Athena on AWS)."
+    )
     experiment: ExperimentConfig = Field(
         default_factory=ExperimentConfig, description="How a challenger is compared with the champion on live traffic."
     )

@@ -23,6 +23,10 @@ CAPTURE_DATA_PREFIX = f"{CAPTURES_PREFIX}data/"  # what the drift Lambda reads
 CAPTURE_ERRORS_PREFIX = f"{CAPTURES_PREFIX}errors/"  # records Firehose could not deliver, outside the drift prefix
 # Metrics Datadog's intake refused (the Datadog metric stream's S3 backup); expires like the captures.
 DATADOG_FAILED_PREFIX = "datadog/failed/"
+FEEDBACK_PREFIX = "feedback/"  # ground truth (Firehose, the `feedback` table); expires like captures
+FEEDBACK_DATA_PREFIX = f"{FEEDBACK_PREFIX}data/"  # the `feedback` table's location
+FEEDBACK_ERRORS_PREFIX = f"{FEEDBACK_PREFIX}errors/"  # rows Firehose could not convert or deliver, outside the table
+ATHENA_RESULTS_PREFIX = "athena/results/"  # the workgroup's query results; expire (cdk/shared/storage_stack.py)
 CONTRACT_PREFIX = "contract/"
 CONTRACT_KEY = f"{CONTRACT_PREFIX}contract.json"  # the contract new data is checked against (the first run writes it)
 # The deployment record (slipstream/documents/deployment.py): written after a deploy, read by predict and drift.

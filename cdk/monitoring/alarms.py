@@ -3,7 +3,8 @@
 Descriptions end with `runbook: <anchor>`: the notifier links that docs/runbook.md section (anchors as in
 slipstream/monitoring/alarm.SECTIONS); with `[monitoring] runbook_url` set, the full link follows.
 Missing data never alarms: no traffic, no pipeline run and "not enough data" for drift are all normal.
-Thresholds come from `[monitoring.alarms]` (slipstream/alarm_config.py) and `[monitoring] drift_alpha` / `drift_min_psi` (the drift verdict the drift Lambda publishes).
+Thresholds come from `[monitoring.alarms]` (slipstream/alarm_config.py); the drift alarms watch the verdicts the
+drift Lambda publishes under `[monitoring] drift_alpha` / `drift_min_psi`.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Environment: every variable of lambdas/predict/env.PredictEnv that applies on AWS (docs/serving.md lists them);
 SHADOW_SHARE only when `[experiment] shadow_share` > 0 (the handler's default, 0, mirrors nothing).
 Permissions: InvokeEndpoint on the champion (and challenger) endpoint only, GetObject on the contract and the
-deployment record, PutRecord(Batch) on the capture stream, PutItem on the feedback table.
+deployment record, PutRecord(Batch) on the capture and feedback streams, PutItem on the feedback table.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ class PredictFunction(Construct):
         deployment_key: str,
         capture: CaptureStream | None,
         feedback: FeedbackStore,
+        feedback_stream: CaptureStream | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         serving, stage = settings.config.serving, settings.stage
@@ -58,6 +59,8 @@ class PredictFunction(Construct):
             "MAX_BODY_BYTES": serving.max_body_bytes,
             "FEEDBACK_TABLE": feedback.table.table_name,
         }
+        if feedback_stream is not None:  # the warehouse's `feedback` table, besides DynamoDB
+            environment["FEEDBACK_STREAM"] = feedback_stream.stream_name
         if settings.challenger_endpoint_name and settings.config.experiment.shadow_share > 0:
             # Only when mirroring: a template without shadow mode stays as it was.
             environment["SHADOW_SHARE"] = settings.config.experiment.shadow_share
@@ -92,6 +95,8 @@ class PredictFunction(Construct):
         if capture is not None:
             capture.grant_put(role)
         feedback.grant_record(role)
+        if feedback_stream is not None:
+            feedback_stream.grant_put(role)
         acknowledge_grants(role, {})
         acknowledge(
             self.fn.function,

@@ -1,4 +1,6 @@
-"""Serving: the prediction API, the predict Lambda, the capture stream (Firehose -> S3) and the feedback table.
+"""Serving: the prediction API, the predict Lambda, the feedback table, and the warehouse: the Glue database
+with the `captures` and `feedback` tables, the two streams (Firehose -> Parquet in S3) that fill them, and the
+Athena workgroup with the saved queries.
 
 The SageMaker endpoints themselves belong to the pipeline, which creates or updates them on every deploy;
 this stack only needs their names (DeploySettings.endpoint_name, challenger_endpoint_name).
@@ -6,16 +8,36 @@ this stack only needs their names (DeploySettings.endpoint_name, challenger_endp
 
 from __future__ import annotations
 
+import functools
+
 from aws_cdk import CfnOutput, RemovalPolicy, Stack
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from cdk.serving.capture_stream import CaptureStream
+from cdk.serving.capture_stream import CaptureStream, StreamTarget
 from cdk.serving.feedback_store import FeedbackStore
 from cdk.serving.predict_function import PredictFunction
 from cdk.serving.prediction_api import PredictionApi
 from cdk.shared.settings import DeploySettings
 from cdk.shared.storage_stack import StorageExports
-from slipstream.layout import CONTRACT_KEY, DEPLOYMENT_KEY
+from cdk.warehouse.athena import QueryWorkgroup
+from cdk.warehouse.catalog import Catalog
+from cdk.warehouse.tables import athena_queries, warehouse_tables
+from slipstream.layout import (
+    CAPTURE_DATA_PREFIX,
+    CAPTURE_ERRORS_PREFIX,
+    CAPTURES_PREFIX,
+    CONTRACT_KEY,
+    DEPLOYMENT_KEY,
+    FEEDBACK_DATA_PREFIX,
+    FEEDBACK_ERRORS_PREFIX,
+    FEEDBACK_PREFIX,
+)
+from slipstream.warehouse.schema import CAPTURES, FEEDBACK
+
+CAPTURE_TARGET = StreamTarget(CAPTURES, CAPTURES_PREFIX, CAPTURE_DATA_PREFIX, CAPTURE_ERRORS_PREFIX)
+FEEDBACK_TARGET = StreamTarget(FEEDBACK, FEEDBACK_PREFIX, FEEDBACK_DATA_PREFIX, FEEDBACK_ERRORS_PREFIX)
 
 
 class ServingStack(Stack):
@@ -25,16 +47,7 @@ class ServingStack(Stack):
         super().__init__(scope, construct_id, **kwargs)
         _, artifact_bucket, key = storage.import_into(self)
         stage = settings.stage
-        self.capture = None
-        if settings.config.serving.capture:
-            self.capture = CaptureStream(
-                self,
-                "Capture",
-                bucket=artifact_bucket,
-                key=key,
-                bucket_ref=storage.name("artifact-bucket-arn"),
-                log_retention_days=stage.log_retention_days,
-            )
+        self._warehouse(settings, storage, artifact_bucket, key)
         self.feedback = FeedbackStore(
             self,
             "Feedback",
@@ -50,6 +63,7 @@ class ServingStack(Stack):
             deployment_key=DEPLOYMENT_KEY,
             capture=self.capture,
             feedback=self.feedback,
+            feedback_stream=self.feedback_stream,
         )
         self.api = PredictionApi(self, "Api", settings=settings, handler=self.predict.function)
         self.deployment_uri = artifact_bucket.s3_url_for_object(DEPLOYMENT_KEY)
@@ -58,3 +72,43 @@ class ServingStack(Stack):
             CfnOutput(self, "ApiKeyId", value=self.api.api_key.key_id, description="get-api-key --include-value")
         CfnOutput(self, "ChampionEndpoint", value=settings.endpoint_name)
         CfnOutput(self, "FeedbackTable", value=self.feedback.table.table_name)
+        CfnOutput(self, "WarehouseDatabase", value=settings.warehouse_database, description="Glue database")
+        CfnOutput(self, "AthenaWorkGroup", value=settings.athena_workgroup)
+
+    def _warehouse(self, settings: DeploySettings, storage: StorageExports, bucket: s3.IBucket, key: kms.IKey) -> None:
+        """The Glue tables, the streams that fill them (captures only when `[serving] capture`), the workgroup."""
+        captures, feedback = warehouse_tables(settings.config)
+        self.catalog = Catalog(
+            self,
+            "Warehouse",
+            database_name=settings.warehouse_database,
+            tables={
+                CAPTURES: (captures, bucket.s3_url_for_object(CAPTURE_DATA_PREFIX)),
+                FEEDBACK: (feedback, bucket.s3_url_for_object(FEEDBACK_DATA_PREFIX)),
+            },
+        )
+        stream = functools.partial(
+            CaptureStream,
+            self,
+            catalog=self.catalog,
+            bucket=bucket,
+            key=key,
+            bucket_ref=storage.name("artifact-bucket-arn"),
+            log_retention_days=settings.stage.log_retention_days,
+        )
+        self.capture: CaptureStream | None = None
+        if settings.config.serving.capture:
+            description = "Capture delivery stream: write captures/ of the artifact bucket only"
+            self.capture = stream("Capture", target=CAPTURE_TARGET, description=description)
+        description = "Feedback delivery stream: write feedback/ of the artifact bucket only"
+        self.feedback_stream = stream("FeedbackStream", target=FEEDBACK_TARGET, description=description)
+        self.queries = QueryWorkgroup(
+            self,
+            "Queries",
+            name=settings.athena_workgroup,
+            bucket=bucket,
+            key=key,
+            scan_limit_mb=settings.config.warehouse.athena_scan_limit_mb,
+            database=settings.warehouse_database,
+            queries=[(q.name, q.description, q.sql) for q in athena_queries(settings.config)],
+        )

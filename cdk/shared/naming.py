@@ -15,6 +15,8 @@ DIGEST_LENGTH = 8
 IAM_ROLE = 64
 SAGEMAKER = 63  # jobs, models, endpoint configs, endpoints, model package groups
 STATE_MACHINE = 80
+GLUE_DATABASE = 255  # lowercase letters, digits and `_` (what Athena accepts unquoted)
+ATHENA_WORKGROUP = 128
 
 
 def bounded(name: str, limit: int) -> str:
@@ -29,3 +31,8 @@ def bounded(name: str, limit: int) -> str:
 def with_suffix(base: str, suffix: str, limit: int) -> str:
     """`<base><suffix>` within `limit`, shortening the base (not the suffix, which says what the thing is)."""
     return bounded(base, limit - len(suffix)) + suffix
+
+
+def glue_name(name: str, limit: int = GLUE_DATABASE) -> str:
+    """`name` as a Glue/Athena identifier: lowercase, hyphens as `_` (project names are letters, digits, `-`)."""
+    return bounded(name, limit).lower().replace("-", "_")

@@ -85,6 +85,15 @@ class DeploySettings:
         return effective if effective.enabled else None
 
     @property
+    def warehouse_database(self) -> str:
+        """The Glue database of this project and stage (the `captures` and `feedback` tables)."""
+        return naming.glue_name(self.prefix)
+
+    @property
+    def athena_workgroup(self) -> str:
+        return naming.bounded(self.prefix, naming.ATHENA_WORKGROUP)
+
+    @property
     def env_account(self) -> str | None:
         return self.stage.account
 

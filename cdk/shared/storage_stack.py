@@ -15,7 +15,16 @@ from constructs import Construct
 
 from cdk.shared.nag import acknowledge
 from cdk.shared.settings import DeploySettings
-from slipstream.layout import CAPTURES_PREFIX, DATADOG_FAILED_PREFIX, MODELS_PREFIX, RUNS_PREFIX
+from slipstream.layout import (
+    ATHENA_RESULTS_PREFIX,
+    CAPTURES_PREFIX,
+    DATADOG_FAILED_PREFIX,
+    FEEDBACK_PREFIX,
+    MODELS_PREFIX,
+    RUNS_PREFIX,
+)
+
+ATHENA_RESULTS_DAYS = 30  # the Athena console lists a query's results for as long; older ones re-run
 
 
 @dataclass(frozen=True)
@@ -100,6 +109,20 @@ class StorageStack(Stack):
                     prefix=CAPTURES_PREFIX,
                     expiration=Duration.days(stage.capture_retention_days),
                     noncurrent_version_expiration=Duration.days(7),
+                ),
+                # Ground truth in the warehouse is kept as long as the traffic it labels.
+                s3.LifecycleRule(
+                    id="expire-feedback",
+                    prefix=FEEDBACK_PREFIX,
+                    expiration=Duration.days(stage.capture_retention_days),
+                    noncurrent_version_expiration=Duration.days(7),
+                ),
+                # Query results are copies of what the tables hold: a re-run answers again.
+                s3.LifecycleRule(
+                    id="expire-athena-results",
+                    prefix=ATHENA_RESULTS_PREFIX,
+                    expiration=Duration.days(ATHENA_RESULTS_DAYS),
+                    noncurrent_version_expiration=Duration.days(1),
                 ),
                 s3.LifecycleRule(
                     id="abort-incomplete-uploads", abort_incomplete_multipart_upload_after=Duration.days(7)

@@ -1,10 +1,10 @@
-"""Reading what the monitoring Lambdas (drift, experiment) compare: captured traffic (Firehose -> S3), the
-deployment record, and feedback (DynamoDB). Clients are passed in (moto stands in for tests).
+"""Reading what the monitoring Lambdas (drift, experiment) compare: captured traffic (Firehose -> S3, Parquet
+or JSON Lines: capture_objects.py), the deployment record, and feedback (DynamoDB). Clients are passed in
+(moto stands in for tests).
 """
 
 from __future__ import annotations
 
-import gzip
 import json
 import logging
 from datetime import datetime
@@ -12,9 +12,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from lambdas.common.capture_objects import object_rows
 from lambdas.common.s3uri import split_s3_uri
 from slipstream.documents.deployment import DeploymentRecord
-from slipstream.monitoring.traffic import Traffic, parse_lines, traffic_from_rows
+from slipstream.monitoring.traffic import Traffic, traffic_from_rows
 
 logger = logging.getLogger(__name__)
 
@@ -33,15 +34,19 @@ def capture_keys(s3: Any, bucket: str, prefix: str, since: datetime, limit: int)
 def read_capture(s3: Any, bucket: str, keys: list[str]) -> Traffic:
     """Capture rows as Traffic; feature columns keep their column names (`Traffic.named` restores the feature
     names once a baseline or contract lists them)."""
-    records, skipped = [], 0
+    rows, skipped = read_capture_rows(s3, bucket, keys)
+    return traffic_from_rows(rows, skipped=skipped)
+
+
+def read_capture_rows(s3: Any, bucket: str, keys: list[str]) -> tuple[list[dict[str, Any]], int]:
+    """The rows of the objects (Parquet or JSON Lines, gzipped or not), and how many lines were skipped."""
+    rows: list[dict[str, Any]] = []
+    skipped = 0
     for key in keys:
-        body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
-        if body[:2] == b"\x1f\x8b":  # Firehose may be set to GZIP the objects it writes
-            body = gzip.decompress(body)
-        found, bad = parse_lines(body.decode("utf-8").splitlines())
-        records += found
+        found, bad = object_rows(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+        rows += found
         skipped += bad
-    return traffic_from_rows(records, skipped=skipped)
+    return rows, skipped
 
 
 def read_json(s3: Any, uri: str) -> Any:

@@ -31,6 +31,8 @@ class PredictEnv(BaseEnv):
     capture_path: str | None = Field(default=None, alias="CAPTURE_PATH")
     feedback_table: str | None = Field(default=None, alias="FEEDBACK_TABLE")
     feedback_path: str | None = Field(default=None, alias="FEEDBACK_PATH")
+    # AWS: the warehouse's feedback stream (Firehose -> Parquet), written besides FEEDBACK_TABLE.
+    feedback_stream: str | None = Field(default=None, alias="FEEDBACK_STREAM")
     sagemaker_runtime_endpoint_url: str | None = Field(default=None, alias="SAGEMAKER_RUNTIME_ENDPOINT_URL")
     invoke_timeout_seconds: float = Field(default=20.0, gt=0, le=60, alias="INVOKE_TIMEOUT_SECONDS")
     retry_after_seconds: int = Field(default=5, ge=1, le=3600, alias="RETRY_AFTER_SECONDS")
@@ -41,4 +43,6 @@ class PredictEnv(BaseEnv):
             raise ValueError("set CAPTURE_STREAM (AWS) or CAPTURE_PATH (local), not both")
         if self.feedback_table and self.feedback_path:
             raise ValueError("set FEEDBACK_TABLE (AWS) or FEEDBACK_PATH (local), not both")
+        if self.feedback_stream and not self.feedback_table:
+            raise ValueError("FEEDBACK_STREAM needs FEEDBACK_TABLE: feedback goes to the table and the stream")
         return self

@@ -54,6 +54,19 @@ class FirehoseSink:
                 raise RuntimeError(f"Firehose refused {answer['FailedPutCount']} of {len(chunk)} records")
 
 
+class EverySink:
+    """Each record to every sink, in order: feedback goes to DynamoDB (what the drift Lambda reads) and then to
+    the warehouse's stream. A failing sink raises, so the caller answers an error and may send it again
+    (a DynamoDB put of the same key is idempotent; the warehouse may then hold the row twice)."""
+
+    def __init__(self, *sinks: Sink) -> None:
+        self.sinks = sinks
+
+    def put(self, records: list[dict[str, Any]]) -> None:
+        for sink in self.sinks:
+            sink.put(records)
+
+
 class DynamoDbSink:
     """Feedback table: partition key `request_id` (S), sort key `row` (N)."""
 

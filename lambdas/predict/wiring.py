@@ -13,7 +13,7 @@ from lambdas.predict.runtime import invoke, make_client
 from lambdas.predict.schema import ServingContract
 from lambdas.predict.service import PredictionService
 from lambdas.predict.shadow import ShadowMirror
-from lambdas.predict.sinks import DynamoDbSink, FirehoseSink, JsonLinesSink, Sink
+from lambdas.predict.sinks import DynamoDbSink, EverySink, FirehoseSink, JsonLinesSink, Sink
 from slipstream.documents.deployment import DeploymentRecord
 
 
@@ -60,7 +60,10 @@ def _capture(env: PredictEnv) -> BackgroundCapture | None:
 
 def _feedback(env: PredictEnv) -> Sink | None:
     if env.feedback_table:
-        return DynamoDbSink(_client("dynamodb"), env.feedback_table)
+        table = DynamoDbSink(_client("dynamodb"), env.feedback_table)
+        if env.feedback_stream:
+            return EverySink(table, FirehoseSink(_client("firehose"), env.feedback_stream))
+        return table
     if env.feedback_path:
         return JsonLinesSink(env.feedback_path)
     return None

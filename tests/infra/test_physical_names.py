@@ -46,6 +46,9 @@ LIMITS: dict[tuple[str, str], int | None] = {
     ("AWS::ApiGateway::RestApi", "Name"): None,
     ("AWS::ApiGateway::UsagePlan", "UsagePlanName"): None,
     ("AWS::ApiGateway::ApiKey", "Name"): None,
+    ("AWS::Glue::Table", "DatabaseName"): 255,
+    ("AWS::Athena::WorkGroup", "Name"): 128,
+    ("AWS::Athena::NamedQuery", "Name"): 128,
 }
 NOT_NAMES = {"MetricName", "Namespace", "DisplayName"}  # properties ending in "Name" that name nothing we create
 # Per-run SageMaker names in the state machine (CreateTrainingJob etc.): 63 characters.

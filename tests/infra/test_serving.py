@@ -93,6 +93,7 @@ def test_predict_lambda_environment_and_reserved_concurrency(serving):
     assert json.dumps(env["DEPLOYMENT_URI"]).endswith('/deployment/deployment.json"]]}')
     assert env["FEEDBACK_TABLE"]["Ref"].startswith("FeedbackTable")
     assert env["CAPTURE_STREAM"]["Ref"].startswith("CaptureStream")
+    assert env["FEEDBACK_STREAM"]["Ref"].startswith("FeedbackStream")
     assert (env["MAX_ROWS"], env["MAX_BODY_BYTES"], env["CHALLENGER_WEIGHT"]) == ("100", "1000000", "0.0")
 
 
@@ -110,21 +111,28 @@ def test_predict_may_invoke_only_the_stage_endpoint_and_write_only_its_sinks(ser
     statements = {json.dumps(s["Action"]): s for s in _statements(serving, "PredictRole")}
     invoke = statements['"sagemaker:InvokeEndpoint"']["Resource"]
     assert invoke["Fn::Join"][1][-1] == ":endpoint/breast-cancer-dev"
-    assert statements['["firehose:PutRecord", "firehose:PutRecordBatch"]']["Resource"]["Fn::GetAtt"][0].startswith(
-        "CaptureStream"
-    )
+    puts = [
+        s
+        for s in _statements(serving, "PredictRole")
+        if s["Action"] == ["firehose:PutRecord", "firehose:PutRecordBatch"]
+    ]
+    assert sorted(s["Resource"]["Fn::GetAtt"][0][:14] for s in puts) == ["CaptureStreamA", "FeedbackStream"]
     assert statements['"dynamodb:PutItem"']["Resource"][0]["Fn::GetAtt"][0].startswith("FeedbackTable")
     assert not any("s3:Put" in json.dumps(s["Action"]) for s in statements.values())
 
 
-def test_capture_stream_writes_gzip_kms_encrypted_objects_under_captures(serving):
-    stream = _one(serving, "AWS::KinesisFirehose::DeliveryStream")
+def test_capture_stream_writes_kms_encrypted_objects_under_captures(serving):
+    (stream,) = [
+        r["Properties"]
+        for logical, r in serving.find_resources("AWS::KinesisFirehose::DeliveryStream").items()
+        if logical.startswith("CaptureStream")
+    ]
     assert stream["DeliveryStreamEncryptionConfigurationInput"] == {"KeyType": "AWS_OWNED_CMK"}
     s3 = stream["ExtendedS3DestinationConfiguration"]
     assert s3["BucketARN"] == ARTIFACTS
     assert s3["Prefix"].startswith("captures/data/") and s3["ErrorOutputPrefix"].startswith("captures/errors/")
     assert s3["EncryptionConfiguration"] == {"KMSEncryptionConfig": {"AWSKMSKeyARN": KEY}}
-    assert s3["CompressionFormat"] == "GZIP"
+    assert s3["CompressionFormat"] == "UNCOMPRESSED"  # Parquet (tests/infra/test_warehouse.py) compresses inside
     for statement in _statements(serving, "CaptureRole"):
         if any(a.startswith("s3:Put") for a in statement["Action"]):
             assert statement["Resource"] == {"Fn::Join": ["", [ARTIFACTS, "/captures/*"]]}

@@ -1,6 +1,6 @@
 """The serving, monitoring and deployment-record Lambdas' staged code holds every project module their handlers
-import, and needs no third-party package beyond their layers (Powertools + pydantic + boto3; AWS SDK for pandas
-for drift)."""
+import, and needs no third-party package beyond their layers (Powertools + pydantic + boto3; AWS SDK for pandas,
+which bundles pyarrow, for drift and experiment)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ LAYERS = {"aws_lambda_powertools", "pydantic", "boto3", "botocore", "typing_exte
 FUNCTIONS = {
     "predict": (("warehouse",), LAYERS),
     "slack_notifier": (("monitoring",), LAYERS),
-    "drift": (("monitoring", "warehouse"), LAYERS | {"pandas", "numpy"}),
-    "experiment": (("monitoring", "experiment", "warehouse"), LAYERS | {"pandas", "numpy"}),
+    "drift": (("monitoring", "warehouse"), LAYERS | {"pandas", "numpy", "pyarrow"}),
+    "experiment": (("monitoring", "experiment", "warehouse"), LAYERS | {"pandas", "numpy", "pyarrow"}),
     "record_deployment": (("model_card.py",), LAYERS),
 }
 OURS = ("lambdas", "slipstream")

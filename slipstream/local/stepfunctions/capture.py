@@ -1,7 +1,8 @@
-"""The serving stack's capture path, stood up from its synthesized template: the delivery stream with its
-destination configuration as written, its delivery role and log group/stream, and the roles and policies of
-the serving stack (the predict function's among them), so a capture put by the predict role reaches S3
-through the delivery role's grants (moto_extensions/firehose.py).
+"""The serving stack's warehouse path, stood up from its synthesized template: the Glue database and tables,
+the delivery streams (captures and feedback) with their destination configuration as written (Parquet
+conversion by their table included), their delivery roles and log groups/streams, and the roles and policies of
+the serving stack (the predict function's among them), so a row put by the predict role reaches S3 through the
+delivery role's grants (moto_extensions/firehose.py).
 
 Opt-in (`build_world(..., serving=True)`): the pipeline's executions never touch it, and the rest of the
 serving stack (API Gateway, the predict function itself) is not emulated here.
@@ -9,6 +10,7 @@ serving stack (API Gateway, the predict function itself) is not emulated here.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from typing import Any
@@ -23,16 +25,18 @@ DESTINATIONS = ("ExtendedS3DestinationConfiguration", "S3DestinationConfiguratio
 
 
 def deploy_capture(synth: Any, scope: Scope, create_roles: Any, create_policies: Any) -> dict[str, str]:
-    """Stand the capture path up in `scope` (the serving stack's); returns {"capture": <stream name>}."""
+    """Stand the capture path up in `scope` (the serving stack's); returns {"capture": <stream name>,
+    "feedback": <stream name>} (no "capture" when `[serving] capture` is off)."""
     template = synth.templates["serving"]
     missing = sorted(set(re.findall(r'"Fn::ImportValue": "([^"]+)"', json.dumps(template))) - set(scope.exports))
     if missing:
         raise KeyError(f"the serving stack imports {', '.join(missing)}, which no emulated stack exports")
     create_roles(template, scope)
     _create_logs(synth.prefix, template, scope)
+    _create_catalog(template, scope)
     streams = {}
     for logical, resource in _of_type(template, "AWS::KinesisFirehose::DeliveryStream"):
-        streams["capture"] = _create_stream(synth.prefix, logical, resource, scope)
+        streams[_stream_key(logical)] = _create_stream(synth.prefix, logical, resource, scope)
     create_policies(template, scope)
     return streams
 
@@ -49,6 +53,28 @@ def _create_logs(prefix: str, template: dict[str, Any], scope: Scope) -> None:
         name = resource["Properties"].get("LogStreamName") or logical
         logs.create_log_stream(logGroupName=group, logStreamName=name)
         scope.attributes[logical] = {"Ref": name}
+
+
+def _stream_key(logical: str) -> str:
+    """cdk/serving/stack.py's construct IDs: `Capture` (captures), `FeedbackStream` (feedback)."""
+    return "feedback" if logical.startswith("FeedbackStream") else "capture"
+
+
+def _create_catalog(template: dict[str, Any], scope: Scope) -> None:
+    """The Glue database and its tables, as CloudFormation creates them (a saved account keeps them)."""
+    glue = boto3.client("glue", region_name=REGION)
+    for logical, resource in _of_type(template, "AWS::Glue::Database"):
+        database = resolve(resource["Properties"]["DatabaseInput"], scope)
+        with contextlib.suppress(glue.exceptions.AlreadyExistsException):
+            glue.create_database(DatabaseInput=database)
+        scope.attributes[logical] = {"Ref": database["Name"]}
+    for logical, resource in _of_type(template, "AWS::Glue::Table"):
+        props = resolve(resource["Properties"], scope)
+        try:
+            glue.create_table(DatabaseName=props["DatabaseName"], TableInput=props["TableInput"])
+        except glue.exceptions.AlreadyExistsException:
+            glue.update_table(DatabaseName=props["DatabaseName"], TableInput=props["TableInput"])
+        scope.attributes[logical] = {"Ref": props["TableInput"]["Name"]}
 
 
 def _create_stream(prefix: str, logical: str, resource: dict[str, Any], scope: Scope) -> str:

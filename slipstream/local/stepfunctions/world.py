@@ -48,7 +48,7 @@ class World:
     model_package_group: str
     clients: dict[str, Any] = field(default_factory=dict)
     functions: dict[str, str] = field(default_factory=dict)  # functions outside the definition: "drift" -> name
-    streams: dict[str, str] = field(default_factory=dict)  # delivery streams (serving=True): "capture" -> name
+    streams: dict[str, str] = field(default_factory=dict)  # (serving=True) "capture"/"feedback" -> stream name
     account_notes: list[str] = field(default_factory=list)  # what restoring a saved account could not bring back
 
     def client(self, service: str) -> Any:

@@ -5,7 +5,9 @@ expressions, the compression and the destination's key. Firehose itself (Develop
 name format" and "Custom prefixes"):
 - evaluates `!{timestamp:<Java date pattern>}` and `!{firehose:random-string}` in the prefix, and adds the
   default `yyyy/MM/dd/HH/` only when the prefix has no timestamp expression;
-- names the object `<stream>-<version>-<yyyy-MM-dd-HH-mm-ss>-<random>` (+ `.gz` when it compresses with GZIP);
+- names the object `<stream>-<version>-<yyyy-MM-dd-HH-mm-ss>-<random>` (+ `.gz` when it compresses with GZIP,
+  `.parquet` when it converts the records to Parquet: record_conversion.py);
+- evaluates `!{firehose:error-output-type}` only in the error prefix;
 - encrypts it with the destination's `KMSEncryptionConfig` key (or the bucket's default when NoEncryption);
 - when S3 refuses, keeps the records (DirectPut: for 24 hours, retrying) and logs the error, if the stream's
   CloudWatch logging is enabled, as one JSON event per failed attempt in its delivery log stream.
@@ -36,8 +38,9 @@ def _java_date(pattern: str, now: datetime) -> str:
     return "".join(now.strftime(JAVA_DATE[t]) if t in JAVA_DATE else t for t in tokens)
 
 
-def evaluated_prefix(prefix: str, now: datetime) -> str:
-    """The prefix with its expressions evaluated, and the default time part when it names no timestamp."""
+def evaluated_prefix(prefix: str, now: datetime, error_type: str | None = None) -> str:
+    """The prefix with its expressions evaluated, and the default time part when it names no timestamp.
+    `error_type`: for the error prefix, what `!{firehose:error-output-type}` stands for."""
 
     def value(match: re.Match[str]) -> str:
         namespace, argument = match.groups()
@@ -45,6 +48,8 @@ def evaluated_prefix(prefix: str, now: datetime) -> str:
             return _java_date(argument, now)
         if namespace == "firehose" and argument == "random-string":
             return secrets.token_hex(6)[:11]
+        if namespace == "firehose" and argument == "error-output-type" and error_type:
+            return error_type
         raise UnsupportedDestination(f"the emulated Firehose cannot evaluate !{{{namespace}:{argument}}} in a prefix")
 
     evaluated = EXPRESSION.sub(value, prefix)
@@ -54,9 +59,34 @@ def evaluated_prefix(prefix: str, now: datetime) -> str:
 
 
 def object_key(destination: dict[str, Any], stream: str, version: str, now: datetime) -> str:
-    name = f"{stream}-{version}-{now.strftime('%Y-%m-%d-%H-%M-%S')}-{uuid.uuid4()}"
-    suffix = ".gz" if compression(destination) == "GZIP" else ""
-    return f"{evaluated_prefix(destination.get('Prefix', ''), now)}{name}{suffix}"
+    suffix = ".parquet" if conversion(destination) else ".gz" if compression(destination) == "GZIP" else ""
+    return f"{evaluated_prefix(destination.get('Prefix', ''), now)}{_object_name(stream, version, now)}{suffix}"
+
+
+def error_key(destination: dict[str, Any], stream: str, version: str, now: datetime, error_type: str) -> str:
+    """Where records that failed (`error_type`, e.g. format-conversion-failed) go: the error prefix."""
+    prefix = evaluated_prefix(destination.get("ErrorOutputPrefix", ""), now, error_type)
+    return f"{prefix}{_object_name(stream, version, now)}"
+
+
+def _object_name(stream: str, version: str, now: datetime) -> str:
+    return f"{stream}-{version}-{now.strftime('%Y-%m-%d-%H-%M-%S')}-{uuid.uuid4()}"
+
+
+def conversion(destination: dict[str, Any]) -> dict[str, Any] | None:
+    """The destination's record-format conversion, when enabled (JSON -> Parquet by a Glue table)."""
+    config = destination.get("DataFormatConversionConfiguration") or {}
+    if not config.get("Enabled", True) or not config:
+        return None
+    if "ParquetSerDe" not in ((config.get("OutputFormatConfiguration") or {}).get("Serializer") or {}):
+        raise UnsupportedDestination("the emulated Firehose converts to Parquet only (not ORC)")
+    return dict(config)
+
+
+def timestamp_formats(config: dict[str, Any]) -> list[str]:
+    """The deserializer's TimestampFormats (Hive JSON or OpenX SerDe's default: none)."""
+    deserializer = (config.get("InputFormatConfiguration") or {}).get("Deserializer") or {}
+    return list((deserializer.get("HiveJsonSerDe") or {}).get("TimestampFormats") or [])
 
 
 def compression(destination: dict[str, Any]) -> str:

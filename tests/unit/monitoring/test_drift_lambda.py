@@ -22,7 +22,8 @@ from lambdas.predict.sinks import DynamoDbSink, FirehoseSink
 from slipstream.baseline import baseline_statistics
 from slipstream.config import parse_config
 from slipstream.contract import build_contract
-from slipstream.warehouse.schema import capture_columns
+from slipstream.local.strict.record_conversion import convert
+from slipstream.warehouse.schema import capture_columns, captures_table
 from tests.aws_roles import firehose_role_for_bucket
 from tests.deployment_records import record, variant
 
@@ -106,6 +107,25 @@ def send(sink: FirehoseSink, rows: list[dict[str, Any]], predictions: list[str] 
     sink.put(records)
 
 
+def send_parquet(rows: list[dict[str, Any]], prediction: str = "no") -> None:
+    """As the stack's capture stream delivers them: the same rows converted to Parquet by the captures table
+    (the emulated record-format conversion), one object under the capture prefix."""
+    records = []
+    body = {
+        "request_id": "req-pq",
+        "variant": "champion",
+        "model_version": "3",
+        "predictions": [prediction] * len(rows),
+    }
+    records = capture_rows(body, "churn-champion", 12.5, rows, capture_columns(list(rows[0])))
+    table = captures_table("classification", [("spend", "numeric"), ("plan", "categorical")])
+    columns = [{"Name": c.name, "Type": c.type} for c in table.columns]
+    lines = "".join(json.dumps(r) + "\n" for r in records).encode()
+    converted = convert([lines], columns, ["yyyy-MM-dd'T'HH:mm:ss.SSSZZ"])
+    assert converted.failed == [] and converted.parquet is not None
+    boto3.client("s3").put_object(Bucket="capture", Key="c/2026/12/01/13/capture-1.parquet", Body=converted.parquet)
+
+
 def emitted(out: str) -> list[dict[str, Any]]:
     """(name, value, dimensions) of every EMF document printed."""
     points = []
@@ -150,6 +170,18 @@ def test_healthy_traffic_publishes_zero_drifted_features_and_no_prediction_drift
     assert summary["drifted"] == {} and {row["status"] for row in summary["tests"]["3"]} == {"ok"}
     by = {(p["name"], p.get("Variant") or p.get("ModelVersion")): p["value"] for p in emitted(capsys.readouterr().out)}
     assert by[("DriftedFeatures", "champion")] == 0 and by[("PredictionDrifted", "champion")] == 0
+
+
+def test_parquet_captures_are_read_as_the_json_ones(deployed, lambda_context, capsys) -> None:
+    send_parquet(live_rows(400, shift=15, seed=1))
+    DynamoDbSink(drift.client("dynamodb"), "feedback").put(
+        [{"request_id": "req-pq", "row": i, "ground_truth": "no" if i % 4 else "yes"} for i in range(40)]
+    )
+    summary = drift.handler({"source": "aws.events"}, lambda_context)
+    assert summary["rows"] == 400 and summary["drifted"] == {"3": ["spend"]}
+    by = {(p["name"], p.get("Feature") or p.get("Variant")): p for p in emitted(capsys.readouterr().out)}
+    assert by[("FeaturePsi", "spend")]["value"] > 0.2 and by[("FeaturePsi", "plan")]["value"] < 0.1
+    assert by[("LiveAccuracy", "champion")]["value"] == pytest.approx(0.75)
 
 
 def test_too_little_traffic_publishes_row_counts_but_no_psi(deployed, lambda_context, capsys) -> None:
