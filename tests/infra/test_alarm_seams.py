@@ -106,7 +106,8 @@ def test_delivery_and_drift_error_alarms_watch_this_stages_stream_and_function(s
     _, _, stream = _watched(alarms["capture-delivery"])
     exported = {o["Export"]["Name"]: o["Value"] for o in serving.get("Outputs", {}).values() if "Export" in o}
     export_name = stream["DeliveryStreamName"]["Fn::ImportValue"]
-    (stream_id,) = [k for k, r in serving["Resources"].items() if r["Type"] == "AWS::KinesisFirehose::DeliveryStream"]
+    streams = [k for k, r in serving["Resources"].items() if r["Type"] == "AWS::KinesisFirehose::DeliveryStream"]
+    (stream_id,) = [k for k in streams if k.startswith("CaptureStream")]  # not the feedback stream
     assert exported[export_name] == {"Ref": stream_id}
     _, _, function = _watched(alarms["drift-errors"])
     (drift_id,) = [

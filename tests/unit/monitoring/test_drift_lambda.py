@@ -107,16 +107,11 @@ def send(sink: FirehoseSink, rows: list[dict[str, Any]], predictions: list[str] 
     sink.put(records)
 
 
-def send_parquet(rows: list[dict[str, Any]], prediction: str = "no") -> None:
+def send_parquet(rows: list[dict[str, Any]], predictions: list[str] | None = None) -> None:
     """As the stack's capture stream delivers them: the same rows converted to Parquet by the captures table
-    (the emulated record-format conversion), one object under the capture prefix."""
-    records = []
-    body = {
-        "request_id": "req-pq",
-        "variant": "champion",
-        "model_version": "3",
-        "predictions": [prediction] * len(rows),
-    }
+    (the emulated record-format conversion), one object under the capture prefix. `predictions` as in `send`."""
+    answers = predictions or ["no"] * len(rows)
+    body = {"request_id": "req-pq", "variant": "champion", "model_version": "3", "predictions": answers}
     records = capture_rows(body, "churn-champion", 12.5, rows, capture_columns(list(rows[0])))
     table = captures_table("classification", [("spend", "numeric"), ("plan", "categorical")])
     columns = [{"Name": c.name, "Type": c.type} for c in table.columns]
@@ -173,15 +168,18 @@ def test_healthy_traffic_publishes_zero_drifted_features_and_no_prediction_drift
 
 
 def test_parquet_captures_are_read_as_the_json_ones(deployed, lambda_context, capsys) -> None:
-    send_parquet(live_rows(400, shift=15, seed=1))
+    answers = list(np.random.default_rng(1).choice(["no", "yes"], 400, p=[0.8, 0.2]))  # the training label mix
+    send_parquet(live_rows(400, shift=15, seed=1), predictions=answers)
+    truth = ["no" if i % 4 else "yes" for i in range(40)]
     DynamoDbSink(drift.client("dynamodb"), "feedback").put(
-        [{"request_id": "req-pq", "row": i, "ground_truth": "no" if i % 4 else "yes"} for i in range(40)]
+        [{"request_id": "req-pq", "row": i, "ground_truth": answer} for i, answer in enumerate(truth)]
     )
     summary = drift.handler({"source": "aws.events"}, lambda_context)
     assert summary["rows"] == 400 and summary["drifted"] == {"3": ["spend"]}
     by = {(p["name"], p.get("Feature") or p.get("Variant")): p for p in emitted(capsys.readouterr().out)}
     assert by[("FeaturePsi", "spend")]["value"] > 0.2 and by[("FeaturePsi", "plan")]["value"] < 0.1
-    assert by[("LiveAccuracy", "champion")]["value"] == pytest.approx(0.75)
+    accuracy = float(np.mean([answers[i] == t for i, t in enumerate(truth)]))
+    assert by[("LiveAccuracy", "champion")]["value"] == pytest.approx(accuracy)
 
 
 def test_too_little_traffic_publishes_row_counts_but_no_psi(deployed, lambda_context, capsys) -> None:
