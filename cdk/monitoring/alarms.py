@@ -46,6 +46,7 @@ class Watched:
     captures_dropped: cloudwatch.IMetric | None = None
     captures_failed: cloudwatch.IMetric | None = None
     capture_delivery: cloudwatch.IMetric | None = None  # DeliveryToS3.Success, Average: a share
+    capture_conversion: cloudwatch.IMetric | None = None  # FailedConversion.Records, Sum
     function_errors: dict[str, cloudwatch.IMetric] = field(default_factory=dict)  # "drift" | "experiment" -> Errors
 
 
@@ -232,6 +233,15 @@ class ServiceAlarms(Construct):
                 w.capture_delivery,
                 share,
                 LT,
+            )
+        if w.capture_conversion is not None:
+            self._add(
+                "capture-conversion",
+                "Capture stream could not convert rows to Parquet by the captures table",
+                "capture-conversion-failed",
+                w.capture_conversion,
+                lost,
+                GTE,
             )
 
     def _add(

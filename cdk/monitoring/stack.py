@@ -30,6 +30,17 @@ def capture_delivery(stream_name: str) -> cloudwatch.Metric:
     )
 
 
+def capture_conversion_failures(stream_name: str) -> cloudwatch.Metric:
+    """Capture rows the stream could not convert to Parquet by the Glue table (they land under captures/errors/)."""
+    return cloudwatch.Metric(
+        namespace="AWS/Firehose",
+        metric_name="FailedConversion.Records",
+        dimensions_map={"DeliveryStreamName": stream_name},
+        statistic="Sum",
+        period=Duration.minutes(5),
+    )
+
+
 class MonitoringStack(Stack):
     def __init__(
         self,
@@ -101,6 +112,7 @@ class MonitoringStack(Stack):
                 captures_dropped=serving.predict.metric_captures("dropped") if capture else None,
                 captures_failed=serving.predict.metric_captures("failed") if capture else None,
                 capture_delivery=capture_delivery(capture.stream_name) if capture else None,
+                capture_conversion=capture_conversion_failures(capture.stream_name) if capture else None,
                 function_errors={k: f.fn.function.metric_errors(statistic="Sum") for k, f in errors.items() if f},
             ),
         )

@@ -36,6 +36,7 @@ SECTIONS = {
     ("Slipstream", "CaptureDropped"): "captures-lost",
     ("Slipstream", "CaptureFailed"): "captures-lost",
     ("AWS/Firehose", "DeliveryToS3.Success"): "capture-delivery-failed",
+    ("AWS/Firehose", "FailedConversion.Records"): "capture-conversion-failed",
     ("AWS/SQS", "ApproximateNumberOfMessagesVisible"): "notifier-dlq-not-empty",
 }
 EXPLICIT = re.compile(r"runbook:\s*#?([a-z0-9-]+)", re.IGNORECASE)

@@ -30,6 +30,7 @@ EXPECTED = {
     "captures-dropped": ("Slipstream", "CaptureDropped", "captures-lost"),
     "captures-failed": ("Slipstream", "CaptureFailed", "captures-lost"),
     "capture-delivery": ("AWS/Firehose", "DeliveryToS3.Success", "capture-delivery-failed"),
+    "capture-conversion": ("AWS/Firehose", "FailedConversion.Records", "capture-conversion-failed"),
     "drift-errors": ("AWS/Lambda", "Errors", "drift-lambda-errors"),
     "notifier-dlq": ("AWS/SQS", "ApproximateNumberOfMessagesVisible", "notifier-dlq-not-empty"),
 }
