@@ -19,24 +19,14 @@ from cdk.shared.settings import DeploySettings
 from cdk.shared.storage_stack import StorageExports
 
 
-def capture_delivery(stream_name: str) -> cloudwatch.Metric:
-    """The share of the capture stream's S3 puts that succeeded (Firehose publishes it as a ratio)."""
+def capture_stream_metric(stream_name: str, name: str, statistic: str) -> cloudwatch.Metric:
+    """A 5-minute figure of the capture stream: `DeliveryToS3.Success` (Average: the share of S3 puts that
+    succeeded) or `FailedConversion.Records` (Sum: rows the Glue table could not take, left under captures/errors/)."""
     return cloudwatch.Metric(
         namespace="AWS/Firehose",
-        metric_name="DeliveryToS3.Success",
+        metric_name=name,
         dimensions_map={"DeliveryStreamName": stream_name},
-        statistic="Average",
-        period=Duration.minutes(5),
-    )
-
-
-def capture_conversion_failures(stream_name: str) -> cloudwatch.Metric:
-    """Capture rows the stream could not convert to Parquet by the Glue table (they land under captures/errors/)."""
-    return cloudwatch.Metric(
-        namespace="AWS/Firehose",
-        metric_name="FailedConversion.Records",
-        dimensions_map={"DeliveryStreamName": stream_name},
-        statistic="Sum",
+        statistic=statistic,
         period=Duration.minutes(5),
     )
 
@@ -111,8 +101,12 @@ class MonitoringStack(Stack):
                 drift=self.drift is not None,
                 captures_dropped=serving.predict.metric_captures("dropped") if capture else None,
                 captures_failed=serving.predict.metric_captures("failed") if capture else None,
-                capture_delivery=capture_delivery(capture.stream_name) if capture else None,
-                capture_conversion=capture_conversion_failures(capture.stream_name) if capture else None,
+                capture_delivery=(
+                    capture_stream_metric(capture.stream_name, "DeliveryToS3.Success", "Average") if capture else None
+                ),
+                capture_conversion=(
+                    capture_stream_metric(capture.stream_name, "FailedConversion.Records", "Sum") if capture else None
+                ),
                 function_errors={k: f.fn.function.metric_errors(statistic="Sum") for k, f in errors.items() if f},
             ),
         )
