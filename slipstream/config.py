@@ -88,16 +88,17 @@ class GateConfig(_Strict):
         "baseline (training mean / majority class) on the same rows by a margin its 95% interval supports.",
     )
     max_regression: float = Field(
-        default=0.0,
+        default=0.01,
         ge=0,
-        description="Tolerated drop against the champion, in the metric's units, judged against the interval: "
-        "the challenger is `worse` (and rejected) only when the whole 95% interval of challenger - champion lies "
-        "beyond this drop; 0 means any drop the interval confirms.",
+        description="Margin against the champion, in the metric's units (set it for rmse/mae): a difference "
+        "smaller than this either way is no difference. The challenger is `worse` (rejected) only when the whole "
+        "95% interval of challenger - champion lies below -max_regression, `better` only when it lies above "
+        "+max_regression; otherwise `not distinguishable`.",
     )
     champion: Literal["not_worse", "better"] = Field(
         default="not_worse",
         description='Against the champion: `not_worse` passes "better" and "not distinguishable", `better` '
-        "passes only a challenger whose interval lies above the champion's value.",
+        "passes only a challenger whose interval lies above the champion's value plus max_regression.",
     )
     require_behaviour: bool = Field(default=True, description="Reject when any behavioural test fails.")
     promote: Literal["champion", "challenger", "canary"] = Field(

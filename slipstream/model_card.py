@@ -52,7 +52,7 @@ def _gate_lines(config: Config, decision: GateDecision, verdict: str) -> list[st
     bar = f"threshold {decision.threshold}" if decision.threshold is not None else "no absolute threshold"
     lines = [
         f"**{verdict}** on `{decision.metric}` ({bar}; against the champion: `{config.gate.champion}`, "
-        f"tolerated drop {config.gate.max_regression}).",
+        f"margin max_regression {config.gate.max_regression}).",
         "",
     ]
     compared = [c for c in (decision.baseline, decision.champion) if c is not None]

@@ -32,8 +32,10 @@ class GateComparison(Document):
     low: float = Field(description="Lower end of the difference's confidence interval.")
     high: float = Field(description="Upper end.")
     confidence: float
-    tolerance: float = Field(description="The tolerated drop (gate.max_regression; 0 against the baseline).")
-    verdict: Verdict = Field(description="Judged in the metric's better direction, against the tolerance.")
+    tolerance: float = Field(
+        description="Differences within +/- this are no difference (gate.max_regression; 0 against the baseline)."
+    )
+    verdict: Verdict = Field(description="better / worse: the whole interval lies beyond the tolerance that way.")
 
 
 class GateDecision(Document):

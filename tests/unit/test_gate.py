@@ -8,7 +8,7 @@ from lambdas.common.metadata import metadata_value
 from slipstream.config import GateConfig
 from slipstream.steps.gate import decide
 
-GATE = GateConfig(metric="roc_auc")
+GATE = GateConfig(metric="roc_auc", max_regression=0.0)  # margins: test_the_margin_is_judged_against_the_interval
 
 
 def interval(difference: float, low: float, high: float) -> dict[str, Any]:
@@ -81,7 +81,7 @@ def test_not_distinguishable_from_the_champion_passes_by_default_and_not_when_be
     decision = decide(report, GATE, higher_is_better=True)
     assert decision.passed
     assert decision.champion is not None and decision.champion.verdict == "not distinguishable"
-    strict = decide(report, GateConfig(metric="roc_auc", champion="better"), higher_is_better=True)
+    strict = decide(report, GateConfig(metric="roc_auc", champion="better", max_regression=0), higher_is_better=True)
     assert not strict.passed and 'gate.champion = "better"' in strict.reasons[0]
 
 
@@ -94,23 +94,27 @@ def test_worse_than_the_champion_is_rejected_with_the_interval():
     )
 
 
-def test_the_tolerated_drop_is_judged_against_the_interval():
+def test_the_margin_is_judged_against_the_interval():
     report = evaluation(0.93, champion=0.97, vs_champion=(-0.04, -0.06, -0.02))
     tolerant = GateConfig(metric="roc_auc", max_regression=0.03)  # the interval reaches a drop of only 0.02
     decision = decide(report, tolerant, higher_is_better=True)
     assert decision.passed and decision.champion is not None
     assert (decision.champion.verdict, decision.champion.tolerance) == ("not distinguishable", 0.03)
     assert not decide(report, GateConfig(metric="roc_auc", max_regression=0.019), higher_is_better=True).passed
+    # the margin works both ways: "better" needs the whole interval above +max_regression
+    better = evaluation(0.97, champion=0.93, vs_champion=(0.04, 0.02, 0.06))
+    assert decide(better, GateConfig(metric="roc_auc"), higher_is_better=True).champion.verdict == "better"  # type: ignore[union-attr]
+    assert decide(better, tolerant, higher_is_better=True).champion.verdict == "not distinguishable"  # type: ignore[union-attr]
 
 
 def test_better_than_the_champion_passes_either_way():
     report = evaluation(0.97, champion=0.93, vs_champion=(0.04, 0.02, 0.06))
-    decision = decide(report, GateConfig(metric="roc_auc", champion="better"), higher_is_better=True)
+    decision = decide(report, GateConfig(metric="roc_auc", champion="better"), higher_is_better=True)  # margin 0.01
     assert decision.passed and decision.champion is not None and decision.champion.verdict == "better"
 
 
 def test_lower_is_better_metrics_turn_the_interval_round():
-    gate = GateConfig(metric="rmse")
+    gate = GateConfig(metric="rmse", max_regression=0.2)
     lower = evaluation(8.0, baseline=(-4.0, -5.0, -3.0), champion=7.0, vs_champion=(1.0, 0.5, 1.5), metric="rmse")
     decision = decide(lower, gate, higher_is_better=False)
     assert decision.baseline is not None and decision.baseline.verdict == "better"  # 4 lower than the mean's
