@@ -109,7 +109,8 @@ def _against_baseline(
     if figures is None or figures.vs_baseline is None:
         return None, ([f"{metric}'s difference from the naive baseline is undefined on these held-out rows"], [])
     base = report.comparison.baseline
-    what = f"the naive baseline ({base.kind} {base.value!r} from the {base.source})"
+    shown = f"{base.value:.6g}" if isinstance(base.value, float) else repr(base.value)
+    what = f"the naive baseline ({base.kind} {shown} from the {base.source})"
     compared = _compare(
         "baseline",
         figures.vs_baseline,
