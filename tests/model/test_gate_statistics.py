@@ -166,3 +166,30 @@ def _evaluation(draw: dict[str, Any]) -> dict[str, Any]:
             "metrics": {draw["metric"]: figures},
         },
     }
+
+
+def test_a_big_test_set_is_resampled_from_a_subset_with_the_interval_rescaled(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Bounded cost: above MAX_RESAMPLED_ROWS the interval comes from a subset, scaled by sqrt(subset / rows);
+    its width must still be the full bootstrap's, and its centre the difference on every row."""
+    import gate_comparison
+    from paired_metrics import Outputs
+
+    rng = np.random.default_rng(1)
+    truth = rng.normal(size=4000)
+    models = {
+        "challenger": Outputs(truth, truth + rng.normal(0, 1.0, 4000)),
+        "champion": Outputs(truth, truth + rng.normal(0, 1.1, 4000)),
+        "baseline": Outputs(truth, np.zeros(4000)),
+    }
+    defined = {m: {"rmse", "mae", "r2"} for m in models}
+    full = gate_comparison.compare("regression", models, defined, seed=3)
+    monkeypatch.setattr(gate_comparison, "MAX_RESAMPLED_ROWS", 1000)
+    subset = gate_comparison.compare("regression", models, defined, seed=3)
+    assert (full["method"], subset["method"]) == ("paired bootstrap", "paired bootstrap on a subset, rescaled")
+    assert subset["rows_resampled"] == 1000 and subset["rows"] == 4000
+    for name in ("rmse", "mae", "r2"):
+        whole, part = full["metrics"][name]["vs_champion"], subset["metrics"][name]["vs_champion"]
+        assert part["difference"] == whole["difference"]
+        width, part_width = whole["high"] - whole["low"], part["high"] - part["low"]
+        assert part_width == pytest.approx(width, rel=0.2), name
+        assert part["low"] < part["difference"] < part["high"]
