@@ -34,7 +34,9 @@ DEFAULT_ESTIMATOR: dict[Task, str] = {
 DEFAULT_PARAMS: dict[str, dict[str, Any]] = {
     "sklearn.linear_model.LogisticRegression": {"max_iter": 1000},
 }
-DEFAULT_GATE: dict[Task, tuple[str, float]] = {"classification": ("roc_auc", 0.75), "regression": ("r2", 0.5)}
+# The gate's metric by task. No default threshold: by default the gate asks for a confident lift over the naive
+# baseline (slipstream/steps/gate.py), which needs no number that suits one dataset and not the next.
+DEFAULT_GATE: dict[Task, str] = {"classification": "roc_auc", "regression": "r2"}
 
 Fraction = Annotated[float, Field(ge=0, le=1)]
 
@@ -82,10 +84,22 @@ class GateConfig(_Strict):
     metric: str | None = Field(default=None, description="Metric the gate decides on (default by task).")
     threshold: float | None = Field(
         default=None,
-        description="Absolute bar: a minimum for higher-is-better metrics, a maximum for error metrics.",
+        description="Optional absolute bar on the held-out value: a minimum for higher-is-better metrics, a "
+        "maximum for error metrics. Without it the gate needs no number: the challenger must beat the naive "
+        "baseline (training mean / majority class) on the same rows by a margin its 95% interval supports.",
     )
     max_regression: float = Field(
-        default=0.01, ge=0, description="How much worse than the champion (same held-out data) is tolerated."
+        default=0.01,
+        ge=0,
+        description="Margin against the champion, in the metric's units (set it for rmse/mae): a difference "
+        "smaller than this either way is no difference. The challenger is `worse` (rejected) only when the whole "
+        "95% interval of challenger - champion lies below -max_regression, `better` only when it lies above "
+        "+max_regression; otherwise `not distinguishable`.",
+    )
+    champion: Literal["not_worse", "better"] = Field(
+        default="not_worse",
+        description='Against the champion: `not_worse` passes "better" and "not distinguishable", `better` '
+        "passes only a challenger whose interval lies above the champion's value plus max_regression.",
     )
     require_behaviour: bool = Field(default=True, description="Reject when any behavioural test fails.")
     promote: Literal["champion", "challenger", "canary"] = Field(
@@ -292,17 +306,11 @@ class Config(_Strict):
         task = self.data.task
         estimator = self.model.estimator or DEFAULT_ESTIMATOR[task]
         params = self.model.params if self.model.estimator else {**DEFAULT_PARAMS.get(estimator, {})}
-        metric, threshold = DEFAULT_GATE[task]
-        metric = self.gate.metric or metric
+        metric = self.gate.metric or DEFAULT_GATE[task]
         if metric not in METRICS[task]:
             raise ValueError(f"gate.metric {metric!r} is not a {task} metric; choose one of {sorted(METRICS[task])}")
-        if self.gate.threshold is None and self.gate.metric is not None:
-            raise ValueError("gate.threshold is required when gate.metric is set")
         object.__setattr__(self, "model", self.model.model_copy(update={"estimator": estimator, "params": params}))
-        if self.gate.threshold is not None:
-            threshold = self.gate.threshold
-        gate_update = {"metric": metric, "threshold": threshold}
-        object.__setattr__(self, "gate", self.gate.model_copy(update=gate_update))
+        object.__setattr__(self, "gate", self.gate.model_copy(update={"metric": metric}))
         if self.gate.promote == "canary" and "quality" in self.canary.alarms and not self.serving.capture:
             raise ValueError(
                 "canary.alarms includes 'quality', which needs captured traffic: set [serving] capture = true "

@@ -19,8 +19,8 @@ HEADER = """# Configuration reference: `slipstream.toml`
 
 Generated from `slipstream/config.py` by `python -m slipstream.config_docs`; do not edit by hand.
 Unknown keys are refused, so a typo is an error, not a silently ignored setting. Defaults marked
-"by task" are chosen from `data.task` (classification: LogisticRegression, gate on `roc_auc` ≥ 0.75;
-regression: HistGradientBoostingRegressor, gate on `r2` ≥ 0.5).
+"by task" are chosen from `data.task` (classification: LogisticRegression, gate on `roc_auc`;
+regression: HistGradientBoostingRegressor, gate on `r2`; no threshold unless set: docs/gate.md).
 """
 
 

@@ -12,12 +12,62 @@ def _fmt(value: Any) -> str:
     return f"{value:.4f}" if isinstance(value, float) else str(value)
 
 
+def _interval(figures: dict[str, Any], against: str) -> str:
+    interval = figures.get(f"vs_{against}")
+    if not interval:
+        return "—"
+    return f"{interval['difference']:+.4f} ({interval['low']:+.4f} to {interval['high']:+.4f})"
+
+
 def _metrics_table(evaluation: dict[str, Any]) -> list[str]:
     champion = evaluation.get("champion_metrics") or {}
-    rows = ["| metric | this model | champion (same data) |", "|---|---:|---:|"]
+    comparison = evaluation.get("comparison") or {}
+    paired = comparison.get("metrics") or {}
+    level = f"{comparison.get('confidence', 0.95):.0%}"
+    rows = [
+        f"| metric | this model | naive baseline | difference ({level} interval) | champion (same data) "
+        f"| difference ({level} interval) |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
     for name, value in (evaluation.get("metrics") or {}).items():
-        rows.append(f"| {name} | {_fmt(value)} | {_fmt(champion.get(name, '—'))} |")
+        figures = paired.get(name) or {}
+        rows.append(
+            f"| {name} | {_fmt(value)} | {_fmt(figures.get('baseline', '—'))} | {_interval(figures, 'baseline')} "
+            f"| {_fmt(champion.get(name, '—'))} | {_interval(figures, 'champion')} |"
+        )
+    if comparison:
+        baseline = comparison["baseline"]
+        rows += [
+            "",
+            f"Differences are this model minus the other on the same {comparison['rows']} held-out rows, with "
+            f"{level} intervals from a {comparison['method']} ({comparison['resamples']} resamples, seed "
+            f"{comparison['seed']}). The naive baseline predicts the {baseline['kind']} "
+            f"(`{baseline['value']}`) of the {baseline['source']}"
+            + (f"; {baseline['note']}." if baseline["note"] else "."),
+        ]
     return rows
+
+
+def _gate_lines(config: Config, decision: GateDecision, verdict: str) -> list[str]:
+    bar = f"threshold {decision.threshold}" if decision.threshold is not None else "no absolute threshold"
+    lines = [
+        f"**{verdict}** on `{decision.metric}` ({bar}; against the champion: `{config.gate.champion}`, "
+        f"margin max_regression {config.gate.max_regression}).",
+        "",
+    ]
+    compared = [c for c in (decision.baseline, decision.champion) if c is not None]
+    if compared:
+        lines += [
+            "| against | reference | this model | difference | interval | verdict |",
+            "|---|---:|---:|---:|---|---|",
+        ]
+        lines += [
+            f"| {c.against} | {c.reference:.4f} | {c.value:.4f} | {c.difference:+.4f} | {c.confidence:.0%}: "
+            f"{c.low:+.4f} to {c.high:+.4f} | {c.verdict} |"
+            for c in compared
+        ]
+        lines.append("")
+    return lines + [f"- {reason}" for reason in decision.reasons]
 
 
 def _behaviour_table(evaluation: dict[str, Any]) -> list[str]:
@@ -73,12 +123,11 @@ def render_model_card(
         *_behaviour_table(evaluation),
         "",
         "## Quality gate",
-        f"**{verdict}** on `{decision.metric}` (threshold {decision.threshold}, "
-        f"tolerance against the champion {config.gate.max_regression}).",
-        *(f"- {reason}" for reason in decision.reasons),
+        *_gate_lines(config, decision, verdict),
         "",
         "## Lineage",
-        *(f"- {key}: `{value}`" for key, value in sorted(lineage.items())),
+        # The gate's tags repeat the section above (the registry keeps them for queries).
+        *(f"- {key}: `{value}`" for key, value in sorted(lineage.items()) if not key.startswith("gate.")),
         "",
         "## Intended use and limits",
         config.model.intended_use or "Not stated: set `model.intended_use` in the config.",

@@ -1,5 +1,6 @@
-"""The Evaluate step: held-out metrics for the challenger (and the champion, on the same rows) plus
-behavioural tests, written as one evaluation.json that the quality gate reads."""
+"""The Evaluate step: held-out metrics for the challenger (and the champion, on the same rows), the gate's
+paired comparisons against the naive baseline and the champion, and behavioural tests, written as one
+evaluation.json that the quality gate reads (slipstream/documents/evaluation.py is its reader's shape)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import sklearn
 from behaviour_checks import Subject, run_behaviour_tests
 from dataset_io import read_tables
 from eval_metrics import compute_metrics
+from gate_comparison import baseline_outputs, compare, model_outputs
 from model_artifacts import load_model
 from model_pipeline import as_model_input
 from sm_paths import JobError, write_json
@@ -44,21 +46,50 @@ def _held_out(data: pd.DataFrame, metadata: dict[str, Any]) -> tuple[pd.DataFram
     return as_model_input(labelled, metadata["features"]), labelled[target]
 
 
-def _champion(champion_dir: Path | None, data: pd.DataFrame, task: str, scratch: Path) -> dict[str, Any]:
-    """The champion's metrics on the same test rows; an unusable champion is reported, not fatal."""
+def _champion(
+    champion_dir: Path | None, data: pd.DataFrame, challenger: dict[str, Any], scratch: Path
+) -> tuple[dict[str, Any], Any]:
+    """The champion's metrics on the same test rows, and its pipeline (None when it cannot be compared); an
+    unusable champion is reported, not fatal."""
     result: dict[str, Any] = {"champion_metrics": None, "champion_metric_notes": None, "champion_error": None}
     if champion_dir is None:
-        return result
+        return result, None
+    task = challenger["task"]
     try:
         pipeline, metadata = load_model(champion_dir, scratch)
         if metadata.get("task") != task:
             raise JobError(f"the champion is a {metadata.get('task')} model, the challenger a {task} model")
+        if metadata.get("target") != challenger["target"]:
+            raise JobError(f"the champion predicts {metadata.get('target')!r}, the challenger {challenger['target']!r}")
         features, y = _held_out(data, metadata)
         scored = compute_metrics(task, pipeline, features, y)
     except JobError as error:
         result["champion_error"] = f"the champion could not be evaluated on this test data: {error}"
-        return result
-    return {**result, "champion_metrics": scored["metrics"], "champion_metric_notes": scored["notes"]}
+        return result, None
+    return {**result, "champion_metrics": scored["metrics"], "champion_metric_notes": scored["notes"]}, pipeline
+
+
+def _defined(metrics: dict[str, Any] | None) -> set[str]:
+    return {name for name, value in (metrics or {}).items() if value is not None}
+
+
+def _comparison(
+    metadata: dict[str, Any], data: pd.DataFrame, challenger: Any, scored: dict[str, Any], champion: tuple
+) -> dict[str, Any]:
+    """The gate's paired figures (gate_comparison.py): challenger vs the naive baseline and the champion."""
+    task = metadata["task"]
+    features, y = _held_out(data, metadata)
+    classes = list(metadata.get("classes") or [])
+    models = {"challenger": model_outputs(task, challenger, features, y, classes)}
+    models["baseline"], baseline = baseline_outputs(task, metadata, y)
+    defined = {"challenger": _defined(scored["metrics"]), "baseline": _defined(scored["metrics"])}
+    report, champion_pipeline = champion
+    if champion_pipeline is not None:
+        models["champion"] = model_outputs(task, champion_pipeline, features, y, classes)
+        same_classes = task == "regression" or set(champion_pipeline.classes_) == set(classes)
+        defined["champion"] = _defined(report["champion_metrics"]) if same_classes else set()
+    figures = compare(task, models, defined, int(metadata.get("seed") or 0))
+    return {**figures, "baseline": baseline}
 
 
 def evaluate(
@@ -70,7 +101,8 @@ def evaluate(
         data = read_tables(test_dir, "test")
         features, y = _held_out(data, metadata)
         scored = compute_metrics(task, pipeline, features, y)
-        champion = _champion(champion_dir, data, task, Path(scratch) / "champion")
+        champion = _champion(champion_dir, data, metadata, Path(scratch) / "champion")
+        comparison = _comparison(metadata, data, pipeline, scored, champion)
     spec = load_behaviour(behaviour_path)
     behaviour = run_behaviour_tests(Subject(pipeline, metadata, features, y), spec, int(metadata.get("seed") or 0))
     behaviour["source"] = str(behaviour_path) if spec is not None else None
@@ -82,7 +114,8 @@ def evaluate(
     }
     if task == "classification":
         report["confusion_matrix"] = scored["confusion_matrix"]
-    report.update(champion)
+    report.update(champion[0])
+    report["comparison"] = comparison
     report["behaviour"] = behaviour
     report["model"] = {
         "estimator": metadata.get("estimator"),

@@ -2,7 +2,7 @@
 
 Layout (what the SageMaker scikit-learn serving container expects, with SAGEMAKER_PROGRAM=inference.py):
     model.joblib        the fitted Pipeline
-    metadata.json       task, target, features, classes, estimator, params, seed, versions
+    metadata.json       task, target, features, classes, estimator, params, seed, versions, naive baseline
     code/inference.py   model_fn / transform_fn
     code/requirements.txt
 """
@@ -49,7 +49,9 @@ def build_metadata(
     params: dict[str, Any],
     seed: int,
     n_train_rows: int,
+    baseline: dict[str, Any],
 ) -> dict[str, Any]:
+    """`baseline`: the naive model of the training target (gate_comparison.naive_baseline), for the gate."""
     return {
         "task": task,
         "target": target,
@@ -61,6 +63,7 @@ def build_metadata(
         "sklearn_version": sklearn.__version__,
         "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "n_train_rows": n_train_rows,
+        "baseline": baseline,
     }
 
 

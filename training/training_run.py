@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 from dataset_io import read_tables
 from eval_metrics import compute_metrics
+from gate_comparison import naive_baseline
 from model_artifacts import build_metadata, find_inference_script, save_model
 from model_pipeline import as_model_input, build_pipeline, describe_features, make_estimator
 from sm_paths import JobError, write_json
@@ -63,6 +64,7 @@ def train(
         params=params,
         seed=seed,
         n_train_rows=len(labelled),
+        baseline=naive_baseline(task, y),
     )
     save_model(model_dir, pipeline, metadata, inference_script)
     scored = compute_metrics(task, pipeline, x, y)

@@ -10,7 +10,7 @@ from aws_cdk import aws_stepfunctions_tasks as tasks
 
 from cdk.pipeline.common import S3_TRANSIENT, SAGEMAKER_OPTIMIZED_TRANSIENT
 from cdk.pipeline.context import PipelineContext, sagemaker_call
-from cdk.pipeline.results import RUN_ID, SMOKE, VALIDATION
+from cdk.pipeline.results import GATE, RUN_ID, SMOKE, VALIDATION
 from slipstream.documents.smoke import SmokeRequest
 from slipstream.layout import (
     BASELINE,
@@ -120,6 +120,9 @@ def register(
                 "contract": JSON.string_at(VALIDATION.field("contract_uri")),
                 "training_job": JSON.string_at("$.training.job_name"),
                 "gate": gate or ("rejected" if status == "Rejected" else "passed"),
+                # the gate's figures, in the characters SageMaker allows (slipstream/steps/gate.py figures_line)
+                "gate_baseline": JSON.string_at(GATE.field("baseline_figures")),
+                "gate_champion": JSON.string_at(GATE.field("champion_figures")),
                 **(metadata or {}),
             },
         },

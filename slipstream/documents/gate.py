@@ -1,13 +1,20 @@
 """QualityGate's request and its decision.
 
 The decision is written by `slipstream.steps.gate.decide` (in the QualityGate Lambda, and in process by the
-local runner) and read by the state machine's GatePassed Choice and notifications, by RecordDeployment's
-request, by the model card, and by the local runtime's console, registry and run summary.
+local runner) and read by the state machine's GatePassed Choice, notifications and model-package registration
+(`baseline_figures` / `champion_figures` become CustomerMetadataProperties), by RecordDeployment's request, by
+the model card, and by the local runtime's console, registry and run summary.
 """
 
 from __future__ import annotations
 
+from typing import Literal
+
+from pydantic import Field
+
 from slipstream.documents.base import Document
+
+Verdict = Literal["better", "not distinguishable", "worse"]
 
 
 class GateRequest(Document):
@@ -15,11 +22,32 @@ class GateRequest(Document):
     evaluation_uri: str  # s3://.../evaluation.json written by training/evaluate.py
 
 
+class GateComparison(Document):
+    """The challenger against the naive baseline or the champion on the same held-out rows."""
+
+    against: Literal["baseline", "champion"]
+    reference: float = Field(description="The baseline's or the champion's value of the gate metric.")
+    value: float = Field(description="The challenger's value.")
+    difference: float = Field(description="challenger - reference, in the metric's units.")
+    low: float = Field(description="Lower end of the difference's confidence interval.")
+    high: float = Field(description="Upper end.")
+    confidence: float
+    tolerance: float = Field(
+        description="Differences within +/- this are no difference (gate.max_regression; 0 against the baseline)."
+    )
+    verdict: Verdict = Field(description="better / worse: the whole interval lies beyond the tolerance that way.")
+
+
 class GateDecision(Document):
     passed: bool
     metric: str
     value: float | None
-    threshold: float
+    threshold: float | None = Field(description="The absolute bar, only when gate.threshold is set.")
     champion_value: float | None
+    baseline: GateComparison | None
+    champion: GateComparison | None
     # Why it was rejected (every reason), or what it passed; written to the registry and the model card.
     reasons: list[str]
+    # One line each, in the characters SageMaker allows in CustomerMetadataProperties ("none" when absent).
+    baseline_figures: str
+    champion_figures: str

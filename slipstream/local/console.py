@@ -44,19 +44,49 @@ def _fmt(value: Any) -> str:
     return f"{value:.4f}" if isinstance(value, float) else "—" if value is None else str(value)
 
 
-def print_evaluation(console: Console, evaluation: dict[str, Any], decision: Any, champion_version: Any) -> None:
-    """The metrics table and the gate's verdict: shared by both engines (`run --engine stepfunctions` too)."""
+def _interval(figures: dict[str, Any], against: str) -> str:
+    interval = figures.get(f"vs_{against}")
+    if not interval:
+        return "—"
+    return f"{interval['difference']:+.4f} [{interval['low']:+.4f}, {interval['high']:+.4f}]"
+
+
+def _metrics_table(evaluation: dict[str, Any], champion_version: Any) -> Table:
     champion = evaluation.get("champion_metrics") or {}
+    comparison = evaluation.get("comparison") or {}
+    paired = comparison.get("metrics") or {}
+    level = f"{comparison.get('confidence', 0.95):.0%}"
     table = Table(title="Held-out metrics", show_edge=False)
     table.add_column("metric")
     table.add_column("challenger", justify="right")
+    table.add_column("naive baseline", justify="right")
+    table.add_column(f"vs baseline [{level}]", justify="right")
     table.add_column(f"champion v{champion_version}" if champion and champion_version else "champion", justify="right")
+    table.add_column(f"vs champion [{level}]", justify="right")
     for name, value in evaluation["metrics"].items():
-        table.add_row(name, _fmt(value), _fmt(champion.get(name)))
+        figures = paired.get(name) or {}
+        baseline = (_fmt(figures.get("baseline")), _interval(figures, "baseline"))
+        table.add_row(name, _fmt(value), *baseline, _fmt(champion.get(name)), _interval(figures, "champion"))
+    return table
+
+
+def print_evaluation(console: Console, evaluation: dict[str, Any], decision: Any, champion_version: Any) -> None:
+    """The metrics table (with the paired intervals) and the gate's verdict and reasons: shared by both engines
+    (`run --engine stepfunctions` too)."""
     console.print()
-    console.print(table)
+    console.print(_metrics_table(evaluation, champion_version))
+    comparison = evaluation.get("comparison")
+    if comparison:
+        console.print(
+            f"Intervals: {comparison['method']} of challenger - other on the same {comparison['rows']} rows, "
+            f"{comparison['resamples']} resamples, seed {comparison['seed']}.",
+            highlight=False,
+        )
     verdict = "[bold green]PASSED[/]" if decision.passed else "[bold red]REJECTED[/]"
     console.print(f"\nQuality gate: {verdict} on {decision.metric}")
+    for compared in (decision.baseline, decision.champion):
+        if compared is not None:
+            console.print(f"  vs {compared.against}: [bold]{compared.verdict}[/]", highlight=False)
     for reason in decision.reasons:
         console.print(f"  • {reason}", highlight=False)
 

@@ -47,6 +47,7 @@ class VersionInfo:
             "metrics": self.metrics,
             "gate": self.tags.get("gate.decision"),
             "gate_reasons": json.loads(self.tags.get("gate.reasons", "[]")),
+            "gate_figures": json.loads(self.tags.get("gate.figures", "{}")),
             "registered_at": datetime.fromtimestamp(self.created_at / 1000, tz=UTC).isoformat(),
             "data_source": self.tags.get("data.source"),
             "data_sha256": self.tags.get("data.sha256"),

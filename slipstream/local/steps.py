@@ -129,6 +129,9 @@ def register(state: RunState) -> str:
         "slipstream.run_id": state.run_id,
         "gate.decision": "passed" if decision.passed else "rejected",
         "gate.reasons": json.dumps(decision.reasons),
+        "gate.baseline": decision.baseline_figures,
+        "gate.champion": decision.champion_figures,
+        "gate.figures": json.dumps(decision.model_dump(mode="json", include={"threshold", "baseline", "champion"})),
         "estimator": config.model.estimator or "",
     }
     staged = staging(config, passed=decision.passed, registry=outputs["registry"])

@@ -33,7 +33,30 @@ pytestmark = INFRA_GROUP
 REQUESTS = {"ValidateData": RunRequest, "QualityGate": GateRequest, "SmokeTest": SmokeRequest}
 REQUESTS |= {"RecordDeployment": RecordRequest}
 CONFIG = load_config("slipstream.toml")
-EVALUATION = {"metrics": {"roc_auc": 0.99}, "champion_metrics": None, "behaviour": {"passed": True, "tests": []}}
+_ROC_AUC = {
+    "challenger": 0.99,
+    "baseline": 0.5,
+    "champion": None,
+    "vs_baseline": {"difference": 0.49, "low": 0.45, "high": 0.5, "resamples": 2000},
+    "vs_champion": None,
+}
+EVALUATION = {  # the parts of training/evaluation_run.py's report the gate reads (tests/unit/test_gate_seam.py)
+    "task": "classification",
+    "n_test_rows": 114,
+    "metrics": {"roc_auc": 0.99},
+    "champion_metrics": None,
+    "comparison": {
+        "method": "paired bootstrap",
+        "resamples": 2000,
+        "confidence": 0.95,
+        "seed": 42,
+        "rows": 114,
+        "rows_resampled": 114,
+        "baseline": {"kind": "majority class", "value": "benign", "source": "training data", "note": None},
+        "metrics": {"roc_auc": _ROC_AUC},
+    },
+    "behaviour": {"passed": True, "tests": []},
+}
 
 
 class _S3:

@@ -78,6 +78,26 @@ def _registered_model_is_the_images(folder: Path) -> None:
     assert done.stdout.strip() == "5"
 
 
+def test_a_bare_regression_config_with_a_sensible_model_produces_a_champion(tmp_path: Path) -> None:
+    """No [gate]: scikit-learn's diabetes data, where a linear model's R² is about 0.45 (the old default bar was
+    0.5), must pass on its confident lift over the training mean."""
+    body = (
+        'name = "diabetes"\n[data]\nsource = "sklearn:diabetes"\ntarget = "target"\ntask = "regression"\n'
+        '[model]\nestimator = "sklearn.linear_model.LinearRegression"\n'
+    )
+    config = write_project(tmp_path, body)
+    code, output = cli("run", "--config", str(config))
+    assert code == 0, output
+    assert "Quality gate: PASSED" in output and "vs the naive baseline (mean" in output
+    state = status(config)
+    assert state["champion"]["version"] == "1"
+    figures = state["champion"]["gate_figures"]
+    assert figures["threshold"] is None and figures["baseline"]["verdict"] == "better"
+    assert 0.2 < figures["baseline"]["value"] < 0.6 and figures["baseline"]["low"] > 0
+    card = (next((tmp_path / ".slipstream" / "runs").iterdir()) / "model_card.md").read_text()
+    assert "| baseline |" in card and "no absolute threshold" in card
+
+
 def test_worse_model_is_rejected_and_the_champion_stays(tmp_path: Path) -> None:
     frame = customers()
     body = project_config("churned", "classification", ["segment", "lifetime_value"])
@@ -91,7 +111,8 @@ def test_worse_model_is_rejected_and_the_champion_stays(tmp_path: Path) -> None:
     code, output = cli("run", "--config", str(config))
 
     assert code == 5, output
-    assert "REJECTED" in output and "worse than the champion" in output
+    assert "REJECTED" in output and "vs champion" in output and ": worse" in output
+    assert "it must be better than the baseline" in output  # a constant score is the naive baseline
     state = status(config)
     assert state["champion"]["version"] == "1"
     assert state["challenger"] is None  # a rejected version never takes the alias

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from slipstream.documents.evaluation import Evaluation
 from tests.model.model_suite import LOGISTIC, TRAINING_DIR, Split, run_script, sm_env
 
 pytestmark = pytest.mark.slow  # training and evaluation jobs on the image's Python
@@ -53,6 +54,20 @@ def test_champion_is_scored_on_the_same_rows(evaluation: dict[str, Any]) -> None
     assert set(champion) == set(evaluation["metrics"]) and evaluation["champion_error"] is None
     assert champion != evaluation["metrics"]  # a different model (the forest), same test data
     assert champion["roc_auc"] > 0.9
+
+
+def test_the_gate_figures_are_paired_on_the_same_rows(evaluation: dict[str, Any], cancer: Split) -> None:
+    """Under the image's Python: the section the gate reads, the naive baseline from the training data."""
+    figures = Evaluation.model_validate(evaluation).comparison
+    assert figures is not None and (figures.rows, figures.resamples, figures.seed) == (len(cancer.test), 2000, 42)
+    assert figures.baseline.source == "training data" and figures.baseline.value == "benign"  # the majority class
+    roc = figures.metrics["roc_auc"]
+    assert roc.challenger == pytest.approx(evaluation["metrics"]["roc_auc"], abs=1e-12)
+    assert roc.champion == pytest.approx(evaluation["champion_metrics"]["roc_auc"], abs=1e-12)
+    assert roc.baseline == 0.5 and roc.vs_baseline is not None and roc.vs_baseline.low > 0.3
+    assert roc.vs_champion is not None and roc.vs_champion.low <= roc.vs_champion.difference <= roc.vs_champion.high
+    accuracy = figures.metrics["accuracy"]  # the majority class's share of the held-out rows
+    assert accuracy.baseline == pytest.approx((cancer.test["target"] == "benign").mean())
 
 
 def test_behaviour_from_the_config_file_passes(evaluation: dict[str, Any]) -> None:

@@ -37,6 +37,8 @@ def test_metadata_describes_features_classes_and_provenance(lr_model: Path, canc
     assert metadata["estimator"] == LOGISTIC and metadata["params"] == {"C": 1.0, "max_iter": 1000}
     assert metadata["seed"] == 42 and metadata["n_train_rows"] == 426
     assert metadata["trained_at"].endswith("+00:00") and metadata["sklearn_version"]
+    shares = cancer.train["target"].value_counts(normalize=True)  # the gate's naive baseline, from training data
+    assert metadata["baseline"]["priors"] == pytest.approx(shares.to_dict())
 
 
 def test_logistic_regression_separates_held_out_tumours(lr_model_here: Path, cancer: Split) -> None:
@@ -79,10 +81,13 @@ def test_regression_with_categorical_and_missing_values(tmp_path: Path, housing:
         {"name": "district", "kind": "categorical"},
     ]
     assert metadata["classes"] is None
+    assert metadata["baseline"]["mean"] == pytest.approx(housing.train["price"].mean())
     report = evaluation_run.evaluate(
         model_dir=model, test_dir=housing.test_dir, output_dir=tmp_path / "eval", champion_dir=None, behaviour_path=None
     )
     assert report["metrics"]["r2"] > 0.7 and report["metrics"]["rmse"] > 0 and "confusion_matrix" not in report
+    r2 = report["comparison"]["metrics"]["r2"]
+    assert r2["vs_baseline"]["low"] > 0.5 and r2["vs_champion"] is None  # no champion: nothing to pair with
     assert report["behaviour"] == {"passed": True, "tests": [], "source": None}
 
 

@@ -111,12 +111,25 @@ def test_quality_gate_rejection_registers_a_rejected_package_and_keeps_the_champ
     package = run.package_details["gate-rejects"]
     statistics = package["ModelMetrics"]["ModelQuality"]["Statistics"]
     assert statistics["S3Uri"].endswith("/runs/gate-rejects/evaluation/evaluation.json")
-    assert package["CustomerMetadataProperties"]["gate"] == "rejected"
+    metadata = package["CustomerMetadataProperties"]
+    assert metadata["gate"] == "rejected"
+    # the gate's figures, as the QualityGate Lambda wrote them (steps/gate.py figures_line), on the package
+    assert metadata["gate_baseline"].startswith("roc_auc ") and " baseline 0.5000 diff " in metadata["gate_baseline"]
+    assert metadata["gate_baseline"].endswith(message_verdict(run, "baseline"))
+    assert metadata["gate_champion"].startswith("roc_auc ") and " champion " in metadata["gate_champion"]
     assert run.endpoint["EndpointConfigName"] == "breast-cancer-dev-throttled"
     assert run.record == deployed["throttled"].record  # the champion's record stays
     (message,) = run.notifications
     assert message["status"] == "champion kept" and message["model_package"] == package["ModelPackageArn"]
     assert message["gate"]["passed"] is False and message["gate"]["value"] < 0.95
+    assert message["gate"]["champion"]["verdict"] in {"worse", "not distinguishable", "better"}
+    assert metadata["gate_champion"].endswith(message_verdict(run, "champion"))
+    assert message["gate"]["baseline"]["verdict"] != "better"  # this model is no better than the majority class
+
+
+def message_verdict(run, against: str) -> str:
+    (message,) = run.notifications
+    return message["gate"][against]["verdict"]
 
 
 def test_smoke_test_failure_rolls_the_endpoint_back_and_waits_for_it(deployed):

@@ -15,14 +15,15 @@ def _details(error: pytest.ExceptionInfo[ConfigError]) -> str:
 def test_bundled_default_config_loads(repo_root: Path) -> None:
     config = load_config(repo_root / "slipstream.toml")
     assert config.data.source == "sklearn:breast_cancer"
-    assert config.gate.metric == "roc_auc"
+    assert (config.gate.metric, config.gate.threshold) == ("roc_auc", 0.95)  # the bundled file sets a bar
     assert len(config.behaviour.directional) == 2
 
 
 def test_task_chooses_defaults(tmp_path: Path) -> None:
     config = parse_config(MINIMAL, base_dir=tmp_path)
     assert config.model.estimator == "sklearn.ensemble.HistGradientBoostingRegressor"
-    assert (config.gate.metric, config.gate.threshold) == ("r2", 0.5)
+    # No default bar: a bare config is judged against the naive baseline and the champion (steps/gate.py).
+    assert (config.gate.metric, config.gate.threshold, config.gate.champion) == ("r2", None, "not_worse")
     assert config.higher_is_better
     classification = parse_config({"data": {**MINIMAL["data"], "task": "classification"}}, base_dir=tmp_path)
     assert classification.model.params == {"max_iter": 1000}
@@ -30,8 +31,8 @@ def test_task_chooses_defaults(tmp_path: Path) -> None:
 
 
 def test_error_metric_is_lower_is_better(tmp_path: Path) -> None:
-    config = parse_config({**MINIMAL, "gate": {"metric": "rmse", "threshold": 3.0}}, base_dir=tmp_path)
-    assert not config.higher_is_better
+    config = parse_config({**MINIMAL, "gate": {"metric": "rmse"}}, base_dir=tmp_path)  # a metric needs no bar
+    assert not config.higher_is_better and config.gate.threshold is None
 
 
 @pytest.mark.parametrize(
@@ -42,7 +43,7 @@ def test_error_metric_is_lower_is_better(tmp_path: Path) -> None:
         ({"data": {**MINIMAL["data"], "task": "ranking"}}, "data.task: Input should be 'classification'"),
         ({"data": {"source": "d.csv", "task": "regression"}}, "data.target: Field required"),
         ({**MINIMAL, "gate": {"metric": "roc_auc", "threshold": 0.8}}, "'roc_auc' is not a regression metric"),
-        ({**MINIMAL, "gate": {"metric": "mae"}}, "gate.threshold is required"),
+        ({**MINIMAL, "gate": {"champion": "same"}}, "gate.champion: Input should be 'not_worse' or 'better'"),
         ({**MINIMAL, "model": {"estimator": "not a path"}}, "model.estimator: String should match pattern"),
         (
             {**MINIMAL, "behaviour": {"directional": [{"feature": "x", "direction": "up"}]}},

@@ -17,7 +17,8 @@ sys.path[:0] = sys.argv[1:3]
 for path in sys.argv[3:]:
     try:
         spec = importlib.util.spec_from_file_location("probe_" + path.replace("/", "_"), path)
-        spec.loader.exec_module(importlib.util.module_from_spec(spec))
+        module = sys.modules[spec.name] = importlib.util.module_from_spec(spec)  # as import does (dataclasses)
+        spec.loader.exec_module(module)
     except BaseException as error:
         print(f"{path}: {type(error).__name__}: {error}")
 """

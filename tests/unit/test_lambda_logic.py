@@ -174,7 +174,18 @@ def test_record_deployment_writes_the_champion_record_serving_reads():
         s3.put_object(Bucket="artifacts", Key=f"runs/r1/{name}", Body=json.dumps(document).encode())
     sagemaker.create_model_package_group(ModelPackageGroupName="g")
     arn = sagemaker.create_model_package(ModelPackageGroupName="g", ModelApprovalStatus="Approved")["ModelPackageArn"]
-    gate = GateDecision(passed=True, metric="roc_auc", value=0.99, threshold=0.9, champion_value=None, reasons=["ok"])
+    gate = GateDecision(
+        passed=True,
+        metric="roc_auc",
+        value=0.99,
+        threshold=0.9,
+        champion_value=None,
+        baseline=None,
+        champion=None,
+        reasons=["ok"],
+        baseline_figures="none",
+        champion_figures="none",
+    )
     request = RecordRequest(
         run_id="r1",
         endpoint_name="breast-cancer-dev",

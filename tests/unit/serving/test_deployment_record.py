@@ -31,7 +31,18 @@ from slipstream.steps.gate import GateDecision
 from tests.unit.serving.conftest import ROW
 
 REPO = Path(__file__).resolve().parents[3]
-GATE = GateDecision(passed=True, metric="roc_auc", value=0.99, threshold=0.9, champion_value=None, reasons=["ok"])
+GATE = GateDecision(
+    passed=True,
+    metric="roc_auc",
+    value=0.99,
+    threshold=0.9,
+    champion_value=None,
+    baseline=None,
+    champion=None,
+    reasons=["ok"],
+    baseline_figures="none",
+    champion_figures="none",
+)
 
 
 def local_record() -> str:

@@ -1,0 +1,86 @@
+"""Simulated evaluations for the gate's statistics, run on the image's Python (as the evaluation job is):
+`python gate_simulation.py <training dir> <scenario> <count>` prints one JSON line of paired figures per draw.
+
+Each draw is a fresh training set and a fresh held-out set from a known process, so the rates the test counts
+are the verdicts' rates over test data, as a user would meet them. Scenarios:
+  retrained   champion and challenger: the same estimator on the same data, other seeds (a random forest)
+  same        the very same model as champion and challenger
+  worse       champion on every informative feature, challenger on the weakest one only
+  no_signal   labels independent of the features: the challenger is no better than the majority class
+  regression_retrained / regression_no_signal: the same for regression (R²)
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import numpy as np
+import pandas as pd
+
+TRAIN_ROWS, TEST_ROWS, FEATURES = 300, 120, 6
+
+
+def _draw(rng: np.random.Generator, rows: int, task: str, signal: bool) -> tuple[pd.DataFrame, pd.Series]:
+    x = pd.DataFrame(rng.normal(size=(rows, FEATURES)), columns=[f"x{i}" for i in range(FEATURES)])
+    score = 1.2 * x["x0"] - 0.8 * x["x1"] + 0.5 * x["x2"] if signal else pd.Series(np.zeros(rows))
+    if task == "regression":
+        return x, pd.Series(score.to_numpy() * 3 + rng.normal(0, 2.0, rows), name="y")
+    probability = 1 / (1 + np.exp(-score.to_numpy())) if signal else np.full(rows, 0.4)
+    return x, pd.Series(np.where(rng.random(rows) < probability, "yes", "no"), name="y")
+
+
+def _models(scenario: str, draw: int) -> tuple[object, object, list[str] | None]:
+    """(challenger, champion, the challenger's features: None for all)."""
+    from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
+    from sklearn.linear_model import LinearRegression, LogisticRegression
+
+    if scenario == "retrained":
+        forest = {"n_estimators": 15, "max_depth": 4}
+        return (
+            RandomForestClassifier(random_state=2 * draw, **forest),
+            RandomForestClassifier(random_state=2 * draw + 1, **forest),
+            None,
+        )
+    if scenario == "regression_retrained":
+        forest = {"n_estimators": 15, "max_depth": 5}
+        return (
+            RandomForestRegressor(random_state=2 * draw, **forest),
+            RandomForestRegressor(random_state=2 * draw + 1, **forest),
+            None,
+        )
+    if scenario == "worse":
+        return LogisticRegression(), LogisticRegression(), ["x2"]
+    if scenario.startswith("regression"):
+        return LinearRegression(), LinearRegression(), None
+    return LogisticRegression(), LogisticRegression(), None
+
+
+def simulate(scenario: str, draw: int) -> dict:
+    from gate_comparison import baseline_outputs, compare, model_outputs, naive_baseline
+
+    task = "regression" if scenario.startswith("regression") else "classification"
+    metric = "r2" if task == "regression" else "roc_auc"
+    rng = np.random.default_rng(10_000 + draw)
+    signal = not scenario.endswith("no_signal")
+    x, y = _draw(rng, TRAIN_ROWS, task, signal)
+    x_test, y_test = _draw(rng, TEST_ROWS, task, signal)
+    challenger, champion, columns = _models(scenario, draw)
+    champion.fit(x, y)
+    challenger = champion if scenario == "same" else challenger.fit(x[columns or list(x.columns)], y)
+    classes = list(getattr(champion, "classes_", []))
+    metadata = {"task": task, "classes": classes, "baseline": naive_baseline(task, y)}
+    models = {
+        "challenger": model_outputs(task, challenger, x_test[columns or list(x.columns)], y_test, classes),
+        "champion": model_outputs(task, champion, x_test, y_test, classes),
+    }
+    models["baseline"], _ = baseline_outputs(task, metadata, y_test)
+    defined = {name: {metric} for name in models}
+    figures = compare(task, models, defined, seed=draw)
+    return {"metric": metric, "figures": figures["metrics"][metric], "rows": figures["rows"]}
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, sys.argv[1])
+    for index in range(int(sys.argv[3])):
+        print(json.dumps(simulate(sys.argv[2], index)))
