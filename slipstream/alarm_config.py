@@ -87,8 +87,9 @@ class RetrainingConfig(BaseModel):
     )
 
 
-def resolve_alarms(alarms: AlarmsConfig, *, task: str, gate_metric: str, gate_threshold: float) -> AlarmsConfig:
-    """Fill the quality metric and floor from the gate where they match; ValueError names what is wrong."""
+def resolve_alarms(alarms: AlarmsConfig, *, task: str, gate_metric: str, gate_threshold: float | None) -> AlarmsConfig:
+    """Fill the quality metric and floor from the gate where they match (the gate's absolute threshold, when the
+    user set one: the default gate has none); ValueError names what is wrong."""
     live = LIVE_METRICS[task]
     metric = alarms.quality_metric or (gate_metric if gate_metric in live else DEFAULT_LIVE_METRIC[task])
     if metric not in live:

@@ -323,10 +323,10 @@ class Config(_Strict):
             )
         experiment = resolve_experiment(self.experiment, task=task, promote=self.gate.promote)
         object.__setattr__(self, "experiment", experiment)
-        self._resolve_alarms(metric, threshold)
+        self._resolve_alarms(metric, self.gate.threshold)
         return self
 
-    def _resolve_alarms(self, gate_metric: str, gate_threshold: float) -> None:
+    def _resolve_alarms(self, gate_metric: str, gate_threshold: float | None) -> None:
         alarms = resolve_alarms(
             self.monitoring.alarms, task=self.data.task, gate_metric=gate_metric, gate_threshold=gate_threshold
         )
