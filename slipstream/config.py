@@ -287,10 +287,12 @@ class Config(_Strict):
         return _move_challenger_weight(raw)
 
     def lambda_json(self) -> str:
-        """The config as the Lambdas receive it (SLIPSTREAM_CONFIG): without the Datadog settings, which only the
-        CDK app reads, so the 4 KB of Lambda environment is not spent on them and turning them on or off
-        changes no function's environment."""
-        return self.model_dump_json(exclude={"observability": True, "stages": {"__all__": {"datadog"}}})
+        """The config as the Lambdas receive it (SLIPSTREAM_CONFIG). Lambda allows 4 KB of environment per function
+        (Datadog's variables take ~550 bytes of it), so only what differs from the defaults travels: the Lambda
+        parses it with the same code and gets the same config back. The Datadog settings stay out altogether: only
+        the CDK app reads them, and turning them on or off changes no function's environment."""
+        exclude = {"observability": True, "stages": {"__all__": {"datadog"}}}
+        return self.model_dump_json(exclude_defaults=True, exclude=exclude)  # type: ignore[arg-type]
 
     @model_validator(mode="after")
     def _stage_datadog(self) -> Config:

@@ -1,3 +1,4 @@
+import json
 from pathlib import Path
 
 import pytest
@@ -170,3 +171,12 @@ def test_lambdas_receive_the_config_without_the_datadog_settings(tmp_path) -> No
     received = parse_config(sent, base_dir=tmp_path, source="SLIPSTREAM_CONFIG")
     assert received.stages["prod"].region == "eu-west-1" and received.gate == config.gate
     assert not received.observability.datadog.enabled  # the Lambdas never act on it
+
+
+def test_the_lambdas_parse_back_the_same_config_from_its_non_default_values(repo_root) -> None:
+    from slipstream.config import load_config, parse_config
+
+    config = load_config(repo_root / "slipstream.toml")
+    sent = config.lambda_json()
+    assert len(sent) < len(config.model_dump_json()) / 1.5  # defaults do not travel
+    assert parse_config(json.loads(sent), base_dir=config.base_dir, source="SLIPSTREAM_CONFIG") == config
