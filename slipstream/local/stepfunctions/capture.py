@@ -10,6 +10,7 @@ The pipeline's SmokeTest reaches it through the API (front_door.py stands up the
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import re
 from typing import Any
@@ -78,13 +79,21 @@ def _create_catalog(template: dict[str, Any], scope: Scope) -> None:
 
 def _create_stream(prefix: str, logical: str, resource: dict[str, Any], scope: Scope) -> str:
     props = resource["Properties"]
-    name = props.get("DeliveryStreamName") or f"{prefix}-serving-{logical}"[:64]
+    name = props.get("DeliveryStreamName") or _generated_name(f"{prefix}-serving-{logical}")
     settings = {key: resolve(props[key], scope) for key in (*STREAM_SETTINGS, *DESTINATIONS) if key in props}
     arn = boto3.client("firehose", region_name=REGION).create_delivery_stream(DeliveryStreamName=name, **settings)[
         "DeliveryStreamARN"
     ]
     scope.attributes[logical] = {"Ref": name, "Arn": arn}
     return str(name)
+
+
+def _generated_name(full: str, limit: int = 64) -> str:
+    """A unique name within Firehose's 64 characters, as CloudFormation generates one (stack, logical id, a
+    random suffix): cut names of two streams must not collide (a 48-character project name cuts both)."""
+    if len(full) <= limit:
+        return full
+    return f"{full[: limit - 9]}-{hashlib.sha256(full.encode()).hexdigest()[:8]}"
 
 
 def _of_type(template: dict[str, Any], kind: str) -> list[tuple[str, dict[str, Any]]]:
