@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from slipstream import dataset, job_arguments, layout, lineage
 from slipstream.contract import read_contract, write_contract
+from slipstream.documents.evaluation import ImportanceSettings
 from slipstream.job_commands import EVALUATION_ENTRYPOINT, TRAINING_ENTRYPOINT
 from slipstream.local.experiments import staging
 from slipstream.local.registry import CHAMPION, RegistrationRecord, Registry
@@ -40,6 +41,7 @@ def validate(state: RunState) -> str:
     state.write_json(layout.BASELINE, result.baseline)
     state.write_json(layout.VALIDATION, {**result.report, "source": config.data.source})
     state.write_json(layout.BEHAVIOUR, config.behaviour.model_dump(mode="json"))
+    state.write_json(layout.IMPORTANCE_SETTINGS, ImportanceSettings.from_config(config).model_dump(mode="json"))
     if result.is_new_contract:
         write_contract(result.contract, config.contract_path)
     state.outputs.update(
