@@ -97,4 +97,3 @@ def evaluation_arguments(*, champion: bool) -> list[str]:
     if champion:
         arguments += ["--champion-model-dir", processing_path(CHAMPION)]
     return arguments
-

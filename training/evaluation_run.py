@@ -49,7 +49,7 @@ def load_importance_settings(path: Path | None, task: str) -> dict[str, Any]:
     except ValueError as error:
         raise JobError(f"the importance settings file {path} is not valid JSON: {error}") from error
     if not isinstance(settings, dict) or not isinstance(settings.get("metric"), str):
-        raise JobError(f"the importance settings file {path} must hold a JSON object with a \"metric\"")
+        raise JobError(f'the importance settings file {path} must hold a JSON object with a "metric"')
     return settings
 
 

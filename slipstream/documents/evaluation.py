@@ -97,7 +97,8 @@ class ImportanceFlag(Document):
 
 
 class Importance(Document):
-    """Permutation importance of the challenger on the held-out rows (training/feature_importance.py); docs/explanations.md."""
+    """Permutation importance of the evaluated model on its held-out rows (training/feature_importance.py writes
+    it; docs/explanations.md says how to read it)."""
 
     method: Literal["permutation", "permutation on a subset"]
     metric: str
