@@ -55,7 +55,7 @@ EVALUATION_FILE = "evaluation.json"  # training/evaluation_run.py EVALUATION_FIL
 EVALUATION = f"{EVALUATION_OUTPUT}{EVALUATION_FILE}"
 MODEL_ARCHIVE = "model.tar.gz"  # SageMaker's name for the archive of /opt/ml/model
 # Only in a local run folder: the AWS run keeps these in the execution's state, the registry and the job logs.
-LOCAL_ONLY = ("jobs/", "gate.json", "model_card.md", "summary.json", "FAILED.json", "experiment/")
+LOCAL_ONLY = ("jobs/", "gate.json", "model_card.md", "report.html", "summary.json", "FAILED.json", "experiment/")
 JOBS = "jobs/"  # the local jobs' /opt/ml folders, logs and downloaded inputs
 # How the experiment of this run's model ended (slipstream/experiment/record.py), written by the person or the
 # decider who promoted or stopped it, long after the run; the registry's `experiment.*` tags say the same.

@@ -114,6 +114,7 @@ def print_run_summary(console: Console, state: RunState) -> None:
         console.print(f"[bold yellow]Not staged:[/] {staging.reason}.", highlight=False)
     console.print(f"Run folder:  {state.run_dir}", highlight=False)
     console.print(f"Model card:  {state.run_dir / 'model_card.md'}", highlight=False)
+    console.print(f"Report:      {state.run_dir / 'report.html'}", highlight=False)
     console.print(f"Registry:    {config.tracking_uri}", highlight=False)
     total = sum(state.timings.values())
     console.print(f"Finished in {total:.1f}s.")
