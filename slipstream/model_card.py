@@ -102,7 +102,14 @@ def _importance_lines(importance: Importance | None) -> list[str]:
         f"The drop in `{importance.metric}`{turned} when one input column is shuffled, over "
         f"{importance.repeats} shuffles of the {importance.rows} held-out rows{subset}, seed {importance.seed}. "
         f"Above noise: {importance.noise_rule}. It says what this model relies on, not what causes the target.",
+        "",
+        f"Most important feature above noise: {_top_name(importance)}.",
     ]
+
+
+def _top_name(importance: Importance) -> str:
+    top = importance.top_above_noise()
+    return f"`{top.feature}`" if top is not None else "none (no shuffled column costs more than its noise)"
 
 
 def _listed_columns(config: Config) -> list[str]:

@@ -10,7 +10,8 @@ subset of MAX_ROWS held-out rows is used.
 
 A feature is distinguishable from noise when its mean importance exceeds NOISE_STDS standard deviations of
 the repeats (mean - 2 std > 0). The spread is the shuffles' own, not the held-out sample's: on a small
-held-out set read the ranking, not the third decimal.
+held-out set read the ranking, not the third decimal. The "top feature" the flags look at is the first in
+the ranking that is distinguishable from noise (a higher mean with a wider spread is not a finding).
 """
 
 from __future__ import annotations
@@ -70,14 +71,14 @@ def _flags(ranked: list[dict[str, Any]], features: list[str], settings: dict[str
         for name in features
         if name in identifiers
     ]
-    top = ranked[0] if ranked and ranked[0]["distinguishable"] else None
+    top = next((entry for entry in ranked if entry["distinguishable"]), None)
     for kind, listed in (("sensitive", sensitive), ("identifier", identifiers)):
         if top is not None and top["feature"] in listed:
             flags.append(
                 {
                     "kind": f"top_feature_{kind}",
                     "feature": top["feature"],
-                    "message": f"the most important feature, {top['feature']!r}, is listed as {kind} "
+                    "message": f"the most important feature above noise, {top['feature']!r}, is listed as {kind} "
                     f"(data.{'sensitive' if kind == 'sensitive' else 'identifiers'})",
                 }
             )

@@ -115,6 +115,10 @@ class Importance(Document):
     def top(self, count: int = 3) -> list[FeatureImportance]:
         return self.features[:count]
 
+    def top_above_noise(self) -> FeatureImportance | None:
+        """The feature the flags look at: the first in the ranking that is distinguishable from noise."""
+        return next((feature for feature in self.features if feature.distinguishable), None)
+
 
 class Evaluation(BaseModel):
     model_config = ConfigDict(frozen=True, extra="allow")  # the rest of the report is for people, not the gate

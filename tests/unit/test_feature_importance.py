@@ -95,6 +95,36 @@ def test_a_top_feature_that_is_noise_is_not_flagged() -> None:
     assert flags == []
 
 
+def test_the_top_feature_is_the_first_above_noise() -> None:
+    ranked = [
+        {"feature": "texture", "mean": 0.006, "std": 0.0033, "distinguishable": False},
+        {"feature": "age", "mean": 0.0059, "std": 0.0009, "distinguishable": True},
+        {"feature": "zip", "mean": 0.004, "std": 0.0001, "distinguishable": True},
+    ]
+    settings = {"sensitive": ["texture", "age"], "identifiers": ["zip"]}
+    flags = feature_importance._flags(ranked, ["texture", "age", "zip"], settings)
+    assert [(flag["kind"], flag["feature"]) for flag in flags] == [
+        ("identifier_is_feature", "zip"),
+        ("top_feature_sensitive", "age"),
+    ]
+    importance = Importance.model_validate({**_minimal_importance(), "features": ranked, "flags": flags})
+    assert importance.top_above_noise() is not None and importance.top_above_noise().feature == "age"
+
+
+def _minimal_importance() -> dict:
+    return {
+        "method": "permutation",
+        "metric": "roc_auc",
+        "orientation": "as is",
+        "repeats": 5,
+        "seed": 1,
+        "rows": 10,
+        "rows_used": 10,
+        "noise_rule": "mean - 2 std > 0",
+        "note": None,
+    }
+
+
 def test_an_error_metric_is_negated_so_positive_still_means_relied_on(tmp_path: Path) -> None:
     report = _evaluate(tmp_path, _signal_frame(300, 8), {"metric": "log_loss"}, 200)
     importance = Importance.model_validate(report["importance"])
