@@ -24,6 +24,7 @@ from sm_paths import JobError, write_json
 EVALUATION_FILE = "evaluation.json"
 # slipstream/config.py DEFAULT_GATE, for a job given no importance settings file.
 DEFAULT_METRIC = {"classification": "roc_auc", "regression": "r2"}
+IMPORTANCE_KEYS = {"metric", "sensitive", "identifiers"}  # slipstream/documents/evaluation.py ImportanceSettings
 
 
 def load_behaviour(path: Path | None) -> dict[str, Any] | None:
@@ -50,6 +51,9 @@ def load_importance_settings(path: Path | None, task: str) -> dict[str, Any]:
         raise JobError(f"the importance settings file {path} is not valid JSON: {error}") from error
     if not isinstance(settings, dict) or not isinstance(settings.get("metric"), str):
         raise JobError(f'the importance settings file {path} must hold a JSON object with a "metric"')
+    unknown = sorted(set(settings) - IMPORTANCE_KEYS)
+    if unknown:  # a writer this job does not know: refuse rather than silently flag nothing
+        raise JobError(f"the importance settings file {path} has keys this job does not read: {unknown}")
     return settings
 
 

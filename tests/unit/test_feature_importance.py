@@ -13,8 +13,9 @@ import numpy as np
 import pandas as pd
 import pytest
 import training_run
+from sm_paths import JobError
 
-from slipstream.documents.evaluation import Evaluation, Importance
+from slipstream.documents.evaluation import Evaluation, Importance, ImportanceSettings
 
 REPO = Path(__file__).resolve().parents[2]
 NOISE = ["noise_a", "noise_b", "noise_c"]
@@ -60,7 +61,8 @@ def _evaluate(root: Path, frame: pd.DataFrame, settings: dict | None, train_rows
 
 @pytest.fixture(scope="module")
 def signal_report(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    settings = {"metric": "roc_auc", "sensitive": ["signal"], "identifiers": ["colour"]}
+    # The settings as ValidateData writes them (the seam's other side).
+    settings = ImportanceSettings(metric="roc_auc", sensitive=["signal"], identifiers=["colour"]).model_dump()
     return _evaluate(tmp_path_factory.mktemp("signal"), _signal_frame(600, 5), settings, 400)
 
 
@@ -158,3 +160,10 @@ def test_an_undefined_metric_gives_no_features_and_says_why(tmp_path: Path) -> N
     importance = Importance.model_validate(report["importance"])
     assert importance.features == [] and importance.note and "roc_auc" in importance.note
     assert [flag.kind for flag in importance.flags] == ["identifier_is_feature"]
+
+
+def test_settings_with_keys_the_job_does_not_read_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "importance.json"
+    path.write_text(json.dumps({"metric": "roc_auc", "protected": ["age"]}))
+    with pytest.raises(JobError, match=r"keys this job does not read: \['protected'\]"):
+        evaluation_run.load_importance_settings(path, "classification")
