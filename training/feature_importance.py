@@ -5,7 +5,7 @@ Each raw input column (before imputation and one-hot encoding, which the Pipelin
 N_REPEATS times and the model rescored with the gate's metric, computed as eval_metrics computes it. A
 feature's importance is the score on the rows as they are minus the score with the column shuffled, in the
 metric's units, turned so that positive means "the model relies on it" (error metrics are negated). Seeded
-with the model's seed. Cost: features x N_REPEATS scorings of at most MAX_ROWS rows; above that a seeded
+with the model's seed. Cost: features x N_REPEATS scorings (predictions) of at most MAX_ROWS rows; above that a seeded
 subset of MAX_ROWS held-out rows is used.
 
 A feature is distinguishable from noise when its mean importance exceeds NOISE_STDS standard deviations of
@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from eval_metrics import compute_metrics
+from eval_metrics import metric_value
 from sklearn.inspection import permutation_importance
 
 N_REPEATS = 5
@@ -34,7 +34,7 @@ def _scorer(task: str, metric: str) -> Any:
     sign = -1.0 if metric in LOWER_IS_BETTER else 1.0
 
     def score(estimator: Any, features: pd.DataFrame, y: pd.Series) -> float:
-        value = compute_metrics(task, estimator, features, y)["metrics"].get(metric)
+        value = metric_value(task, metric, estimator, features, y)
         return math.nan if value is None else sign * float(value)
 
     return score

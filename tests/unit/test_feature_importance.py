@@ -167,3 +167,20 @@ def test_settings_with_keys_the_job_does_not_read_are_refused(tmp_path: Path) ->
     path.write_text(json.dumps({"metric": "roc_auc", "protected": ["age"]}))
     with pytest.raises(JobError, match=r"keys this job does not read: \['protected'\]"):
         evaluation_run.load_importance_settings(path, "classification")
+
+
+@pytest.mark.parametrize("task", ["classification", "regression"])
+def test_the_scorer_computes_each_metric_as_the_metrics_table_does(task: str) -> None:
+    from eval_metrics import compute_metrics, metric_value
+    from model_pipeline import as_model_input, build_pipeline, describe_features
+    from sklearn.linear_model import LinearRegression, LogisticRegression
+
+    frame = _signal_frame(300, 2)
+    if task == "regression":
+        frame["y"] = frame["signal"] * 3 + np.random.default_rng(1).normal(size=300)
+    features = describe_features(frame, "y")
+    x, y = as_model_input(frame, features), frame["y"]
+    estimator = LogisticRegression() if task == "classification" else LinearRegression()
+    pipeline = build_pipeline(features, estimator).fit(x[:200], y[:200])
+    table = compute_metrics(task, pipeline, x[200:], y[200:])["metrics"]
+    assert {name: metric_value(task, name, pipeline, x[200:], y[200:]) for name in table} == table
