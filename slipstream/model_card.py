@@ -81,7 +81,8 @@ def warning_lines(importance: Importance | None) -> list[str]:
     """A visible block at the top of the card, one line per flag (docs/explanations.md)."""
     if importance is None or not importance.flags:
         return []
-    return [*(f"> **Warning:** {flag.message}." for flag in importance.flags), ""]
+    # A blank line after each: consecutive quote lines would render as one paragraph.
+    return [line for flag in importance.flags for line in (f"> **Warning:** {flag.message}.", "")]
 
 
 def _importance_lines(importance: Importance | None) -> list[str]:
