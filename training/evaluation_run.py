@@ -1,6 +1,7 @@
 """The Evaluate step: held-out metrics for the challenger (and the champion, on the same rows), the gate's
-paired comparisons against the naive baseline and the champion, and behavioural tests, written as one
-evaluation.json that the quality gate reads (slipstream/documents/evaluation.py is its reader's shape)."""
+paired comparisons against the naive baseline and the champion, behavioural tests and the challenger's
+permutation importance (feature_importance.py), written as one evaluation.json that the quality gate reads
+(slipstream/documents/evaluation.py is its reader's shape)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from sm_paths import JobError, write_json
 EVALUATION_FILE = "evaluation.json"
 # slipstream/config.py DEFAULT_GATE, for a job given no importance settings file.
 DEFAULT_METRIC = {"classification": "roc_auc", "regression": "r2"}
+TASK_METRICS = {"classification": {"accuracy", "f1", "roc_auc", "log_loss"}, "regression": {"rmse", "mae", "r2"}}
 IMPORTANCE_KEYS = {"metric", "sensitive", "identifiers"}  # slipstream/documents/evaluation.py ImportanceSettings
 
 
@@ -41,8 +43,8 @@ def load_behaviour(path: Path | None) -> dict[str, Any] | None:
 
 
 def load_importance_settings(path: Path | None, task: str) -> dict[str, Any]:
-    """What permutation importance scores with and flags: {"metric", "sensitive", "identifiers"} (written by
-    slipstream/job_arguments.py importance_settings); without the file, the task's default gate metric."""
+    """What permutation importance scores with and flags: {"metric", "sensitive", "identifiers"} (ValidateData
+    writes it: slipstream/documents/evaluation.py ImportanceSettings); without the file, the task's default."""
     if path is None or not path.is_file():
         return {"metric": DEFAULT_METRIC[task], "sensitive": [], "identifiers": []}
     try:
@@ -54,6 +56,8 @@ def load_importance_settings(path: Path | None, task: str) -> dict[str, Any]:
     unknown = sorted(set(settings) - IMPORTANCE_KEYS)
     if unknown:  # a writer this job does not know: refuse rather than silently flag nothing
         raise JobError(f"the importance settings file {path} has keys this job does not read: {unknown}")
+    if settings["metric"] not in TASK_METRICS[task]:
+        raise JobError(f"the importance settings file {path} names {settings['metric']!r}, not a {task} metric")
     return settings
 
 

@@ -162,6 +162,13 @@ def test_an_undefined_metric_gives_no_features_and_says_why(tmp_path: Path) -> N
     assert [flag.kind for flag in importance.flags] == ["identifier_is_feature"]
 
 
+def test_settings_naming_another_tasks_metric_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "importance.json"
+    path.write_text(ImportanceSettings(metric="rmse").model_dump_json())
+    with pytest.raises(JobError, match=r"names 'rmse', not a classification metric"):
+        evaluation_run.load_importance_settings(path, "classification")
+
+
 def test_settings_with_keys_the_job_does_not_read_are_refused(tmp_path: Path) -> None:
     path = tmp_path / "importance.json"
     path.write_text(json.dumps({"metric": "roc_auc", "protected": ["age"]}))
