@@ -50,6 +50,16 @@ class DataConfig(_Strict):
     target: str = Field(min_length=1, description="Column holding the label or value to predict.")
     task: Task = Field(description="`classification` or `regression`: picks metrics and defaults.")
     ignore_columns: list[str] = Field(default_factory=list, description="Columns dropped before training.")
+    sensitive: list[str] = Field(
+        default_factory=list,
+        description="Protected or sensitive columns (age, sex, ...): the model card warns when the model relies "
+        "on one most (docs/explanations.md).",
+    )
+    identifiers: list[str] = Field(
+        default_factory=list,
+        description="Columns that identify a row (ids, names): a warning when one is still a feature or the "
+        "model relies on one most; list them in ignore_columns too.",
+    )
     contract: str | None = Field(default=None, description="Data contract path (default: `<state_dir>/contract.json`).")
     test_size: float = Field(default=0.2, gt=0, lt=1, description="Held-out share used only for evaluation.")
     seed: int = Field(default=42, ge=0, description="Seed for the split and the estimator.")

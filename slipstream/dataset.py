@@ -135,6 +135,13 @@ def _check_columns(frame: pd.DataFrame, config: Config, where: str) -> None:
             details=[f"columns available: {_column_list(frame)}"],
         )
     drop_ignored(frame, config)  # raises for unknown ignore_columns
+    for key in ("sensitive", "identifiers"):
+        unknown = [name for name in getattr(config.data, key) if name not in frame.columns]
+        if unknown:
+            raise DataError(
+                f"data.{key} names columns not in {config.data.source}: {', '.join(map(repr, unknown))}",
+                details=[f"columns available: {_column_list(frame)}"],
+            )
 
 
 def _column_list(frame: pd.DataFrame) -> str:

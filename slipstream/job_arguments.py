@@ -20,7 +20,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from slipstream.config import Config
-from slipstream.layout import BEHAVIOUR_FILE
+from slipstream.layout import BEHAVIOUR_FILE, IMPORTANCE_FILE
 
 TRAIN_PROGRAM, EVALUATE_PROGRAM = "train.py", "evaluate.py"
 PROCESSING_ROOT = "/opt/ml/processing"
@@ -93,6 +93,7 @@ def evaluation_arguments(*, champion: bool) -> list[str]:
     arguments = ["--model-dir", processing_path(MODEL), "--test-dir", processing_path(TEST)]
     arguments += ["--output-dir", processing_path(EVALUATION)]
     arguments += ["--behaviour", f"{processing_path(CONFIG)}/{BEHAVIOUR_FILE}"]
+    arguments += ["--importance", f"{processing_path(CONFIG)}/{IMPORTANCE_FILE}"]
     if champion:
         arguments += ["--champion-model-dir", processing_path(CHAMPION)]
     return arguments

@@ -47,13 +47,15 @@ VALIDATION = "validation.json"  # ValidateData's report, with the data's exact s
 BEHAVIOUR_CONFIG = "config/"  # the evaluation job's `config` input
 BEHAVIOUR_FILE = "behaviour.json"  # evaluate.py's --behaviour, inside that input
 BEHAVIOUR = f"{BEHAVIOUR_CONFIG}{BEHAVIOUR_FILE}"
+IMPORTANCE_FILE = "importance.json"  # evaluate.py's --importance (documents/evaluation.py ImportanceSettings)
+IMPORTANCE_SETTINGS = f"{BEHAVIOUR_CONFIG}{IMPORTANCE_FILE}"
 MODEL_OUTPUT = "model/"  # the training job's S3OutputPath
 EVALUATION_OUTPUT = "evaluation/"  # the evaluation job's output
 EVALUATION_FILE = "evaluation.json"  # training/evaluation_run.py EVALUATION_FILE
 EVALUATION = f"{EVALUATION_OUTPUT}{EVALUATION_FILE}"
 MODEL_ARCHIVE = "model.tar.gz"  # SageMaker's name for the archive of /opt/ml/model
 # Only in a local run folder: the AWS run keeps these in the execution's state, the registry and the job logs.
-LOCAL_ONLY = ("jobs/", "gate.json", "model_card.md", "summary.json", "FAILED.json", "experiment/")
+LOCAL_ONLY = ("jobs/", "gate.json", "model_card.md", "report.html", "summary.json", "FAILED.json", "experiment/")
 JOBS = "jobs/"  # the local jobs' /opt/ml folders, logs and downloaded inputs
 # How the experiment of this run's model ended (slipstream/experiment/record.py), written by the person or the
 # decider who promoted or stopped it, long after the run; the registry's `experiment.*` tags say the same.
@@ -85,5 +87,15 @@ def retained_key(run_id: str, name: str) -> str:
 
 def run_files(job_name: str) -> frozenset[str]:
     """Every file a run that got as far as Evaluate writes, relative to its folder (both runtimes)."""
-    written = (TRAIN_CSV, TEST_CSV, CONTRACT, BASELINE, VALIDATION, BEHAVIOUR, EVALUATION, model_archive(job_name))
+    written = (
+        TRAIN_CSV,
+        TEST_CSV,
+        CONTRACT,
+        BASELINE,
+        VALIDATION,
+        BEHAVIOUR,
+        IMPORTANCE_SETTINGS,
+        EVALUATION,
+        model_archive(job_name),
+    )
     return frozenset(written)

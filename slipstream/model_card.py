@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from slipstream.config import Config
+from slipstream.documents.evaluation import Importance
 from slipstream.documents.gate import GateDecision
 
 
@@ -70,6 +71,53 @@ def _gate_lines(config: Config, decision: GateDecision, verdict: str) -> list[st
     return lines + [f"- {reason}" for reason in decision.reasons]
 
 
+def importance_of(evaluation: dict[str, Any]) -> Importance | None:
+    """The evaluation's permutation importance (None: evaluated by a job from before it was computed)."""
+    raw = evaluation.get("importance")
+    return Importance.model_validate(raw) if raw else None
+
+
+def warning_lines(importance: Importance | None) -> list[str]:
+    """A visible block at the top of the card, one line per flag (docs/explanations.md)."""
+    if importance is None or not importance.flags:
+        return []
+    # A blank line after each: consecutive quote lines would render as one paragraph.
+    return [line for flag in importance.flags for line in (f"> **Warning:** {flag.message}.", "")]
+
+
+def _importance_lines(importance: Importance | None) -> list[str]:
+    if importance is None:
+        return ["Not computed: this model was evaluated before permutation importance was."]
+    if not importance.features:
+        return [f"Not computed: {importance.note}."]
+    rows = ["| rank | feature | importance (mean ± std) | above noise |", "|---:|---|---:|---|"]
+    rows += [
+        f"| {rank} | `{f.feature}` | {f.mean:+.4f} ± {f.std:.4f} | {'yes' if f.distinguishable else 'no'} |"
+        for rank, f in enumerate(importance.features, 1)
+    ]
+    subset = f" (a seeded subset of {importance.rows_used})" if importance.rows_used < importance.rows else ""
+    turned = ", negated so that positive means relied on" if importance.orientation != "as is" else ""
+    return [
+        *rows,
+        "",
+        f"The drop in `{importance.metric}`{turned} when one input column is shuffled, over "
+        f"{importance.repeats} shuffles of the {importance.rows} held-out rows{subset}, seed {importance.seed}. "
+        f"Above noise: {importance.noise_rule}. It says what this model relies on, not what causes the target.",
+        "",
+        f"Most important feature above noise: {_top_name(importance)}.",
+    ]
+
+
+def _top_name(importance: Importance) -> str:
+    top = importance.top_above_noise()
+    return f"`{top.feature}`" if top is not None else "none (no shuffled column costs more than its noise)"
+
+
+def _listed_columns(config: Config) -> list[str]:
+    listed = (("Sensitive columns", config.data.sensitive), ("Identifier columns", config.data.identifiers))
+    return [f"- {what}: " + ", ".join(f"`{name}`" for name in names) for what, names in listed if names]
+
+
 def _behaviour_table(evaluation: dict[str, Any]) -> list[str]:
     tests = (evaluation.get("behaviour") or {}).get("tests") or []
     if not tests:
@@ -101,9 +149,11 @@ def render_model_card(
         if not_staged:
             verdict = f"PASSED — registered but not staged: {not_staged}"
     labels = contract.get("labels")
+    importance = importance_of(evaluation)
     lines = [
         f"# Model card: {config.name}",
         "",
+        *warning_lines(importance),
         "## Model",
         f"- Task: {config.data.task}; target `{config.data.target}`" + (f"; classes {labels}" if labels else ""),
         f"- Estimator: `{config.model.estimator}` with params `{config.model.params}`, "
@@ -115,9 +165,13 @@ def render_model_card(
         f"- Rows: {report.get('rows', '?')}; held out for evaluation: {evaluation.get('n_test_rows', '?')} "
         f"({config.data.test_size:.0%}, never seen by training)",
         f"- Features ({len(features)}): {feature_list}",
+        *_listed_columns(config),
         "",
         "## Metrics (held-out data)",
         *_metrics_table(evaluation),
+        "",
+        "## Feature importance (held-out data)",
+        *_importance_lines(importance),
         "",
         "## Behavioural tests",
         *_behaviour_table(evaluation),

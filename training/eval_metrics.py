@@ -94,6 +94,37 @@ def regression_metrics(pipeline: Any, features: pd.DataFrame, y: pd.Series) -> d
     return {"metrics": metrics, "notes": notes}
 
 
+def _classification_value(name: str, pipeline: Any, features: pd.DataFrame, y: pd.Series) -> Callable[[], float]:
+    classes = list(pipeline.classes_)
+    if name in ("accuracy", "f1"):
+        predicted = pipeline.predict(features)
+        return (lambda: accuracy_score(y, predicted)) if name == "accuracy" else (lambda: _f1(y, predicted, classes))
+    if not hasattr(pipeline, "predict_proba"):
+        return lambda: math.nan
+    proba = pipeline.predict_proba(features)
+    return _roc_auc(y, proba, classes, {}) if name == "roc_auc" else (lambda: log_loss(y, proba, labels=classes))
+
+
+REGRESSION_VALUES: dict[str, Callable[[pd.Series, np.ndarray], float]] = {
+    "rmse": lambda y, predicted: np.sqrt(mean_squared_error(y, predicted)),
+    "mae": mean_absolute_error,
+    "r2": r2_score,
+}
+
+
+def metric_value(task: str, name: str, pipeline: Any, features: pd.DataFrame, y: pd.Series) -> float | None:
+    """One metric, computed as compute_metrics computes it but with only the predictions it needs (permutation
+    importance rescores the model many times); None where compute_metrics would give None."""
+    if task == "classification":
+        compute = _classification_value(name, pipeline, features, y)
+    else:
+        predicted = pipeline.predict(features)
+        compute = lambda: REGRESSION_VALUES[name](y, predicted)  # noqa: E731
+    metrics: dict[str, Any] = {}
+    _record(name, compute, metrics, {})
+    return metrics[name]
+
+
 def compute_metrics(task: str, pipeline: Any, features: pd.DataFrame, y: pd.Series) -> dict[str, Any]:
     """{"metrics": {...}, "notes": {...}} plus "confusion_matrix" for classification."""
     if task == "classification":

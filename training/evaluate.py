@@ -23,6 +23,7 @@ def parse_args(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--output-dir", type=Path, default=Path("/opt/ml/processing/evaluation"))
     parser.add_argument("--champion-model-dir", type=Path, default=None)
     parser.add_argument("--behaviour", type=Path, default=Path("/opt/ml/processing/config/behaviour.json"))
+    parser.add_argument("--importance", type=Path, default=Path("/opt/ml/processing/config/importance.json"))
     args = parser.parse_args(argv)
     return {
         "model_dir": args.model_dir,
@@ -30,6 +31,7 @@ def parse_args(argv: list[str] | None = None) -> dict[str, Any]:
         "output_dir": args.output_dir,
         "champion_dir": args.champion_model_dir,
         "behaviour_path": args.behaviour,
+        "importance_path": args.importance,
     }
 
 
@@ -42,6 +44,11 @@ def main() -> None:
     print(f"metrics on {report['n_test_rows']} held-out rows: {report['metrics']}")
     print(f"champion metrics: {report['champion_metrics']}")
     print(f"behavioural tests: {passed}/{len(behaviour['tests'])} passed")
+    ranked = report["importance"]["features"][:3]
+    top = ", ".join(f"{f['feature']} {f['mean']:+.4f}" for f in ranked) or report["importance"]["note"]
+    print(f"permutation importance ({report['importance']['metric']}), top {len(ranked)}: {top}")
+    for flag in report["importance"]["flags"]:
+        print(f"WARNING: {flag['message']}")
     if behaviour["source"] is None:
         print("no behaviour file was found, so no behavioural tests ran")
 

@@ -1,6 +1,7 @@
 """The Evaluate step: held-out metrics for the challenger (and the champion, on the same rows), the gate's
-paired comparisons against the naive baseline and the champion, and behavioural tests, written as one
-evaluation.json that the quality gate reads (slipstream/documents/evaluation.py is its reader's shape)."""
+paired comparisons against the naive baseline and the champion, behavioural tests and the challenger's
+permutation importance (feature_importance.py), written as one evaluation.json that the quality gate reads
+(slipstream/documents/evaluation.py is its reader's shape)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import sklearn
 from behaviour_checks import Subject, run_behaviour_tests
 from dataset_io import read_tables
 from eval_metrics import compute_metrics
+from feature_importance import importance
 from gate_comparison import baseline_outputs, compare, model_outputs
 from model_artifacts import load_model
 from model_pipeline import as_model_input
@@ -21,6 +23,10 @@ from sm_paths import JobError, write_json
 
 # The quality gate reads it by this name (slipstream/layout.py EVALUATION_FILE repeats it: this runs in the image).
 EVALUATION_FILE = "evaluation.json"
+# slipstream/config.py DEFAULT_GATE, for a job given no importance settings file.
+DEFAULT_METRIC = {"classification": "roc_auc", "regression": "r2"}
+TASK_METRICS = {"classification": {"accuracy", "f1", "roc_auc", "log_loss"}, "regression": {"rmse", "mae", "r2"}}
+IMPORTANCE_KEYS = {"metric", "sensitive", "identifiers"}  # slipstream/documents/evaluation.py ImportanceSettings
 
 
 def load_behaviour(path: Path | None) -> dict[str, Any] | None:
@@ -34,6 +40,25 @@ def load_behaviour(path: Path | None) -> dict[str, Any] | None:
     if not isinstance(spec, dict):
         raise JobError(f"the behaviour file {path} must hold a JSON object with directional/invariance/...")
     return spec
+
+
+def load_importance_settings(path: Path | None, task: str) -> dict[str, Any]:
+    """What permutation importance scores with and flags: {"metric", "sensitive", "identifiers"} (ValidateData
+    writes it: slipstream/documents/evaluation.py ImportanceSettings); without the file, the task's default."""
+    if path is None or not path.is_file():
+        return {"metric": DEFAULT_METRIC[task], "sensitive": [], "identifiers": []}
+    try:
+        settings = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as error:
+        raise JobError(f"the importance settings file {path} is not valid JSON: {error}") from error
+    if not isinstance(settings, dict) or not isinstance(settings.get("metric"), str):
+        raise JobError(f'the importance settings file {path} must hold a JSON object with a "metric"')
+    unknown = sorted(set(settings) - IMPORTANCE_KEYS)
+    if unknown:  # a writer this job does not know: refuse rather than silently flag nothing
+        raise JobError(f"the importance settings file {path} has keys this job does not read: {unknown}")
+    if settings["metric"] not in TASK_METRICS[task]:
+        raise JobError(f"the importance settings file {path} names {settings['metric']!r}, not a {task} metric")
+    return settings
 
 
 def _held_out(data: pd.DataFrame, metadata: dict[str, Any]) -> tuple[pd.DataFrame, pd.Series]:
@@ -93,7 +118,13 @@ def _comparison(
 
 
 def evaluate(
-    *, model_dir: Path, test_dir: Path, output_dir: Path, champion_dir: Path | None, behaviour_path: Path | None
+    *,
+    model_dir: Path,
+    test_dir: Path,
+    output_dir: Path,
+    champion_dir: Path | None,
+    behaviour_path: Path | None,
+    importance_path: Path | None = None,
 ) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as scratch:
         pipeline, metadata = load_model(model_dir, Path(scratch) / "challenger")
@@ -103,9 +134,11 @@ def evaluate(
         scored = compute_metrics(task, pipeline, features, y)
         champion = _champion(champion_dir, data, metadata, Path(scratch) / "champion")
         comparison = _comparison(metadata, data, pipeline, scored, champion)
+    seed = int(metadata.get("seed") or 0)  # the config's data.seed, which training recorded
     spec = load_behaviour(behaviour_path)
-    behaviour = run_behaviour_tests(Subject(pipeline, metadata, features, y), spec, int(metadata.get("seed") or 0))
+    behaviour = run_behaviour_tests(Subject(pipeline, metadata, features, y), spec, seed)
     behaviour["source"] = str(behaviour_path) if spec is not None else None
+    settings = load_importance_settings(importance_path, task)
     report: dict[str, Any] = {
         "task": task,
         "n_test_rows": len(y),
@@ -117,6 +150,7 @@ def evaluate(
     report.update(champion[0])
     report["comparison"] = comparison
     report["behaviour"] = behaviour
+    report["importance"] = importance(task, pipeline, features, y, settings, seed)
     report["model"] = {
         "estimator": metadata.get("estimator"),
         "sklearn_version": metadata.get("sklearn_version"),

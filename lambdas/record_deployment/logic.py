@@ -19,7 +19,7 @@ from lambdas.record_deployment.experiment import read_record, with_challenger
 from slipstream.config import Config
 from slipstream.documents.deployment import CanaryRecord, DeploymentRecord, VariantRecord
 from slipstream.documents.record import CanaryStart, RecordOutput, RecordRequest
-from slipstream.model_card import render_model_card
+from slipstream.model_card import importance_of, render_model_card
 
 
 def record_deployment(
@@ -68,6 +68,7 @@ def champion_record(
         # The pipeline runs the deployed code, not a checkout: the commit is not known here (docs/serving.md).
         git_commit=None,
         model_card=card,
+        importance=importance_of(evaluation),
         run_id=request.run_id,
         baseline_uri=request.baseline_uri,
         deployed_at=datetime.now(UTC).isoformat(),

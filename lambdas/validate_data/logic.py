@@ -1,7 +1,7 @@
 """ValidateData on AWS: fetch the new data, check it against the stored contract, write the run's inputs.
 
 Writes the run's inputs under runs/<run_id>/ of the artifact bucket (the split, contract, baseline, report
-and behaviour spec; the keys are in slipstream/layout.py), and the stored contract on the first run.
+behaviour spec and importance settings; the keys are in slipstream/layout.py), and the stored contract on the first run.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from slipstream import layout
 from slipstream.config import Config, parse_config
 from slipstream.contract import Contract, read_contract
 from slipstream.dataset import data_sha256, load_dataset
+from slipstream.documents.evaluation import ImportanceSettings
 from slipstream.documents.run import RunRequest
 from slipstream.documents.validation import ValidationOutput
 from slipstream.steps.validate import validate_data
@@ -41,6 +42,7 @@ def run_validation(request: RunRequest, config: Config, *, s3: Any, artifact_buc
     put(in_run(layout.BASELINE), json.dumps(result.baseline, indent=2, default=str))
     put(in_run(layout.VALIDATION), json.dumps({**result.report, "source": source}, indent=2, default=str))
     put(in_run(layout.BEHAVIOUR), json.dumps(config.behaviour.model_dump(mode="json"), indent=2))
+    put(in_run(layout.IMPORTANCE_SETTINGS), ImportanceSettings.from_config(config).model_dump_json(indent=2))
     if result.is_new_contract:
         put(layout.CONTRACT_KEY, result.contract.model_dump_json(indent=2))
 

@@ -13,6 +13,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from slipstream.documents.evaluation import Importance
+
 CHAMPION, CHALLENGER = "champion", "challenger"
 
 
@@ -29,6 +31,9 @@ class VariantRecord(BaseModel):
     data_sha256: str | None = Field(default=None, description="SHA-256 of the training data file.")
     git_commit: str | None = Field(default=None, description="Commit of the code; unknown to the AWS pipeline.")
     model_card: str | None = Field(default=None, description="The model card (Markdown).")
+    importance: Importance | None = Field(
+        default=None, description="Permutation importance on the held-out rows, with its flags (evaluation.json)."
+    )
     run_id: str | None = Field(default=None, description="The pipeline run that trained it.")
     baseline_uri: str | None = Field(
         default=None, description="Its drift baseline (on AWS the retained copy, models/<run id>/baseline.json)."

@@ -10,6 +10,8 @@ from rich.console import Console
 from rich.status import Status
 from rich.table import Table
 
+from slipstream.model_card import importance_of
+
 if TYPE_CHECKING:
     from slipstream.config import Config
     from slipstream.local.registry import VersionInfo
@@ -70,6 +72,16 @@ def _metrics_table(evaluation: dict[str, Any], champion_version: Any) -> Table:
     return table
 
 
+def _print_importance(console: Console, evaluation: dict[str, Any]) -> None:
+    importance = importance_of(evaluation)
+    if importance is None:
+        return
+    top = ", ".join(f"{f.feature} {f.mean:+.4f}" + ("" if f.distinguishable else " (noise)") for f in importance.top())
+    console.print(f"Top features (permutation, {importance.metric}): {top or importance.note}", highlight=False)
+    for flag in importance.flags:
+        console.print(f"[bold yellow]Warning:[/] {flag.message}.", highlight=False)
+
+
 def print_evaluation(console: Console, evaluation: dict[str, Any], decision: Any, champion_version: Any) -> None:
     """The metrics table (with the paired intervals) and the gate's verdict and reasons: shared by both engines
     (`run --engine stepfunctions` too)."""
@@ -82,6 +94,7 @@ def print_evaluation(console: Console, evaluation: dict[str, Any], decision: Any
             f"{comparison['resamples']} resamples, seed {comparison['seed']}.",
             highlight=False,
         )
+    _print_importance(console, evaluation)
     verdict = "[bold green]PASSED[/]" if decision.passed else "[bold red]REJECTED[/]"
     console.print(f"\nQuality gate: {verdict} on {decision.metric}")
     for compared in (decision.baseline, decision.champion):
@@ -101,6 +114,7 @@ def print_run_summary(console: Console, state: RunState) -> None:
         console.print(f"[bold yellow]Not staged:[/] {staging.reason}.", highlight=False)
     console.print(f"Run folder:  {state.run_dir}", highlight=False)
     console.print(f"Model card:  {state.run_dir / 'model_card.md'}", highlight=False)
+    console.print(f"Report:      {state.run_dir / 'report.html'}", highlight=False)
     console.print(f"Registry:    {config.tracking_uri}", highlight=False)
     total = sum(state.timings.values())
     console.print(f"Finished in {total:.1f}s.")

@@ -163,6 +163,15 @@ class Registry:
         )
         return Path(path)
 
+    def evaluation(self, info: VersionInfo) -> dict[str, Any]:
+        """The evaluation.json the version was registered with (empty for a run that logged none)."""
+        from mlflow.exceptions import MlflowException
+
+        try:
+            return dict(self._mlflow.artifacts.load_dict(f"runs:/{info.run_id}/{layout.EVALUATION_FILE}"))
+        except (MlflowException, OSError):
+            return {}
+
     # --- writing ---------------------------------------------------------------------------------------------
     def _experiment_id(self) -> str:
         experiment = self.client.get_experiment_by_name(self.config.experiment_name)

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from slipstream.config import Config
 from slipstream.errors import SlipstreamError
 from slipstream.local.run_state import RunState, new_run
+from slipstream.model_card import importance_of
 
 PIPELINE_STEPS = ("ValidateData", "Train", "Evaluate", "QualityGate", "Register")
 
@@ -68,6 +69,18 @@ def _mark_failed(state: RunState, step: str, error: Exception) -> None:
     state.run_dir = state.run_dir.with_name(state.run_dir.name + ".failed")
 
 
+def _importance_summary(evaluation: dict[str, Any]) -> dict[str, Any] | None:
+    """The top 3 features and the flags; the whole ranking is in evaluation.json and the model card."""
+    importance = importance_of(evaluation)
+    if importance is None:
+        return None
+    return {
+        "metric": importance.metric,
+        "top": [f.model_dump() for f in importance.top()],
+        "flags": [flag.model_dump() for flag in importance.flags],
+    }
+
+
 def summary_of(state: RunState) -> dict[str, Any]:
     outputs = state.outputs
     decision = outputs.get("decision")
@@ -77,6 +90,7 @@ def summary_of(state: RunState) -> dict[str, Any]:
         "run_dir": str(state.run_dir),
         "metrics": outputs.get("evaluation", {}).get("metrics"),
         "champion_metrics": outputs.get("evaluation", {}).get("champion_metrics"),
+        "importance": _importance_summary(outputs.get("evaluation", {})),
         "gate": decision.model_dump() if decision else None,
         "version": version.version if version else None,
         "staging": outputs["staging"].role if "staging" in outputs else None,

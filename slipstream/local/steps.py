@@ -13,9 +13,11 @@ from typing import TYPE_CHECKING
 
 from slipstream import dataset, job_arguments, layout, lineage
 from slipstream.contract import read_contract, write_contract
+from slipstream.documents.evaluation import ImportanceSettings
 from slipstream.job_commands import EVALUATION_ENTRYPOINT, TRAINING_ENTRYPOINT
 from slipstream.local.experiments import staging
 from slipstream.local.registry import CHAMPION, RegistrationRecord, Registry
+from slipstream.local.run_report import REPORT_FILE, write_run_report
 from slipstream.local.sagemaker import archive_model, run_processing_job, run_training_job
 from slipstream.model_card import render_model_card
 from slipstream.sourcedir import PROJECT_ROOT, build_sourcedir
@@ -40,6 +42,7 @@ def validate(state: RunState) -> str:
     state.write_json(layout.BASELINE, result.baseline)
     state.write_json(layout.VALIDATION, {**result.report, "source": config.data.source})
     state.write_json(layout.BEHAVIOUR, config.behaviour.model_dump(mode="json"))
+    state.write_json(layout.IMPORTANCE_SETTINGS, ImportanceSettings.from_config(config).model_dump(mode="json"))
     if result.is_new_contract:
         write_contract(result.contract, config.contract_path)
     state.outputs.update(
@@ -166,6 +169,8 @@ def register(state: RunState) -> str:
     )
     info = outputs["registry"].register(record)
     (state.run_dir / "model_card.md").write_text(card, encoding="utf-8")
+    title = f"{config.name} version {info.version} (run {state.run_id})"
+    write_run_report(state.run_dir / REPORT_FILE, title=title, evaluation=evaluation, decision=decision)
     outputs.update(version=info, staging=record.staging)
     return f"{config.name} version {info.version} registered; {ROLES[record.staging.role]}"
 

@@ -47,11 +47,33 @@ def test_bundled_config_trains_gates_and_registers_a_champion(
     run_dir = next((tmp_path / ".slipstream" / "runs").iterdir())
     card = (run_dir / "model_card.md").read_text()
     assert "PASSED" in card and "worst radius" in card and "Intended use" in card
+    _importance_is_everywhere(run_dir, card, output)
     model_dir = run_dir / "jobs" / "train" / "opt" / "ml" / "model"
     assert {"model.joblib", "metadata.json"} <= {p.name for p in model_dir.iterdir()}
     assert (model_dir / "code" / "inference.py").is_file()
     assert (tmp_path / ".slipstream" / "contract.json").is_file()
     _registered_model_is_the_images(next((tmp_path / ".slipstream" / "mlartifacts").rglob("MLmodel")).parent)
+
+
+def _importance_is_everywhere(run_dir: Path, card: str, output: str) -> None:
+    """Permutation importance of all 30 raw columns, ranked, in evaluation.json, the card, the report, the summary."""
+    from slipstream.documents.evaluation import Evaluation
+
+    evaluation = Evaluation.model_validate_json((run_dir / "evaluation" / "evaluation.json").read_text())
+    importance = evaluation.importance
+    assert importance is not None and importance.metric == "roc_auc" and len(importance.features) == 30
+    assert (importance.seed, importance.repeats, importance.rows_used) == (42, 5, importance.rows)
+    # 30 correlated columns and a ROC AUC near 1: no single shuffled column costs much (docs/explanations.md).
+    top = importance.features[0]
+    assert importance.top_above_noise() is not None and f"| 1 | `{top.feature}` | {top.mean:+.4f}" in card
+    assert f"Most important feature above noise: `{importance.top_above_noise().feature}`" in card
+    assert "## Feature importance (held-out data)" in card and "Warning" not in card  # nothing listed as sensitive
+    assert f"Top features (permutation, roc_auc): {top.feature} {top.mean:+.4f}" in output
+    report = (run_dir / "report.html").read_text()
+    assert "Feature importance (permutation)" in report and f"<td>{top.feature}</td>" in report
+    summary = json.loads((run_dir / "summary.json").read_text())["importance"]
+    assert [f["feature"] for f in summary["top"]] == [f.feature for f in importance.features[:3]]
+    assert summary["flags"] == []
 
 
 def _registered_model_is_the_images(folder: Path) -> None:

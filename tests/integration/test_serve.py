@@ -56,6 +56,9 @@ def test_feedback_health_and_model(served) -> None:
     with urllib.request.urlopen(f"{served.url}/model", timeout=10) as response:
         model = json.loads(response.read())
     assert model["champion"]["model_card"] and model["labels"] == ["benign", "malignant"]
+    importance = model["champion"]["importance"]  # from the version's registered evaluation.json
+    assert importance["metric"] == "roc_auc" and len(importance["features"]) == 30 and importance["flags"] == []
+    assert importance["features"][0]["feature"] in model["champion"]["model_card"]
 
 
 @pytest.mark.parametrize(

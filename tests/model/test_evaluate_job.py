@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from slipstream.documents.evaluation import Evaluation
+from slipstream.documents.evaluation import Evaluation, ImportanceSettings
 from tests.model.model_suite import LOGISTIC, TRAINING_DIR, Split, run_script, sm_env
 
 pytestmark = pytest.mark.slow  # training and evaluation jobs on the image's Python
@@ -32,6 +32,9 @@ def evaluation(tmp_path_factory, lr_model: Path, forest_model: Path, cancer: Spl
     args = ["--model-dir", str(_tar_model(lr_model, root / "model")), "--test-dir", str(cancer.test_dir)]
     args += ["--output-dir", str(root / "evaluation"), "--champion-model-dir", str(forest_model)]
     args += ["--behaviour", str(root / "config" / "behaviour.json")]
+    settings = ImportanceSettings(metric="log_loss", sensitive=["worst radius"], identifiers=["mean radius"])
+    (root / "config" / "importance.json").write_text(settings.model_dump_json())
+    args += ["--importance", str(root / "config" / "importance.json")]
     completed = run_script(TRAINING_DIR / "evaluate.py", args, {"SM_OUTPUT_DIR": str(root / "output")}, cwd=root)
     assert completed.returncode == 0, completed.stderr
     assert not (root / "output" / "failure").exists()
@@ -68,6 +71,14 @@ def test_the_gate_figures_are_paired_on_the_same_rows(evaluation: dict[str, Any]
     assert roc.vs_champion is not None and roc.vs_champion.low <= roc.vs_champion.difference <= roc.vs_champion.high
     accuracy = figures.metrics["accuracy"]  # the majority class's share of the held-out rows
     assert accuracy.baseline == pytest.approx((cancer.test["target"] == "benign").mean())
+
+
+def test_permutation_importance_runs_on_the_images_scikit_learn(evaluation: dict[str, Any], cancer: Split) -> None:
+    importance = Evaluation.model_validate(evaluation).importance
+    assert importance is not None and importance.metric == "log_loss"  # the settings file's, not the default
+    assert importance.orientation == "negated (an error metric)" and importance.rows == len(cancer.test)
+    assert len(importance.features) == len(cancer.test.columns) - 1  # every raw column but the target
+    assert ("identifier_is_feature", "mean radius") in {(flag.kind, flag.feature) for flag in importance.flags}
 
 
 def test_behaviour_from_the_config_file_passes(evaluation: dict[str, Any]) -> None:

@@ -115,6 +115,22 @@ def test_unknown_ignore_columns_are_named(tmp_path: Path) -> None:
         load_dataset(make_config(tmp_path, "data.csv", ignore_columns=["colour_code"]))
 
 
+@pytest.mark.parametrize("key", ["sensitive", "identifiers"])
+def test_unknown_sensitive_or_identifier_columns_are_named(tmp_path: Path, key: str) -> None:
+    small_frame().to_csv(tmp_path / "data.csv", index=False)
+
+    with pytest.raises(DataError, match=rf"data.{key} names columns not in data.csv: 'patient_id'") as error:
+        load_dataset(make_config(tmp_path, "data.csv", **{key: ["colour", "patient_id"]}))
+    assert "columns available: 'size', 'colour', 'label'" in str(error.value)
+
+
+def test_sensitive_and_identifier_columns_may_be_ignored_columns(tmp_path: Path) -> None:
+    small_frame().to_csv(tmp_path / "data.csv", index=False)
+    config = make_config(tmp_path, "data.csv", ignore_columns=["colour"], sensitive=["colour"], identifiers=["size"])
+
+    assert list(load_dataset(config).columns) == ["size", "colour", "label"]
+
+
 def test_drop_ignored_removes_only_the_ignored_columns(tmp_path: Path) -> None:
     frame = drop_ignored(small_frame(), make_config(tmp_path, "data.csv", ignore_columns=["colour"]))
 

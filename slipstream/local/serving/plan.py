@@ -17,6 +17,7 @@ from slipstream import layout
 from slipstream.config import Config
 from slipstream.documents.deployment import DeploymentRecord, VariantRecord
 from slipstream.errors import SlipstreamError
+from slipstream.model_card import importance_of
 from slipstream.sourcedir import extract_sourcedir
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
@@ -43,16 +44,21 @@ def endpoint_names(config: Config) -> dict[str, str]:
     return {variant: f"{config.name}-{variant}" for variant in ("champion", "challenger")}
 
 
-def variant_record(details: dict[str, Any], endpoint: str, model_card: str | None) -> VariantRecord:
-    """A registered version (VersionInfo.as_dict()) as the deployment record names it. No baseline_uri:
-    `slipstream monitor` reads each version's baseline from the registry."""
+def variant_record(
+    details: dict[str, Any], endpoint: str, model_card: str | None, evaluation: dict[str, Any] | None = None
+) -> VariantRecord:
+    """A registered version (VersionInfo.as_dict()) as the deployment record names it, with the importance of
+    its evaluation.json. No baseline_uri: `slipstream monitor` reads each version's baseline from the registry."""
     keep = ("version", "metrics", "gate", "registered_at", "data_sha256", "git_commit", "run_id")
-    return VariantRecord(endpoint=endpoint, model_card=model_card, **{k: details[k] for k in keep})
+    importance = importance_of(evaluation or {})
+    return VariantRecord(
+        endpoint=endpoint, model_card=model_card, importance=importance, **{k: details[k] for k in keep}
+    )
 
 
 def _version_record(registry: Any, info: Any, endpoint: str) -> VariantRecord:
     card = registry.client.get_model_version(registry.name, info.version).description or None
-    return variant_record(info.as_dict(), endpoint, card)
+    return variant_record(info.as_dict(), endpoint, card, registry.evaluation(info))
 
 
 def build_plan(config: Config, *, host: str, port: int, endpoint_port: int) -> ServePlan:

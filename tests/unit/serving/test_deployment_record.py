@@ -43,6 +43,20 @@ GATE = GateDecision(
     baseline_figures="none",
     champion_figures="none",
 )
+# evaluation.json's importance as the evaluation job writes it (training/feature_importance.py).
+IMPORTANCE = {
+    "method": "permutation",
+    "metric": "roc_auc",
+    "orientation": "as is",
+    "repeats": 5,
+    "seed": 42,
+    "rows": 10,
+    "rows_used": 10,
+    "noise_rule": "mean - 2 std > 0",
+    "features": [{"feature": "mean radius", "mean": 0.2, "std": 0.01, "distinguishable": True}],
+    "note": None,
+    "flags": [{"kind": "top_feature_sensitive", "feature": "mean radius", "message": "listed as sensitive"}],
+}
 
 
 def local_record() -> str:
@@ -51,7 +65,7 @@ def local_record() -> str:
     info = VersionInfo(
         version="2", run_id="mlflow-run", metrics={"roc_auc": 0.98}, tags=tags, created_at=1_700_000_000_000
     )
-    champion = variant_record(info.as_dict(), "cancer-champion", "# card")
+    champion = variant_record(info.as_dict(), "cancer-champion", "# card", {"importance": IMPORTANCE})
     return DeploymentRecord(champion=champion).to_json()
 
 
@@ -61,7 +75,7 @@ def aws_record() -> str:
         s3, sagemaker = boto3.client("s3", region_name="us-east-1"), boto3.client("sagemaker", region_name="us-east-1")
         s3.create_bucket(Bucket="artifacts")
         documents = {
-            "evaluation/evaluation.json": {"metrics": {"roc_auc": 0.99}, "n_test_rows": 10},
+            "evaluation/evaluation.json": {"metrics": {"roc_auc": 0.99}, "n_test_rows": 10, "importance": IMPORTANCE},
             "contract.json": {"features": [{"name": "mean radius", "kind": "numeric"}], "labels": ["a", "b"]},
             "validation.json": {"rows": 50},
         }
@@ -102,6 +116,8 @@ def test_every_writer_writes_a_deployment_record(written) -> None:
     champion = DeploymentRecord.model_validate_json(body).champion
     assert champion is not None and (champion.version, champion.run_id) == EXPECTED[writer]
     assert champion.gate == "passed" and champion.metrics and champion.model_card
+    if writer == "RecordDeployment":  # renders the card from evaluation.json: the flag is a visible warning
+        assert "> **Warning:** listed as sensitive." in champion.model_card
 
 
 def test_the_predict_lambda_routes_and_describes_by_it(written, service, runtime, tmp_path) -> None:
@@ -115,6 +131,9 @@ def test_the_predict_lambda_routes_and_describes_by_it(written, service, runtime
     assert answer.body["model_version"] == EXPECTED[writer][0]
     model = ModelResponse(**service.describe())
     assert model.champion is not None and model.champion.version == EXPECTED[writer][0]
+    # GET /model: the importance and its flags, as the evaluation job wrote them.
+    assert model.champion.importance is not None
+    assert model.champion.importance.model_dump(mode="json") == IMPORTANCE
 
 
 def test_the_drift_lambda_finds_each_versions_baseline(written) -> None:
