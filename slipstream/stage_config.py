@@ -102,8 +102,8 @@ class StageConfig(BaseModel):
         gt=0,
         # A standard execution lasts at most a year; the rest of the run keeps its own 6 hours.
         le=8754,
-        description="With `approval = \"manual\"`: hours to wait for the decision; then the package is Rejected "
-        "(\"approval timed out\") and the champion keeps serving.",
+        description='With `approval = "manual"`: hours to wait for the decision; then the package is Rejected '
+        '("approval timed out") and the champion keeps serving.',
     )
 
     @property
