@@ -92,19 +92,25 @@ class ApprovalFunctions(Construct):
         artifact_bucket.grant_put(self.decision.role, approvals)
         self.api = _api(self, settings, self.decision)
         CfnOutput(scope, API_URL_OUTPUT, value=self.api.url, description="POST approvals/{run_id} (SigV4)")
+        # SendTaskSuccess/Failure have no resource types (Service Authorization Reference, Step Functions): "*"
+        # is the only resource IAM evaluates them against. The task token is the capability: only the holder
+        # of a live token (the pending document, readable by this function alone) can resume an execution.
+        self.decision.role.add_to_policy(
+            iam.PolicyStatement(actions=["states:SendTaskSuccess", "states:SendTaskFailure"], resources=["*"])
+        )
         reason = "One document per run under approvals/; run ids exist only at run time."
-        for fn in (self.request, self.decision):
-            acknowledge_grants(fn.role, {f"{artifact_ref}/{approvals}": reason})
+        token = (
+            "states:SendTaskSuccess/SendTaskFailure support no resource-level permissions; the task token (stored "
+            "under approvals/, readable by this role only) is what names the execution."
+        )
+        for fn, extra in ((self.request, {}), (self.decision, {"*": token})):
+            acknowledge_grants(fn.role, {f"{artifact_ref}/{approvals}": reason, **extra})
             acknowledge(
                 fn.function,
                 "AwsSolutions-L1",
                 "Python 3.11 on purpose: the project's Python version (pyproject requires-python) and the Powertools "
                 "layer's build.",
             )
-
-    def grant_decisions(self, state_machine: sfn.StateMachine) -> None:
-        """SendTaskSuccess/Failure/Heartbeat on this state machine only (CDK's grant_task_response)."""
-        state_machine.grant_task_response(self.decision.role)
 
 
 def _api(scope: Construct, settings: DeploySettings, decision: SlipstreamFunction) -> apigw.RestApi:

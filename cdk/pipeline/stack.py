@@ -131,8 +131,6 @@ class PipelineStack(Stack):
             ),
         )
         self.state_machine.node.add_dependency(group)
-        if approval:
-            approval.grant_decisions(self.state_machine)
         for statement in [*train_permissions(ctx), *evaluate_permissions(ctx)]:
             self.state_machine.add_to_role_policy(statement)
         # SnsPublish grants sns:Publish only, but SNS encrypts each message with the topic's key as the publisher.

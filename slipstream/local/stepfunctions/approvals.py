@@ -11,7 +11,7 @@ import uuid
 from typing import Any
 
 from slipstream.local.stepfunctions.world import World
-from slipstream.local.strict.api_gateway import GatewayAnswer, GatewayLimits, check_response
+from slipstream.local.strict.api_gateway import GatewayAnswer, GatewayLimits, check_response, integration_failure
 
 FORBIDDEN = GatewayAnswer(403, {"Content-Type": "application/json"}, b'{"message": "Missing Authentication Token"}')
 
@@ -64,7 +64,7 @@ def call(world: World, method: str, path: str, body: Any = None, *, signer: Any 
     response = world.client("lambda").invoke(FunctionName=function, Payload=json.dumps(event).encode())
     result = json.loads(response["Payload"].read())
     if response.get("FunctionError"):
-        return GatewayAnswer(502, {"Content-Type": "application/json"}, b'{"message": "Internal server error"}')
+        return integration_failure(f"{result.get('errorType')}: {result.get('errorMessage')}")
     refused = check_response(result, GatewayLimits())
     if refused:
         return refused
