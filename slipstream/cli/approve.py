@@ -61,7 +61,10 @@ def _api_url(stage: str, config: Path) -> tuple[Any, str]:
 
 def _only_pending(session: Any, url: str) -> str:
     status, body = signed_request(session, "GET", f"{url}/approvals")
-    pending = body.get("pending", []) if status == 200 else []
+    if status != 200:
+        console.print(f"[bold red]error {status}:[/] listing approvals: {body}", highlight=False)
+        raise typer.Exit(1)
+    pending = body.get("pending", [])
     if len(pending) != 1:
         runs = ", ".join(p["run_id"] for p in pending) or "none"
         raise _bad(f"name the run to decide: {len(pending)} pending ({runs})")
