@@ -179,14 +179,6 @@ def _api(scope: Construct, settings: DeploySettings, decision: SlipstreamFunctio
     return api
 
 
-def approval_policy(api: apigw.RestApi) -> iam.PolicyStatement:
-    """What an approver needs (docs/approval.md shows it): execute-api:Invoke on this API's approvals routes."""
-    return iam.PolicyStatement(
-        actions=["execute-api:Invoke"],
-        resources=[api.arn_for_execute_api("GET", "/approvals"), api.arn_for_execute_api("POST", "/approvals/*")],
-    )
-
-
 def wait_for_approval(ctx: PipelineContext, approved: sfn.IChainable, notify: Notify) -> sfn.IChainable:
     """WaitForApproval -> Approved? -> `approved` | RejectByApprover; a timeout rejects (module docstring)."""
     assert ctx.approval_fn is not None, "approval = 'manual' builds ApprovalFunctions (PipelineStack)"
