@@ -32,6 +32,9 @@ CONTRACT_KEY = f"{CONTRACT_PREFIX}contract.json"  # the contract new data is che
 # The deployment record (slipstream/documents/deployment.py): written after a deploy, read by predict and drift.
 DEPLOYMENT_KEY = "deployment/deployment.json"
 LOCAL_DEPLOYMENT_FILE = "deployment.json"  # the same record locally, in <state>/serving/
+# Approvals waiting for a person, and decided (slipstream/documents/approval.py): one document per run, written by
+# the WaitForApproval Lambda, decided through the approvals API (lambdas/approval_decision). Kept: an audit trail.
+APPROVALS_PREFIX = "approvals/"
 
 # --- the data bucket -------------------------------------------------------------------------------------
 DEFAULT_DATA_PREFIX = "incoming/"  # new data under it starts a run (`[stages.<stage>] data_prefix`)
@@ -99,3 +102,8 @@ def run_files(job_name: str) -> frozenset[str]:
         model_archive(job_name),
     )
     return frozenset(written)
+
+
+def approval_key(run_id: str) -> str:
+    """`approvals/<run id>.json`: the pending (then decided) approval of one run's model."""
+    return f"{APPROVALS_PREFIX}{run_id}.json"

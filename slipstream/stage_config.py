@@ -91,3 +91,22 @@ class StageConfig(BaseModel):
         default_factory=DatadogStageConfig,
         description="This stage's Datadog site, API key secret or switch (`[observability.datadog]` otherwise).",
     )
+    # --- approval: a person says yes before production traffic (docs/approval.md) ----------------------------
+    approval: Literal["auto", "manual"] = Field(
+        default="auto",
+        description="`manual`: after Register the pipeline waits (WaitForApproval, a task token) until someone "
+        "runs `slipstream approve` or `slipstream reject`; no endpoint changes before that.",
+    )
+    approval_timeout_hours: float = Field(
+        default=72,
+        gt=0,
+        # A standard execution lasts at most a year; the rest of the run keeps its own 6 hours.
+        le=8754,
+        description='With `approval = "manual"`: hours to wait for the decision; then the package is Rejected '
+        '("approval timed out") and the champion keeps serving.',
+    )
+
+    @property
+    def approval_timeout_seconds(self) -> int:
+        """Step Functions' TimeoutSeconds is a whole number of seconds, at least 1."""
+        return max(1, round(self.approval_timeout_hours * 3600))

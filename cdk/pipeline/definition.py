@@ -17,6 +17,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 
+from cdk.pipeline import approval as approval
 from cdk.pipeline import canary as canary
 from cdk.pipeline import deploy as deploy
 from cdk.pipeline import outcome as outcome
@@ -102,6 +103,11 @@ def build_definition(ctx: PipelineContext) -> sfn.IChainable:
         .next(sfn.Succeed(ctx.scope, "ChampionKept"))
     )
     deployment = _deployment(ctx)
+    if ctx.settings.config.gate.promote == "challenger" and ctx.settings.stage.approval == "manual":
+        raise ValueError(
+            f'stage {ctx.settings.stage_name}: approval = "manual" does not cover gate.promote = "challenger" '
+            'yet (the challenger\'s endpoint would get traffic unapproved); use promote = "champion" or "canary"'
+        )
     if ctx.settings.config.gate.promote == "challenger":  # a passing model is tested beside the champion
         deployment = challenger_or_champion(ctx, deployment, notify)
     gate_choice = sfn.Choice(ctx.scope, "GatePassed")
@@ -136,19 +142,16 @@ def _deployment(ctx: PipelineContext) -> sfn.IChainable:
     go_live = deploy.create_or_update_endpoint(deploying, waiting)
     if ctx.settings.config.gate.promote == "canary":  # a canary beside the champion (cdk/pipeline/canary.py)
         go_live = canary.canary_or_first(deploying, go_live, notify)
-    return (
-        deploy.retain_model(ctx)
-        .next(deploy.register(ctx, "Register", "PendingManualApproval"))
-        .next(name)
-        .next(deploy.create_model(deploying))
-        .next(deploy.create_endpoint_config(deploying))
-        .next(go_live)
-    )
+    after_register: sfn.IChainable = name
+    if ctx.settings.stage.approval == "manual":  # a person says yes first (cdk/pipeline/approval.py)
+        after_register = approval.wait_for_approval(deploying, name, notify)
+    name.next(deploy.create_model(deploying)).next(deploy.create_endpoint_config(deploying)).next(go_live)
+    return deploy.retain_model(ctx).next(deploy.register(ctx, "Register", "PendingManualApproval")).next(after_register)
 
 
 def _succeeded(ctx: PipelineContext) -> sfn.IChainable:
     return (
-        outcome.set_model_status(ctx, "ApproveModel", "Approved")
+        outcome.set_model_status(ctx, "ApproveModel", "Approved", _approved_details(ctx))
         .next(outcome.record_deployment(ctx))
         .next(
             notify(
@@ -166,6 +169,10 @@ def _succeeded(ctx: PipelineContext) -> sfn.IChainable:
         )
         .next(sfn.Succeed(ctx.scope, "Deployed"))
     )
+
+
+def _approved_details(ctx: PipelineContext) -> dict | None:
+    return approval.approved_details() if ctx.settings.stage.approval == "manual" else None
 
 
 def _undo(ctx: PipelineContext) -> sfn.IChainable:

@@ -9,19 +9,22 @@ from aws_cdk import aws_stepfunctions as sfn
 
 from cdk.pipeline.context import PipelineContext, delete_endpoint, sagemaker_call
 from cdk.pipeline.deploy import endpoint_error, wait_for_endpoint
-from cdk.pipeline.results import DEPLOYMENT_RECORD, EXECUTION, GATE, RUN_ID, VALIDATION
+from cdk.pipeline.results import APPROVAL, DEPLOYMENT_RECORD, EXECUTION, GATE, RUN_ID, VALIDATION
 from slipstream.documents.record import RecordRequest
 
 JSON = sfn.JsonPath
 
 
-def set_model_status(ctx: PipelineContext, state_id: str, status: str) -> sfn.TaskStateBase:
+def set_model_status(
+    ctx: PipelineContext, state_id: str, status: str, details: dict[str, Any] | None = None
+) -> sfn.TaskStateBase:
+    """UpdateModelPackage's status; `details` adds fields (ApprovalDescription, CustomerMetadataProperties)."""
     group = ctx.settings.model_package_group
     return sagemaker_call(
         ctx,
         state_id,
         "updateModelPackage",
-        {"ModelPackageArn": JSON.string_at("$.registered.arn"), "ModelApprovalStatus": status},
+        {"ModelPackageArn": JSON.string_at("$.registered.arn"), "ModelApprovalStatus": status, **(details or {})},
         [ctx.arn("model-package", f"{group}/*")],
         result_path=JSON.DISCARD,
     )
@@ -56,8 +59,15 @@ def record_deployment(
         "report_uri": JSON.string_at(VALIDATION.field("report_uri")),
         **({"canary": canary} if canary else {}),
         **({"variant": variant} if variant else {}),
+        # A manual stage's decision (WaitForApproval): the record says who let this version serve.
+        **({"approval": JSON.object_at(APPROVAL.path)} if _approved_by_person(ctx, variant) else {}),
     }
     return ctx.invoke(state_id, ctx.record_fn, RecordRequest, payload, DEPLOYMENT_RECORD)
+
+
+def _approved_by_person(ctx: PipelineContext, variant: str | None) -> bool:
+    """The champion's and a canary's deployments come after WaitForApproval on a manual stage."""
+    return ctx.settings.stage.approval == "manual" and variant != "challenger"
 
 
 def roll_back(ctx: PipelineContext, done: sfn.IChainable) -> sfn.IChainable:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from cdk.pipeline.payloads import Result
+from slipstream.documents.approval import ApprovalDecision
 from slipstream.documents.canary import CanaryCheckResult, CanaryRecordOutput
 from slipstream.documents.experiment import ExperimentSlot
 from slipstream.documents.gate import GateDecision
@@ -20,6 +21,17 @@ DEPLOYMENT_RECORD = Result("$.deployment_record", RecordOutput)
 CANARY_CHECK = Result("$.canary_check", CanaryCheckResult)
 CANARY_RECORD = Result("$.canary_record", CanaryRecordOutput)
 EXPERIMENT_SLOT = Result("$.experiment_slot", ExperimentSlot)  # gate.promote = "challenger" only
+APPROVAL = Result("$.approval", ApprovalDecision)  # approval = "manual" only: WaitForApproval's decision
 
-RESULTS = (EXECUTION, VALIDATION, GATE, SMOKE, DEPLOYMENT_RECORD, CANARY_CHECK, CANARY_RECORD, EXPERIMENT_SLOT)
+RESULTS = (
+    EXECUTION,
+    VALIDATION,
+    GATE,
+    SMOKE,
+    DEPLOYMENT_RECORD,
+    CANARY_CHECK,
+    CANARY_RECORD,
+    EXPERIMENT_SLOT,
+    APPROVAL,
+)
 RUN_ID = EXECUTION.field("run_id")

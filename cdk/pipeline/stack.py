@@ -15,6 +15,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
+from cdk.pipeline.approval import ApprovalFunctions
 from cdk.pipeline.canary_functions import CanaryFunctions
 from cdk.pipeline.common import Guard
 from cdk.pipeline.context import PipelineContext
@@ -83,6 +84,16 @@ class PipelineStack(Stack):
             canary = CanaryFunctions(
                 self, "Canary", settings=settings, artifact_bucket=artifact_bucket, deployment_key=DEPLOYMENT_KEY
             )
+        approval = None
+        if stage.approval == "manual":  # WaitForApproval and the approvals API (cdk/pipeline/approval.py)
+            approval = ApprovalFunctions(
+                self,
+                "Approval",
+                settings=settings,
+                artifact_bucket=artifact_bucket,
+                topic=topic,
+                artifact_ref=storage.name("artifact-bucket-arn"),
+            )
         # The tasks get an immutable view of the role: CDK's SageMaker tasks would otherwise add s3:GetObject/
         # PutObject on "*" for JSONPath S3 locations. SageMakerExecutionRole already grants exactly runs/.
         ctx = PipelineContext(
@@ -100,13 +111,15 @@ class PipelineStack(Stack):
             record_fn=functions.record.function,
             guard=Guard(on_failure=failure_path(self, settings, topic)),  # NotifyFailure -> Fail, built first
             canary=canary,
+            approval_fn=approval.request.function if approval else None,
         )
         self.state_machine = sfn.StateMachine(
             self,
             "TrainingPipeline",
             state_machine_name=settings.state_machine_name,
             definition_body=sfn.DefinitionBody.from_chainable(build_definition(ctx)),
-            timeout=Duration.hours(6),
+            # A manual stage also waits for its approver, up to approval_timeout_hours.
+            timeout=_execution_timeout(settings),
             tracing_enabled=True,
             logs=sfn.LogOptions(
                 destination=logs.LogGroup(
@@ -148,7 +161,7 @@ class PipelineStack(Stack):
         self.state_machine.grant_start_execution(functions.start.function)
         self._retrain_on_alarms(settings, functions.start.function)
         functions.set_state_machine(self.state_machine.state_machine_arn)
-        self._acknowledge(settings, functions, storage.name("artifact-bucket-arn"), canary)
+        self._acknowledge(settings, functions, storage.name("artifact-bucket-arn"), canary, approval)
         CfnOutput(self, "StateMachineArn", value=self.state_machine.state_machine_arn)
         CfnOutput(self, "EndpointName", value=settings.endpoint_name)
 
@@ -158,6 +171,7 @@ class PipelineStack(Stack):
         functions: PipelineFunctions,
         artifact_ref: str,
         canary: CanaryFunctions | None,
+        approval: ApprovalFunctions | None = None,
     ) -> None:
         sagemaker_arn = "arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>"
         jobs, group = settings.job_prefix.lower(), settings.model_package_group.lower()
@@ -178,6 +192,8 @@ class PipelineStack(Stack):
             "tasks), X-Ray tracing and the log-delivery calls behind state machine logging.",
         }
         invoked = [functions.validate, functions.gate, functions.smoke, functions.record]
+        if approval:
+            invoked.append(approval.request)
         for fn in [*invoked, *([canary.check, canary.record] if canary else [])]:
             logical = self.get_logical_id(fn.function.node.default_child)  # type: ignore[arg-type]
             reasons[f"<{logical}.Arn>:*"] = "CDK LambdaInvoke grants the function and its versions/aliases."
@@ -232,3 +248,9 @@ class PipelineStack(Stack):
             ),
             targets=[targets.LambdaFunction(start, retry_attempts=2, max_event_age=Duration.hours(1))],
         )
+
+
+def _execution_timeout(settings: DeploySettings) -> Duration:
+    if settings.stage.approval != "manual":
+        return Duration.hours(6)
+    return Duration.seconds(6 * 3600 + settings.stage.approval_timeout_seconds)

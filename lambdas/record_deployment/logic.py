@@ -17,7 +17,7 @@ from typing import Any
 from lambdas.common.s3uri import split_s3_uri
 from lambdas.record_deployment.experiment import read_record, with_challenger
 from slipstream.config import Config
-from slipstream.documents.deployment import CanaryRecord, DeploymentRecord, VariantRecord
+from slipstream.documents.deployment import ApprovalNote, CanaryRecord, DeploymentRecord, VariantRecord
 from slipstream.documents.record import CanaryStart, RecordOutput, RecordRequest
 from slipstream.model_card import importance_of, render_model_card
 
@@ -72,7 +72,13 @@ def champion_record(
         run_id=request.run_id,
         baseline_uri=request.baseline_uri,
         deployed_at=datetime.now(UTC).isoformat(),
+        approval=_approval(request),
     )
+
+
+def _approval(request: RecordRequest) -> ApprovalNote | None:
+    decided = request.approval
+    return ApprovalNote.from_arn(decided.approver, decided.decided_at, decided.reason) if decided else None
 
 
 def _read_record(s3: Any, bucket: str, key: str) -> DeploymentRecord:

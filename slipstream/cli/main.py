@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from slipstream.cli import experiment
+from slipstream.cli import approve, experiment
 from slipstream.cli.canary import canary_app
 from slipstream.cli.common import ConfigOption, console, fail, load
 from slipstream.cli.monitor import monitor, notify
@@ -160,6 +160,10 @@ app.command()(monitor)
 app.command()(notify)
 app.command()(query)
 app.add_typer(canary_app, name="canary")
+# Manual approval of a stage's pending model (docs/approval.md).
+app.command()(approve.approve)
+app.command()(approve.reject)
+app.command()(approve.approvals)
 
 
 app.add_typer(experiment.app, name="experiment")

@@ -42,6 +42,25 @@ class VariantRecord(BaseModel):
         default=None,
         description="ISO-8601 time it started serving as this variant: an AWS experiment counts traffic from then.",
     )
+    approval: ApprovalNote | None = Field(default=None, description="Who approved it, when and why (manual stages).")
+
+
+class ApprovalNote(BaseModel):
+    """The person who let this version serve (`approval = "manual"`, docs/approval.md). `approved_by` is the
+    caller's IAM principal without the account (`assumed-role/Approver/alice`): GET /model shows it. The package's
+    ApprovalDescription and CustomerMetadataProperties keep the full ARN."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    approved_by: str = Field(min_length=1)
+    approved_at: str = Field(description="ISO-8601 time of the decision, with its offset.")
+    reason: str = ""
+
+    @classmethod
+    def from_arn(cls, arn: str, approved_at: str, reason: str = "") -> ApprovalNote:
+        """`arn:aws:sts::123456789012:assumed-role/Approver/alice` -> `assumed-role/Approver/alice`."""
+        principal = arn.split(":", 5)[5] if arn.startswith("arn:") and arn.count(":") >= 5 else arn
+        return cls(approved_by=principal, approved_at=approved_at, reason=reason)
 
 
 class ExperimentDecision(BaseModel):

@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from slipstream.documents.approval import ApprovalDecision
 from slipstream.documents.base import Document
 from slipstream.documents.gate import GateDecision
 
@@ -32,6 +33,7 @@ class RecordRequest(Document):
     # `challenger` (gate.promote = "challenger"): the record keeps its champion and gains this version as the
     # challenger; a record that already has one is refused (one experiment at a time).
     variant: Literal["champion", "challenger"] = "champion"
+    approval: ApprovalDecision | None = None  # `approval = "manual"`: who let it serve (WaitForApproval's output)
 
 
 class RecordOutput(Document):

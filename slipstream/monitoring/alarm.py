@@ -74,6 +74,8 @@ def notice_from_sns(subject: str | None, message: str) -> Notice:
         return _alarm(body)
     if isinstance(body, dict) and isinstance(body.get("experiment"), dict):
         return _experiment(subject, body)
+    if isinstance(body, dict) and isinstance(body.get("approval"), dict) and body.get("status") == "approval needed":
+        return _approval(subject, body)
     if isinstance(body, dict) and "status" in body:
         return _pipeline(subject, body)
     return Notice(title=subject or "Slipstream notification", state="INFO", reason=message[:2500])
@@ -139,6 +141,29 @@ def _experiment(subject: str | None, body: dict[str, Any]) -> Notice:
         state=str(result.get("decision", "?")),
         reason=str(result.get("reason", ""))[:2500],
         runbook="experiment-decided",
+        details=details,
+    )
+
+
+def _approval(subject: str | None, body: dict[str, Any]) -> Notice:
+    """What waits (project, stage, version, run), the gate's verdict and figures, the card, the commands."""
+    waiting, gate = body["approval"], body["approval"].get("gate") or {}
+    verdict = "passed" if gate.get("passed") else "rejected"
+    details = {
+        "waiting": f"{body.get('project')} {body.get('stage')}: version {waiting.get('version')}, "
+        f"run {body.get('run_id')}",
+        "gate": f"{verdict}: {gate.get('metric')} {_figure(gate.get('value'))}",
+        "vs baseline": gate.get("baseline_figures", "none"),
+        "vs champion": gate.get("champion_figures", "none"),
+        "model card": waiting.get("model_card"),
+        "deadline": waiting.get("deadline"),
+        "approve": f"`{waiting.get('approve')}`",
+        "reject": f"`{waiting.get('reject')}`",
+    }
+    return Notice(
+        title=subject or "approval needed",
+        state="approval needed",
+        reason="; ".join(gate.get("reasons") or []) or "a model waits for approval before production traffic",
         details=details,
     )
 

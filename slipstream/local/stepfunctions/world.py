@@ -116,6 +116,7 @@ def build_world(synth: Synthesized, *, triggers: bool = False) -> World:
     pipeline = _scope_for(synth, "pipeline", scope)
     world = _create_pipeline(synth, pipeline)
     world.streams = streams
+    _create_approvals(synth.templates["pipeline"], pipeline, world)  # a manual stage's approvals API
     if triggers:  # before the policies: they name the trigger's rule and function
         deploy_triggers(synth, storage, pipeline, _create_function)
     _export(synth.templates["pipeline"], pipeline, scope)
@@ -153,6 +154,14 @@ def _create_monitoring(synth: Synthesized, scope: Scope, world: World) -> None:
             _create_function(logical, resource, scope)
             world.functions[name[0]] = scope.attributes[logical]["Ref"]
     _create_policies(template, scope)
+
+
+def _create_approvals(template: dict[str, Any], scope: Scope, world: World) -> None:
+    """The approvals API's decision function (not in the definition: API Gateway invokes it)."""
+    for logical, resource in _of_type(template, "AWS::Lambda::Function"):
+        if resource["Properties"].get("Handler", "").startswith("lambdas.approval_decision."):
+            _create_function(logical, resource, scope)
+            world.functions["approval_decision"] = scope.attributes[logical]["Ref"]
 
 
 def _create_tables(template: dict[str, Any], stack_scope: Scope, app_scope: Scope) -> None:
