@@ -53,6 +53,7 @@ class PipelineFunctions(Construct):
             name="quality_gate",
             description="QualityGate: may the challenger replace the champion",
             environment={"SLIPSTREAM_CONFIG": config_json},
+            slipstream_modules=("lineage.py", "package_card.py"),  # the package's model card
             defaults=defaults,
         )
         artifact_bucket.grant_read(self.gate.role, runs)

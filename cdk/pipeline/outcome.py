@@ -8,7 +8,7 @@ from typing import Any
 from aws_cdk import aws_stepfunctions as sfn
 
 from cdk.pipeline.context import PipelineContext, delete_endpoint, sagemaker_call
-from cdk.pipeline.deploy import endpoint_error, wait_for_endpoint
+from cdk.pipeline.deploy import CARD_STATUS, endpoint_error, wait_for_endpoint
 from cdk.pipeline.results import DEPLOYMENT_RECORD, EXECUTION, GATE, RUN_ID, VALIDATION
 from slipstream.documents.record import RecordRequest
 
@@ -16,12 +16,15 @@ JSON = sfn.JsonPath
 
 
 def set_model_status(ctx: PipelineContext, state_id: str, status: str) -> sfn.TaskStateBase:
+    """The package's approval status, and its model card's with it (Approved: Approved, Rejected: Draft). The
+    card's content is sent again, as the QualityGate wrote it: UpdateModelPackage takes the card whole."""
     group = ctx.settings.model_package_group
+    card = {"ModelCardContent": JSON.string_at(GATE.field("model_card")), "ModelCardStatus": CARD_STATUS[status]}
     return sagemaker_call(
         ctx,
         state_id,
         "updateModelPackage",
-        {"ModelPackageArn": JSON.string_at("$.registered.arn"), "ModelApprovalStatus": status},
+        {"ModelPackageArn": JSON.string_at("$.registered.arn"), "ModelApprovalStatus": status, "ModelCard": card},
         [ctx.arn("model-package", f"{group}/*")],
         result_path=JSON.DISCARD,
     )
