@@ -17,8 +17,6 @@ from slipstream.steps.gate import decide
 def judge(request: GateRequest, config: Config, *, s3: Any) -> GateDecision:
     evaluation = _read_json(s3, request.evaluation_uri)
     decision = decide(evaluation, config.gate, higher_is_better=config.higher_is_better)
-    if request.card is None:
-        return decision
     card = package_card(
         config,
         evaluation=evaluation,

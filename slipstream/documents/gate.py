@@ -33,7 +33,7 @@ class CardSources(Document):
 class GateRequest(Document):
     run_id: str
     evaluation_uri: str  # s3://.../evaluation.json written by training/evaluate.py
-    card: CardSources | None = Field(default=None, description="On AWS: the card's sources; locally none.")
+    card: CardSources  # the local runner decides in process and has no request
 
 
 class GateComparison(Document):
