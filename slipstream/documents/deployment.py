@@ -27,7 +27,7 @@ class VariantRecord(BaseModel):
     metrics: dict[str, float] = Field(default_factory=dict, description="Held-out metrics (numbers only).")
     registered_at: str = Field(description="ISO-8601 time the version was registered, with its offset.")
     data_sha256: str | None = Field(default=None, description="SHA-256 of the training data file.")
-    git_commit: str | None = Field(default=None, description="Commit of the code (on AWS: the one the stack was deployed from).")
+    git_commit: str | None = Field(default=None, description="Commit of the code (on AWS: the stack's).")
     model_card: str | None = Field(default=None, description="The model card (Markdown).")
     run_id: str | None = Field(default=None, description="The pipeline run that trained it.")
     baseline_uri: str | None = Field(

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import pytest
 
-from slipstream import lineage
 from tests.statemachine.conftest import RUNS_GROUP
 from tests.statemachine.lineage_checks import assert_package_lineage
 
@@ -75,7 +74,7 @@ def test_a_deployment_writes_the_record_predict_and_drift_read(deployed, config)
     assert champion["baseline_uri"].endswith("/models/first-deploy/baseline.json")
     assert len(champion["data_sha256"]) == 64 and champion["registered_at"]
     assert champion["model_card"].startswith("# Model card: breast-cancer")
-    assert champion["git_commit"] == lineage.git_commit(config.base_dir)  # the package's CommitId
+    assert champion["git_commit"] == run.package_details["first-deploy"]["MetadataProperties"]["CommitId"]
     # The package carries the same lineage.
     metadata = run.package_details["first-deploy"]["CustomerMetadataProperties"]
     assert metadata["data.sha256"] == champion["data_sha256"] and metadata["gate.decision"] == "passed"

@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from slipstream import package_card as package_card_module
 from slipstream.config import load_config
 from slipstream.documents.gate import GateDecision
 from slipstream.lineage import lineage_facts
 from slipstream.local.strict.model_packages import model_card_error
-from slipstream import package_card as package_card_module
 from slipstream.package_card import package_card
 from tests.unit.test_strict_model_packages import IMAGE, sagemaker  # noqa: F401 (the fixture)
 
@@ -117,5 +117,5 @@ def test_a_card_sagemaker_refuses_creates_no_package(sagemaker: Any) -> None:  #
         _create(sagemaker, {"ModelCardContent": json.dumps({"model_package_details": {}}), "ModelCardStatus": "Draft"})
     assert refused.value.response["Error"]["Code"] == "ValidationException"
     assert sagemaker.list_model_packages(ModelPackageGroupName="churn-dev")["ModelPackageSummaryList"] == []
-    with pytest.raises(ClientError, match="modelCard.modelCardStatus"):  # botocore's enum (strict params)
+    with pytest.raises(ClientError, match=r"modelCard\.modelCardStatus"):  # botocore's enum (strict params)
         _create(sagemaker, {"ModelCardContent": "{}", "ModelCardStatus": "Final"})
