@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import subprocess
 from pathlib import Path
 
 from slipstream.config import Config
+from slipstream.documents.gate import GateDecision
 
 
 def git_commit(where: Path) -> str:
@@ -70,3 +72,10 @@ def lineage_facts(
         GATE_BASELINE: gate_baseline,
         GATE_CHAMPION: gate_champion,
     }
+
+
+def gate_detail_tags(decision: GateDecision) -> dict[str, str]:
+    """The gate's reasons and figures as JSON: MLflow tags beside the facts (locally and on AWS), which SageMaker
+    metadata cannot hold (the package's model card has them instead)."""
+    figures = decision.model_dump(mode="json", include={"threshold", "baseline", "champion"})
+    return {"gate.reasons": json.dumps(decision.reasons), "gate.figures": json.dumps(figures)}

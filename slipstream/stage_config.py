@@ -12,6 +12,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from slipstream.layout import DEFAULT_DATA_PREFIX
 from slipstream.observability_config import DatadogStageConfig
 
+# https, or a SageMaker managed MLflow tracking server's ARN; plain http only to this machine (tests, a tunnel).
+MLFLOW_TRACKING_URI = (
+    r"^(https://[^\s/?#]+(/\S*)?|http://(127\.0\.0\.1|localhost)(:\d+)?(/\S*)?"
+    r"|arn:aws[\w-]*:sagemaker:[\w-]+:\d{12}:mlflow-tracking-server/[\w-]+)$"
+)
+
 STAGE_NAMES = ("dev", "staging", "prod")
 
 
@@ -90,4 +96,12 @@ class StageConfig(BaseModel):
     datadog: DatadogStageConfig = Field(
         default_factory=DatadogStageConfig,
         description="This stage's Datadog site, API key secret or switch (`[observability.datadog]` otherwise).",
+    )
+    # --- lineage: MLflow on AWS (docs/lineage.md#mlflow-on-aws) -------------------------------------------
+    mlflow_tracking_uri: str | None = Field(
+        default=None,
+        pattern=MLFLOW_TRACKING_URI,
+        description="MLflow tracking server every registered package also goes to (as a model version with the "
+        "local registry's tags and aliases): an https URI, or a SageMaker managed MLflow tracking server ARN "
+        "(SigV4). Unset: AWS uses the SageMaker Model Registry only.",
     )

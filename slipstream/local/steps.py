@@ -134,12 +134,7 @@ def register(state: RunState) -> str:
         gate_baseline=decision.baseline_figures,
         gate_champion=decision.champion_figures,
     )
-    # The reasons and figures as JSON, for queries; on AWS they are in the package's model card.
-    tags = {
-        **facts,
-        "gate.reasons": json.dumps(decision.reasons),
-        "gate.figures": json.dumps(decision.model_dump(mode="json", include={"threshold", "baseline", "champion"})),
-    }
+    tags = {**facts, **lineage.gate_detail_tags(decision)}
     staged = staging(config, passed=decision.passed, registry=outputs["registry"])
     card = render_model_card(
         config,
