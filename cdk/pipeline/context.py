@@ -41,6 +41,7 @@ class PipelineContext:
     # path that cleans up first (definition.py swaps it in for the deployment's states).
     guard: Guard
     canary: CanaryFunctions | None = None  # with `gate.promote = "canary"`: its Lambdas and alarms
+    mlflow_fn: lambda_.IFunction | None = None  # with `mlflow_tracking_uri`: MLflow on AWS (cdk/pipeline/mlflow.py)
 
     def name_of(self, suffix: str = "") -> str:
         """States.Format template for per-run SageMaker names: `<job prefix>-<run id><suffix>`."""

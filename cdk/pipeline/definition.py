@@ -24,7 +24,9 @@ from cdk.pipeline import training as training
 from cdk.pipeline.challenger import challenger_or_champion
 from cdk.pipeline.common import SNS_TRANSIENT, Guard
 from cdk.pipeline.context import PipelineContext
+from cdk.pipeline.deploy import REGISTERED_MODEL_URI
 from cdk.pipeline.evaluate import evaluate
+from cdk.pipeline.mlflow import mlflow_step
 from cdk.pipeline.payloads import check_definition
 from cdk.pipeline.results import DEPLOYMENT_RECORD, GATE, RESULTS, RUN_ID, SMOKE
 from cdk.shared.settings import DeploySettings
@@ -86,7 +88,17 @@ def build_definition(ctx: PipelineContext) -> sfn.IChainable:
     evaluate_state.next(gate)
 
     rejected = (
-        deploy.register(ctx, "RegisterRejected", "Rejected")  # ADR 0004: every evaluated model is registered
+        _then_mlflow(
+            deploy.register(ctx, "RegisterRejected", "Rejected"),  # ADR 0004: every evaluated model is registered
+            mlflow_step(
+                ctx,
+                "MlflowRegisterRejected",
+                "register",
+                source="$.training.model_data_url",
+                staging="none",
+                notify=notify,
+            ),
+        )
         .next(
             notify(
                 ctx,
@@ -138,7 +150,14 @@ def _deployment(ctx: PipelineContext) -> sfn.IChainable:
         go_live = canary.canary_or_first(deploying, go_live, notify)
     return (
         deploy.retain_model(ctx)
-        .next(deploy.register(ctx, "Register", "PendingManualApproval"))
+        .next(
+            _then_mlflow(
+                deploy.register(ctx, "Register", "PendingManualApproval"),
+                mlflow_step(
+                    ctx, "MlflowRegister", "register", source=REGISTERED_MODEL_URI, staging="champion", notify=notify
+                ),
+            )
+        )
         .next(name)
         .next(deploy.create_model(deploying))
         .next(deploy.create_endpoint_config(deploying))
@@ -146,10 +165,22 @@ def _deployment(ctx: PipelineContext) -> sfn.IChainable:
     )
 
 
+def _then_mlflow(state: sfn.TaskStateBase, mlflow: sfn.Chain | None) -> sfn.TaskStateBase | sfn.Chain:
+    """`state`, then the MLflow step when the stage has a tracking URI (cdk/pipeline/mlflow.py)."""
+    return state if mlflow is None else state.next(mlflow)
+
+
 def _succeeded(ctx: PipelineContext) -> sfn.IChainable:
     return (
         outcome.set_model_status(ctx, "ApproveModel", "Approved")
-        .next(outcome.record_deployment(ctx))
+        .next(
+            _then_mlflow(
+                outcome.record_deployment(ctx),
+                mlflow_step(
+                    ctx, "MlflowChampion", "champion", source=REGISTERED_MODEL_URI, staging="champion", notify=notify
+                ),
+            )
+        )
         .next(
             notify(
                 ctx,

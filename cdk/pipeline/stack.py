@@ -98,6 +98,7 @@ class PipelineStack(Stack):
             record_fn=functions.record.function,
             guard=Guard(on_failure=failure_path(self, settings, topic)),  # NotifyFailure -> Fail, built first
             canary=canary,
+            mlflow_fn=functions.mlflow.function if functions.mlflow else None,
         )
         self.state_machine = sfn.StateMachine(
             self,
@@ -176,6 +177,7 @@ class PipelineStack(Stack):
             "tasks), X-Ray tracing and the log-delivery calls behind state machine logging.",
         }
         invoked = [functions.validate, functions.gate, functions.smoke, functions.record]
+        invoked += [functions.mlflow] if functions.mlflow else []
         for fn in [*invoked, *([canary.check, canary.record] if canary else [])]:
             logical = self.get_logical_id(fn.function.node.default_child)  # type: ignore[arg-type]
             reasons[f"<{logical}.Arn>:*"] = "CDK LambdaInvoke grants the function and its versions/aliases."

@@ -4,6 +4,7 @@ fixed at synth, every registration names the same facts, the QualityGate gets wh
 from __future__ import annotations
 
 import inspect
+import json
 
 import pytest
 
@@ -61,3 +62,67 @@ def test_the_gate_function_bundles_the_card_modules(synthesized):
     assert gates, "no QualityGate asset"
     for asset in gates:
         assert (asset / "slipstream" / "package_card.py").is_file() and (asset / "slipstream" / "lineage.py").is_file()
+
+
+SERVER = "arn:aws:sagemaker:us-east-1:123456789012:mlflow-tracking-server/team"
+MLFLOW_STATES = ("MlflowRegister", "MlflowRegisterRejected", "MlflowChampion")
+
+
+@pytest.fixture(scope="module")
+def with_mlflow(tmp_path_factory) -> dict:
+    from aws_cdk import App
+    from aws_cdk.assertions import Template
+
+    from cdk.app import build_app
+    from tests.infra.conftest import stage_settings
+
+    app = App(outdir=str(tmp_path_factory.mktemp("mlflow-synth")))
+    stacks = build_app(app, stage_settings(mlflow_tracking_uri=SERVER))
+    return Template.from_stack(stacks["pipeline"]).to_json()
+
+
+def test_without_a_tracking_uri_there_is_no_mlflow_step(states, synthesized):
+    assert not [s for s in states if s.startswith("Mlflow")]
+    functions = synthesized.templates["pipeline"]["Resources"].values()
+    assert not [f for f in functions if "MLFLOW_TRACKING_URI" in json.dumps(f)]
+
+
+def test_with_a_tracking_uri_each_registration_and_the_deployment_reach_mlflow(with_mlflow):
+    from cdk.pipeline.doc import definition_from_template
+
+    states = definition_from_template(with_mlflow)["States"]
+    assert (
+        states["Register"]["Next"] == "MlflowRegister"
+        and states["RegisterRejected"]["Next"] == "MlflowRegisterRejected"
+    )
+    assert states["RecordDeployment"]["Next"] == "MlflowChampion"
+    assert states["MlflowRegisterDone"]["Next"] == "NameDeployment"
+    assert states["MlflowRegisterRejectedDone"]["Next"] == "NotifyChampionKept"
+    assert states["MlflowChampionDone"]["Next"] == "NotifySuccess"
+    for state_id in MLFLOW_STATES:
+        task = states[state_id]
+        assert task["Parameters"]["action"] == ("champion" if state_id == "MlflowChampion" else "register")
+        # Neither a crash nor "failed" stops the run: both end at <state>Done, "failed" through a notification.
+        assert [c["Next"] for c in task["Catch"]] == [f"{state_id}Crashed"]
+        assert states[f"{state_id}Crashed"]["Next"] == f"{state_id}Succeeded"
+        choice = states[f"{state_id}Succeeded"]
+        assert choice["Default"] == f"{state_id}Done" and choice["Choices"][0]["Next"] == f"Notify{state_id}Failed"
+        notify = states[f"Notify{state_id}Failed"]
+        assert notify["Next"] == f"{state_id}Done" and notify["Catch"][0]["Next"] == f"{state_id}Done"
+
+
+def test_the_mlflow_function_may_call_that_server_and_mark_packages_only(with_mlflow):
+    resources = with_mlflow["Resources"]
+    (function,) = [r for r in resources.values() if "MLFLOW_TRACKING_URI" in json.dumps(r.get("Properties", {}))]
+    assert function["Properties"]["Environment"]["Variables"]["MLFLOW_TRACKING_URI"] == SERVER
+    role = function["Properties"]["Role"]["Fn::GetAtt"][0]
+    policies = [
+        r for r in resources.values() if r["Type"] == "AWS::IAM::Policy" and {"Ref": role} in r["Properties"]["Roles"]
+    ]
+    statements = [s for p in policies for s in p["Properties"]["PolicyDocument"]["Statement"]]
+    actions = {a for s in statements for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
+    assert {"sagemaker-mlflow:*", "sagemaker:UpdateModelPackage"} <= actions
+    (mlflow,) = [s for s in statements if s["Action"] == "sagemaker-mlflow:*"]
+    assert mlflow["Resource"] == SERVER
+    (update,) = [s for s in statements if s["Action"] == "sagemaker:UpdateModelPackage"]
+    assert "model-package/breast-cancer-dev/*" in json.dumps(update["Resource"])
