@@ -8,10 +8,13 @@ Synth needs no AWS credentials and no network: stacks are environment-agnostic u
 from aws_cdk import App
 
 from cdk.app import build_app
-from cdk.shared.settings import load_settings
+from cdk.shared.settings import PROJECT_ROOT, load_settings
+from slipstream.lineage import git_commit
 
 app = App()
 stage = app.node.try_get_context("stage") or "dev"
 config_path = app.node.try_get_context("config")  # optional: -c config=path/to/slipstream.toml
-build_app(app, load_settings(stage, config_path))
+# The commit every model package records; `-c code_version=<sha>` pins it (CI, reproducible synth).
+code_version = app.node.try_get_context("code_version") or git_commit(PROJECT_ROOT)
+build_app(app, load_settings(stage, config_path, code_version=code_version))
 app.synth()

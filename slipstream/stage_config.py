@@ -12,6 +12,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from slipstream.layout import DEFAULT_DATA_PREFIX
 from slipstream.observability_config import DatadogStageConfig
 
+# https, or a SageMaker managed MLflow tracking server's ARN; plain http only to this machine (tests, a tunnel).
+MLFLOW_TRACKING_URI = (
+    r"^(https://[^\s/?#]+(/\S*)?|http://(127\.0\.0\.1|localhost)(:\d+)?(/\S*)?"
+    r"|arn:aws[\w-]*:sagemaker:[\w-]+:\d{12}:mlflow-tracking-server/[\w-]+)$"
+)
+
 STAGE_NAMES = ("dev", "staging", "prod")
 
 
@@ -104,6 +110,15 @@ class StageConfig(BaseModel):
         le=8754,
         description='With `approval = "manual"`: hours to wait for the decision; then the package is Rejected '
         '("approval timed out") and the champion keeps serving.',
+    )
+
+    # --- lineage: MLflow on AWS (docs/lineage.md#mlflow-on-aws) -------------------------------------------
+    mlflow_tracking_uri: str | None = Field(
+        default=None,
+        pattern=MLFLOW_TRACKING_URI,
+        description="MLflow tracking server every registered package also goes to (as a model version with the "
+        "local registry's tags and aliases): an https URI, or a SageMaker managed MLflow tracking server ARN "
+        "(SigV4). Unset: AWS uses the SageMaker Model Registry only.",
     )
 
     @property

@@ -42,6 +42,7 @@ class PipelineContext:
     guard: Guard
     canary: CanaryFunctions | None = None  # with `gate.promote = "canary"`: its Lambdas and alarms
     approval_fn: lambda_.IFunction | None = None  # with `approval = "manual"`: WaitForApproval's (approval.py)
+    mlflow_fn: lambda_.IFunction | None = None  # with `mlflow_tracking_uri`: MLflow on AWS (cdk/pipeline/mlflow.py)
 
     def name_of(self, suffix: str = "") -> str:
         """States.Format template for per-run SageMaker names: `<job prefix>-<run id><suffix>`."""

@@ -25,7 +25,9 @@ from cdk.pipeline import training as training
 from cdk.pipeline.challenger import challenger_or_champion
 from cdk.pipeline.common import SNS_TRANSIENT, Guard
 from cdk.pipeline.context import PipelineContext
+from cdk.pipeline.deploy import REGISTERED_MODEL_URI
 from cdk.pipeline.evaluate import evaluate
+from cdk.pipeline.mlflow import mlflow_step
 from cdk.pipeline.payloads import check_definition
 from cdk.pipeline.results import DEPLOYMENT_RECORD, GATE, RESULTS, RUN_ID, SMOKE
 from cdk.shared.settings import DeploySettings
@@ -87,7 +89,17 @@ def build_definition(ctx: PipelineContext) -> sfn.IChainable:
     evaluate_state.next(gate)
 
     rejected = (
-        deploy.register(ctx, "RegisterRejected", "Rejected")  # ADR 0004: every evaluated model is registered
+        _then_mlflow(
+            deploy.register(ctx, "RegisterRejected", "Rejected"),  # ADR 0004: every evaluated model is registered
+            mlflow_step(
+                ctx,
+                "MlflowRegisterRejected",
+                "register",
+                source="$.training.model_data_url",
+                staging="none",
+                notify=notify,
+            ),
+        )
         .next(
             notify(
                 ctx,
@@ -146,13 +158,29 @@ def _deployment(ctx: PipelineContext) -> sfn.IChainable:
     if ctx.settings.stage.approval == "manual":  # a person says yes first (cdk/pipeline/approval.py)
         after_register = approval.wait_for_approval(deploying, name, notify)
     name.next(deploy.create_model(deploying)).next(deploy.create_endpoint_config(deploying)).next(go_live)
-    return deploy.retain_model(ctx).next(deploy.register(ctx, "Register", "PendingManualApproval")).next(after_register)
+    registered = _then_mlflow(
+        deploy.register(ctx, "Register", "PendingManualApproval"),
+        mlflow_step(ctx, "MlflowRegister", "register", source=REGISTERED_MODEL_URI, staging="champion", notify=notify),
+    )
+    return deploy.retain_model(ctx).next(registered).next(after_register)
+
+
+def _then_mlflow(state: sfn.TaskStateBase, mlflow: sfn.Chain | None) -> sfn.TaskStateBase | sfn.Chain:
+    """`state`, then the MLflow step when the stage has a tracking URI (cdk/pipeline/mlflow.py)."""
+    return state if mlflow is None else state.next(mlflow)
 
 
 def _succeeded(ctx: PipelineContext) -> sfn.IChainable:
     return (
         outcome.set_model_status(ctx, "ApproveModel", "Approved", _approved_details(ctx))
-        .next(outcome.record_deployment(ctx))
+        .next(
+            _then_mlflow(
+                outcome.record_deployment(ctx),
+                mlflow_step(
+                    ctx, "MlflowChampion", "champion", source=REGISTERED_MODEL_URI, staging="champion", notify=notify
+                ),
+            )
+        )
         .next(
             notify(
                 ctx,

@@ -22,6 +22,7 @@ from slipstream.layout import (
     retained_key,
     run_key,
 )
+from slipstream.lineage import lineage_facts
 
 JSON = sfn.JsonPath
 # The archive a deployable package names, and CreateModel deploys: the retained copy (RetainModel).
@@ -73,10 +74,16 @@ def _copy(ctx: PipelineContext, state_id: str, source: str, key: str) -> sfn.Tas
     return ctx.guard(task, S3_TRANSIENT)
 
 
+# The package's model card status (ModelPackageModelCard.ModelCardStatus) for each approval status it is created
+# or updated with: ApproveModel approves both (outcome.py set_model_status).
+CARD_STATUS = {"Rejected": "Draft", "PendingManualApproval": "PendingReview", "Approved": "Approved"}
+
+
 def register(
     ctx: PipelineContext, state_id: str, status: str, *, passed: bool | None = None, metadata: dict | None = None
 ) -> sfn.TaskStateBase:
-    """A model package with the evaluation as its model-quality metrics (ADR 0004: every evaluated model).
+    """A model package with the evaluation as its model-quality metrics (ADR 0004: every evaluated model), its
+    lineage (docs/lineage.md) and the model card the QualityGate Lambda wrote.
 
     `PendingManualApproval` until the smoke test passes, or `Rejected` at once when the gate said no. The
     version SageMaker gave it (the number ending the ARN) goes to `$.registered.version` for CreateModel.
@@ -84,7 +91,9 @@ def register(
     serves and keeps the run's own, which expires with the run. `passed` overrides the gate's verdict the
     status implies (a refused challenger passed it), `metadata` adds CustomerMetadataProperties.
     """
-    model_data_url = "$.training.model_data_url" if status == "Rejected" else REGISTERED_MODEL_URI
+    rejected = status == "Rejected"
+    model_data_url = "$.training.model_data_url" if rejected else REGISTERED_MODEL_URI
+    baseline_uri = "$.paths.retained_baseline_uri" if not rejected else VALIDATION.field("baseline_uri")
     gate = ("passed" if passed else "rejected") if passed is not None else None
     group = ctx.settings.model_package_group
     arn = JSON.string_at("$.ModelPackageArn")
@@ -112,24 +121,49 @@ def register(
                     "Statistics": {"ContentType": "application/json", "S3Uri": JSON.string_at("$.paths.evaluation_uri")}
                 }
             },
+            # The data profile drift is measured against (slipstream/baseline.py, not Model Monitor's format).
+            "DriftCheckBaselines": {
+                "ModelDataQuality": {
+                    "Statistics": {"ContentType": "application/json", "S3Uri": JSON.string_at(baseline_uri)}
+                }
+            },
+            "MetadataProperties": {
+                "CommitId": ctx.settings.code_version,
+                "GeneratedBy": JSON.string_at("$.training.job_name"),
+                "ProjectId": ctx.settings.config.name,
+            },
             "CustomerMetadataProperties": {
-                "run_id": JSON.string_at(RUN_ID),
-                # any object key, escaped to what SageMaker takes
-                "data": JSON.string_at(VALIDATION.field("data_label")),
-                "data_sha256": JSON.string_at(VALIDATION.field("data_sha256")),
+                **package_lineage(ctx, gate or ("rejected" if rejected else "passed")),
                 "contract": JSON.string_at(VALIDATION.field("contract_uri")),
-                "training_job": JSON.string_at("$.training.job_name"),
-                "gate": gate or ("rejected" if status == "Rejected" else "passed"),
-                # the gate's figures, in the characters SageMaker allows (slipstream/steps/gate.py figures_line)
-                "gate_baseline": JSON.string_at(GATE.field("baseline_figures")),
-                "gate_champion": JSON.string_at(GATE.field("champion_figures")),
                 **(metadata or {}),
+            },
+            "ModelCard": {
+                "ModelCardContent": JSON.string_at(GATE.field("model_card")),
+                "ModelCardStatus": CARD_STATUS[status],
             },
         },
         [ctx.arn("model-package-group", group), ctx.arn("model-package", f"{group}/*")],
         # ARN: arn:<partition>:sagemaker:<region>:<account>:model-package/<group>/<version>; groups have no "/".
         result_selector={"arn": arn, "version": JSON.array_get_item(JSON.string_split(arn, "/"), 2)},
         result_path="$.registered",
+    )
+
+
+def package_lineage(ctx: PipelineContext, gate: str) -> dict[str, str]:
+    """The local registry's lineage tags (slipstream/lineage.py), as the state machine fills them in. Values in
+    the characters and 256-character length SageMaker allows: the data's URI escaped by ValidateData
+    (`data_label`); the gate's figures as slipstream/steps/gate.py figures_line writes them."""
+    return lineage_facts(
+        run_id=JSON.string_at(RUN_ID),
+        data_source=JSON.string_at(VALIDATION.field("data_label")),
+        data_sha256=JSON.string_at(VALIDATION.field("data_sha256")),
+        git_commit=ctx.settings.code_version,
+        config_sha256=ctx.settings.config_sha256,
+        training_job=JSON.string_at("$.training.job_name"),
+        estimator=ctx.settings.config.model.estimator or "",
+        gate_decision=gate,
+        gate_baseline=JSON.string_at(GATE.field("baseline_figures")),
+        gate_champion=JSON.string_at(GATE.field("champion_figures")),
     )
 
 

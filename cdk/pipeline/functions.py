@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import Aws
+from aws_cdk import Aws, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
@@ -57,6 +57,7 @@ class PipelineFunctions(Construct):
             name="quality_gate",
             description="QualityGate: may the challenger replace the champion",
             environment={"SLIPSTREAM_CONFIG": config_json},
+            slipstream_modules=("lineage.py", "package_card.py"),  # the package's model card
             defaults=defaults,
         )
         artifact_bucket.grant_read(self.gate.role, runs)
@@ -88,6 +89,8 @@ class PipelineFunctions(Construct):
         )
         artifact_bucket.grant_read(self.record.role, runs)
         artifact_bucket.grant_put(self.record.role, deployment_key)
+
+        self.mlflow = _mlflow_function(self, settings, config_json) if stage.mlflow_tracking_uri else None
 
         self.start = SlipstreamFunction(
             self,
@@ -137,3 +140,33 @@ def _front_door_grant(settings: DeploySettings, front_door: FrontDoorExports) ->
         f"{settings.stage_name}/POST/predict"
     )
     return iam.PolicyStatement(actions=["execute-api:Invoke"], resources=[method])
+
+
+def _mlflow_function(scope: Construct, settings: DeploySettings, config_json: str) -> SlipstreamFunction:
+    """MLflow on AWS (docs/lineage.md#mlflow-on-aws): the registered package as an MLflow model version. It may
+    mark its package `mlflow: failed`; with a SageMaker managed tracking server, it calls it with its own role."""
+    uri = settings.stage.mlflow_tracking_uri or ""
+    function = SlipstreamFunction(
+        scope,
+        "MlflowRegistry",
+        name="mlflow_registry",
+        description="MLflow on AWS: each registered package as an MLflow model version, champion alias",
+        environment={"SLIPSTREAM_CONFIG": config_json, "MLFLOW_TRACKING_URI": uri},
+        slipstream_modules=("lineage.py",),
+        timeout_seconds=120,  # 3 attempts of a few calls, 10 s each at most, and the pauses between
+        defaults=settings.lambda_defaults,
+    )
+    group = settings.model_package_group
+    package = Stack.of(scope).format_arn(service="sagemaker", resource="model-package", resource_name=f"{group}/*")
+    function.role.add_to_policy(iam.PolicyStatement(actions=["sagemaker:UpdateModelPackage"], resources=[package]))
+    if uri.startswith("arn:"):
+        # The managed server's own actions (sagemaker-mlflow:CreateRegisteredModel, ...), on that server only.
+        function.role.add_to_policy(iam.PolicyStatement(actions=["sagemaker-mlflow:*"], resources=[uri]))
+        acknowledge(function.role, "AwsSolutions-IAM5[Action::sagemaker-mlflow:*]", "Registry calls, one server.")
+    reason = "Marks this stage's packages `mlflow: failed`; versions exist only at run time."
+    finding = f"arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:model-package/{group}/*"
+    acknowledge(function.role, f"AwsSolutions-IAM5[Resource::{finding}]", reason)
+    acknowledge(
+        function.function, "AwsSolutions-L1", "Python 3.11 on purpose: the project's Python version and layers."
+    )
+    return function

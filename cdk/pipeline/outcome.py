@@ -8,7 +8,7 @@ from typing import Any
 from aws_cdk import aws_stepfunctions as sfn
 
 from cdk.pipeline.context import PipelineContext, delete_endpoint, sagemaker_call
-from cdk.pipeline.deploy import endpoint_error, wait_for_endpoint
+from cdk.pipeline.deploy import CARD_STATUS, endpoint_error, wait_for_endpoint
 from cdk.pipeline.results import APPROVAL, DEPLOYMENT_RECORD, EXECUTION, GATE, RUN_ID, VALIDATION
 from slipstream.documents.record import RecordRequest
 
@@ -18,13 +18,21 @@ JSON = sfn.JsonPath
 def set_model_status(
     ctx: PipelineContext, state_id: str, status: str, details: dict[str, Any] | None = None
 ) -> sfn.TaskStateBase:
-    """UpdateModelPackage's status; `details` adds fields (ApprovalDescription, CustomerMetadataProperties)."""
+    """The package's approval status, and its model card's with it (Approved: Approved, Rejected: Draft). The
+    card's content is sent again, as the QualityGate wrote it: UpdateModelPackage takes the card whole.
+    `details` adds fields (ApprovalDescription, CustomerMetadataProperties)."""
     group = ctx.settings.model_package_group
+    card = {"ModelCardContent": JSON.string_at(GATE.field("model_card")), "ModelCardStatus": CARD_STATUS[status]}
     return sagemaker_call(
         ctx,
         state_id,
         "updateModelPackage",
-        {"ModelPackageArn": JSON.string_at("$.registered.arn"), "ModelApprovalStatus": status, **(details or {})},
+        {
+            "ModelPackageArn": JSON.string_at("$.registered.arn"),
+            "ModelApprovalStatus": status,
+            "ModelCard": card,
+            **(details or {}),
+        },
         [ctx.arn("model-package", f"{group}/*")],
         result_path=JSON.DISCARD,
     )

@@ -112,6 +112,7 @@ class PipelineStack(Stack):
             guard=Guard(on_failure=failure_path(self, settings, topic)),  # NotifyFailure -> Fail, built first
             canary=canary,
             approval_fn=approval.request.function if approval else None,
+            mlflow_fn=functions.mlflow.function if functions.mlflow else None,
         )
         self.state_machine = sfn.StateMachine(
             self,
@@ -194,6 +195,7 @@ class PipelineStack(Stack):
         invoked = [functions.validate, functions.gate, functions.smoke, functions.record]
         if approval:
             invoked.append(approval.request)
+        invoked += [functions.mlflow] if functions.mlflow else []
         for fn in [*invoked, *([canary.check, canary.record] if canary else [])]:
             logical = self.get_logical_id(fn.function.node.default_child)  # type: ignore[arg-type]
             reasons[f"<{logical}.Arn>:*"] = "CDK LambdaInvoke grants the function and its versions/aliases."

@@ -209,5 +209,24 @@ def _evaluation_inputs(ctx: PipelineContext, *, champion: bool) -> dict:
 
 
 def quality_gate(ctx: PipelineContext) -> sfn.TaskStateBase:
-    payload = {"run_id": JSON.string_at(RUN_ID), "evaluation_uri": JSON.string_at("$.paths.evaluation_uri")}
+    """The decision, and the model card every package of this run carries (slipstream/package_card.py)."""
+    payload = {
+        "run_id": JSON.string_at(RUN_ID),
+        "evaluation_uri": JSON.string_at("$.paths.evaluation_uri"),
+        "card": card_sources(ctx),
+    }
     return ctx.invoke("QualityGate", ctx.gate_fn, GateRequest, payload, GATE)
+
+
+def card_sources(ctx: PipelineContext) -> dict[str, str]:
+    """The lineage facts the state machine knows (CardSources): for the model card and MLflow's tags."""
+    bucket, key = EXECUTION.field("data", "bucket"), EXECUTION.field("data", "key")
+    return {
+        "data_uri": JSON.format("s3://{}/{}", JSON.string_at(bucket), JSON.string_at(key)),
+        "data_sha256": JSON.string_at(VALIDATION.field("data_sha256")),
+        "git_commit": ctx.settings.code_version,
+        "config_sha256": ctx.settings.config_sha256,
+        "training_job": JSON.string_at("$.training.job_name"),
+        "model_artifact": JSON.string_at("$.training.model_data_url"),
+        "contract_uri": JSON.string_at(VALIDATION.field("contract_uri")),
+    }

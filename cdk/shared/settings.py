@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cdk.shared import naming
+from slipstream import lineage
 from slipstream.config import Config, load_config
 from slipstream.observability_config import DatadogConfig
 from slipstream.stage_config import StageConfig
@@ -32,6 +33,14 @@ class DeploySettings:
     config: Config
     stage_name: str
     stage: StageConfig
+    # The commit the stack is deployed from (slipstream/lineage.py git_commit), set by app.py or `-c code_version`;
+    # every model package carries it. "unknown" where nothing set it (tests pin it: templates stay deterministic).
+    code_version: str = "unknown"
+
+    @property
+    def config_sha256(self) -> str:
+        """The effective config's fingerprint, the same function (and value, for the same file) as the local run."""
+        return lineage.config_sha256(self.config)
 
     @property
     def prefix(self) -> str:
@@ -102,6 +111,9 @@ class DeploySettings:
         return self.stage.region
 
 
-def load_settings(stage_name: str, config_path: Path | str | None = None) -> DeploySettings:
+def load_settings(
+    stage_name: str, config_path: Path | str | None = None, *, code_version: str = "unknown"
+) -> DeploySettings:
     config = load_config(config_path or PROJECT_ROOT / "slipstream.toml")
-    return DeploySettings(config=config, stage_name=stage_name, stage=config.stage(stage_name))
+    stage = config.stage(stage_name)
+    return DeploySettings(config=config, stage_name=stage_name, stage=stage, code_version=code_version)

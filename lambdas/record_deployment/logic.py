@@ -43,12 +43,15 @@ def champion_record(
 ) -> VariantRecord:
     """A variant's entry (the champion's or a challenger's): what `/model` shows and drift needs."""
     evaluation = documents["evaluation"]
+    # The commit the stack was deployed from, which Register put on the package (docs/lineage.md).
+    commit = (package.get("MetadataProperties") or {}).get("CommitId")
     # No ARNs: GET /model shows the card to API callers, and an ARN names the AWS account.
     lineage = {
         "data.source": request.data_uri,
         "data.sha256": request.data_sha256,
         "slipstream.run_id": request.run_id,
         "gate.decision": "passed",
+        **({"git.commit": commit} if commit else {}),
     }
     card = render_model_card(
         config,
@@ -65,8 +68,7 @@ def champion_record(
         metrics={k: float(v) for k, v in (evaluation.get("metrics") or {}).items() if _is_number(v)},
         registered_at=_iso(package["CreationTime"]),
         data_sha256=request.data_sha256,
-        # The pipeline runs the deployed code, not a checkout: the commit is not known here (docs/serving.md).
-        git_commit=None,
+        git_commit=commit,
         model_card=card,
         importance=importance_of(evaluation),
         run_id=request.run_id,

@@ -29,7 +29,7 @@ class VariantRecord(BaseModel):
     metrics: dict[str, float] = Field(default_factory=dict, description="Held-out metrics (numbers only).")
     registered_at: str = Field(description="ISO-8601 time the version was registered, with its offset.")
     data_sha256: str | None = Field(default=None, description="SHA-256 of the training data file.")
-    git_commit: str | None = Field(default=None, description="Commit of the code; unknown to the AWS pipeline.")
+    git_commit: str | None = Field(default=None, description="Commit of the code (on AWS: the stack's).")
     model_card: str | None = Field(default=None, description="The model card (Markdown).")
     importance: Importance | None = Field(
         default=None, description="Permutation importance on the held-out rows, with its flags (evaluation.json)."

@@ -17,9 +17,23 @@ from slipstream.documents.base import Document
 Verdict = Literal["better", "not distinguishable", "worse"]
 
 
+class CardSources(Document):
+    """What the QualityGate Lambda needs besides the evaluation to write the package's model card
+    (slipstream/package_card.py): the lineage facts the state machine knows (slipstream/lineage.py)."""
+
+    data_uri: str = Field(description="s3://bucket/key of the data trained on, unescaped.")
+    data_sha256: str
+    git_commit: str = Field(description="The commit the stack was deployed from (synth time).")
+    config_sha256: str
+    training_job: str
+    model_artifact: str = Field(description="The training job's model.tar.gz (RetainModel copies it unchanged).")
+    contract_uri: str
+
+
 class GateRequest(Document):
     run_id: str
     evaluation_uri: str  # s3://.../evaluation.json written by training/evaluate.py
+    card: CardSources  # the local runner decides in process and has no request
 
 
 class GateComparison(Document):
@@ -51,3 +65,5 @@ class GateDecision(Document):
     # One line each, in the characters SageMaker allows in CustomerMetadataProperties ("none" when absent).
     baseline_figures: str
     champion_figures: str
+    # On AWS: the package's ModelCardContent (slipstream/package_card.py), JSON text; the local runner has none.
+    model_card: str | None = None

@@ -68,8 +68,9 @@ def train(state: RunState) -> str:
         entrypoint=TRAINING_ENTRYPOINT,
     )
     # Where SageMaker would upload it; Evaluate reads this archive, as the processing job does on AWS.
-    archive = archive_model(model_dir, state.run_dir / layout.model_archive(f"{config.name}-{state.run_id}-train"))
-    state.outputs.update(model_dir=model_dir, model_archive=archive)
+    job_name = f"{config.name}-{state.run_id}-train"
+    archive = archive_model(model_dir, state.run_dir / layout.model_archive(job_name))
+    state.outputs.update(model_dir=model_dir, model_archive=archive, training_job=job_name)
     return f"{config.model.estimator} trained on {len(state.outputs['validation'].train)} rows"
 
 
@@ -124,19 +125,19 @@ def register(state: RunState) -> str:
 
     config, outputs = state.config, state.outputs
     validation, decision, evaluation = outputs["validation"], outputs["decision"], outputs["evaluation"]
-    tags = {
-        "data.source": config.data.source,
-        "data.sha256": outputs["data_sha256"],
-        "git.commit": lineage.git_commit(config.base_dir),
-        "config.sha256": lineage.config_sha256(config),
-        "slipstream.run_id": state.run_id,
-        "gate.decision": "passed" if decision.passed else "rejected",
-        "gate.reasons": json.dumps(decision.reasons),
-        "gate.baseline": decision.baseline_figures,
-        "gate.champion": decision.champion_figures,
-        "gate.figures": json.dumps(decision.model_dump(mode="json", include={"threshold", "baseline", "champion"})),
-        "estimator": config.model.estimator or "",
-    }
+    facts = lineage.lineage_facts(
+        run_id=state.run_id,
+        data_source=config.data.source,
+        data_sha256=outputs["data_sha256"],
+        git_commit=lineage.git_commit(config.base_dir),
+        config_sha256=lineage.config_sha256(config),
+        training_job=outputs["training_job"],
+        estimator=config.model.estimator or "",
+        gate_decision="passed" if decision.passed else "rejected",
+        gate_baseline=decision.baseline_figures,
+        gate_champion=decision.champion_figures,
+    )
+    tags = {**facts, **lineage.gate_detail_tags(decision)}
     staged = staging(config, passed=decision.passed, registry=outputs["registry"])
     card = render_model_card(
         config,

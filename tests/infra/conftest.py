@@ -41,6 +41,7 @@ def _read(path: Path) -> dict[str, Any]:
 
 
 GITHUB_REPOSITORY = "acme/slipstream"
+CODE_VERSION = "0123456789abcdef0123456789abcdef01234567"  # pinned: the checkout's commit would vary the templates
 
 
 def stage_settings(**stage_overrides: Any) -> Any:
@@ -49,7 +50,7 @@ def stage_settings(**stage_overrides: Any) -> Any:
 
     from cdk.shared.settings import load_settings
 
-    settings = load_settings("dev")
+    settings = load_settings("dev", code_version=CODE_VERSION)
     overrides = {"github_repository": GITHUB_REPOSITORY, **stage_overrides}
     return replace(settings, stage=settings.stage.model_copy(update=overrides))
 

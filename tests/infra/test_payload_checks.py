@@ -16,7 +16,7 @@ from cdk.pipeline.common import Guard
 from cdk.pipeline.context import PipelineContext
 from cdk.pipeline.payloads import PayloadError, check_definition, read_paths
 from cdk.pipeline.results import EXECUTION, GATE, RESULTS, SMOKE, VALIDATION
-from slipstream.documents.gate import GateRequest
+from slipstream.documents.gate import CardSources, GateRequest
 from slipstream.documents.record import RecordRequest
 from slipstream.documents.run import RunRequest
 
@@ -37,7 +37,11 @@ def function(ctx) -> lambda_.IFunction:
 
 
 def gate_payload(**changes):
-    payload = {"run_id": JSON.string_at("$.run_id"), "evaluation_uri": JSON.string_at("$.paths.evaluation_uri")}
+    payload = {
+        "run_id": JSON.string_at("$.run_id"),
+        "evaluation_uri": JSON.string_at("$.paths.evaluation_uri"),
+        "card": {name: JSON.string_at("$.run_id") for name in CardSources.model_fields},
+    }
     return {k: v for k, v in {**payload, **changes}.items() if v is not None}
 
 
@@ -45,7 +49,8 @@ def test_a_payload_that_builds_the_request_gives_the_task(ctx, function):
     task = ctx.invoke("QualityGate", function, GateRequest, gate_payload(), GATE)
     state = task.to_state_json()
     assert state["ResultPath"] == "$.gate"
-    assert state["Parameters"] == {"run_id.$": "$.run_id", "evaluation_uri.$": "$.paths.evaluation_uri"}
+    card = {f"{name}.$": "$.run_id" for name in CardSources.model_fields}
+    assert state["Parameters"] == {"run_id.$": "$.run_id", "evaluation_uri.$": "$.paths.evaluation_uri", "card": card}
 
 
 def test_a_key_the_request_does_not_have_fails_naming_state_key_and_model(ctx, function):

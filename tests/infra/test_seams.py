@@ -19,7 +19,7 @@ from lambdas.quality_gate.logic import judge
 from lambdas.start_pipeline.logic import run_for_new_object
 from slipstream.config import load_config
 from slipstream.contract import Contract, Feature
-from slipstream.documents.gate import GateDecision, GateRequest
+from slipstream.documents.gate import CardSources, GateDecision, GateRequest
 from slipstream.documents.record import RecordOutput, RecordRequest
 from slipstream.documents.run import ObjectCreated, RunRequest
 from slipstream.documents.smoke import SmokeRequest
@@ -90,8 +90,10 @@ def validation_output() -> dict[str, Any]:
 
 
 def gate_output() -> dict[str, Any]:
-    request = GateRequest(run_id="r1", evaluation_uri="s3://artifacts/e.json")
-    return judge(request, CONFIG, s3=_S3({"s3://artifacts/e.json": EVALUATION})).model_dump(mode="json")
+    sources = {name: f"s3://artifacts/{name}" for name in CardSources.model_fields}
+    request = GateRequest(run_id="r1", evaluation_uri="s3://artifacts/e.json", card=CardSources(**sources))
+    documents = {"s3://artifacts/e.json": EVALUATION, sources["contract_uri"]: {"features": []}}
+    return judge(request, CONFIG, s3=_S3(documents)).model_dump(mode="json")
 
 
 def smoke_output() -> dict[str, Any]:

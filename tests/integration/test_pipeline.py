@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import shutil
 import subprocess
@@ -44,6 +45,7 @@ def test_bundled_config_trains_gates_and_registers_a_champion(
     assert state["champion"]["metrics"]["roc_auc"] > 0.97
     assert state["challenger"] is None  # gate.promote = "champion": nothing is staged for an experiment
     assert state["latest"]["staging"] == "champion"
+    _version_carries_the_lineage(config)
     run_dir = next((tmp_path / ".slipstream" / "runs").iterdir())
     card = (run_dir / "model_card.md").read_text()
     assert "PASSED" in card and "worst radius" in card and "Intended use" in card
@@ -74,6 +76,21 @@ def _importance_is_everywhere(run_dir: Path, card: str, output: str) -> None:
     summary = json.loads((run_dir / "summary.json").read_text())["importance"]
     assert [f["feature"] for f in summary["top"]] == [f.feature for f in importance.features[:3]]
     assert summary["flags"] == []
+
+
+def _version_carries_the_lineage(path: Path) -> None:
+    """The facts an AWS package carries, under the same names (tests/statemachine/lineage_checks.py)."""
+    from slipstream import lineage
+    from slipstream.config import load_config
+    from slipstream.local.registry import Registry
+
+    config = load_config(path)
+    info = Registry(config).by_alias("champion")
+    assert info is not None
+    names = inspect.signature(lineage.lineage_facts).parameters
+    assert set(lineage.lineage_facts(**dict.fromkeys(names, ""))) <= set(info.tags)
+    assert info.tags[lineage.CONFIG_SHA256] == lineage.config_sha256(config)
+    assert info.tags[lineage.TRAINING_JOB] == f"{config.name}-{info.tags[lineage.RUN_ID]}-train"
 
 
 def _registered_model_is_the_images(folder: Path) -> None:

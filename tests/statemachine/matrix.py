@@ -117,7 +117,7 @@ def assert_first_deployment(run: Outcome, *, project: str, stage: str = "dev") -
     package = run.package_details[run_id]
     assert status == "Approved" and run_id == run.run_id
     metadata = package["CustomerMetadataProperties"]
-    assert metadata["gate"] == "passed" and len(metadata["data_sha256"]) == 64
+    assert metadata["gate.decision"] == "passed" and len(metadata["data.sha256"]) == 64
     assert run.endpoint["EndpointName"] == f"{project}-{stage}" and run.endpoint["EndpointStatus"] == "InService"
     assert run.answer["model_version"] == "1" and len(run.answer["predictions"]) == 1
     assert run.record["champion"]["run_id"] == run_id and run.record["champion"]["version"] == "1"

@@ -101,7 +101,7 @@ class Pipeline:
         details = {}
         for summary in summaries["ModelPackageSummaryList"]:
             package = sagemaker.describe_model_package(ModelPackageName=summary["ModelPackageArn"])
-            details[package["CustomerMetadataProperties"]["run_id"]] = package
+            details[package["CustomerMetadataProperties"]["slipstream.run_id"]] = package
         return {run: package["ModelApprovalStatus"] for run, package in details.items()}, details
 
     def _settled_endpoint(self) -> dict[str, Any] | None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests.statemachine.conftest import RUNS_GROUP
+from tests.statemachine.lineage_checks import assert_package_lineage
 
 pytestmark = [RUNS_GROUP, pytest.mark.slow]  # nine executions, once per session
 
@@ -63,7 +64,7 @@ def test_the_endpoint_reports_the_model_package_version(deployed):
     assert second.answer["model_version"] == "2"
 
 
-def test_a_deployment_writes_the_record_predict_and_drift_read(deployed):
+def test_a_deployment_writes_the_record_predict_and_drift_read(deployed, config):
     run = deployed["happy"]
     assert run.record["challenger"] is None
     champion = run.record["champion"]
@@ -73,11 +74,23 @@ def test_a_deployment_writes_the_record_predict_and_drift_read(deployed):
     assert champion["baseline_uri"].endswith("/models/first-deploy/baseline.json")
     assert len(champion["data_sha256"]) == 64 and champion["registered_at"]
     assert champion["model_card"].startswith("# Model card: breast-cancer")
-    assert "git_commit" in champion  # null on AWS: the pipeline runs deployed code, not a checkout
+    assert champion["git_commit"] == run.package_details["first-deploy"]["MetadataProperties"]["CommitId"]
     # The package carries the same lineage.
     metadata = run.package_details["first-deploy"]["CustomerMetadataProperties"]
-    assert metadata["data_sha256"] == champion["data_sha256"] and metadata["gate"] == "passed"
+    assert metadata["data.sha256"] == champion["data_sha256"] and metadata["gate.decision"] == "passed"
+    card = assert_package_lineage(run.package_details["first-deploy"], config, "first-deploy")
+    assert card["evaluation_details"][0]["evaluation_observation"].startswith("Quality gate passed: ")
     assert deployed["throttled"].record["champion"]["version"] == "2"  # the next deployment replaces it
+
+
+def test_every_package_carries_its_lineage_and_a_model_card(deployed, first_runs, config):
+    """Approved, rejected by the gate, rejected after a failed smoke test: each says where it came from."""
+    seen = {}
+    for outcome in [*deployed.values(), *first_runs.values()]:
+        for run_id, package in outcome.package_details.items():
+            assert_package_lineage(package, config, run_id)
+            seen[run_id] = package["ModelCard"]["ModelCardStatus"]
+    assert {"Approved", "Draft"} <= set(seen.values()), seen
 
 
 def test_data_validation_failure_notifies_and_registers_nothing(first_runs):
@@ -102,7 +115,7 @@ def test_training_job_failure_reports_the_scripts_reason(first_runs):
     assert run.packages == {} and run.endpoint is None
 
 
-def test_quality_gate_rejection_registers_a_rejected_package_and_keeps_the_champion(deployed):
+def test_quality_gate_rejection_registers_a_rejected_package_and_keeps_the_champion(deployed, config):
     run = deployed["gate_rejected"]
     assert run.status == "SUCCEEDED"
     assert run.path == [*WITH_CHAMPION, "RegisterRejected", "NotifyChampionKept", "ChampionKept"]
@@ -112,18 +125,22 @@ def test_quality_gate_rejection_registers_a_rejected_package_and_keeps_the_champ
     statistics = package["ModelMetrics"]["ModelQuality"]["Statistics"]
     assert statistics["S3Uri"].endswith("/runs/gate-rejects/evaluation/evaluation.json")
     metadata = package["CustomerMetadataProperties"]
-    assert metadata["gate"] == "rejected"
+    assert metadata["gate.decision"] == "rejected"
+    card = assert_package_lineage(package, config, "gate-rejects")  # a rejected package too: Draft card
+    assert card["model_overview"]["model_artifact"] == [
+        package["InferenceSpecification"]["Containers"][0]["ModelDataUrl"]
+    ]
     # the gate's figures, as the QualityGate Lambda wrote them (steps/gate.py figures_line), on the package
-    assert metadata["gate_baseline"].startswith("roc_auc ") and " baseline 0.5000 diff " in metadata["gate_baseline"]
-    assert metadata["gate_baseline"].endswith(message_verdict(run, "baseline"))
-    assert metadata["gate_champion"].startswith("roc_auc ") and " champion " in metadata["gate_champion"]
+    assert metadata["gate.baseline"].startswith("roc_auc ") and " baseline 0.5000 diff " in metadata["gate.baseline"]
+    assert metadata["gate.baseline"].endswith(message_verdict(run, "baseline"))
+    assert metadata["gate.champion"].startswith("roc_auc ") and " champion " in metadata["gate.champion"]
     assert run.endpoint["EndpointConfigName"] == "breast-cancer-dev-throttled"
     assert run.record == deployed["throttled"].record  # the champion's record stays
     (message,) = run.notifications
     assert message["status"] == "champion kept" and message["model_package"] == package["ModelPackageArn"]
     assert message["gate"]["passed"] is False and message["gate"]["value"] < 0.95
     assert message["gate"]["champion"]["verdict"] in {"worse", "not distinguishable", "better"}
-    assert metadata["gate_champion"].endswith(message_verdict(run, "champion"))
+    assert metadata["gate.champion"].endswith(message_verdict(run, "champion"))
     assert message["gate"]["baseline"]["verdict"] != "better"  # this model is no better than the majority class
 
 

@@ -120,7 +120,7 @@ def test_the_second_goes_to_its_own_endpoint_as_the_challenger_and_the_champion_
     # Not Approved: the champion is the newest Approved package, and this one is only being tested.
     assert second.packages == {"first": "Approved", "second": "PendingManualApproval"}
     metadata = second.package_details["second"]["CustomerMetadataProperties"]
-    assert metadata["experiment"] == "challenger" and metadata["run_id"] == "second"
+    assert metadata["experiment"] == "challenger" and metadata["slipstream.run_id"] == "second"
     (message,) = second.notifications
     assert message["status"] == "challenger deployed" and message["endpoint"] == CHALLENGER
 
@@ -136,7 +136,7 @@ def test_a_third_passing_model_is_refused_while_the_experiment_runs(experiment) 
     assert "version 2 is the challenger on endpoint breast-cancer-dev-challenger" in third.end["cause"]
     assert third.packages["third"] == "Rejected" and third.packages["second"] == "PendingManualApproval"
     metadata = third.package_details["third"]["CustomerMetadataProperties"]
-    assert metadata["experiment"] == "refused" and metadata["gate"] == "passed"
+    assert metadata["experiment"] == "refused" and metadata["gate.decision"] == "passed"
     (message,) = third.notifications
     assert message["status"] == "refused" and message["running_challenger"] == "2"
     assert message["error"]["Error"] == "ExperimentRunning"
@@ -162,6 +162,6 @@ def test_the_experiment_lambda_decides_and_promotes_the_challenger(experiment) -
     assert after.packages["second"] == "Approved"  # now the newest Approved package: the champion
     metadata = after.package_details["second"]["CustomerMetadataProperties"]
     assert metadata["experiment"] == "promoted" and metadata["experiment_decision"] == "challenger better"
-    assert metadata["run_id"] == "second"  # the lineage stays
+    assert metadata["slipstream.run_id"] == "second"  # the lineage stays
     (message,) = after.notifications
     assert message["status"] == "experiment: challenger promoted"

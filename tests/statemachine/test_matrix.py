@@ -74,7 +74,7 @@ def check_multiclass_via_cloud_run(outcomes: dict[str, Outcome]) -> None:
     assert run.status != "NOT_STARTED", run.end["cause"]
     assert run.run_id.startswith("data-") and run.end["cloud_run_exit"] == 0  # named by the trigger, from the ETag
     package = assert_first_deployment(run, project="iris-species")
-    assert "/landing/iris/iris-species-" in package["CustomerMetadataProperties"]["data"]
+    assert "/landing/iris/iris-species-" in package["CustomerMetadataProperties"]["data.source"]
     (probabilities,) = run.answer["probabilities"]
     assert set(probabilities) == {"setosa", "versicolor", "virginica"}
     assert run.answer["predictions"][0] == max(probabilities, key=probabilities.get)

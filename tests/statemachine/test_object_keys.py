@@ -41,6 +41,6 @@ def test_a_key_with_punctuation_registers_and_deploys(odd_key):
 
 def test_the_package_names_the_data_readably_and_the_run_keeps_the_exact_key(odd_key):
     outcome, uri, report = odd_key
-    label = outcome.package_details["odd-key"]["CustomerMetadataProperties"]["data"]
+    label = outcome.package_details["odd-key"]["CustomerMetadataProperties"]["data.source"]
     assert label == uri.replace(KEY_NAME, "cohort =282024=29=2C v2 =26 Bob=27s.csv")
     assert report["source"] == uri  # the exact key, byte for byte, next to the run's contract

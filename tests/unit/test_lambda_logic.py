@@ -13,7 +13,8 @@ from lambdas.common.env import ConfigEnv
 from lambdas.quality_gate.logic import judge
 from lambdas.start_pipeline.logic import start
 from slipstream.config import load_config
-from slipstream.documents.gate import GateRequest
+from slipstream.documents.gate import CardSources, GateRequest
+from slipstream.local.strict.model_packages import model_card_error
 from tests.aws_roles import service_role
 
 
@@ -91,9 +92,31 @@ def test_quality_gate_reads_the_evaluation_from_s3():
     s3.create_bucket(Bucket="artifacts")
     evaluation = {"metrics": {"roc_auc": 0.99}, "champion_metrics": None, "behaviour": {"passed": True, "tests": []}}
     s3.put_object(Bucket="artifacts", Key="runs/r1/evaluation/evaluation.json", Body=json.dumps(evaluation).encode())
+    contract = {"features": [{"name": "x", "kind": "numeric"}]}
+    s3.put_object(Bucket="artifacts", Key="runs/r1/contract.json", Body=json.dumps(contract).encode())
     config = load_config("slipstream.toml")
-    request = GateRequest(run_id="r1", evaluation_uri="s3://artifacts/runs/r1/evaluation/evaluation.json")
-    assert judge(request, config, s3=s3).passed
+    sources = CardSources(
+        data_uri="s3://data/incoming/cancer (v2).csv",
+        data_sha256="ab" * 32,
+        git_commit="c0ffee",
+        config_sha256="cd" * 32,
+        training_job="job-r1-train",
+        model_artifact="s3://artifacts/runs/r1/model/job-r1-train/output/model.tar.gz",
+        contract_uri="s3://artifacts/runs/r1/contract.json",
+    )
+    request = GateRequest(run_id="r1", evaluation_uri="s3://artifacts/runs/r1/evaluation/evaluation.json", card=sources)
+    decision = judge(request, config, s3=s3)
+    assert decision.passed
+    card = json.loads(decision.model_card or "")
+    assert model_card_error({"ModelCardContent": decision.model_card}) is None
+    assert card["model_overview"]["model_artifact"] == [sources.model_artifact]
+    details = card["additional_information"]["custom_details"]
+    assert details["git.commit"] == "c0ffee" and details["data.source"] == sources.data_uri
+    assert details["training.job"] == "job-r1-train" and details["slipstream.run_id"] == "r1"
+    evaluated = card["evaluation_details"][0]
+    assert evaluated["metadata"]["gate.decision"] == "passed"
+    groups = {g["name"]: {m["name"]: m["value"] for m in g["metric_data"]} for g in evaluated["metric_groups"]}
+    assert groups["held-out metrics"] == {"roc_auc": 0.99} and groups["quality gate"]["passed"] is True
 
 
 def test_config_env_round_trips_the_config(monkeypatch):

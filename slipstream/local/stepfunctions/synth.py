@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from slipstream.config import Config
+from slipstream.lineage import git_commit
 
 _CACHE: dict[tuple[str, str], Synthesized] = {}
 
@@ -52,7 +53,9 @@ def _synthesize(config: Config, stage: str) -> Synthesized:
     from cdk.shared.settings import PROJECT_ROOT, DeploySettings
 
     os.environ.setdefault("JSII_RUNTIME_PACKAGE_CACHE_ROOT", str(PROJECT_ROOT / ".jsii-cache"))
-    settings = DeploySettings(config=config, stage_name=stage, stage=config.stage(stage))
+    # The commit the local runner records for the same project (app.py takes the CDK app's checkout's).
+    code_version = git_commit(config.base_dir)
+    settings = DeploySettings(config=config, stage_name=stage, stage=config.stage(stage), code_version=code_version)
     outdir = Path(tempfile.mkdtemp(prefix="slipstream-sfn-synth-"))
     app = App(outdir=str(outdir))
     stacks = build_app(app, settings)

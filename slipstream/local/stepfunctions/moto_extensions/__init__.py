@@ -17,7 +17,16 @@ jobs.py, hosting.py and slipstream/local/strict: no moto there. One module per p
 
 from __future__ import annotations
 
-from slipstream.local.stepfunctions.moto_extensions import core, endpoints, firehose, iam, sagemaker_jobs, saved, trust
+from slipstream.local.stepfunctions.moto_extensions import (
+    core,
+    endpoints,
+    firehose,
+    iam,
+    model_cards,
+    sagemaker_jobs,
+    saved,
+    trust,
+)
 from slipstream.local.stepfunctions.moto_extensions.core import (
     CLOCK,
     FAULTS,
@@ -54,6 +63,6 @@ def install() -> None:
     with core.LOCK:
         if core.INSTALLED:
             return
-        for part in (core, sagemaker_jobs, endpoints, iam, firehose, trust):
+        for part in (core, sagemaker_jobs, endpoints, model_cards, iam, firehose, trust):
             part.patch()
         core.INSTALLED.append(True)
