@@ -85,11 +85,26 @@ def _behaviour(evaluation: dict[str, Any], _: GateDecision) -> list[Metric]:
     ]
 
 
+def _importance(evaluation: dict[str, Any], _: GateDecision) -> list[Metric]:
+    importance = evaluation.get("importance") or {}
+    said = f"permutation on {importance.get('rows_used')} held-out rows, {importance.get('metric')}"
+    found = [
+        _number(
+            f"importance {f['feature']}",
+            f["mean"],
+            f"{said}, std {f['std']:.4f}, {'above' if f['distinguishable'] else 'within'} noise",
+        )
+        for f in importance.get("features") or []
+    ]
+    return [m for m in found if m]
+
+
 METRIC_GROUPS: tuple[tuple[str, MetricGroupBuilder], ...] = (
     ("held-out metrics", _held_out),
     ("champion on the same rows", _champion),
     ("quality gate", _gate),
     ("behavioural tests", _behaviour),
+    ("feature importance", _importance),
 )
 
 
@@ -98,11 +113,18 @@ def _evaluation(evaluation: dict[str, Any], decision: GateDecision, lineage: dic
     groups = [{"name": name, "metric_data": build(evaluation, decision)[:MAX_METRICS]} for name, build in METRIC_GROUPS]
     return {
         "name": "held-out evaluation and quality gate",
-        "evaluation_observation": _text(f"Quality gate {verdict}: " + "; ".join(decision.reasons)),
+        "evaluation_observation": _text(_observation(evaluation, decision, verdict)),
         "datasets": [lineage.get(names.DATA_SOURCE, "unknown")][:MAX_DATASETS],
         "metadata": {k: _text(v) for k, v in lineage.items() if k.startswith("gate.")},
         "metric_groups": [g for g in groups if g["metric_data"]],
     }
+
+
+def _observation(evaluation: dict[str, Any], decision: GateDecision, verdict: str) -> str:
+    """The gate's verdict, after any importance warning (a sensitive or identifier column on top): a reviewer
+    reads those first."""
+    flags = [f"WARNING: {flag['message']}" for flag in (evaluation.get("importance") or {}).get("flags") or []]
+    return " ".join([*flags, f"Quality gate {verdict}: " + "; ".join(decision.reasons)])
 
 
 def _training(config: Config, evaluation: dict[str, Any], lineage: dict[str, str]) -> dict[str, Any]:

@@ -36,7 +36,9 @@ def request_approval(
         version=request.version,
         gate=request.gate,
         evaluation_uri=request.evaluation_uri,
-        model_card=f"{request.model_package_arn} (evaluation: {request.evaluation_uri})",
+        # Register put the SageMaker model card on the package (slipstream/package_card.py): DescribeModelPackage
+        # or the console's Model Registry shows it; the evaluation is the card's source.
+        model_card=f"the model card of {request.model_package_arn} (evaluation: {request.evaluation_uri})",
         requested_at=requested,
         deadline=requested + timedelta(seconds=request.timeout_seconds),
         task_token=request.task_token,

@@ -51,7 +51,7 @@ class PendingApproval(Document):
     version: str
     gate: GateDecision
     evaluation_uri: str
-    model_card: str = Field(description="Where the model card is: the package's evaluation and registry entry.")
+    model_card: str = Field(description="Where the model card is: the package's SageMaker card, its evaluation.")
     requested_at: datetime
     deadline: datetime = Field(description="After it the task has timed out: the package is Rejected.")
     task_token: str

@@ -57,6 +57,22 @@ def test_the_pipelines_card_is_accepted_and_keeps_the_schemas_sections() -> None
     assert metrics == [{"name": "roc_auc", "type": "number", "value": 0.5, "notes": "10 held-out rows"}]  # no NaN
 
 
+def test_the_card_carries_the_permutation_importance_and_its_warnings_first() -> None:
+    importance = {
+        "metric": "roc_auc",
+        "rows_used": 10,
+        "features": [{"feature": "x", "mean": 0.3, "std": 0.01, "distinguishable": True}],
+        "flags": [{"kind": "top_feature_sensitive", "feature": "x", "message": "the top feature x is sensitive"}],
+    }
+    content = card_content(importance=importance)
+    assert model_card_error({"ModelCardContent": content, "ModelCardStatus": "Draft"}) is None
+    evaluation = json.loads(content)["evaluation_details"][0]
+    group = next(g for g in evaluation["metric_groups"] if g["name"] == "feature importance")
+    assert group["metric_data"][0]["name"] == "importance x" and group["metric_data"][0]["value"] == 0.3
+    assert "above noise" in group["metric_data"][0]["notes"]
+    assert evaluation["evaluation_observation"].startswith("WARNING: the top feature x is sensitive")
+
+
 def test_a_card_too_long_for_the_api_drops_its_metrics_not_its_lineage(monkeypatch: pytest.MonkeyPatch) -> None:
     tests = [{"kind": "invariance", "name": f"t{i}" * 40, "passed": True} for i in range(2000)]
     full = card_content(behaviour={"tests": tests})
