@@ -29,13 +29,12 @@ def signed_request(session: Any, method: str, url: str, body: dict[str, Any] | N
     """One SigV4-signed call to API Gateway (service `execute-api`); (status, decoded JSON body)."""
     import urllib.request
 
-    from botocore.auth import SigV4Auth
-    from botocore.awsrequest import AWSRequest
+    from slipstream.steps.front_door import sigv4_headers
 
     data = json.dumps(body).encode() if body is not None else None
-    request = AWSRequest(method=method, url=url, data=data, headers={"Content-Type": "application/json"})
-    SigV4Auth(session.get_credentials(), "execute-api", session.region_name).add_auth(request)
-    prepared = urllib.request.Request(url, data=data, method=method, headers=dict(request.headers.items()))
+    headers = {"Content-Type": "application/json"}
+    signed = sigv4_headers(method, url, data, headers, session.region_name, session.get_credentials())
+    prepared = urllib.request.Request(url, data=data, method=method, headers=signed)
     try:
         with urllib.request.urlopen(prepared, timeout=30) as response:
             return response.status, json.loads(response.read() or b"{}")

@@ -37,7 +37,7 @@ class FrontDoor:
         if self.api_key:
             headers["x-api-key"] = self.api_key
         if self.sigv4_region:
-            headers = _signed(self.predict_url, data, headers, self.sigv4_region)
+            headers = sigv4_headers("POST", self.predict_url, data, headers, self.sigv4_region)
         request = urllib.request.Request(self.predict_url, data=data, headers=headers, method="POST")
         try:
             with urllib.request.urlopen(request, timeout=self.timeout_seconds) as response:
@@ -54,14 +54,18 @@ def _answer(status: int, raw: bytes) -> Answer:
         return status, None, text
 
 
-def _signed(url: str, data: bytes, headers: dict[str, str], region: str) -> dict[str, str]:
+def sigv4_headers(
+    method: str, url: str, data: bytes | None, headers: dict[str, str], region: str, credentials: Any = None
+) -> dict[str, str]:
+    """`headers` plus SigV4's for API Gateway (service `execute-api`), signed with `credentials` (botocore's)
+    or the ambient ones (the Lambda's role, the user's profile)."""
     import boto3
     from botocore.auth import SigV4Auth
     from botocore.awsrequest import AWSRequest
 
-    credentials = boto3.Session().get_credentials()
+    credentials = credentials or boto3.Session().get_credentials()
     if credentials is None:
         raise RuntimeError("IAM auth needs AWS credentials, and none were found")
-    request = AWSRequest(method="POST", url=url, data=data, headers=headers)
+    request = AWSRequest(method=method, url=url, data=data, headers=headers)
     SigV4Auth(credentials.get_frozen_credentials(), "execute-api", region).add_auth(request)
     return dict(request.headers.items())

@@ -9,12 +9,15 @@ import json
 import time
 import tomllib
 
+import boto3
 import pytest
 
+from slipstream.cli.approve import signed_request
 from slipstream.config import parse_config
 from slipstream.layout import approval_key
-from slipstream.local.stepfunctions import approvals
-from slipstream.local.stepfunctions.emulation import emulated_pipeline, upload_dataset
+from slipstream.local.stepfunctions.emulation import FAKE_CREDENTIALS, emulated_pipeline, upload_dataset
+from slipstream.local.stepfunctions.moto_extensions import role_credentials
+from slipstream.local.stepfunctions.world import REGION
 from tests.statemachine.conftest import REPO, STATEMACHINE_GROUP
 from tests.statemachine.scenarios import Pipeline
 
@@ -27,6 +30,21 @@ def manual_config():
     raw = tomllib.loads((REPO / "slipstream.toml").read_text())
     raw.setdefault("stages", {})["dev"] = {"approval": "manual", "approval_timeout_hours": TIMEOUT_HOURS}
     return parse_config(raw, base_dir=REPO)
+
+
+def _call(world, method: str, path: str, body: dict | None = None, credentials=None) -> tuple[int, dict]:
+    """What `slipstream approve|reject|approvals` sends: a SigV4-signed request to the stage's approvals API
+    (here the emulated API Gateway, which passes the signer to the decision function). Default: the deployer."""
+    credentials = credentials or {k.lower(): v for k, v in FAKE_CREDENTIALS.items()}
+    session = boto3.Session(region_name=REGION, **credentials)
+    return signed_request(session, method, world.apis["approvals"].url.rstrip("/") + path, body)
+
+
+def _stranger(world) -> dict:
+    """A role no policy lets invoke the approvals API: the predict function's."""
+    predict = world.apis["serving"].routes[0].function_name
+    role = world.client("lambda").get_function(FunctionName=predict)["Configuration"]["Role"]
+    return role_credentials(role, "stranger")
 
 
 def _waiting(world, arn: str, run_id: str, limit: float = 240) -> dict:
@@ -51,20 +69,19 @@ def runs(manual_config, probe):
         arn = world.start("approve-me", key)
         seen["pending"] = _waiting(world, arn, "approve-me")
         seen["while_waiting"] = pipeline.snapshot()
-        seen["bad_body"] = approvals.call(world, "POST", "/approvals/approve-me", {"decision": "reject"})
-        seen["unknown"] = approvals.call(world, "POST", "/approvals/nobody", {"decision": "approve"})
-        seen["listed"] = approvals.call(world, "GET", "/approvals")
-        seen["approved"] = approvals.call(
-            world, "POST", "/approvals/approve-me", {"decision": "approve", "reason": "ok"}
-        )
-        seen["again"] = approvals.call(world, "POST", "/approvals/approve-me", {"decision": "reject", "reason": "x"})
+        seen["bad_body"] = _call(world, "POST", "/approvals/approve-me", {"decision": "reject"})
+        seen["unknown"] = _call(world, "POST", "/approvals/nobody", {"decision": "approve"})
+        seen["listed"] = _call(world, "GET", "/approvals")
+        seen["stranger"] = _call(world, "POST", "/approvals/approve-me", {"decision": "approve"}, _stranger(world))
+        seen["approved"] = _call(world, "POST", "/approvals/approve-me", {"decision": "approve", "reason": "ok"})
+        seen["again"] = _call(world, "POST", "/approvals/approve-me", {"decision": "reject", "reason": "x"})
         world.wait(arn)
         seen["approve"] = pipeline.capture_execution("approve-me", arn)
         # 2. reject: the champion keeps serving.
         arn = world.start("reject-me", key)
         _waiting(world, arn, "reject-me")
         body = {"decision": "reject", "reason": "recall too low on the new segment"}
-        seen["rejected"] = approvals.call(world, "POST", "/approvals/reject-me", body)
+        seen["rejected"] = _call(world, "POST", "/approvals/reject-me", body)
         world.wait(arn)
         seen["reject"] = pipeline.capture_execution("reject-me", arn)
         # 3. nobody decides: the task times out.
@@ -72,7 +89,7 @@ def runs(manual_config, probe):
         _waiting(world, arn, "nobody-decides")
         world.wait(arn, timeout=TIMEOUT_HOURS * 3600 + 120)
         seen["timeout"] = pipeline.capture_execution("nobody-decides", arn)
-        seen["late"] = approvals.call(world, "POST", "/approvals/nobody-decides", {"decision": "approve"})
+        seen["late"] = _call(world, "POST", "/approvals/nobody-decides", {"decision": "approve"})
         return seen
 
 
@@ -86,28 +103,30 @@ def test_the_execution_waits_with_the_package_pending_and_no_endpoint(runs):
     sent = waiting.notifications + runs["approve"].notifications
     announced = [n for n in sent if n.get("status") == "approval needed"]
     assert announced and announced[0]["approval"]["approve"] == "slipstream approve --stage dev approve-me"
-    listed = json.loads(runs["listed"].body)["pending"]
+    listed = runs["listed"][1]["pending"]
     assert [item["run_id"] for item in listed] == ["approve-me"] and "task_token" not in listed[0]
 
 
 def test_the_api_refuses_a_bad_body_an_unknown_run_and_a_second_decision(runs):
-    assert runs["bad_body"].status == 400 and "reason" in json.loads(runs["bad_body"].body)["detail"]
-    assert runs["unknown"].status == 404
-    assert runs["again"].status == 409
-    assert runs["late"].status == 409
+    assert runs["bad_body"][0] == 400 and "reason" in runs["bad_body"][1]["detail"]
+    assert runs["unknown"][0] == 404
+    status, body = runs["stranger"]  # API Gateway refuses a signer without execute-api:Invoke; nothing decided
+    assert status == 403 and "assumed-role/PredictRole" in body["message"], body
+    assert runs["again"][0] == 409
+    assert runs["late"][0] == 409
 
 
 def test_approve_deploys_and_records_the_approver(runs):
     outcome = runs["approve"]
-    assert runs["approved"].status == 200
+    assert runs["approved"][0] == 200
     assert outcome.status == "SUCCEEDED" and "WaitForApproval" in outcome.path and "Deployed" in outcome.path
     assert outcome.path.index("WaitForApproval") < outcome.path.index("CreateModel")
-    approver = json.loads(runs["approved"].body)["approver"]
+    approver = runs["approved"][1]["approver"]
     assert approver.startswith("arn:aws:")  # the SigV4 caller, not a field of the body
     package = outcome.package_details["approve-me"]
     assert package["ModelApprovalStatus"] == "Approved"
     assert package["CustomerMetadataProperties"]["approved_by"] == approver
-    assert package["CustomerMetadataProperties"]["run_id"] == "approve-me"  # the lineage stays
+    assert package["CustomerMetadataProperties"]["slipstream.run_id"] == "approve-me"  # the lineage stays
     assert approver in package["ApprovalDescription"] and package["ApprovalDescription"].endswith(": ok")
     approval = outcome.record["champion"]["approval"]
     assert approval["approved_by"] == approver.split(":", 5)[5] and approval["reason"] == "ok"

@@ -4,7 +4,7 @@ conversion by their table included), their delivery roles and log groups/streams
 the serving stack (the predict function's among them), so a row put by the predict role reaches S3 through the
 delivery role's grants (moto_extensions/firehose.py).
 
-The pipeline's SmokeTest reaches it through the API (front_door.py stands up the API and the predict function).
+The pipeline's SmokeTest reaches it through the API (rest_apis.py stands up the API and the predict function).
 """
 
 from __future__ import annotations

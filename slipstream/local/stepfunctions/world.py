@@ -18,8 +18,8 @@ import boto3
 
 from slipstream.documents.run import DataLocation, RunRequest
 from slipstream.local.stepfunctions.capture import deploy_capture
-from slipstream.local.stepfunctions.front_door import deploy_front_door
 from slipstream.local.stepfunctions.intrinsics import Scope, resolve
+from slipstream.local.stepfunctions.rest_apis import EmulatedApi, deploy_apis
 from slipstream.local.stepfunctions.synth import Synthesized
 from slipstream.local.stepfunctions.triggers import deploy_triggers, record_stacks
 
@@ -50,6 +50,7 @@ class World:
     clients: dict[str, Any] = field(default_factory=dict)
     functions: dict[str, str] = field(default_factory=dict)  # functions outside the definition: "drift" -> name
     streams: dict[str, str] = field(default_factory=dict)  # "capture"/"feedback" -> stream name
+    apis: dict[str, EmulatedApi] = field(default_factory=dict)  # "serving", and "approvals" on a manual stage
     account_notes: list[str] = field(default_factory=list)  # what restoring a saved account could not bring back
 
     def client(self, service: str) -> Any:
@@ -89,7 +90,7 @@ class World:
 
 def build_world(synth: Synthesized, *, triggers: bool = False) -> World:
     """`triggers`: also the S3 -> EventBridge -> StartPipeline path and the stacks' outputs (see triggers.py).
-    The serving stack comes first, as its stack dependency says: the SmokeTest calls its API (front_door.py),
+    The serving stack comes first, as its stack dependency says: the SmokeTest calls its API (rest_apis.py),
     whose predict function captures through its streams (capture.py)."""
     scope = Scope(pseudo=PSEUDO)
     storage = _scope_for(synth, "storage", scope)
@@ -111,12 +112,15 @@ def build_world(synth: Synthesized, *, triggers: bool = False) -> World:
     serving = _scope_for(synth, "serving", scope)
     _create_tables(synth.templates["serving"], serving, scope)
     streams = deploy_capture(synth, serving, _create_roles, _create_policies)
-    deploy_front_door(synth.templates["serving"], serving, synth.stage, _create_function)
+    apis = {"serving": deploy_apis(synth.templates["serving"], serving, synth.stage, _create_function)[0]}
     _export(synth.templates["serving"], serving, scope)
     pipeline = _scope_for(synth, "pipeline", scope)
     world = _create_pipeline(synth, pipeline)
     world.streams = streams
-    _create_approvals(synth.templates["pipeline"], pipeline, world)  # a manual stage's approvals API
+    # A manual stage's approvals API, with its decision function (API Gateway invokes it, the definition not).
+    for api in deploy_apis(synth.templates["pipeline"], pipeline, synth.stage, _create_function):
+        apis["approvals"] = api  # the pipeline stack's only API
+    world.apis = apis
     if triggers:  # before the policies: they name the trigger's rule and function
         deploy_triggers(synth, storage, pipeline, _create_function)
     _export(synth.templates["pipeline"], pipeline, scope)
@@ -154,14 +158,6 @@ def _create_monitoring(synth: Synthesized, scope: Scope, world: World) -> None:
             _create_function(logical, resource, scope)
             world.functions[name[0]] = scope.attributes[logical]["Ref"]
     _create_policies(template, scope)
-
-
-def _create_approvals(template: dict[str, Any], scope: Scope, world: World) -> None:
-    """The approvals API's decision function (not in the definition: API Gateway invokes it)."""
-    for logical, resource in _of_type(template, "AWS::Lambda::Function"):
-        if resource["Properties"].get("Handler", "").startswith("lambdas.approval_decision."):
-            _create_function(logical, resource, scope)
-            world.functions["approval_decision"] = scope.attributes[logical]["Ref"]
 
 
 def _create_tables(template: dict[str, Any], stack_scope: Scope, app_scope: Scope) -> None:

@@ -149,21 +149,27 @@ def authorize_role(role_arn: str, session: str, request: Any, region: str) -> No
     iam.authorize(principal, merged, _policies_for(principal, merged, region))
 
 
-def authorize_signed(authorization: str, action: str, resource: str, region: str) -> None:
+def authorize_signed(authorization: str, action: str, resource: str, region: str) -> str:
     """Evaluate a request signed with SigV4 (`authorization` is its Authorization header) the way a service that
     authorizes with IAM does (API Gateway's IAM auth): the signer's role must allow `action` on `resource`.
-    Raises AccessDenied; an administrator's signature (the harness) is allowed, an unsigned request is not."""
+    Returns the signer's ARN. Raises AccessDenied; an administrator's signature (the harness, a deployer: moto's
+    own identity for its keys) is allowed, an unsigned request is not (PermissionError)."""
+    import boto3
+
     from slipstream.local.strict import iam, resources
 
     scope = re.search(r"Credential=([^/]+)/", authorization or "")
     if scope is None:
         raise PermissionError("Missing Authentication Token")
     principal = _SESSIONS.get(scope.group(1))
-    if principal is None or not STRICT["iam"]:
-        return
+    if principal is None:
+        return str(boto3.client("sts", region_name=region, **ADMIN).get_caller_identity()["Arn"])
+    if not STRICT["iam"]:
+        return str(principal.arn)
     context = resources.base_context(principal.arn, principal.account, region)
     request = iam.Request(action, resource, context)
     iam.authorize(principal, request, _policies_for(principal, request, region))
+    return str(principal.arn)
 
 
 def _param(response: Any) -> Any:
