@@ -91,3 +91,14 @@ class StageConfig(BaseModel):
         default_factory=DatadogStageConfig,
         description="This stage's Datadog site, API key secret or switch (`[observability.datadog]` otherwise).",
     )
+    # --- promotion: train once, deploy the same package in later stages (slipstream/promotion_config.py) ----
+    promote_from: Literal["dev", "staging", "prod", "none"] | None = Field(
+        default=None,
+        description="The stage whose Approved model packages this stage deploys (`slipstream promote`); `none`: "
+        "no source. Default: staging promotes from dev, prod from staging, dev from none.",
+    )
+    retrain: bool | None = Field(
+        default=None,
+        description="Whether this stage also trains on its own data (new-data trigger, retrain_schedule, "
+        "[retraining] alarms). Default: only a stage without a source trains.",
+    )
