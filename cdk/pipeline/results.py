@@ -7,12 +7,14 @@ from cdk.pipeline.payloads import Result
 from slipstream.documents.canary import CanaryCheckResult, CanaryRecordOutput
 from slipstream.documents.experiment import ExperimentSlot
 from slipstream.documents.gate import GateDecision
+from slipstream.documents.promotion import PromotionRequest
 from slipstream.documents.record import RecordOutput
 from slipstream.documents.run import RunRequest
 from slipstream.documents.smoke import SmokeResult
 from slipstream.documents.validation import ValidationOutput
 
 EXECUTION = Result("$", RunRequest)  # the execution input (StartPipeline's RunRequest)
+PROMOTION = Result("$", PromotionRequest)  # the execution input of a promotion (cdk/pipeline/promotion.py)
 VALIDATION = Result("$.validation", ValidationOutput)
 GATE = Result("$.gate", GateDecision)
 SMOKE = Result("$.smoke", SmokeResult)
@@ -21,5 +23,15 @@ CANARY_CHECK = Result("$.canary_check", CanaryCheckResult)
 CANARY_RECORD = Result("$.canary_record", CanaryRecordOutput)
 EXPERIMENT_SLOT = Result("$.experiment_slot", ExperimentSlot)  # gate.promote = "challenger" only
 
-RESULTS = (EXECUTION, VALIDATION, GATE, SMOKE, DEPLOYMENT_RECORD, CANARY_CHECK, CANARY_RECORD, EXPERIMENT_SLOT)
+RESULTS = (
+    EXECUTION,
+    PROMOTION,
+    VALIDATION,
+    GATE,
+    SMOKE,
+    DEPLOYMENT_RECORD,
+    CANARY_CHECK,
+    CANARY_RECORD,
+    EXPERIMENT_SLOT,
+)
 RUN_ID = EXECUTION.field("run_id")
