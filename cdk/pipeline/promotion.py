@@ -99,7 +99,7 @@ def promotion_path(ctx: PipelineContext, source: DeploySettings, register_then: 
             sfn.Condition.string_equals("$.source.group", group),
             sfn.Condition.string_equals_json_path("$.source.model_data_url", "$.promotion.model_data_url"),
         ),
-        _copies(ctx).next(_recheck_gate(ctx, register_then)),
+        sfn.Chain.start(_copies(ctx)).next(_recheck_gate(ctx, register_then)),
     )
     approved.otherwise(_refused(ctx, group))
     return describe.next(paths).next(approved)

@@ -49,7 +49,7 @@ def grant_storage(settings: DeploySettings, bucket: s3.IBucket, key: kms.IKey) -
     bucket.add_to_resource_policy(
         iam.PolicyStatement(
             sid="PromotionRead",
-            principals=principals,  # type: ignore[arg-type]
+            principals=principals,
             actions=["s3:GetObject"],
             resources=[bucket.arn_for_objects(pattern) for pattern in PROMOTED_KEYS],
         )
@@ -57,7 +57,7 @@ def grant_storage(settings: DeploySettings, bucket: s3.IBucket, key: kms.IKey) -
     key.add_to_resource_policy(
         iam.PolicyStatement(
             sid="PromotionDecrypt",
-            principals=principals,  # type: ignore[arg-type]
+            principals=principals,
             actions=["kms:Decrypt"],
             resources=["*"],  # in a key policy, "*" is this key
             conditions={"StringEquals": {"kms:ViaService": f"s3.{Aws.REGION}.amazonaws.com"}},

@@ -9,6 +9,7 @@ execution instead of starting another. Exit codes as cloud_run: 0 deployed (or w
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import time
 from collections.abc import Callable
@@ -34,10 +35,12 @@ class PromotionError(SlipstreamError):
 
 
 def group_name(config: Config, stage: str) -> str:
-    """The stage's model package group (cdk/shared/settings.py DeploySettings.model_package_group)."""
-    from cdk.shared.settings import DeploySettings
-
-    return DeploySettings(config=config, stage_name=stage, stage=config.stage(stage)).model_package_group
+    """The stage's model package group, as DeploySettings.model_package_group names it (cdk/shared/naming.py
+    bounded, 63 characters; the CLI may not import the CDK app: tests/unit/test_promote_cli.py checks they agree)."""
+    name, limit = f"{config.name}-{stage}", 63
+    if len(name) <= limit:
+        return name
+    return f"{name[: limit - 9].rstrip('-')}-{hashlib.sha256(name.encode('utf-8')).hexdigest()[:8]}"
 
 
 def source_of(config: Config, target: str) -> str:

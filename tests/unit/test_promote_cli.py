@@ -67,3 +67,16 @@ def test_the_newest_approved_package_or_a_named_version() -> None:
             "src-artifacts",
             first,
         )
+
+
+@pytest.mark.parametrize("name", ["bc", "a" * 48])
+def test_the_cli_names_the_group_the_stack_creates(tmp_path: Path, name: str) -> None:
+    from cdk.shared.settings import DeploySettings
+    from slipstream.cli.promote import group_name
+    from slipstream.config import parse_config
+
+    raw = {"name": name, "data": {"source": "sklearn:iris", "target": "target", "task": "classification"}}
+    config = parse_config(raw, base_dir=tmp_path)
+    for stage in ("dev", "staging", "prod"):
+        settings = DeploySettings(config=config, stage_name=stage, stage=config.stage(stage))
+        assert group_name(config, stage) == settings.model_package_group
