@@ -36,6 +36,15 @@ def build_app(app: App, settings: DeploySettings) -> dict[str, Stack]:
         env=env,
         description="Slipstream: pipeline notifications topic",
     )
+    serving = ServingStack(
+        app,
+        f"{prefix}-serving",
+        settings=settings,
+        env=env,
+        description="Slipstream: prediction API, predict Lambda, capture stream and feedback table",
+        storage=storage.exports,
+    )
+    serving.add_stack_dependency(storage, "imports the buckets and key by export name")
     pipeline = PipelineStack(
         app,
         f"{prefix}-pipeline",
@@ -46,15 +55,7 @@ def build_app(app: App, settings: DeploySettings) -> dict[str, Stack]:
         topic=notifications.topic,
     )
     pipeline.add_stack_dependency(storage, "imports the buckets and key by export name")
-    serving = ServingStack(
-        app,
-        f"{prefix}-serving",
-        settings=settings,
-        env=env,
-        description="Slipstream: prediction API, predict Lambda, capture stream and feedback table",
-        storage=storage.exports,
-    )
-    serving.add_stack_dependency(storage, "imports the buckets and key by export name")
+    pipeline.add_stack_dependency(serving, "its SmokeTest calls the prediction API (URL and key by export name)")
     monitoring = MonitoringStack(
         app,
         f"{prefix}-monitoring",

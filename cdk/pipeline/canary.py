@@ -74,6 +74,8 @@ def _smoke(ctx: PipelineContext, canary: CanaryFunctions, notify: Notify) -> sfn
         "endpoint_name": canary.endpoint,
         "contract_uri": JSON.string_at(VALIDATION.field("contract_uri")),
         "baseline_uri": JSON.string_at(VALIDATION.field("baseline_uri")),
+        "via": "endpoint",  # the API sends the canary its share only once RecordCanary has run
+        "model_version": JSON.string_at("$.registered.version"),
     }
     smoke = ctx.invoke("SmokeTestCanary", ctx.smoke_fn, SmokeRequest, payload, SMOKE)
     failed = (

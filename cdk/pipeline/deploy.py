@@ -286,10 +286,15 @@ def endpoint_error(ctx: PipelineContext, state_id: str, error: str) -> sfn.Pass:
 
 
 def smoke_test(ctx: PipelineContext, state_id: str = "SmokeTest", endpoint: str | None = None) -> sfn.TaskStateBase:
+    """The champion's smoke test goes through the prediction API, as callers do (the API's champion is the
+    endpoint just updated); another `endpoint` (a challenger) is called directly: the API routes to it only
+    once its experiment is recorded. Either way the answer must come from the version just registered."""
     payload = {
         "run_id": JSON.string_at(RUN_ID),
         "endpoint_name": endpoint or ctx.settings.endpoint_name,
         "contract_uri": JSON.string_at(VALIDATION.field("contract_uri")),
         "baseline_uri": JSON.string_at(VALIDATION.field("baseline_uri")),
+        "via": "endpoint" if endpoint else "api",
+        "model_version": JSON.string_at("$.registered.version"),
     }
     return ctx.invoke(state_id, ctx.smoke_fn, SmokeRequest, payload, SMOKE)

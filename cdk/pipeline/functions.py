@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from aws_cdk import Aws
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from cdk.shared.front_door import FrontDoorExports
 from cdk.shared.lambda_function import SlipstreamFunction, pandas_layer
 from cdk.shared.nag import acknowledge, acknowledge_grants
 from cdk.shared.settings import DeploySettings
@@ -24,6 +27,7 @@ class PipelineFunctions(Construct):
         deployment_key: str,
         data_ref: str,
         artifact_ref: str,
+        front_door: FrontDoorExports,
     ) -> None:
         super().__init__(scope, construct_id)
         stage = settings.stage
@@ -61,13 +65,14 @@ class PipelineFunctions(Construct):
             self,
             "SmokeTest",
             name="smoke_test",
-            description="SmokeTest: the live endpoint answers the contract",
-            environment={"SLIPSTREAM_CONFIG": config_json},
+            description="SmokeTest: the prediction API answers the contract with the new model",
+            environment={"SLIPSTREAM_CONFIG": config_json, **_front_door_environment(settings, front_door)},
             extra_layers=[pandas],
             memory_mb=512,
             defaults=defaults,
         )
         artifact_bucket.grant_read(self.smoke.role, runs)
+        self.smoke.role.add_to_policy(_front_door_grant(settings, front_door))
 
         self.record = SlipstreamFunction(
             self,
@@ -113,3 +118,22 @@ class PipelineFunctions(Construct):
                 "Python 3.11 on purpose: the project's Python version "
                 "(pyproject requires-python) and the Powertools/pandas layers' build.",
             )
+
+
+def _front_door_environment(settings: DeploySettings, front_door: FrontDoorExports) -> dict[str, str]:
+    auth = settings.stage.api_auth
+    key = {"API_KEY_ID": front_door.api_key_id} if auth == "api_key" else {}
+    return {"API_URL": front_door.url, "API_AUTH": auth, **key}
+
+
+def _front_door_grant(settings: DeploySettings, front_door: FrontDoorExports) -> iam.PolicyStatement:
+    """The smoke test calls the API as a caller: with the stage's API key (read that key alone) or signed
+    (invoke POST /predict alone)."""
+    if settings.stage.api_auth == "api_key":
+        key = f"arn:{Aws.PARTITION}:apigateway:{Aws.REGION}::/apikeys/{front_door.api_key_id}"
+        return iam.PolicyStatement(actions=["apigateway:GET"], resources=[key])
+    method = (
+        f"arn:{Aws.PARTITION}:execute-api:{Aws.REGION}:{Aws.ACCOUNT_ID}:{front_door.api_id}/"
+        f"{settings.stage_name}/POST/predict"
+    )
+    return iam.PolicyStatement(actions=["execute-api:Invoke"], resources=[method])

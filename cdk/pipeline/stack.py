@@ -27,6 +27,7 @@ from cdk.pipeline.sklearn_image import sklearn_image_uri
 from cdk.pipeline.sourcedir import SourceDir
 from cdk.pipeline.training import train_permissions
 from cdk.shared.alarm_names import retrain_alarm_names
+from cdk.shared.front_door import FrontDoorExports
 from cdk.shared.lambda_function import retention
 from cdk.shared.nag import acknowledge_grants
 from cdk.shared.promotion_grants import package_group_policy
@@ -71,6 +72,7 @@ class PipelineStack(Stack):
             deployment_key=DEPLOYMENT_KEY,
             data_ref=storage.name("data-bucket-arn"),
             artifact_ref=storage.name("artifact-bucket-arn"),
+            front_door=FrontDoorExports(settings.prefix),
         )
         group = sagemaker.CfnModelPackageGroup(
             self,

@@ -19,6 +19,7 @@ from cdk.serving.capture_stream import CaptureStream, StreamTarget
 from cdk.serving.feedback_store import FeedbackStore
 from cdk.serving.predict_function import PredictFunction
 from cdk.serving.prediction_api import PredictionApi
+from cdk.shared.front_door import FrontDoorExports
 from cdk.shared.settings import DeploySettings
 from cdk.shared.storage_stack import StorageExports
 from cdk.warehouse.athena import QueryWorkgroup
@@ -67,9 +68,13 @@ class ServingStack(Stack):
         )
         self.api = PredictionApi(self, "Api", settings=settings, handler=self.predict.function)
         self.deployment_uri = artifact_bucket.s3_url_for_object(DEPLOYMENT_KEY)
-        CfnOutput(self, "ApiUrl", value=self.api.api.url, description="Prediction API base URL")
+        exports = FrontDoorExports(settings.prefix)  # the pipeline's SmokeTest calls the API through these
+        url, api_id = self.api.api.url, self.api.api.rest_api_id
+        CfnOutput(self, "ApiUrl", value=url, description="Prediction API base URL", export_name=exports.name("api-url"))
+        CfnOutput(self, "ApiId", value=api_id, export_name=exports.name("api-id"))
         if self.api.api_key is not None:
-            CfnOutput(self, "ApiKeyId", value=self.api.api_key.key_id, description="get-api-key --include-value")
+            description, key_id = "get-api-key --include-value", self.api.api_key.key_id
+            CfnOutput(self, "ApiKeyId", value=key_id, description=description, export_name=exports.name("api-key-id"))
         CfnOutput(self, "ChampionEndpoint", value=settings.endpoint_name)
         CfnOutput(self, "FeedbackTable", value=self.feedback.table.table_name)
         CfnOutput(self, "WarehouseDatabase", value=settings.warehouse_database, description="Glue database")

@@ -17,6 +17,7 @@ from lambdas.predict.schema import ServingContract
 from lambdas.predict.shadow import NOT_MIRRORED, ShadowMirror
 from lambdas.predict.sinks import Sink
 from slipstream.documents.deployment import DeploymentRecord
+from slipstream.documents.smoke import SMOKE_CALLER_ID
 from slipstream.warehouse.schema import capture_columns
 
 
@@ -63,6 +64,8 @@ class PredictionService:
             "classes": answer.get("classes"),
             "probabilities": answer.get("probabilities"),
         }
+        if caller_id == SMOKE_CALLER_ID:  # synthetic traffic: not monitored, not mirrored
+            return Prediction(body=body, variant=variant, latency_ms=latency_ms)
         rows = capture_rows(body, endpoint, latency_ms, instances, self.columns)
         # Only the champion's requests are mirrored, so a shadow call is never a challenger assignment.
         if self.shadow is not None and eligible and variant == CHAMPION and self.shadow.selected(request_id):

@@ -6,7 +6,7 @@ import json
 import signal
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -17,7 +17,7 @@ from slipstream.cli.common import ConfigOption, console, fail, load
 from slipstream.cli.monitor import monitor, notify
 from slipstream.cli.promote import promote
 from slipstream.cli.query import query
-from slipstream.errors import ContractViolation
+from slipstream.errors import ContractViolation, SlipstreamError
 
 # `run`: the model passed the gate but was not staged, because an experiment is running (it is registered).
 NOT_STAGED_EXIT = 7
@@ -131,12 +131,25 @@ def serve(
         ensure_free(host, api_port)
         plan = build_plan(cfg, host=host, port=api_port, endpoint_port=free_port(host))
         with Servers(plan, workers=workers) as servers:
+            _smoke_test(plan)
             print_serving(console, plan, servers.log_dir)
             servers.wait()
     except KeyboardInterrupt:
         console.print("[yellow]stopped.[/]")
     except Exception as error:
         raise fail(error) from None
+
+
+def _smoke_test(plan: Any) -> None:
+    """The pipeline's SmokeTest, through this machine's front door: a champion that answers badly is not served."""
+    from slipstream.local.serving.smoke import smoke_test_serving
+
+    result = smoke_test_serving(plan)
+    if not result.passed:
+        problems = "; ".join(result.problems)
+        raise SlipstreamError(f"the champion failed its smoke test through {result.endpoint}: {problems}")
+    passed = f"[green]Smoke test passed[/] ({result.examples} examples through {result.endpoint})"
+    console.print(passed, highlight=False)
 
 
 def _interrupt(*_: object) -> None:

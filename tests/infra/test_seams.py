@@ -25,7 +25,7 @@ from slipstream.documents.run import ObjectCreated, RunRequest
 from slipstream.documents.smoke import SmokeRequest
 from slipstream.documents.validation import ValidationOutput
 from slipstream.model_card import render_model_card
-from slipstream.steps.smoke_test import smoke_test
+from slipstream.steps.smoke_test import endpoint_post, smoke_test
 from tests.infra.conftest import INFRA_GROUP
 
 pytestmark = INFRA_GROUP
@@ -105,7 +105,7 @@ def smoke_output() -> dict[str, Any]:
         duplicate_rate=0.0,
         created_at=datetime.now(UTC),
     )
-    return smoke_test(_Runtime(), "endpoint", contract).model_dump(mode="json")
+    return smoke_test(endpoint_post(_Runtime(), "endpoint"), "endpoint", contract).model_dump(mode="json")
 
 
 def record_output() -> dict[str, Any]:

@@ -80,3 +80,28 @@ def test_a_second_serve_on_the_same_port_is_refused(served) -> None:
 
     with pytest.raises(SlipstreamError, match="in use"):
         ensure_free(served.host, served.port)
+
+
+def test_the_smoke_test_goes_through_the_front_door_and_is_not_captured(served) -> None:
+    """What `slipstream serve` runs before it says it is ready: the pipeline's SmokeTest, over HTTP."""
+    from dataclasses import replace
+
+    from slipstream.config import MinimumCase
+    from slipstream.local.serving.smoke import smoke_test_serving
+
+    capture = served.folder / "capture" / "predictions.jsonl"
+
+    def captured() -> int:
+        return len(capture.read_text().splitlines()) if capture.exists() else 0
+
+    before = captured()
+    result = smoke_test_serving(served)
+    assert result.passed, result.problems
+    assert result.endpoint == f"{served.url}/predict" and result.examples == 3
+    large = served.config.behaviour.minimum_functionality[0]  # "large irregular tumour is malignant"
+    wrong = MinimumCase(name="wrong on purpose", instance=large.instance, expected="benign")
+    behaviour = served.config.behaviour.model_copy(update={"minimum_functionality": [wrong]})
+    failing = smoke_test_serving(replace(served, config=served.config.model_copy(update={"behaviour": behaviour})))
+    assert failing.problems == ["row 1: expected 'benign', got 'malignant'"]
+    time.sleep(0.5)  # captures are written in the background: give a wrongly captured row time to land
+    assert captured() == before

@@ -145,7 +145,9 @@ def test_smoke_test_failure_rolls_the_endpoint_back_and_waits_for_it(deployed):
     assert run.record == deployed["throttled"].record  # the record still names the model serving
     (message,) = run.notifications
     assert message["status"] == "rolled back"
-    assert "ModelError" in message["smoke_test"]["problems"][0]
+    # through the front door: the endpoint's ModelError is the predict Lambda's 502 "model error"
+    problem = message["smoke_test"]["problems"][0]
+    assert "/dev/predict answered HTTP 502" in problem and '"error": "model error"' in problem
 
 
 def test_a_rollback_that_does_not_take_is_reported_as_a_failure(deployed):

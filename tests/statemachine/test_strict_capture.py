@@ -55,7 +55,7 @@ CAPTURE = {
 
 @pytest.fixture(scope="module")
 def account(config):
-    with emulated_pipeline(config, serving=True) as world:
+    with emulated_pipeline(config) as world:
         yield world
 
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import io
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 
 import boto3
 import pytest
@@ -14,9 +13,7 @@ from lambdas.common.env import ConfigEnv
 from lambdas.quality_gate.logic import judge
 from lambdas.start_pipeline.logic import start
 from slipstream.config import load_config
-from slipstream.contract import Contract, Feature
 from slipstream.documents.gate import GateRequest
-from slipstream.steps.smoke_test import smoke_test
 from tests.aws_roles import service_role
 
 
@@ -103,39 +100,6 @@ def test_config_env_round_trips_the_config(monkeypatch):
     config = load_config("slipstream.toml")
     env = ConfigEnv.model_validate({"POWERTOOLS_SERVICE_NAME": "x", "SLIPSTREAM_CONFIG": config.model_dump_json()})
     assert env.config(base_dir=config.base_dir) == config
-
-
-class _Runtime:
-    def __init__(self, answer: dict):
-        self.answer, self.calls = answer, []
-
-    def invoke_endpoint(self, **kwargs):
-        self.calls.append(kwargs)
-        return {"Body": io.BytesIO(json.dumps(self.answer).encode())}
-
-
-def _contract() -> Contract:
-    feature = Feature(name="x", kind="numeric", dtype="float64", min=0.0, max=10.0, null_rate=0.0)
-    return Contract(
-        target="y",
-        task="classification",
-        features=[feature],
-        labels=["a", "b"],
-        row_count=100,
-        duplicate_rate=0.0,
-        created_at=datetime.now(UTC),
-    )
-
-
-def test_smoke_test_passes_on_well_formed_predictions():
-    runtime = _Runtime({"predictions": ["a"]})
-    result = smoke_test(runtime, "ep", _contract(), {"features": {"x": {"mean": 4.0}}})
-    assert result.passed and json.loads(runtime.calls[0]["Body"]) == {"instances": [{"x": 4.0}]}
-
-
-def test_smoke_test_fails_on_unknown_labels_and_errors():
-    assert not smoke_test(_Runtime({"predictions": ["zzz"]}), "ep", _contract()).passed
-    assert not smoke_test(_Runtime({"oops": 1}), "ep", _contract()).passed
 
 
 HANDLERS = ["validate_data", "quality_gate", "smoke_test", "start_pipeline"]

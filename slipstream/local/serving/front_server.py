@@ -11,7 +11,6 @@ This process must not import pandas, numpy or scikit-learn: it stands for the La
 from __future__ import annotations
 
 import argparse
-import base64
 import json
 import sys
 from collections.abc import Callable
@@ -28,6 +27,7 @@ from slipstream.local.strict.api_gateway import (
     check_response,
     event_too_large,
     integration_failure,
+    proxy_answer,
     timed_out,
 )
 
@@ -67,21 +67,12 @@ def make_request_handler(handler: Handler, limits: GatewayLimits = DEFAULT_LIMIT
             body = self.read_body()
             event = rest_event(self.command, self.path, list(self.headers.items()), body, self.client_address[0])
             result = run_function(lambda_instance, handler, event, limits)
-            self._answer(result) if isinstance(result, GatewayAnswer) else self._reply(result)
+            self._answer(result if isinstance(result, GatewayAnswer) else proxy_answer(result))
 
         def _answer(self, answer: GatewayAnswer) -> None:
             if answer.log:
                 print(json.dumps({"api_gateway": answer.log, "status": answer.status}), file=sys.stderr, flush=True)
             self.send(answer.status, answer.body, answer.headers)
-
-        def _reply(self, result: dict[str, Any]) -> None:
-            headers = dict(result.get("headers") or {})
-            for name, values in (result.get("multiValueHeaders") or {}).items():
-                headers[name] = ", ".join(values)
-            raw = result.get("body") or ""
-            payload = base64.b64decode(raw) if result.get("isBase64Encoded") else raw.encode()
-            headers.pop("Content-Length", None)
-            self.send(int(result.get("statusCode", 502)), payload, headers)
 
         def __getattr__(self, name: str) -> Any:
             # Every method (QUERY, TRACE, ...) goes to the handler, as API Gateway's ANY proxy would send it:

@@ -4,8 +4,7 @@ conversion by their table included), their delivery roles and log groups/streams
 the serving stack (the predict function's among them), so a row put by the predict role reaches S3 through the
 delivery role's grants (moto_extensions/firehose.py).
 
-Opt-in (`build_world(..., serving=True)`): the pipeline's executions never touch it, and the rest of the
-serving stack (API Gateway, the predict function itself) is not emulated here.
+The pipeline's SmokeTest reaches it through the API (front_door.py stands up the API and the predict function).
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 
 from slipstream.config import Config
-from slipstream.local.stepfunctions import handlers, moto_extensions, saved_account
+from slipstream.local.stepfunctions import front_door, handlers, moto_extensions, saved_account
 from slipstream.local.stepfunctions.synth import synthesize
 from slipstream.local.stepfunctions.world import ACCOUNT, REGION, World, build_world
 
@@ -24,13 +24,12 @@ def emulated_pipeline(
     time_scale: float = 0.01,
     saved: Path | None = None,
     triggers: bool = False,
-    serving: bool = False,
 ) -> Iterator[World]:
     """Inside: a moto account with the pipeline deployed. Without `saved`, a fresh account that is gone after the
     block. With `saved` (a folder, see saved_account.py), the account's data from the last run is restored
     before the deploy, and saved again when the block ends normally (not when it raises: an interrupted run
     leaves the account as the last complete run left it). `triggers`: new data starts executions, as on AWS.
-    `serving`: the serving stack's capture stream too (predictions captured through Firehose into S3)."""
+    The serving stack is always there: the SmokeTest goes through its API (front_door.py)."""
     from moto import mock_aws
 
     state = saved_account.load(saved) if saved else None  # before the synthesis: a bad file fails fast
@@ -47,12 +46,14 @@ def emulated_pipeline(
             moto_extensions.close_account()  # a new account serves nothing an earlier one in this process hosted
             if state:
                 moto_extensions.restore_data_backends(ACCOUNT, state)
-            world = build_world(synth, triggers=triggers, serving=serving)
+            front_door.install_interception()
+            world = build_world(synth, triggers=triggers)
             world.account_notes = moto_extensions.restart_endpoints(ACCOUNT) if state else []
             yield world
             if saved:
                 saved_account.save(saved, moto_extensions.data_backends(ACCOUNT))
     finally:  # the patches stay installed in this process: leave other moto users real time and no faults
+        front_door.remove_interception()
         moto_extensions.close_account()  # no endpoint container outlives its account
         moto_extensions.CLOCK["scale"] = 1.0
         moto_extensions.FAULTS.clear()

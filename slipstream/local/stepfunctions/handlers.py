@@ -17,7 +17,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-_LOCK = threading.Lock()  # os.environ is process-wide: one handler at a time
+# os.environ is process-wide: one handler at a time. Re-entrant: a handler may call another function on its own
+# thread (the smoke test calls the API, whose predict function runs inside it), environment stacked on its own.
+_LOCK = threading.RLock()
 
 
 @dataclass

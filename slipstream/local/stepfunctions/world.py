@@ -18,6 +18,7 @@ import boto3
 
 from slipstream.documents.run import DataLocation, RunRequest
 from slipstream.local.stepfunctions.capture import deploy_capture
+from slipstream.local.stepfunctions.front_door import deploy_front_door
 from slipstream.local.stepfunctions.intrinsics import Scope, resolve
 from slipstream.local.stepfunctions.synth import Synthesized
 from slipstream.local.stepfunctions.triggers import deploy_triggers, record_stacks
@@ -48,7 +49,7 @@ class World:
     model_package_group: str
     clients: dict[str, Any] = field(default_factory=dict)
     functions: dict[str, str] = field(default_factory=dict)  # functions outside the definition: "drift" -> name
-    streams: dict[str, str] = field(default_factory=dict)  # (serving=True) "capture"/"feedback" -> stream name
+    streams: dict[str, str] = field(default_factory=dict)  # "capture"/"feedback" -> stream name
     account_notes: list[str] = field(default_factory=list)  # what restoring a saved account could not bring back
 
     def client(self, service: str) -> Any:
@@ -86,9 +87,10 @@ class World:
                 return events
 
 
-def build_world(synth: Synthesized, *, triggers: bool = False, serving: bool = False) -> World:
+def build_world(synth: Synthesized, *, triggers: bool = False) -> World:
     """`triggers`: also the S3 -> EventBridge -> StartPipeline path and the stacks' outputs (see triggers.py).
-    `serving`: also the serving stack's capture stream, its delivery role and the predict role (capture.py)."""
+    The serving stack comes first, as its stack dependency says: the SmokeTest calls its API (front_door.py),
+    whose predict function captures through its streams (capture.py)."""
     scope = Scope(pseudo=PSEUDO)
     storage = _scope_for(synth, "storage", scope)
     _create_storage(synth.templates["storage"], storage)
@@ -106,8 +108,14 @@ def build_world(synth: Synthesized, *, triggers: bool = False, serving: bool = F
             sns.set_topic_attributes(TopicArn=topic, AttributeName="Policy", AttributeValue=policy)
     for key, stack_scope in (("storage", storage), ("notifications", notifications)):
         _export(synth.templates[key], stack_scope, scope)
+    serving = _scope_for(synth, "serving", scope)
+    _create_tables(synth.templates["serving"], serving, scope)
+    streams = deploy_capture(synth, serving, _create_roles, _create_policies)
+    deploy_front_door(synth.templates["serving"], serving, synth.stage, _create_function)
+    _export(synth.templates["serving"], serving, scope)
     pipeline = _scope_for(synth, "pipeline", scope)
     world = _create_pipeline(synth, pipeline)
+    world.streams = streams
     if triggers:  # before the policies: they name the trigger's rule and function
         deploy_triggers(synth, storage, pipeline, _create_function)
     _export(synth.templates["pipeline"], pipeline, scope)
@@ -115,8 +123,6 @@ def build_world(synth: Synthesized, *, triggers: bool = False, serving: bool = F
         _create_policies(synth.templates[key], stack_scope)
     if "monitoring" in synth.templates:
         _create_monitoring(synth, _scope_for(synth, "monitoring", scope), world)
-    if serving:
-        world.streams = deploy_capture(synth, _scope_for(synth, "serving", scope), _create_roles, _create_policies)
     if triggers:
         record_stacks(synth, {"storage": storage, "notifications": notifications, "pipeline": pipeline})
     return world
@@ -138,8 +144,6 @@ def _create_monitoring(synth: Synthesized, scope: Scope, world: World) -> None:
     """The drift and experiment functions (and their roles and policies): they read what the pipeline and the
     serving stack wrote, with their own grants; the serving stack's feedback table is created for them."""
     template = synth.templates["monitoring"]
-    if "serving" in synth.templates:
-        _create_tables(synth.templates["serving"], _scope_for(synth, "serving", scope), scope)
     for export in set(re.findall(r'"Fn::ImportValue": "([^"]+)"', json.dumps(template))) - set(scope.exports):
         scope.exports[export] = f"arn:aws:local:::{export}"  # a stack the emulation does not stand up
     _create_roles(template, scope)

@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -67,3 +68,14 @@ def check_response(result: Any, limits: GatewayLimits) -> GatewayAnswer | None:
             f"Response payload size exceeded maximum allowed payload size ({limits.max_response_bytes} bytes)."
         )
     return None
+
+
+def proxy_answer(result: dict[str, Any]) -> GatewayAnswer:
+    """The HTTP answer API Gateway makes of a Lambda proxy integration's result."""
+    headers = dict(result.get("headers") or {})
+    for name, values in (result.get("multiValueHeaders") or {}).items():
+        headers[name] = ", ".join(values)
+    raw = result.get("body") or ""
+    payload = base64.b64decode(raw) if result.get("isBase64Encoded") else raw.encode()
+    headers.pop("Content-Length", None)
+    return GatewayAnswer(int(result.get("statusCode", 502)), headers, payload)

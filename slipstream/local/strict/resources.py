@@ -136,6 +136,17 @@ def _cloudwatch(call: Call) -> list[Request | KeyOf]:
     return [Request(f"cloudwatch:{call.action}", "*")]
 
 
+# API Gateway's management API is authorized by HTTP method on the resource path (`apigateway:GET` on
+# `arn:aws:apigateway:<region>::/apikeys/<id>`), not by action name.
+APIGATEWAY_METHODS = {"Get": "GET", "Create": "POST", "Update": "PATCH", "Delete": "DELETE", "Put": "PUT"}
+
+
+def _apigateway(call: Call) -> list[Request | KeyOf]:
+    verb = next((m for prefix, m in APIGATEWAY_METHODS.items() if call.action.startswith(prefix)), "GET")
+    path = call.path.split("?", 1)[0]
+    return [Request(f"apigateway:{verb}", f"arn:aws:apigateway:{call.region}::{path}")]
+
+
 def _by_name(kind: str, param: str) -> Callable[[Call], list[Request | KeyOf]]:
     return lambda call: [Request(f"{call.service}:{call.action}", call.arn(kind, str(call.param(param) or "")))]
 
@@ -147,6 +158,7 @@ TABLE: dict[str, Callable[[Call], list[Request | KeyOf]]] = {
     "sns": _sns,
     "kms": _kms,
     "cloudwatch": _cloudwatch,
+    "apigateway": _apigateway,
     "states": lambda call: [Request(f"states:{call.action}", call.param("stateMachineArn") or "*")],
     "events": _by_name("rule/", "Name"),
     "dynamodb": _by_name("table/", "TableName"),

@@ -18,6 +18,7 @@ from lambdas.predict.routing import choose_variant
 from lambdas.predict.schema import ServingContract
 from lambdas.predict.sinks import DynamoDbSink, FirehoseSink, JsonLinesSink
 from slipstream.documents.deployment import DeploymentRecord
+from slipstream.documents.smoke import SMOKE_CALLER_ID
 from slipstream.monitoring.traffic import traffic_from_rows
 from slipstream.warehouse.schema import captures_table
 from tests.aws_roles import firehose_role_for_bucket
@@ -104,6 +105,21 @@ def test_capture_rows_are_the_captures_tables_columns(service, tmp_path) -> None
         ["req-1", 0, "yes"],
         ["req-1", 1, "yes"],
     ]
+
+
+def test_the_smoke_tests_requests_are_answered_by_the_champion_and_not_captured(service, tmp_path) -> None:
+    service.capture = BackgroundCapture(JsonLinesSink(str(tmp_path / "capture.jsonl")))
+    service.endpoints["challenger"] = "m-challenger"
+    service.challenger_weight = 0.99
+    service.deployment = CachedDocument(
+        "file:///nonexistent", 60, lambda: None, DeploymentRecord.model_validate, default=PASSED
+    )
+    prediction = service.predict([ROW], caller_id=SMOKE_CALLER_ID, request_id="smoke")
+    service.predict([ROW], caller_id="someone", request_id="real")
+    assert service.capture.flush()
+    assert prediction.variant == "champion"
+    rows = [json.loads(line) for line in (tmp_path / "capture.jsonl").read_text().splitlines()]
+    assert [row["request_id"] for row in rows] == ["real"]
 
 
 class _Broken:

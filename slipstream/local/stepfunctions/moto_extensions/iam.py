@@ -149,6 +149,23 @@ def authorize_role(role_arn: str, session: str, request: Any, region: str) -> No
     iam.authorize(principal, merged, _policies_for(principal, merged, region))
 
 
+def authorize_signed(authorization: str, action: str, resource: str, region: str) -> None:
+    """Evaluate a request signed with SigV4 (`authorization` is its Authorization header) the way a service that
+    authorizes with IAM does (API Gateway's IAM auth): the signer's role must allow `action` on `resource`.
+    Raises AccessDenied; an administrator's signature (the harness) is allowed, an unsigned request is not."""
+    from slipstream.local.strict import iam, resources
+
+    scope = re.search(r"Credential=([^/]+)/", authorization or "")
+    if scope is None:
+        raise PermissionError("Missing Authentication Token")
+    principal = _SESSIONS.get(scope.group(1))
+    if principal is None or not STRICT["iam"]:
+        return
+    context = resources.base_context(principal.arn, principal.account, region)
+    request = iam.Request(action, resource, context)
+    iam.authorize(principal, request, _policies_for(principal, request, region))
+
+
 def _param(response: Any) -> Any:
     def get(name: str) -> Any:
         value = response._get_param(name)
