@@ -22,6 +22,7 @@ from slipstream.documents.gate import GateRequest
 from slipstream.layout import (
     BASELINE,
     CONTRACT,
+    CONTRACT_KEY,
     EVALUATION,
     MODEL_ARCHIVE,
     MODELS_PREFIX,
@@ -44,6 +45,9 @@ COPIES = {
     "CopyContract": (run_key(RUN_ID_SLOT, CONTRACT), run_key(RUN_ID_SLOT, CONTRACT)),
     "CopyEvaluation": (run_key(RUN_ID_SLOT, EVALUATION), run_key(RUN_ID_SLOT, EVALUATION)),
     "CopyReport": (run_key(RUN_ID_SLOT, VALIDATION), run_key(RUN_ID_SLOT, VALIDATION)),
+    # The stage's stored contract, which its predict function validates requests against (and its own runs,
+    # with retrain = true, check new data against): the served model's. A stage that only promotes has no other.
+    "CopyStageContract": (run_key(RUN_ID_SLOT, CONTRACT), CONTRACT_KEY),
 }
 # The source objects a promotion reads, as S3 ARN key patterns (the source grants them, the target asks for them).
 SOURCE_KEYS = sorted({source.replace(RUN_ID_SLOT, "*") for source, _ in COPIES.values()})
@@ -178,10 +182,14 @@ def _copy(ctx: PipelineContext, state_id: str, source: str, key_template: str) -
         parameters={
             "Bucket": bucket.bucket_name,
             "CopySource": source,
-            "Key": JSON.format(key_template, JSON.string_at(RUN_ID)),
+            "Key": JSON.format(key_template, JSON.string_at(RUN_ID)) if RUN_ID_SLOT in key_template else key_template,
         },
         iam_action="s3:PutObject",
-        iam_resources=[bucket.arn_for_objects(f"{MODELS_PREFIX}*"), bucket.arn_for_objects(f"{RUNS_PREFIX}*")],
+        iam_resources=[
+            bucket.arn_for_objects(f"{MODELS_PREFIX}*"),
+            bucket.arn_for_objects(f"{RUNS_PREFIX}*"),
+            bucket.arn_for_objects(CONTRACT_KEY),
+        ],
         additional_iam_statements=[
             iam.PolicyStatement(actions=["kms:Decrypt", "kms:GenerateDataKey"], resources=[ctx.key.key_arn])
         ],
@@ -245,7 +253,7 @@ def _recheck_gate(ctx: PipelineContext, register_then: sfn.IChainable) -> sfn.IC
         parameters={
             "Error": "GateRejected",
             "Cause": JSON.format(
-                "this stage's gate refuses the source's evaluation: {}",
+                "the gate of this stage refuses the evaluation of the source package: {}",
                 JSON.json_to_string(JSON.object_at(GATE.field("reasons"))),
             ),
         },
