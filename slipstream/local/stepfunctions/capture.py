@@ -10,6 +10,7 @@ The pipeline's SmokeTest reaches it through the API (front_door.py stands up the
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import re
 from typing import Any
@@ -78,13 +79,21 @@ def _create_catalog(template: dict[str, Any], scope: Scope) -> None:
 
 def _create_stream(prefix: str, logical: str, resource: dict[str, Any], scope: Scope) -> str:
     props = resource["Properties"]
-    name = props.get("DeliveryStreamName") or f"{prefix}-serving-{logical}"[:64]
+    name = props.get("DeliveryStreamName") or _generated_name(f"{prefix}-serving-{logical}", 64)
     settings = {key: resolve(props[key], scope) for key in (*STREAM_SETTINGS, *DESTINATIONS) if key in props}
     arn = boto3.client("firehose", region_name=REGION).create_delivery_stream(DeliveryStreamName=name, **settings)[
         "DeliveryStreamARN"
     ]
     scope.attributes[logical] = {"Ref": name, "Arn": arn}
     return str(name)
+
+
+def _generated_name(name: str, limit: int) -> str:
+    """A name CloudFormation generates: cut to the limit with a unique suffix (a long project name must not give
+    the capture and feedback streams one name)."""
+    if len(name) <= limit:
+        return name
+    return f"{name[: limit - 9]}-{hashlib.sha256(name.encode()).hexdigest()[:8]}"
 
 
 def _of_type(template: dict[str, Any], kind: str) -> list[tuple[str, dict[str, Any]]]:
