@@ -18,6 +18,7 @@ from slipstream.canary_config import CanaryConfig
 from slipstream.errors import ConfigError
 from slipstream.experiment_config import ExperimentConfig, resolve_experiment
 from slipstream.observability_config import ObservabilityConfig
+from slipstream.promotion_config import promotion_problems
 from slipstream.stage_config import STAGE_NAMES, StageConfig
 
 Task = Literal["classification", "regression"]
@@ -311,6 +312,13 @@ class Config(_Strict):
                 stage.datadog.applied_to(self.observability.datadog)
             except ValidationError as error:
                 raise ValueError(f"stages.{name}.datadog: {error.errors()[0]['msg']}") from None
+        return self
+
+    @model_validator(mode="after")
+    def _promotion_sources(self) -> Config:
+        problems = promotion_problems({name: self.stage(name) for name in STAGE_NAMES})
+        if problems:
+            raise ValueError("; ".join(problems))
         return self
 
     @model_validator(mode="after")

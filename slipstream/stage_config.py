@@ -121,6 +121,18 @@ class StageConfig(BaseModel):
         "(SigV4). Unset: AWS uses the SageMaker Model Registry only.",
     )
 
+    # --- promotion: train once, deploy the same package in later stages (slipstream/promotion_config.py) ----
+    promote_from: Literal["dev", "staging", "prod", "none"] | None = Field(
+        default=None,
+        description="The stage whose Approved model packages this stage deploys (`slipstream promote`); `none`: "
+        "no source. Default: staging promotes from dev, prod from staging, dev from none.",
+    )
+    retrain: bool | None = Field(
+        default=None,
+        description="Whether this stage also trains on its own data (new-data trigger, retrain_schedule, "
+        "[retraining] alarms). Default: only a stage without a source trains.",
+    )
+
     @property
     def approval_timeout_seconds(self) -> int:
         """Step Functions' TimeoutSeconds is a whole number of seconds, at least 1."""

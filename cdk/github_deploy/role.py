@@ -18,6 +18,7 @@ from constructs import Construct
 
 from cdk.shared.nag import acknowledge, acknowledge_grants
 from cdk.shared.settings import DeploySettings
+from slipstream.promotion_config import source_stage
 
 GITHUB_ISSUER = "token.actions.githubusercontent.com"
 BOOTSTRAP_ROLES = ("deploy-role", "file-publishing-role", "image-publishing-role", "lookup-role")
@@ -93,6 +94,7 @@ class GitHubDeployRole(Construct):
             arn_format=ArnFormat.COLON_RESOURCE_NAME,
         )
         self.role.add_to_policy(iam.PolicyStatement(actions=["states:DescribeExecution"], resources=[executions]))
+        self._promotion_rights(stack, settings, executions)
         acknowledge_grants(
             self.role,
             {
@@ -111,4 +113,39 @@ class GitHubDeployRole(Construct):
             f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:"
             f"{settings.state_machine_name}:*]",
             "Executions of this stage's pipeline only; execution names are run ids, known only at run time.",
+        )
+
+    def _promotion_rights(self, stack: Stack, settings: DeploySettings, executions: str) -> None:
+        """What `slipstream promote` needs in a stage that promotes (docs/promotion.md): find the source's
+        package, start this stage's state machine and read the execution's history (WaitForApproval)."""
+        source = source_stage(settings.stage_name, settings.stage)
+        if source is None:
+            return
+        source_settings = DeploySettings(config=settings.config, stage_name=source, stage=settings.config.stage(source))
+        group = source_settings.model_package_group.lower()
+        packages = stack.format_arn(
+            service="sagemaker",
+            resource="model-package",
+            resource_name=f"{group}/*",
+            account=source_settings.stage.account or stack.account,
+        )
+        machine = stack.format_arn(
+            service="states",
+            resource="stateMachine",
+            resource_name=settings.state_machine_name,
+            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+        )
+        self.role.add_to_policy(iam.PolicyStatement(actions=["sagemaker:DescribeModelPackage"], resources=[packages]))
+        # ListModelPackages supports no resource-level permissions.
+        self.role.add_to_policy(iam.PolicyStatement(actions=["sagemaker:ListModelPackages"], resources=["*"]))
+        self.role.add_to_policy(iam.PolicyStatement(actions=["states:StartExecution"], resources=[machine]))
+        self.role.add_to_policy(iam.PolicyStatement(actions=["states:GetExecutionHistory"], resources=[executions]))
+        account = source_settings.stage.account or "<AWS::AccountId>"
+        acknowledge_grants(
+            self.role,
+            {
+                f"arn:<AWS::Partition>:sagemaker:<AWS::Region>:{account}:model-package/{group}/*": "promote "
+                "describes the source stage's package versions; SageMaker numbers them.",
+                "*": "ListModelPackages supports no resource-level permissions.",
+            },
         )

@@ -21,6 +21,7 @@ from cdk.pipeline import approval as approval
 from cdk.pipeline import canary as canary
 from cdk.pipeline import deploy as deploy
 from cdk.pipeline import outcome as outcome
+from cdk.pipeline import promotion as promotion
 from cdk.pipeline import training as training
 from cdk.pipeline.challenger import challenger_or_champion
 from cdk.pipeline.common import SNS_TRANSIENT, Guard
@@ -29,8 +30,9 @@ from cdk.pipeline.deploy import REGISTERED_MODEL_URI
 from cdk.pipeline.evaluate import evaluate
 from cdk.pipeline.mlflow import mlflow_step
 from cdk.pipeline.payloads import check_definition
-from cdk.pipeline.results import DEPLOYMENT_RECORD, GATE, RESULTS, RUN_ID, SMOKE
+from cdk.pipeline.results import DEPLOYMENT_RECORD, GATE, PROMOTION, RESULTS, RUN_ID, SMOKE
 from cdk.shared.settings import DeploySettings
+from slipstream.promotion_config import trains
 
 JSON = sfn.JsonPath
 
@@ -114,12 +116,17 @@ def build_definition(ctx: PipelineContext) -> sfn.IChainable:
         )
         .next(sfn.Succeed(ctx.scope, "ChampionKept"))
     )
-    deployment = _deployment(ctx)
     if ctx.settings.config.gate.promote == "challenger" and ctx.settings.stage.approval == "manual":
         raise ValueError(
             f'stage {ctx.settings.stage_name}: approval = "manual" does not cover gate.promote = "challenger" '
             'yet (the challenger\'s endpoint would get traffic unapproved); use promote = "champion" or "canary"'
         )
+    deployed = after_register(ctx)  # shared by the trained and the promoted model
+    registered = _then_mlflow(
+        deploy.register(ctx, "Register", "PendingManualApproval"),
+        mlflow_step(ctx, "MlflowRegister", "register", source=REGISTERED_MODEL_URI, staging="champion", notify=notify),
+    )
+    deployment: sfn.IChainable = deploy.retain_model(ctx).next(registered).next(deployed)
     if ctx.settings.config.gate.promote == "challenger":  # a passing model is tested beside the champion
         deployment = challenger_or_champion(ctx, deployment, notify)
     gate_choice = sfn.Choice(ctx.scope, "GatePassed")
@@ -127,19 +134,47 @@ def build_definition(ctx: PipelineContext) -> sfn.IChainable:
     gate_choice.otherwise(rejected)
     gate.next(gate_choice)
 
-    definition = (
+    training_path = (
         training.run_paths(ctx)
         .next(training.validate_data(ctx))
         .next(training.train(ctx))
         .next(training.find_champion(ctx, evaluate_state))
     )
+    definition = _entry(ctx, training_path, deployed)
     check_definition(definition, RESULTS)
     return definition
 
 
-def _deployment(ctx: PipelineContext) -> sfn.IChainable:
-    # Between Register and the smoke test's verdict, a failure rejects the package before NotifyFailure:
-    # a model that never passed its smoke test is not left pending approval.
+def _entry(ctx: PipelineContext, training_path: sfn.IChainable, deployed: sfn.IChainable) -> sfn.IChainable:
+    """The first state chooses by the input: a PromotionRequest deploys another stage's package (when this stage
+    has a source), a RunRequest trains (when this stage trains; StartPipeline is not triggered otherwise)."""
+    settings = ctx.settings
+    source = promotion.source_settings(settings)
+    if source is None:
+        return training_path
+    choice = sfn.Choice(ctx.scope, "IsPromotion")
+    choice.when(
+        sfn.Condition.is_present(PROMOTION.field("model_package_arn")), promotion.promotion_path(ctx, source, deployed)
+    )
+    if trains(settings.stage_name, settings.stage):
+        return choice.otherwise(training_path)
+    refused = sfn.Fail(
+        ctx.scope,
+        "TrainingDisabled",
+        error="TrainingDisabled",
+        cause=f"Stage {settings.stage_name} does not train (it promotes from {source.stage_name}; set "
+        f"[stages.{settings.stage_name}] retrain = true to train here): run `slipstream promote --to "
+        f"{settings.stage_name}`",
+    )
+    return choice.otherwise(refused)
+
+
+def after_register(ctx: PipelineContext) -> sfn.IChainable:
+    """Everything after Register, for a trained and a promoted package alike: deploy, smoke test, approve and
+    record, or reject and roll back. `$.registered` names the package.
+
+    Between Register and the smoke test's verdict, a failure rejects the package before NotifyFailure:
+    a model that never passed its smoke test is not left pending approval."""
     reject_failed = outcome.set_model_status(ctx, "RejectFailedDeployment", "Rejected").next(ctx.guard.on_failure)
     deploying = _with_guard(ctx, Guard(on_failure=reject_failed))
     name = sfn.Pass(ctx.scope, "NameDeployment", result_path="$.deploy", parameters={"config_name": ctx.name_of()})
@@ -154,15 +189,11 @@ def _deployment(ctx: PipelineContext) -> sfn.IChainable:
     go_live = deploy.create_or_update_endpoint(deploying, waiting)
     if ctx.settings.config.gate.promote == "canary":  # a canary beside the champion (cdk/pipeline/canary.py)
         go_live = canary.canary_or_first(deploying, go_live, notify)
-    after_register: sfn.IChainable = name
+    first: sfn.IChainable = name
     if ctx.settings.stage.approval == "manual":  # a person says yes first (cdk/pipeline/approval.py)
-        after_register = approval.wait_for_approval(deploying, name, notify)
+        first = approval.wait_for_approval(deploying, name, notify)
     name.next(deploy.create_model(deploying)).next(deploy.create_endpoint_config(deploying)).next(go_live)
-    registered = _then_mlflow(
-        deploy.register(ctx, "Register", "PendingManualApproval"),
-        mlflow_step(ctx, "MlflowRegister", "register", source=REGISTERED_MODEL_URI, staging="champion", notify=notify),
-    )
-    return deploy.retain_model(ctx).next(registered).next(after_register)
+    return first
 
 
 def _then_mlflow(state: sfn.TaskStateBase, mlflow: sfn.Chain | None) -> sfn.TaskStateBase | sfn.Chain:

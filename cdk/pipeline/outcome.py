@@ -9,7 +9,7 @@ from aws_cdk import aws_stepfunctions as sfn
 
 from cdk.pipeline.context import PipelineContext, delete_endpoint, sagemaker_call
 from cdk.pipeline.deploy import CARD_STATUS, endpoint_error, wait_for_endpoint
-from cdk.pipeline.results import APPROVAL, DEPLOYMENT_RECORD, EXECUTION, GATE, RUN_ID, VALIDATION
+from cdk.pipeline.results import APPROVAL, DEPLOYMENT_RECORD, GATE, RUN_ID, VALIDATION
 from slipstream.documents.record import RecordRequest
 
 JSON = sfn.JsonPath
@@ -50,7 +50,6 @@ def record_deployment(
     approval: every other path leaves the previous record, which still describes the model serving.
     With `canary` (RecordRequest.canary): the model joins the champion as a canary on the challenger endpoint.
     `variant="challenger"` adds this run's model as the challenger on `endpoint` (cdk/pipeline/challenger.py)."""
-    bucket, key = EXECUTION.field("data", "bucket"), EXECUTION.field("data", "key")
     if endpoint is None:
         endpoint = ctx.settings.challenger_endpoint_name if canary else ctx.settings.endpoint_name
     payload = {
@@ -58,7 +57,7 @@ def record_deployment(
         "endpoint_name": endpoint,
         "model_package_arn": JSON.string_at("$.registered.arn"),
         "gate": JSON.object_at(GATE.path),
-        "data_uri": JSON.format("s3://{}/{}", JSON.string_at(bucket), JSON.string_at(key)),
+        "data_uri": JSON.string_at("$.paths.data_uri"),  # RunPaths, or the promoted package's (PromotedRun)
         "data_sha256": JSON.string_at(VALIDATION.field("data_sha256")),
         "evaluation_uri": JSON.string_at("$.paths.evaluation_uri"),
         "contract_uri": JSON.string_at(VALIDATION.field("contract_uri")),

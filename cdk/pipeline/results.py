@@ -8,12 +8,14 @@ from slipstream.documents.approval import ApprovalDecision
 from slipstream.documents.canary import CanaryCheckResult, CanaryRecordOutput
 from slipstream.documents.experiment import ExperimentSlot
 from slipstream.documents.gate import GateDecision
+from slipstream.documents.promotion import PromotionRequest
 from slipstream.documents.record import RecordOutput
 from slipstream.documents.run import RunRequest
 from slipstream.documents.smoke import SmokeResult
 from slipstream.documents.validation import ValidationOutput
 
 EXECUTION = Result("$", RunRequest)  # the execution input (StartPipeline's RunRequest)
+PROMOTION = Result("$", PromotionRequest)  # the execution input of a promotion (cdk/pipeline/promotion.py)
 VALIDATION = Result("$.validation", ValidationOutput)
 GATE = Result("$.gate", GateDecision)
 SMOKE = Result("$.smoke", SmokeResult)
@@ -25,6 +27,7 @@ APPROVAL = Result("$.approval", ApprovalDecision)  # approval = "manual" only: W
 
 RESULTS = (
     EXECUTION,
+    PROMOTION,
     VALIDATION,
     GATE,
     SMOKE,

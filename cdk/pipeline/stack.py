@@ -22,6 +22,7 @@ from cdk.pipeline.context import PipelineContext
 from cdk.pipeline.definition import build_definition, failure_path
 from cdk.pipeline.evaluate import evaluate_permissions
 from cdk.pipeline.functions import PipelineFunctions
+from cdk.pipeline.promotion import promotion_reasons, source_read_statements, source_settings
 from cdk.pipeline.sagemaker_role import SageMakerExecutionRole
 from cdk.pipeline.sklearn_image import sklearn_image_uri
 from cdk.pipeline.sourcedir import SourceDir
@@ -30,9 +31,11 @@ from cdk.shared.alarm_names import retrain_alarm_names
 from cdk.shared.front_door import FrontDoorExports
 from cdk.shared.lambda_function import retention
 from cdk.shared.nag import acknowledge_grants
+from cdk.shared.promotion_grants import package_group_policy
 from cdk.shared.settings import DeploySettings
 from cdk.shared.storage_stack import StorageExports
 from slipstream.layout import DEPLOYMENT_KEY, MODELS_PREFIX, RUNS_PREFIX
+from slipstream.promotion_config import trains
 
 
 class PipelineStack(Stack):
@@ -78,6 +81,7 @@ class PipelineStack(Stack):
             model_package_group_name=settings.model_package_group,
             model_package_group_description=f"Slipstream {settings.config.name} models ({settings.stage_name})",
         )
+        group.model_package_group_policy = package_group_policy(self, settings)  # stages promoting from this one
         group.apply_removal_policy(RemovalPolicy.RETAIN if stage.retain_data else RemovalPolicy.DESTROY)
         canary = None
         if settings.config.gate.promote == "canary":
@@ -158,9 +162,15 @@ class PipelineStack(Stack):
                 resources=[ctx.arn("model-package", f"{settings.model_package_group}/*")],
             )
         )
-        self._triggers(settings, functions.start.function, data_bucket)
+        if trains(settings.stage_name, stage):  # a stage that only promotes gets no new-data or alarm trigger
+            self._triggers(settings, functions.start.function, data_bucket)
+            self._retrain_on_alarms(settings, functions.start.function)
         self.state_machine.grant_start_execution(functions.start.function)
-        self._retrain_on_alarms(settings, functions.start.function)
+        source = source_settings(settings)
+        if source is not None:
+            for statement in source_read_statements(ctx, source):
+                self.state_machine.add_to_role_policy(statement)
+            acknowledge_grants(self.state_machine.role, promotion_reasons(source))
         functions.set_state_machine(self.state_machine.state_machine_arn)
         self._acknowledge(settings, functions, storage.name("artifact-bucket-arn"), canary, approval)
         CfnOutput(self, "StateMachineArn", value=self.state_machine.state_machine_arn)

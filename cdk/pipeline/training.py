@@ -48,6 +48,11 @@ def run_paths(ctx: PipelineContext) -> sfn.Pass:
             "evaluation_uri": uri(run_key(RUN_ID_SLOT, EVALUATION)),
             "retained_model_uri": uri(retained_key(RUN_ID_SLOT, MODEL_ARCHIVE)),
             "retained_baseline_uri": uri(retained_key(RUN_ID_SLOT, BASELINE)),
+            "data_uri": JSON.format(
+                "s3://{}/{}",
+                JSON.string_at(EXECUTION.field("data", "bucket")),
+                JSON.string_at(EXECUTION.field("data", "key")),
+            ),
         },
     )
 

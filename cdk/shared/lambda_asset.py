@@ -20,6 +20,7 @@ SLIPSTREAM_MODULES = (
     "__init__.py",
     "config.py",
     "stage_config.py",
+    "promotion_config.py",  # config.py imports it
     "experiment_config.py",  # config.py imports it
     "canary_config.py",  # config.py imports it
     "observability_config.py",  # config.py imports it

@@ -14,6 +14,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from cdk.shared.nag import acknowledge
+from cdk.shared.promotion_grants import grant_storage
 from cdk.shared.settings import DeploySettings
 from slipstream.layout import (
     ATHENA_RESULTS_PREFIX,
@@ -130,6 +131,7 @@ class StorageStack(Stack):
                 *self._datadog_rules(settings),
             ],
         )
+        grant_storage(settings, self.artifact_bucket, self.key)  # stages that promote from this one read models
         self._acknowledge_notifications_handler()
         self.exports = StorageExports(settings.prefix)
         for what, value in (

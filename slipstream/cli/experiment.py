@@ -115,7 +115,9 @@ def promote(
     ] = False,
     stage: StageOption = None,
 ) -> None:
-    """Make the challenger the champion; recorded with who decided, when, and the figures."""
+    """Make the challenger the champion; recorded with who decided, when, and the figures.
+
+    (Formerly also `slipstream promote`, which now promotes a model package across stages: docs/promotion.md.)"""
     _on_aws("promote", stage, config)
     cfg = load(config)
     try:

@@ -15,6 +15,7 @@ from slipstream.cli import approve, experiment
 from slipstream.cli.canary import canary_app
 from slipstream.cli.common import ConfigOption, console, fail, load
 from slipstream.cli.monitor import monitor, notify
+from slipstream.cli.promote import promote
 from slipstream.cli.query import query
 from slipstream.errors import ContractViolation, SlipstreamError
 
@@ -167,7 +168,5 @@ app.command()(approve.approvals)
 
 
 app.add_typer(experiment.app, name="experiment")
-# The command before `slipstream experiment`: the same promotion, with the same checks and record.
-app.command("promote", deprecated=True, help="Deprecated: use `slipstream experiment promote` (the same command).")(
-    experiment.promote
-)
+# Promotion across stages (docs/promotion.md). The old `slipstream promote` alias of `experiment promote` is gone.
+app.command("promote")(promote)

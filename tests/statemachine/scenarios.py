@@ -52,7 +52,7 @@ class Pipeline:
     def __init__(self, world: World, probe: dict[str, Any]) -> None:
         self.world, self.probe = world, probe  # probe: one row of features to send the endpoint after each run
         sqs = world.client("sqs")
-        self.queue = sqs.create_queue(QueueName="notifications")["QueueUrl"]
+        self.queue = sqs.create_queue(QueueName=f"{world.synth.prefix}-notifications")["QueueUrl"]
         arn = sqs.get_queue_attributes(QueueUrl=self.queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         world.client("sns").subscribe(TopicArn=world.topic_arn, Protocol="sqs", Endpoint=arn)
 

@@ -55,8 +55,10 @@ task = "classification"
 github_repository = "acme/models"
 [stages.staging]
 github_repository = "acme/models"
+retrain = true  # the longest names of the training path, in every stage (staging and prod promote by default)
 [stages.prod]
 github_repository = "acme/models"
+retrain = true
 """
 
 

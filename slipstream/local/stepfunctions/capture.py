@@ -79,7 +79,7 @@ def _create_catalog(template: dict[str, Any], scope: Scope) -> None:
 
 def _create_stream(prefix: str, logical: str, resource: dict[str, Any], scope: Scope) -> str:
     props = resource["Properties"]
-    name = props.get("DeliveryStreamName") or _generated_name(f"{prefix}-serving-{logical}")
+    name = props.get("DeliveryStreamName") or _generated_name(f"{prefix}-serving-{logical}", 64)
     settings = {key: resolve(props[key], scope) for key in (*STREAM_SETTINGS, *DESTINATIONS) if key in props}
     arn = boto3.client("firehose", region_name=REGION).create_delivery_stream(DeliveryStreamName=name, **settings)[
         "DeliveryStreamARN"
@@ -88,12 +88,12 @@ def _create_stream(prefix: str, logical: str, resource: dict[str, Any], scope: S
     return str(name)
 
 
-def _generated_name(full: str, limit: int = 64) -> str:
-    """A unique name within Firehose's 64 characters, as CloudFormation generates one (stack, logical id, a
-    random suffix): cut names of two streams must not collide (a 48-character project name cuts both)."""
-    if len(full) <= limit:
-        return full
-    return f"{full[: limit - 9]}-{hashlib.sha256(full.encode()).hexdigest()[:8]}"
+def _generated_name(name: str, limit: int) -> str:
+    """A name CloudFormation generates: cut to the limit with a unique suffix (a long project name must not give
+    the capture and feedback streams one name)."""
+    if len(name) <= limit:
+        return name
+    return f"{name[: limit - 9]}-{hashlib.sha256(name.encode()).hexdigest()[:8]}"
 
 
 def _of_type(template: dict[str, Any], kind: str) -> list[tuple[str, dict[str, Any]]]:

@@ -30,10 +30,41 @@ def emulated_pipeline(
     before the deploy, and saved again when the block ends normally (not when it raises: an interrupted run
     leaves the account as the last complete run left it). `triggers`: new data starts executions, as on AWS.
     The serving stack is always there: the SmokeTest goes through its API (rest_apis.py)."""
-    from moto import mock_aws
-
     state = saved_account.load(saved) if saved else None  # before the synthesis: a bad file fails fast
     synth = synthesize(config, stage)  # before mock_aws: synthesis needs no AWS, and is cached per process
+    with _account(time_scale):
+        if state:
+            moto_extensions.restore_data_backends(ACCOUNT, state)
+        world = build_world(synth, triggers=triggers)
+        world.account_notes = moto_extensions.restart_endpoints(ACCOUNT) if state else []
+        yield world
+        if saved:
+            saved_account.save(saved, moto_extensions.data_backends(ACCOUNT))
+
+
+@contextmanager
+def emulated_stages(
+    config: Config, stages: tuple[str, ...], time_scale: float = 0.01, triggers: tuple[str, ...] = ()
+) -> Iterator[dict[str, World]]:
+    """Several stages deployed in ONE moto account (as `[stages.X] account` left unset deploys them), in the
+    order given (a promotion's source first): stage -> World. Their prefixes differ, so the names the stacks
+    give their resources do not collide; the names CloudFormation would generate get the stage as a prefix
+    (all stages but the first). `triggers`: the stages whose triggers and stack outputs are stood up."""
+    synths = [synthesize(config, stage) for stage in stages]
+    with _account(time_scale):
+        yield {
+            synth.stage: build_world(
+                synth, triggers=synth.stage in triggers, qualifier=f"{synth.stage}-" if index else ""
+            )
+            for index, synth in enumerate(synths)
+        }
+
+
+@contextmanager
+def _account(time_scale: float) -> Iterator[None]:
+    """A fresh moto account with our extensions, the emulated APIs (rest_apis.py) and the scaled clock."""
+    from moto import mock_aws
+
     moto_extensions.install()
     moto_extensions.CLOCK["scale"] = time_scale
     moto_extensions.FAULTS.clear()
@@ -44,14 +75,8 @@ def emulated_pipeline(
     try:
         with mock_aws(config=moto_extensions.MOTO_CONFIG):  # type: ignore[call-overload]  # a partial DefaultConfig
             moto_extensions.close_account()  # a new account serves nothing an earlier one in this process hosted
-            if state:
-                moto_extensions.restore_data_backends(ACCOUNT, state)
             rest_apis.install_interception()
-            world = build_world(synth, triggers=triggers)
-            world.account_notes = moto_extensions.restart_endpoints(ACCOUNT) if state else []
-            yield world
-            if saved:
-                saved_account.save(saved, moto_extensions.data_backends(ACCOUNT))
+            yield
     finally:  # the patches stay installed in this process: leave other moto users real time and no faults
         rest_apis.remove_interception()
         moto_extensions.close_account()  # no endpoint container outlives its account

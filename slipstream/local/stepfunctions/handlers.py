@@ -20,6 +20,9 @@ from typing import Any
 # os.environ is process-wide: one handler at a time. Re-entrant: a handler may call another function on its own
 # thread (the smoke test calls the API, whose predict function runs inside it), environment stacked on its own.
 _LOCK = threading.RLock()
+# handler -> the function whose sandbox its module last ran in: two functions share a handler when one account
+# holds two stages, and one function's cached clients (its role's credentials) are not the other's.
+_WARM: dict[str, str] = {}
 
 
 @dataclass
@@ -51,6 +54,9 @@ def invoke_handler(
         from lambdas.common.env import load_env
 
         load_env.cache_clear()  # the env model is cached per cold start; each invocation here is one
+        if _WARM.get(handler, context.invoked_function_arn) != context.invoked_function_arn:
+            cold_start_all()  # another function's sandbox: nothing cached at module level carries over
+        _WARM[handler] = context.invoked_function_arn
         module_name, attribute = handler.rsplit(".", 1)
         function = getattr(importlib.import_module(module_name), attribute)
         try:
@@ -92,6 +98,7 @@ def cold_start_all() -> None:
     the credentials of a role from an account that no longer exists."""
     import sys
 
+    _WARM.clear()
     for name, module in list(sys.modules.items()):
         if name.startswith("lambdas."):
             for value in list(vars(module).values()):

@@ -22,6 +22,12 @@ class Scope:
     attributes: dict[str, dict[str, str]] = field(default_factory=dict)  # logical id -> {"Ref"|"Arn"|...: value}
     mappings: dict[str, Any] = field(default_factory=dict)
     exports: dict[str, str] = field(default_factory=dict)  # shared by every stack of the app
+    # Names CloudFormation would generate (roles, functions, buckets, keys, rules) are the logical id here: in an
+    # account holding two stages, whose logical ids are the same, the second stage's get this prefix.
+    qualifier: str = ""
+
+    def local_name(self, logical_id: str, limit: int = 64) -> str:
+        return f"{self.qualifier}{logical_id}"[:limit]
 
     def ref(self, name: str) -> str:
         if name in self.pseudo:

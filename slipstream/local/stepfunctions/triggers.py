@@ -31,9 +31,10 @@ def deploy_triggers(synth: Any, storage: Scope, pipeline: Scope, create_function
             if function and function not in pipeline.attributes:
                 create_function(function, resources[function], pipeline)
         pattern = resolve(props["EventPattern"], pipeline)
-        events.put_rule(Name=logical, EventPattern=json.dumps(pattern), State=props.get("State", "ENABLED"))
+        name = pipeline.local_name(logical)
+        events.put_rule(Name=name, EventPattern=json.dumps(pattern), State=props.get("State", "ENABLED"))
         targets = [{"Id": t["Id"], "Arn": resolve(t["Arn"], pipeline)} for t in props.get("Targets", [])]
-        events.put_targets(Rule=logical, Targets=targets)
+        events.put_targets(Rule=name, Targets=targets)
 
 
 def _bucket_notifications(template: dict[str, Any], storage: Scope) -> None:

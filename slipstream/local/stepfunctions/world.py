@@ -88,11 +88,12 @@ class World:
                 return events
 
 
-def build_world(synth: Synthesized, *, triggers: bool = False) -> World:
+def build_world(synth: Synthesized, *, triggers: bool = False, qualifier: str = "") -> World:
     """`triggers`: also the S3 -> EventBridge -> StartPipeline path and the stacks' outputs (see triggers.py).
     The serving stack comes first, as its stack dependency says: the SmokeTest calls its API (rest_apis.py),
-    whose predict function captures through its streams (capture.py)."""
-    scope = Scope(pseudo=PSEUDO)
+    whose predict function captures through its streams (capture.py). `qualifier`: a prefix for the names
+    CloudFormation would generate, so that a second stage stands up in the same account (Scope.local_name)."""
+    scope = Scope(pseudo=PSEUDO, qualifier=qualifier)
     storage = _scope_for(synth, "storage", scope)
     _create_storage(synth.templates["storage"], storage)
     notifications = _scope_for(synth, "notifications", scope)
@@ -166,7 +167,7 @@ def _create_tables(template: dict[str, Any], stack_scope: Scope, app_scope: Scop
     existing = set(dynamodb.list_tables()["TableNames"])
     for logical, resource in _of_type(template, "AWS::DynamoDB::Table"):
         props = resource["Properties"]
-        name = props.get("TableName", f"{logical}-local")
+        name = props.get("TableName") or stack_scope.local_name(f"{logical}-local", 255)
         if name not in existing:  # a saved account keeps its tables
             # CloudFormation's SSESpecification names its switch SSEEnabled, the API's Enabled.
             sse = resolve(props.get("SSESpecification") or {}, stack_scope)
@@ -192,9 +193,10 @@ def _create_keys(template: dict[str, Any], scope: Scope) -> None:
     kms = boto3.client("kms", region_name=REGION)
     for logical, resource in _of_type(template, "AWS::KMS::Key"):
         policy = json.dumps(resolve(resource["Properties"]["KeyPolicy"], scope))
-        key = _existing_key(kms, logical)  # a saved account keeps its keys, as a stack update does
+        description = scope.local_name(logical, 8192)
+        key = _existing_key(kms, description)  # a saved account keeps its keys, as a stack update does
         if key is None:
-            key = kms.create_key(Description=logical, Policy=policy)["KeyMetadata"]
+            key = kms.create_key(Description=description, Policy=policy)["KeyMetadata"]
         else:  # ... and the update applies the template's key policy, which may have changed
             kms.put_key_policy(KeyId=key["KeyId"], PolicyName="default", Policy=policy)
         scope.attributes[logical] = {"Ref": key["KeyId"], "Arn": key["Arn"]}
@@ -204,7 +206,7 @@ def _create_roles(template: dict[str, Any], scope: Scope) -> None:
     iam = boto3.client("iam", region_name=REGION)
     for logical, resource in _of_type(template, "AWS::IAM::Role"):
         trust = resolve(resource["Properties"]["AssumeRolePolicyDocument"], scope)
-        role = iam.create_role(RoleName=logical[:64], AssumeRolePolicyDocument=json.dumps(trust))["Role"]
+        role = iam.create_role(RoleName=scope.local_name(logical), AssumeRolePolicyDocument=json.dumps(trust))["Role"]
         scope.attributes[logical] = {"Ref": role["RoleName"], "Arn": role["Arn"]}
         for managed in resource["Properties"].get("ManagedPolicyArns", []):
             iam.attach_role_policy(RoleName=role["RoleName"], PolicyArn=resolve(managed, scope))
@@ -226,7 +228,7 @@ def _create_policies(template: dict[str, Any], scope: Scope) -> None:
 
 def _scope_for(synth: Synthesized, key: str, app_scope: Scope) -> Scope:
     mappings = synth.templates[key].get("Mappings", {})
-    return Scope(pseudo=app_scope.pseudo, mappings=mappings, exports=app_scope.exports)
+    return Scope(pseudo=app_scope.pseudo, mappings=mappings, exports=app_scope.exports, qualifier=app_scope.qualifier)
 
 
 def _of_type(template: dict[str, Any], kind: str) -> list[tuple[str, dict[str, Any]]]:
@@ -238,7 +240,7 @@ def _create_storage(template: dict[str, Any], scope: Scope) -> None:
     _create_keys(template, scope)
     existing = {bucket["Name"] for bucket in s3.list_buckets()["Buckets"]}
     for logical, resource in _of_type(template, "AWS::S3::Bucket"):
-        name = f"local-{re.sub(r'[^a-z0-9]', '', logical.lower())}"[:63]
+        name = f"local-{re.sub(r'[^a-z0-9]', '', scope.local_name(logical, 1024).lower())}"[:63]
         if name not in existing:  # a saved account keeps its buckets, as a stack update does
             s3.create_bucket(Bucket=name)
         scope.attributes[logical] = {"Ref": name, "Arn": f"arn:aws:s3:::{name}"}
@@ -255,11 +257,11 @@ def _create_storage(template: dict[str, Any], scope: Scope) -> None:
     _create_roles(template, scope)
 
 
-def _existing_key(kms: Any, logical: str) -> dict[str, Any] | None:
-    """The key an earlier deploy created for `logical` (a saved account): a stack update keeps its keys."""
+def _existing_key(kms: Any, description: str) -> dict[str, Any] | None:
+    """The key an earlier deploy created as `description` (a saved account): a stack update keeps its keys."""
     for listed in kms.list_keys()["Keys"]:
         key = kms.describe_key(KeyId=listed["KeyId"])["KeyMetadata"]
-        if key.get("Description") == logical and key["KeyState"] == "Enabled":
+        if key.get("Description") == description and key["KeyState"] == "Enabled":
             return dict(key)
     return None
 
@@ -330,7 +332,7 @@ def _create_function(logical: str, resource: dict[str, Any], scope: Scope) -> No
     with zipfile.ZipFile(buffer, "w") as archive:  # moto wants a zip; the handler itself runs from this repo
         archive.writestr("README.txt", "code runs in process from the repository; see moto_extensions/")
     function = boto3.client("lambda", region_name=REGION).create_function(
-        FunctionName=logical[:64],
+        FunctionName=scope.local_name(logical),
         Runtime=props.get("Runtime", "python3.11"),
         Role=props["Role"],
         Handler=props["Handler"],

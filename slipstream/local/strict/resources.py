@@ -175,6 +175,13 @@ def requests_of(call: Call) -> list[Request | KeyOf]:
     return build(call) if build else [Request(f"{call.service}:{call.action}", "*")]
 
 
+def resource_account(resource: str, account: str) -> list[str]:
+    """aws:ResourceAccount: the account an ARN names; an S3 ARN names none, and a bucket here is in the caller's
+    account (the emulation is one account, where every stage of a promotion lives)."""
+    parts = resource.split(":")
+    return [parts[4] if len(parts) > 4 and parts[4] else account]
+
+
 def base_context(principal_arn: str, account: str, region: str) -> dict[str, list[str]]:
     """Keys every request carries: botocore always speaks TLS, so aws:SecureTransport is true."""
     return {

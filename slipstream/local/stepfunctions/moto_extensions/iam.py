@@ -132,7 +132,8 @@ def _authorize_call(response: Any, principal: Any, signing_name: str, region: st
     try:
         for asked in resources.requests_of(call):
             for request in _resolved(asked, region, principal.account):
-                merged = iam.Request(request.action, request.resource, {**context, **request.context})
+                owner = {"aws:resourceaccount": resources.resource_account(request.resource, principal.account)}
+                merged = iam.Request(request.action, request.resource, {**context, **owner, **request.context})
                 iam.authorize(principal, merged, _policies_for(principal, merged, region))
     except iam.AccessDenied as denied:
         raise _denial(service, denied) from None
@@ -144,7 +145,8 @@ def authorize_role(role_arn: str, session: str, request: Any, region: str) -> No
 
     role_credentials(role_arn, session)
     principal = next(p for p in _SESSIONS.values() if p.role_arn == role_arn and p.arn.endswith(f"/{session}"))
-    context = {**resources.base_context(principal.arn, principal.account, region), **request.context}
+    owner = {"aws:resourceaccount": resources.resource_account(request.resource, principal.account)}
+    context = {**resources.base_context(principal.arn, principal.account, region), **owner, **request.context}
     merged = iam.Request(request.action, request.resource, context)
     iam.authorize(principal, merged, _policies_for(principal, merged, region))
 
