@@ -16,8 +16,11 @@ from aws_cdk import aws_stepfunctions_tasks as tasks
 
 from cdk.pipeline.common import S3_TRANSIENT
 from cdk.pipeline.context import PipelineContext, sagemaker_call
+from cdk.pipeline.deploy import CARD_STATUS
 from cdk.pipeline.results import GATE, PROMOTION, RUN_ID
+from cdk.pipeline.results import VALIDATION as VALIDATION_RESULT
 from cdk.shared.settings import DeploySettings
+from slipstream import lineage
 from slipstream.documents.gate import GateRequest
 from slipstream.layout import (
     BASELINE,
@@ -35,7 +38,17 @@ from slipstream.layout import (
 from slipstream.promotion_config import source_stage
 
 JSON = sfn.JsonPath
-SOURCE_RUN = "$.source.metadata.run_id"  # the run that trained the package, in the source stage
+SOURCE_RUN = "$.source.run_id"  # the run that trained the package, in the source stage
+# The source package's lineage facts DescribeSourcePackage keeps (slipstream/lineage.py names them; the dots in
+# the names need JSONPath's bracket notation).
+SOURCE_FACTS = {
+    "run_id": lineage.RUN_ID,
+    "data": lineage.DATA_SOURCE,
+    "data_sha256": lineage.DATA_SHA256,
+    "git_commit": lineage.GIT_COMMIT,
+    "config_sha256": lineage.CONFIG_SHA256,
+    "training_job": lineage.TRAINING_JOB,
+}
 # What is copied, source key -> this stage's key (templates with the run id's slot): the package's archive and
 # drift baseline (retained under models/), and the run documents the smoke test and the record read.
 COPIES = {
@@ -80,6 +93,7 @@ def promotion_path(ctx: PipelineContext, source: DeploySettings, register_then: 
             "status": JSON.string_at("$.ModelApprovalStatus"),
             "model_data_url": JSON.string_at("$.InferenceSpecification.Containers[0].ModelDataUrl"),
             "metadata": JSON.object_at("$.CustomerMetadataProperties"),
+            **{k: JSON.string_at(f"$.CustomerMetadataProperties['{name}']") for k, name in SOURCE_FACTS.items()},
         },
         result_path="$.source",
     )
@@ -149,7 +163,7 @@ def _copies(ctx: PipelineContext) -> sfn.IChainable:
             "evaluation_uri": uri(run_key(RUN_ID_SLOT, EVALUATION)),
             "retained_model_uri": uri(retained_key(RUN_ID_SLOT, MODEL_ARCHIVE)),
             "retained_baseline_uri": uri(retained_key(RUN_ID_SLOT, BASELINE)),
-            "data_uri": JSON.string_at("$.source.metadata.data"),  # the source run's data, as its package names it
+            "data_uri": JSON.string_at("$.source.data"),  # the source run's data, as its package names it
         },
     )
     validation = sfn.Pass(
@@ -160,8 +174,8 @@ def _copies(ctx: PipelineContext) -> sfn.IChainable:
             "contract_uri": uri(run_key(RUN_ID_SLOT, CONTRACT)),
             "baseline_uri": uri(run_key(RUN_ID_SLOT, BASELINE)),
             "report_uri": uri(run_key(RUN_ID_SLOT, VALIDATION)),
-            "data_sha256": JSON.string_at("$.source.metadata.data_sha256"),
-            "data_label": JSON.string_at("$.source.metadata.data"),
+            "data_sha256": JSON.string_at("$.source.data_sha256"),
+            "data_label": JSON.string_at("$.source.data"),
         },
     )
     chain = sfn.Chain.start(states[0])
@@ -244,7 +258,20 @@ def promotion_reasons(source: DeploySettings) -> dict[str, str]:
 def _recheck_gate(ctx: PipelineContext, register_then: sfn.IChainable) -> sfn.IChainable:
     """This stage's gate decides again on the source's evaluation (the same bytes): the figures the deployment
     record and the notification carry, and a later stage's stricter bar (e.g. a threshold in prod) applies."""
-    payload = {"run_id": JSON.string_at(RUN_ID), "evaluation_uri": JSON.string_at("$.paths.evaluation_uri")}
+    payload = {
+        "run_id": JSON.string_at(RUN_ID),
+        "evaluation_uri": JSON.string_at("$.paths.evaluation_uri"),
+        # The card the promoted package carries: the source's lineage, this stage's gate decision.
+        "card": {
+            "data_uri": JSON.string_at("$.source.data"),
+            "data_sha256": JSON.string_at("$.source.data_sha256"),
+            "git_commit": JSON.string_at("$.source.git_commit"),
+            "config_sha256": JSON.string_at("$.source.config_sha256"),
+            "training_job": JSON.string_at("$.source.training_job"),
+            "model_artifact": JSON.string_at("$.paths.retained_model_uri"),
+            "contract_uri": JSON.string_at(VALIDATION_RESULT.field("contract_uri")),
+        },
+    }
     gate = ctx.invoke("RecheckGate", ctx.gate_fn, GateRequest, payload, GATE)
     refused = sfn.Pass(
         ctx.scope,
@@ -293,6 +320,23 @@ def _register(ctx: PipelineContext) -> sfn.TaskStateBase:
                 "ModelQuality": {
                     "Statistics": {"ContentType": "application/json", "S3Uri": JSON.string_at("$.paths.evaluation_uri")}
                 }
+            },
+            "DriftCheckBaselines": {
+                "ModelDataQuality": {
+                    "Statistics": {
+                        "ContentType": "application/json",
+                        "S3Uri": JSON.string_at("$.paths.retained_baseline_uri"),
+                    }
+                }
+            },
+            "MetadataProperties": {
+                "CommitId": JSON.string_at("$.source.git_commit"),  # the code that trained it, in the source stage
+                "GeneratedBy": JSON.string_at("$.source.training_job"),
+                "ProjectId": ctx.settings.config.name,
+            },
+            "ModelCard": {
+                "ModelCardContent": JSON.string_at(GATE.field("model_card")),
+                "ModelCardStatus": CARD_STATUS["PendingManualApproval"],
             },
             # Copied whole: whatever lineage the source recorded travels with the model.
             "CustomerMetadataProperties": JSON.json_merge(

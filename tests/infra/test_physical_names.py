@@ -63,7 +63,7 @@ def app(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 
     from cdk.app import build_app
 
-    settings = stage_settings(data_prefix=DATA_PREFIX)
+    settings = stage_settings(data_prefix=DATA_PREFIX, retrain=True)  # every stage trains: its longest names
     settings = replace(
         settings,
         config=settings.config.model_copy(update={"name": LONGEST_NAME}),
