@@ -107,7 +107,15 @@ def promotion_path(ctx: PipelineContext, source: DeploySettings, register_then: 
             "model_data_url": JSON.format(
                 f"s3://{{}}/{archive}", JSON.string_at(PROMOTION.field("source_bucket")), JSON.string_at(SOURCE_RUN)
             ),
-            "metadata": {"promoted_from": JSON.string_at(PROMOTION.field("model_package_arn"))},
+            # promoted_from names the source package; its stage and version go to the deployment record, which
+            # GET /model shows (no ARN there: an ARN names the account).
+            "metadata": {
+                "promoted_from": JSON.string_at(PROMOTION.field("model_package_arn")),
+                "promoted_from_stage": source.stage_name,
+                "promoted_from_version": JSON.array_get_item(
+                    JSON.string_split(JSON.string_at(PROMOTION.field("model_package_arn")), "/"), 2
+                ),
+            },
         },
     )
     approved = sfn.Choice(ctx.scope, "SourceApproved")

@@ -17,7 +17,7 @@ from typing import Any
 from lambdas.common.s3uri import split_s3_uri
 from lambdas.record_deployment.experiment import read_record, with_challenger
 from slipstream.config import Config
-from slipstream.documents.deployment import ApprovalNote, CanaryRecord, DeploymentRecord, VariantRecord
+from slipstream.documents.deployment import ApprovalNote, CanaryRecord, DeploymentRecord, PromotedFrom, VariantRecord
 from slipstream.documents.record import CanaryStart, RecordOutput, RecordRequest
 from slipstream.model_card import importance_of, render_model_card
 
@@ -75,7 +75,15 @@ def champion_record(
         baseline_uri=request.baseline_uri,
         deployed_at=datetime.now(UTC).isoformat(),
         approval=_approval(request),
+        promoted_from=_promoted_from(package),
     )
+
+
+def _promoted_from(package: dict[str, Any]) -> PromotedFrom | None:
+    """RegisterPromoted's metadata (cdk/pipeline/promotion.py): the source stage and version, never its ARN."""
+    metadata = package.get("CustomerMetadataProperties") or {}
+    stage, version = metadata.get("promoted_from_stage"), metadata.get("promoted_from_version")
+    return PromotedFrom(stage=stage, version=version) if stage and version else None
 
 
 def _approval(request: RecordRequest) -> ApprovalNote | None:

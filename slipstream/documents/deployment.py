@@ -43,6 +43,18 @@ class VariantRecord(BaseModel):
         description="ISO-8601 time it started serving as this variant: an AWS experiment counts traffic from then.",
     )
     approval: ApprovalNote | None = Field(default=None, description="Who approved it, when and why (manual stages).")
+    promoted_from: PromotedFrom | None = Field(
+        default=None, description="The stage and version it was promoted from (`slipstream promote`), unchanged."
+    )
+
+
+class PromotedFrom(BaseModel):
+    """Where a promoted model was trained: the source stage and its package's version there (docs/promotion.md)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    stage: str
+    version: str
 
 
 class ApprovalNote(BaseModel):

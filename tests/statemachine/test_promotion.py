@@ -168,11 +168,14 @@ def test_prod_package_says_where_it_came_from(promoted):
     for key, value in source["CustomerMetadataProperties"].items():  # dev's lineage travels with the model
         assert metadata[key] == value, key
     assert package["ModelPackageGroupName"] == promoted["prod_group"] != source["ModelPackageGroupName"]
+    assert package["ModelCard"]["ModelCardStatus"] == "Approved"  # this stage's card: dev's lineage, prod's gate
+    assert package["MetadataProperties"]["CommitId"] == source["MetadataProperties"]["CommitId"]
 
 
 def test_prod_deployment_record_is_written(promoted):
     record, request = promoted["prod"].record, promoted["request"]
     assert record is not None and record["champion"]["run_id"] == request.run_id
+    assert record["champion"]["promoted_from"] == {"stage": "dev", "version": "1"}
 
 
 def test_promoting_again_follows_the_first_execution(promoted):
