@@ -18,7 +18,7 @@ from slipstream.errors import SlipstreamError
 from slipstream.local.serving.child import Child
 from slipstream.local.serving.report import example_instance
 from slipstream.local.serving.supervisor import Servers
-from tests.integration.serve_faults import Load, copied_plan, cpu_ticks, descendants, post, wait_for
+from tests.integration.serve_faults import Load, copied_plan, cpu_ticks, descendants, wait_for
 
 pytestmark = pytest.mark.slow
 RECOVERY_LIMIT = 30.0  # seconds: the endpoint restarts its model containers (gunicorn + model load)
@@ -57,8 +57,10 @@ def _kill_and_measure(servers: Servers, name: str, load: Load) -> tuple[float, l
     deadline = killed_at + RECOVERY_LIMIT
 
     def recovered() -> bool:
-        return child.process is not None and child.process.pid != old_pid and any(
-            a[1] == 200 for a in load.since(time.monotonic() - 0.3)
+        return (
+            child.process is not None
+            and child.process.pid != old_pid
+            and any(a[1] == 200 for a in load.since(time.monotonic() - 0.3))
         )
 
     while not recovered():
@@ -78,7 +80,8 @@ def test_a_killed_endpoint_server_is_restarted_and_meanwhile_the_front_answers_5
     statuses = [a[1] for a in answers]
     refused = [a for a in answers if a[1] != 200]
     lost = [a for a in refused if a[1] != 503]
-    print(f"\nendpoint kill -9: recovered in {seconds:.1f}s; {len(answers)} requests, {len(refused)} got 503, {len(lost)} lost")
+    print(f"\nendpoint kill -9: recovered in {seconds:.1f}s; {len(answers)} requests, {len(refused)} got 503, ", end="")
+    print(f"{len(lost)} lost")
     assert not lost, lost[:3]  # the fronts stay up: every request gets an answer
     assert refused and all(int(a[2]["Retry-After"]) > 0 and a[3]["request_id"] for a in refused)
     assert statuses[-1] == 200
@@ -109,16 +112,21 @@ def test_load_is_spread_across_the_model_containers_workers(healing, body) -> No
     assert min(used.values()) >= 0.25 * sum(used.values()), used
 
 
+def _restarted(servers: Servers, child: Child, old_pid: int) -> bool:
+    servers.watch()  # raises on the fifth crash
+    return child.process is not None and child.process.pid != old_pid
+
+
 def test_a_child_that_keeps_crashing_stops_serve_naming_it(healing) -> None:
     front = _child(healing, "api-1")
     crashes = 0
-    with pytest.raises(SlipstreamError) as raised:  # noqa: PT012 - the supervisor raises on the fifth crash
+    with pytest.raises(SlipstreamError) as raised:
         while crashes < 10:
             assert front.process is not None
             pid = front.process.pid
             os.kill(pid, signal.SIGKILL)
             crashes += 1
-            wait_for(lambda: healing.watch() or (front.process is not None and front.process.pid != pid), 20, "restart")
+            wait_for(lambda old=pid: _restarted(healing, front, old), 20, "restart")
     assert crashes == 5
     message = str(raised.value.message)
     assert "api-1 was killed by SIGKILL: it crashed 5 times within 60s, so serve stops" in message
