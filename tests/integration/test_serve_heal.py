@@ -47,13 +47,14 @@ def _supervise(servers: Servers, seconds: float) -> None:
     servers.wait(lambda: time.monotonic() > deadline)
 
 
-def _kill_and_measure(servers: Servers, name: str, load: Load) -> tuple[float, list[Any]]:
-    """kill -9 the child under load, supervise until a request succeeds again: (seconds to recover, answers)."""
+def _kill_and_measure(servers: Servers, name: str, load: Load, victim: int | None = None) -> tuple[float, list[Any]]:
+    """kill -9 the child (or `victim`, one of its processes) under load, supervise until the child was restarted
+    and a request succeeds again: (seconds to recover, answers since the kill)."""
     time.sleep(0.5)  # some successful traffic first
     child = _child(servers, name)
     assert child.process is not None
     old_pid, killed_at = child.process.pid, time.monotonic()
-    os.kill(old_pid, signal.SIGKILL)
+    os.kill(victim or old_pid, signal.SIGKILL)
     deadline = killed_at + RECOVERY_LIMIT
 
     def recovered() -> bool:
@@ -87,6 +88,20 @@ def test_a_killed_endpoint_server_is_restarted_and_meanwhile_the_front_answers_5
     assert statuses[-1] == 200
     assert any("endpoint was killed by SIGKILL; restarting it in" in r for r in healing.reports), healing.reports
     assert all(not Path(f"/proc/{pid}").exists() for pid in containers), "the old model containers outlived it"
+
+
+def test_a_killed_model_container_restarts_the_endpoint_server(healing, body) -> None:
+    endpoint = _child(healing, "endpoint")
+    assert endpoint.process is not None
+    gunicorn_master = next(pid for pid in descendants(endpoint.process.pid) if descendants(pid))
+    with Load(f"{healing.plan.url}/predict", body) as load:
+        seconds, answers = _kill_and_measure(healing, "endpoint", load, victim=gunicorn_master)
+    lost = [a for a in answers if a[1] not in (200, 502, 503)]  # 502: the invocation the container dropped
+    print(f"\ncontainer kill -9: recovered in {seconds:.1f}s; {len(answers)} requests, ", end="")
+    print(f"{sum(a[1] != 200 for a in answers)} got 502/503, {len(lost)} lost")
+    assert not lost, lost[:3]
+    assert any("endpoint exited with code 1; restarting" in r for r in healing.reports), healing.reports
+    assert "the model container exited" in endpoint.log_path.read_text()
 
 
 def test_a_killed_front_is_restarted_and_the_other_front_answers_meanwhile(healing, body) -> None:
