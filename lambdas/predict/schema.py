@@ -129,5 +129,6 @@ class Problem(BaseModel):
 
 class ErrorResponse(BaseModel):
     error: str
+    detail: str = Field(description="What was wrong, in a sentence.")
     problems: list[Problem] = Field(default_factory=list)
     request_id: str | None = None

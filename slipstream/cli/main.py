@@ -129,8 +129,8 @@ def serve(
     signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops the children too, like Ctrl-C
     try:
         ensure_free(host, api_port)
-        plan = build_plan(cfg, host=host, port=api_port, endpoint_port=free_port(host))
-        with Servers(plan, workers=workers) as servers:
+        plan = build_plan(cfg, host=host, port=api_port, endpoint_port=free_port())
+        with Servers(plan, workers=workers, report=_report_child) as servers:
             _smoke_test(plan)
             print_serving(console, plan, servers.log_dir)
             servers.wait()
@@ -150,6 +150,10 @@ def _smoke_test(plan: Any) -> None:
         raise SlipstreamError(f"the champion failed its smoke test through {result.endpoint}: {problems}")
     passed = f"[green]Smoke test passed[/] ({result.examples} examples through {result.endpoint})"
     console.print(passed, highlight=False)
+
+
+def _report_child(message: str) -> None:
+    console.print(f"[yellow]serve:[/] {message}", highlight=False)
 
 
 def _interrupt(*_: object) -> None:

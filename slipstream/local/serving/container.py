@@ -14,10 +14,9 @@ import http.client
 import os
 import signal
 import subprocess
-import threading
 import time
 import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
@@ -55,7 +54,6 @@ class ModelContainer:
     workers: int = 1
     process: subprocess.Popen[bytes] | None = None
     port: int = 0
-    _local: threading.local = field(default_factory=threading.local)
     _log: IO[bytes] | None = None
 
     @property
@@ -112,31 +110,18 @@ class ModelContainer:
             time.sleep(0.1)
 
     def invoke(self, body: bytes, headers: dict[str, str], timeout: float) -> Response:
-        """POST /invocations on a kept-alive connection of this thread; raises TimeoutError after `timeout`."""
-        for attempt in (1, 2):
-            connection = self._connection(timeout, fresh=attempt == 2)
-            try:
-                connection.request("POST", "/invocations", body=body, headers=headers)
-                answer = connection.getresponse()
-                return Response(answer.status, answer.getheader("Content-Type") or "", answer.read())
-            except TimeoutError:
-                connection.close()
-                raise
-            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
-                connection.close()  # gunicorn closed an idle keep-alive connection: one retry on a new one
-                if attempt == 2:
-                    raise
-        raise AssertionError("unreachable")
-
-    def _connection(self, timeout: float, *, fresh: bool) -> http.client.HTTPConnection:
-        connection: http.client.HTTPConnection | None = getattr(self._local, "connection", None)
-        if connection is None or fresh:
-            connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
-            self._local.connection = connection
-        connection.timeout = timeout
-        if connection.sock is not None:
-            connection.sock.settimeout(timeout)
-        return connection
+        """POST /invocations on a new connection, as the image's nginx proxies each request to gunicorn: a kept-alive
+        connection would pin its caller to one gunicorn worker while the others idle. Raises TimeoutError after
+        `timeout`; a worker that dies mid-request gets nginx's 502 (SageMaker's ModelError, status 502)."""
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        try:
+            connection.request("POST", "/invocations", body=body, headers={**headers, "Connection": "close"})
+            answer = connection.getresponse()
+            return Response(answer.status, answer.getheader("Content-Type") or "", answer.read())
+        except (http.client.HTTPException, ConnectionError) as error:  # not TimeoutError: the caller's 424
+            return Response(502, "text/plain", f"upstream closed the connection ({type(error).__name__})".encode())
+        finally:
+            connection.close()
 
     def stop(self, grace: float = 3.0) -> None:
         if self.process is not None and self.process.poll() is None:

@@ -15,12 +15,14 @@ import json
 import re
 import shutil
 import signal
+import threading
+import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from slipstream.local.serving.container import ContainerFailed, ModelContainer
-from slipstream.local.serving.httpbase import KeepAliveHandler, Server, serve_until_interrupted
+from slipstream.local.serving.httpbase import LOOPBACK, KeepAliveHandler, Server, serve_until_interrupted
 from slipstream.local.strict.serverless import HostedEndpoint, ServerlessLimits, invoke_endpoint, unknown_endpoint
 
 INVOCATIONS = re.compile(r"^/endpoints/([^/]+)/invocations$")
@@ -107,8 +109,7 @@ def make_request_handler(endpoints: dict[str, HostedEndpoint]) -> type[KeepAlive
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--port", type=int, required=True, help="on 127.0.0.1: this server is internal")
     parser.add_argument("--spec", type=Path, required=True, help="JSON: {endpoint: {model_dir, code_dir, version}}")
     parser.add_argument("--workers", type=int, default=1, help="gunicorn workers per model container")
     args = parser.parse_args()
@@ -116,12 +117,25 @@ def main() -> None:
     spec = json.loads(args.spec.read_text(encoding="utf-8"))
     endpoints = start_endpoints(spec, args.spec.parent / "containers", args.workers)
     try:
-        server = Server((args.host, args.port), make_request_handler(endpoints), reuse_port=False)
-        serve_until_interrupted(
-            server, {"listening": f"http://{args.host}:{args.port}", "endpoints": sorted(endpoints)}
-        )
+        server = Server((LOOPBACK, args.port), make_request_handler(endpoints), reuse_port=False)
+        died: list[str] = []
+        threading.Thread(target=_watch_containers, args=(endpoints, server, died), daemon=True).start()
+        serve_until_interrupted(server, {"listening": f"http://{LOOPBACK}:{args.port}", "endpoints": sorted(endpoints)})
     finally:
         stop_endpoints(endpoints)
+    if died:  # serve restarts this whole process: one SageMaker Runtime with fresh containers
+        raise SystemExit(f"endpoint {died[0]}: the model container exited; see {endpoints[died[0]].logs}")
+
+
+def _watch_containers(endpoints: dict[str, HostedEndpoint], server: Server, died: list[str]) -> None:
+    while not died:
+        for endpoint in endpoints.values():
+            container = endpoint.server
+            if isinstance(container, ModelContainer) and container.process and container.process.poll() is not None:
+                died.append(endpoint.name)
+                server.shutdown()
+                return
+        time.sleep(0.5)
 
 
 def _interrupt(*_: object) -> None:

@@ -35,6 +35,7 @@ Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 
 DEFAULT_LIMITS = GatewayLimits()
+ALLOWED = "GET, POST"  # the API's routes (lambdas/predict/api.py)
 
 
 def run_function(
@@ -74,9 +75,16 @@ def make_request_handler(handler: Handler, limits: GatewayLimits = DEFAULT_LIMIT
                 print(json.dumps({"api_gateway": answer.log, "status": answer.status}), file=sys.stderr, flush=True)
             self.send(answer.status, answer.body, answer.headers)
 
+        def _not_allowed(self) -> None:
+            # API Gateway never proxies TRACE or CONNECT (echoing headers back is an attack, not a feature).
+            detail = f"{self.command} is not allowed; use {ALLOWED}"
+            self.send_error_json(405, "method not allowed", detail, {"Allow": ALLOWED})
+
         def __getattr__(self, name: str) -> Any:
-            # Every method (QUERY, TRACE, ...) goes to the handler, as API Gateway's ANY proxy would send it:
-            # the resolver answers 404 for what it does not route, never the stdlib's HTML 501.
+            # Every other method (QUERY, PATCH, ...) goes to the handler, as API Gateway's ANY proxy would send
+            # it: the resolver answers 404 for what it does not route, never the stdlib's HTML 501.
+            if name in ("do_TRACE", "do_CONNECT"):
+                return self._not_allowed
             if name.startswith("do_"):
                 return self._invoke
             raise AttributeError(name)

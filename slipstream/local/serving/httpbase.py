@@ -1,11 +1,21 @@
-"""What both local servers share: keep-alive HTTP/1.1, Nagle off, quiet logs, several processes on one port."""
+"""What both local servers share: keep-alive HTTP/1.1, Nagle off, quiet logs, socket timeouts, JSON errors
+(never the standard library's HTML page), several processes on one port."""
 
 from __future__ import annotations
 
 import json
+import signal
 import socket
+import uuid
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+LOOPBACK = "127.0.0.1"
+# A client that sends nothing for this long (a half-sent request, an idle keep-alive connection) is dropped,
+# so it holds its thread no longer; API Gateway's own idle limit is longer, but each thread here is a
+# process's memory. The callers (botocore, urllib3, browsers) reopen a dropped idle connection by themselves.
+SOCKET_TIMEOUT = 10.0
 
 
 class KeepAliveHandler(BaseHTTPRequestHandler):
@@ -13,13 +23,36 @@ class KeepAliveHandler(BaseHTTPRequestHandler):
     # BaseHTTPRequestHandler writes headers and body in separate sends: with Nagle on, every keep-alive
     # response waits ~40 ms for the client's delayed ACK (docs/performance.md#nagle).
     disable_nagle_algorithm = True
+    timeout = SOCKET_TIMEOUT  # StreamRequestHandler sets it on the connection; a read past it ends the connection
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # one line per request on stderr would cost more than routing it
 
     def read_body(self) -> bytes:
         length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length > 0 else b""
+        try:
+            return self.rfile.read(length) if length > 0 else b""
+        except TimeoutError:
+            # The stdlib drops the connection on the TimeoutError re-raised; the client learns why first.
+            self.send_error_json(408, "request timeout", f"the body did not arrive within {self.timeout:.0f}s")
+            raise
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """The stdlib's own refusals (garbage request line, oversized header, unknown method) as JSON."""
+        try:
+            phrase = HTTPStatus(code).phrase.lower()
+        except ValueError:
+            phrase = "error"
+        if self.request_version == "HTTP/0.9":  # unparsable request line: answer with a status line anyway
+            self.request_version = self.protocol_version
+        self.send_error_json(code, phrase, message or explain or phrase)
+
+    def send_error_json(self, status: int, error: str, detail: str, headers: dict[str, str] | None = None) -> None:
+        """The predict handler's error shape (lambdas/predict/schema.py ErrorResponse) for what this server
+        answers itself; after a 4xx/5xx of its own the connection's state is unknown, so it is closed."""
+        self.close_connection = True
+        body = {"error": error, "detail": detail, "problems": [], "request_id": str(uuid.uuid4())}
+        self.send_json(status, body, {"Connection": "close", **(headers or {})})
 
     def send(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
         self.send_response_only(status)
@@ -69,6 +102,7 @@ def ensure_free(host: str, port: int) -> None:
 
 def serve_until_interrupted(server: Server, announcement: dict[str, Any]) -> None:
     """Print where we listen (the supervisor waits for that line), then serve until Ctrl-C or SIGTERM."""
+    signal.signal(signal.SIGTERM, _interrupt)  # serve stops its children with SIGTERM: close as on Ctrl-C
     print(json.dumps(announcement), flush=True)
     try:
         server.serve_forever(poll_interval=0.2)
@@ -76,3 +110,7 @@ def serve_until_interrupted(server: Server, announcement: dict[str, Any]) -> Non
         pass
     finally:
         server.server_close()
+
+
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt

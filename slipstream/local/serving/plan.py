@@ -17,6 +17,7 @@ from slipstream import layout
 from slipstream.config import Config
 from slipstream.documents.deployment import DeploymentRecord, VariantRecord
 from slipstream.errors import SlipstreamError
+from slipstream.local.serving.httpbase import LOOPBACK
 from slipstream.model_card import importance_of
 from slipstream.sourcedir import extract_sourcedir
 
@@ -111,11 +112,11 @@ def build_plan(config: Config, *, host: str, port: int, endpoint_port: int) -> S
 
         deployment = deployment.model_copy(update={"canary": canary_record(config, challenger.version)})
     (folder / DEPLOYMENT_FILE).write_text(deployment.to_json(), encoding="utf-8")
-    env = api_env(config, folder, names if challenger else {"champion": names["champion"]}, host, endpoint_port)
+    env = api_env(config, folder, names if challenger else {"champion": names["champion"]}, endpoint_port)
     return ServePlan(config, host, port, endpoint_port, folder, folder / "endpoints.json", deployment, env)
 
 
-def api_env(config: Config, folder: Path, endpoints: dict[str, str], host: str, endpoint_port: int) -> dict[str, str]:
+def api_env(config: Config, folder: Path, endpoints: dict[str, str], endpoint_port: int) -> dict[str, str]:
     """The variables the serving stack sets on the predict Lambda, with local values."""
     serving = config.serving
     env = {
@@ -130,7 +131,7 @@ def api_env(config: Config, folder: Path, endpoints: dict[str, str], host: str, 
         "MAX_ROWS": str(serving.max_rows),
         "MAX_BODY_BYTES": str(serving.max_body_bytes),
         "FEEDBACK_PATH": str(folder / "feedback.jsonl"),
-        "SAGEMAKER_RUNTIME_ENDPOINT_URL": f"http://{host}:{endpoint_port}",
+        "SAGEMAKER_RUNTIME_ENDPOINT_URL": f"http://{LOOPBACK}:{endpoint_port}",
     }
     if "challenger" in endpoints:
         env["CHALLENGER_ENDPOINT"] = endpoints["challenger"]

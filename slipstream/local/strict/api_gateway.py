@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import json
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,9 +39,12 @@ class GatewayAnswer:
     log: str | None = None  # what API Gateway's execution log would say
 
 
-def body_too_large(limits: GatewayLimits) -> GatewayAnswer:
+def body_too_large(limits: GatewayLimits, request_id: str | None = None) -> GatewayAnswer:
+    """AWS's text, in the error shape the stack's gateway responses and the handler use (with `message`)."""
+    request_id = request_id or str(uuid.uuid4())
     text = f"HTTP content length exceeded {limits.max_body_bytes} bytes."
-    return GatewayAnswer(413, {"Content-Type": "text; charset=utf-8"}, text.encode())
+    body = {"message": text, "error": "payload too large", "detail": text, "problems": [], "request_id": request_id}
+    return GatewayAnswer(413, {"Content-Type": "application/json"}, json.dumps(body).encode())
 
 
 def event_too_large() -> GatewayAnswer:

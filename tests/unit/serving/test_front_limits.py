@@ -51,7 +51,9 @@ def _post(url: str, body: bytes) -> tuple[int, dict[str, str], bytes]:
 
 def test_a_body_over_the_gateway_limit_is_413_before_any_function_runs(url) -> None:
     status, _, body = _post(url, json.dumps({"crash": True, "pad": "p" * 5000}).encode())
-    assert (status, body) == (413, b"HTTP content length exceeded 4000 bytes.")
+    answer = json.loads(body)
+    assert status == 413 and answer["message"] == answer["detail"] == "HTTP content length exceeded 4000 bytes."
+    assert answer["error"] == "payload too large" and answer["request_id"]
 
 
 def test_an_event_over_lambdas_request_limit_is_413_request_too_long(url) -> None:
