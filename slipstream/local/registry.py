@@ -20,6 +20,7 @@ from typing import Any, Literal
 
 from slipstream import layout
 from slipstream.config import Config
+from slipstream.local import fault_points
 from slipstream.local.model_checksums import file_checksums, verify
 from slipstream.local.registry_model import log_sklearn_model
 
@@ -224,6 +225,7 @@ class Registry:
             experiment_id=self._experiment_id(), run_name=record.run_id, tags={REGISTRATION_TAG: "pending"}
         ) as run:
             self.active_run_id = run.info.run_id
+            fault_points.reached("run-started")
             mlflow.log_params({"estimator": record.estimator, **_flatten("param", record.params)})
             mlflow.log_metrics(record.metrics)
             champion = {f"champion_{k}": v for k, v in (record.champion_metrics or {}).items() if _is_number(v)}
@@ -244,9 +246,11 @@ class Registry:
                     mlflow, record.model_dir, record.input_example, self.name, record.pip_requirements
                 )
         version = str(model_info.registered_model_version)
+        fault_points.reached("version-created")
         staging = record.staging
         self.set_tags(version, {**record.tags, STAGING_TAG: staging.role, STAGING_REASON_TAG: staging.reason})
         self.client.update_model_version(self.name, version, description=record.model_card)
+        fault_points.reached("version-tagged")
         if staging.role == CHAMPION:
             # A passing champion ends no experiment (none runs, or it would have been refused): a challenger
             # staged without traffic is older than the new champion and is unstaged.

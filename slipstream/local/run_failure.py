@@ -46,6 +46,8 @@ def release_reserve(run_dir: Path) -> None:
 
 def as_user_error(error: Exception) -> Exception:
     """An OSError anywhere in the chain (MLflow and SQLAlchemy wrap it) as the file and the cause."""
+    if isinstance(error, SlipstreamError):
+        return error  # already says what is wrong, whatever it was raised from
     found = _os_error_in(error)
     if found is not None:
         where = found.filename or "a file"
@@ -63,7 +65,7 @@ def _os_error_in(error: BaseException | None) -> OSError | None:
         if isinstance(error, OSError) and not isinstance(error, ConnectionError | TimeoutError):
             return error
         seen.add(id(error))
-        error = error.__cause__ or error.__context__
+        error = error.__cause__ or (None if error.__suppress_context__ else error.__context__)
     return None
 
 
