@@ -245,8 +245,8 @@ class Registry:
                 model_info = log_sklearn_model(
                     mlflow, record.model_dir, record.input_example, self.name, record.pip_requirements
                 )
+            fault_points.reached("version-created")  # the version exists, untagged, its run still RUNNING
         version = str(model_info.registered_model_version)
-        fault_points.reached("version-created")
         staging = record.staging
         self.set_tags(version, {**record.tags, STAGING_TAG: staging.role, STAGING_REASON_TAG: staging.reason})
         self.client.update_model_version(self.name, version, description=record.model_card)
