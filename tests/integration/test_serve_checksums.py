@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 
@@ -32,9 +33,11 @@ def test_a_truncated_cached_model_is_replaced_from_the_registry(trained_config: 
 
 
 def test_a_damaged_registry_copy_is_refused_naming_the_version_and_file(trained_config: Config) -> None:
-    info = Registry(trained_config).by_alias(CHAMPION)
+    registry = Registry(trained_config)
+    info = registry.by_alias(CHAMPION)
     assert info is not None
-    (stored,) = (trained_config.state_path / "mlartifacts").glob(f"*/{info.run_id}/artifacts/{SAGEMAKER_ARTIFACTS}")
+    artifacts = registry.client.get_run(info.run_id).info.artifact_uri
+    stored = Path(urlparse(artifacts).path) / SAGEMAKER_ARTIFACTS
     cached = trained_config.state_path / "serving" / "models" / f"v{info.version}"
     backup = stored.parent / "model.joblib.good"
     shutil.copyfile(stored / "model.joblib", backup)
