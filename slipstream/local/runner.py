@@ -84,9 +84,14 @@ def _start(config: Config) -> RunState:
     try:
         repairs = repair(Registry(config)).lines() if Registry.exists(config) else []
         state = new_run(config)
-        reserve_space(state.run_dir)
     except OSError as error:
         raise as_user_error(error) from error
+    try:
+        reserve_space(state.run_dir)
+    except OSError as error:  # the disk is already full: this run folder must not pass for a finished run
+        told = as_user_error(error)
+        mark_failed(state, "ValidateData", told)
+        raise told from error
     state.outputs["repairs"] = repairs
     return state
 
