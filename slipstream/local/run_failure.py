@@ -44,8 +44,9 @@ def release_reserve(run_dir: Path) -> None:
         (run_dir / RESERVE_FILE).unlink()
 
 
-def as_user_error(error: Exception) -> Exception:
-    """An OSError anywhere in the chain (MLflow and SQLAlchemy wrap it) as the file and the cause."""
+def as_user_error(error: Exception, registry_uri: str | None = None) -> Exception:
+    """An OSError anywhere in the chain (MLflow and SQLAlchemy wrap it) as the file and the cause; SQLite's
+    own "disk is full" (not an OSError) as the registry database that could not be written."""
     if isinstance(error, SlipstreamError):
         return error  # already says what is wrong, whatever it was raised from
     found = _os_error_in(error)
@@ -55,7 +56,12 @@ def as_user_error(error: Exception) -> Exception:
         hint = ["free some space and run again"] if found.errno == errno.ENOSPC else []
         return OSFailure(f"could not write or read {excerpt(str(where))}: {cause}", details=hint)
     if any(text in str(error).lower() for text in _DISK_FULL):
-        return OSFailure(f"the disk is full: {excerpt(str(error))}", details=["free some space and run again"])
+        first_line = str(error).strip().splitlines()[0]  # SQLAlchemy appends the whole SQL statement
+        database = registry_uri.removeprefix("sqlite:///") if registry_uri else "the registry database"
+        return OSFailure(
+            f"could not write {excerpt(database)}: the disk is full ({excerpt(first_line)})",
+            details=["free some space and run again"],
+        )
     return error
 
 

@@ -65,7 +65,7 @@ def run_pipeline(config: Config, reporter: Reporter | None = None) -> RunState:
             raise RunInterrupted(interrupted_outcome(state)) from None
         except Exception as error:
             state.timings[name] = time.perf_counter() - started
-            told = as_user_error(error)
+            told = as_user_error(error, config.tracking_uri)
             _fail(state, name, told, reporter)
             if told is error:
                 raise

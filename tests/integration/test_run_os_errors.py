@@ -69,6 +69,7 @@ def test_a_state_directory_on_a_full_disk(tmp_path: Path) -> None:
         assert "unexpected error" not in flat and "Traceback" not in flat
         (failed,) = _failed_runs(small / "state")
         assert "No space left on device" in failed["error"] or "disk is full" in failed["error"]
+        assert str(small / "state") in failed["error"]  # the file that could not be written
 
 
 def test_a_10_mb_unseen_label_is_quoted_as_an_excerpt(tmp_path: Path) -> None:

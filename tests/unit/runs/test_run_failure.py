@@ -31,8 +31,13 @@ def test_an_os_error_wrapped_by_a_library_names_the_file_and_the_cause() -> None
 
 
 def test_sqlite_s_disk_full_is_told_as_a_full_disk() -> None:
-    told = as_user_error(RuntimeError("(sqlite3.OperationalError) database or disk is full"))
-    assert isinstance(told, OSFailure) and told.message.startswith("the disk is full")
+    error = RuntimeError("(sqlite3.OperationalError) database or disk is full\n[SQL: CREATE TABLE ...]")
+    told = as_user_error(error, "sqlite:////state/mlflow.db")
+    assert isinstance(told, OSFailure)
+    assert (
+        told.message
+        == "could not write /state/mlflow.db: the disk is full ((sqlite3.OperationalError) database or disk is full)"
+    )
 
 
 def test_a_user_error_raised_from_an_os_error_keeps_its_own_message() -> None:
