@@ -12,6 +12,7 @@ import pandas as pd
 
 from slipstream.config import Config
 from slipstream.contract import SHOWN, Contract, Feature, Kind, Problems, duplicate_rate, feature_kind, strings
+from slipstream.errors import excerpt
 
 
 # --- rules that hold with or without a contract ------------------------------------------------------------
@@ -188,7 +189,7 @@ def _present(df: pd.DataFrame, contract: Contract, kind: Kind | None = None) -> 
 
 
 def _some(names: list[str]) -> str:
-    shown = ", ".join(repr(name) for name in names[:SHOWN])
+    shown = ", ".join(repr(excerpt(name, 80)) for name in names[:SHOWN])  # a value may be megabytes long
     return shown + (f" and {len(names) - SHOWN} more" if len(names) > SHOWN else "")
 
 

@@ -52,22 +52,32 @@ def run(
             "an empty one (by default each run deploys into the account the last run left).",
         ),
     ] = False,
+    wait: Annotated[
+        bool,
+        typer.Option(
+            help="When another run holds the state directory, wait for it instead of refusing at once.",
+        ),
+    ] = False,
 ) -> None:
     """Validate the data, train, evaluate, gate and register a model, as the AWS pipeline does."""
     from slipstream.estimator_check import check_estimator
     from slipstream.local.console import StepReporter, print_run_summary
+    from slipstream.local.run_failure import RunInterrupted
+    from slipstream.local.run_lock import state_lock
     from slipstream.local.runner import run_pipeline
 
     cfg = load(config)
     if fresh and engine is not Engine.stepfunctions:
         raise typer.BadParameter("--fresh applies to --engine stepfunctions (the local engine has no account)")
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill` ends the run as Ctrl-C does: marked failed, truthfully told
     try:
         check_estimator(cfg)
-        if engine is Engine.stepfunctions:
-            from slipstream.local.stepfunctions.engine import run_on_stepfunctions
+        with state_lock(cfg.state_path, wait=wait):  # held to the end: no other run gates or registers meanwhile
+            if engine is Engine.stepfunctions:
+                from slipstream.local.stepfunctions.engine import run_on_stepfunctions
 
-            return run_on_stepfunctions(cfg, console, fresh=fresh)  # prints its own transitions and summary
-        state = run_pipeline(cfg, StepReporter(console))
+                return run_on_stepfunctions(cfg, console, fresh=fresh)  # prints its own transitions and summary
+            state = run_pipeline(cfg, StepReporter(console))
     except ContractViolation as error:
         exit_ = fail(error)
         console.print(
@@ -76,8 +86,11 @@ def run(
             highlight=False,
         )
         raise exit_ from None
+    except RunInterrupted as interrupted:
+        console.print(f"[yellow]interrupted:[/] {interrupted.outcome}", highlight=False)
+        raise typer.Exit(130) from None
     except KeyboardInterrupt:
-        console.print("[yellow]interrupted:[/] nothing was registered; the champion is unchanged.")
+        console.print("[yellow]interrupted:[/] `slipstream status` shows what the registry holds.")
         raise typer.Exit(130) from None
     except Exception as error:
         raise fail(error) from None

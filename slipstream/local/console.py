@@ -107,6 +107,8 @@ def print_evaluation(console: Console, evaluation: dict[str, Any], decision: Any
 def print_run_summary(console: Console, state: RunState) -> None:
     config, outputs = state.config, state.outputs
     evaluation, decision, version = outputs["evaluation"], outputs["decision"], outputs["version"]
+    for note in outputs.get("repairs", []):  # what a killed earlier run had left in the registry
+        console.print(f"[yellow]repaired:[/] {note}", highlight=False)
     print_evaluation(console, evaluation, decision, outputs.get("champion_version"))
     staging = outputs["staging"]
     console.print(f"\nModel [bold]{config.name}[/] version [bold]{version.version}[/] {STAGED[staging.role]}.")

@@ -20,6 +20,8 @@ from typing import Any, Literal
 
 from slipstream import layout
 from slipstream.config import Config
+from slipstream.local import fault_points
+from slipstream.local.model_checksums import file_checksums, verify
 from slipstream.local.registry_model import log_sklearn_model
 
 CHAMPION, CHALLENGER = "champion", "challenger"
@@ -28,6 +30,10 @@ STAGING_TAG, STAGING_REASON_TAG = "staging", "staging.reason"
 # or nothing because an experiment was running (it passed; docs/experiments.md#one-experiment-at-a-time).
 Role = Literal["champion", "challenger", "none", "refused"]
 SAGEMAKER_ARTIFACTS = "sagemaker-model"  # the SageMaker layout (model.joblib, metadata.json, code/) of a version
+CHECKSUMS = "sagemaker-model.sha256.json"  # {path inside SAGEMAKER_ARTIFACTS: SHA-256}, recorded at registration
+# On the MLflow run: "pending" from its start until the version is complete (tags, card, alias), then "complete";
+# "incomplete" once a later run found it interrupted (registry_repair.py). Runs from before this tag: complete.
+REGISTRATION_TAG = "slipstream.registration"
 
 
 @dataclass(frozen=True)
@@ -40,6 +46,11 @@ class VersionInfo:
     tags: dict[str, str]
     created_at: int  # ms since epoch, as MLflow stores it
     aliases: list[str] = field(default_factory=list)
+    registration: str = "complete"  # REGISTRATION_TAG of its run
+
+    @property
+    def complete(self) -> bool:
+        return self.registration == "complete"
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -55,6 +66,7 @@ class VersionInfo:
             "mlflow_run_id": self.run_id,
             "run_id": self.tags.get("slipstream.run_id"),
             "aliases": self.aliases,
+            "registration": self.registration,
             "staging": self.tags.get(STAGING_TAG),
             "staging_reason": self.tags.get(STAGING_REASON_TAG),
             "experiment": {
@@ -88,6 +100,7 @@ class Registry:
         mlflow.set_tracking_uri(config.tracking_uri)
         mlflow.set_registry_uri(config.tracking_uri)
         self.client = MlflowClient(tracking_uri=config.tracking_uri, registry_uri=config.tracking_uri)
+        self.active_run_id: str | None = None  # the MLflow run register() opened, for an interrupted run's report
 
     @staticmethod
     def exists(config: Config) -> bool:
@@ -114,16 +127,21 @@ class Registry:
             return None
 
     def latest(self) -> VersionInfo | None:
-        """The newest version whatever became of it (the audit trail's last entry), for `slipstream status`."""
+        """The newest complete version whatever became of it (the audit trail's last entry), for `slipstream
+        status`; one still being registered, or left half-registered by a killed run, is not shown."""
         from mlflow.exceptions import MlflowException
 
         try:
             found = self.client.search_model_versions(
-                f"name = '{self.name}'", max_results=1, order_by=["version_number DESC"]
+                f"name = '{self.name}'", max_results=20, order_by=["version_number DESC"]
             )
         except MlflowException:
             return None
-        return self.by_version(str(found[0].version)) if found else None
+        for version in found:
+            info = self.by_version(str(version.version))
+            if info is not None and info.complete:
+                return info
+        return None
 
     def _info(self, version: Any) -> VersionInfo | None:
         if version.run_id is None:
@@ -139,6 +157,7 @@ class Registry:
             tags=dict(version.tags),
             created_at=int(version.creation_timestamp),
             aliases=aliases,
+            registration=run.data.tags.get(REGISTRATION_TAG, "complete"),
         )
 
     # --- aliases and tags (the decisions) --------------------------------------------------------------------
@@ -156,12 +175,27 @@ class Registry:
             self.client.set_model_version_tag(self.name, version, key, value)
 
     def download_model(self, info: VersionInfo, dest: Path) -> Path:
-        """The version's SageMaker-layout model folder (what an endpoint serves), copied under `dest`."""
+        """The version's SageMaker-layout model folder (what an endpoint serves), copied under `dest` and checked
+        against the SHA-256 recorded at registration (ModelTampered naming the version and file if it differs)."""
         dest.mkdir(parents=True, exist_ok=True)
-        path = self._mlflow.artifacts.download_artifacts(
-            run_id=info.run_id, artifact_path=SAGEMAKER_ARTIFACTS, dst_path=str(dest)
+        path = Path(
+            self._mlflow.artifacts.download_artifacts(
+                run_id=info.run_id, artifact_path=SAGEMAKER_ARTIFACTS, dst_path=str(dest)
+            )
         )
-        return Path(path)
+        # The registry's own copy damaged: nothing to re-copy from, so refuse rather than serve or compare it.
+        verify(path, self.checksums(info), version=info.version)
+        return path
+
+    def checksums(self, info: VersionInfo) -> dict[str, str]:
+        """The SHA-256 of every file of the version's model folder, as registered (empty for older versions)."""
+        from mlflow.exceptions import MlflowException
+
+        try:
+            recorded = self._mlflow.artifacts.load_dict(f"runs:/{info.run_id}/{CHECKSUMS}")
+        except (MlflowException, OSError):
+            return {}
+        return {str(k): str(v) for k, v in recorded.items()}
 
     def evaluation(self, info: VersionInfo) -> dict[str, Any]:
         """The evaluation.json the version was registered with (empty for a run that logged none)."""
@@ -182,9 +216,16 @@ class Registry:
         return str(self.client.create_experiment(self.config.experiment_name, artifact_location=artifacts.as_uri()))
 
     def register(self, record: RegistrationRecord) -> VersionInfo:
-        """Log the run and the model, register a version, move the alias its staging names (if any)."""
+        """Log the run and the model, register a version, move the alias its staging names (if any).
+
+        The run is tagged pending first and complete last, so a kill anywhere in between leaves a version the
+        next run finds and marks (registry_repair.py), and that `status` never shows as the newest."""
         mlflow = self._mlflow
-        with mlflow.start_run(experiment_id=self._experiment_id(), run_name=record.run_id) as run:
+        with mlflow.start_run(
+            experiment_id=self._experiment_id(), run_name=record.run_id, tags={REGISTRATION_TAG: "pending"}
+        ) as run:
+            self.active_run_id = run.info.run_id
+            fault_points.reached("run-started")
             mlflow.log_params({"estimator": record.estimator, **_flatten("param", record.params)})
             mlflow.log_metrics(record.metrics)
             champion = {f"champion_{k}": v for k, v in (record.champion_metrics or {}).items() if _is_number(v)}
@@ -197,16 +238,19 @@ class Registry:
             mlflow.log_dict(record.contract, layout.CONTRACT)
             mlflow.log_dict(record.baseline, layout.BASELINE)
             mlflow.log_text(record.model_card, "model_card.md")
+            mlflow.log_dict(file_checksums(record.model_dir), CHECKSUMS)
             mlflow.log_artifacts(str(record.model_dir), SAGEMAKER_ARTIFACTS)
             # MLflow prints registration chatter straight to the terminal; the step display says it better.
             with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
                 model_info = log_sklearn_model(
                     mlflow, record.model_dir, record.input_example, self.name, record.pip_requirements
                 )
+            fault_points.reached("version-created")  # the version exists, untagged, its run still RUNNING
         version = str(model_info.registered_model_version)
         staging = record.staging
         self.set_tags(version, {**record.tags, STAGING_TAG: staging.role, STAGING_REASON_TAG: staging.reason})
         self.client.update_model_version(self.name, version, description=record.model_card)
+        fault_points.reached("version-tagged")
         if staging.role == CHAMPION:
             # A passing champion ends no experiment (none runs, or it would have been refused): a challenger
             # staged without traffic is older than the new champion and is unstaged.
@@ -214,6 +258,7 @@ class Registry:
             self.delete_alias(CHALLENGER)
         elif staging.role == CHALLENGER:
             self.set_alias(CHALLENGER, version)
+        self.client.set_tag(run.info.run_id, REGISTRATION_TAG, "complete")
         info = self.by_version(version)
         assert info is not None and info.run_id == run.info.run_id
         return info

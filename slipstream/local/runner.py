@@ -6,13 +6,20 @@ inputs and outputs between them through a run folder, the way Step Functions mov
 
 from __future__ import annotations
 
-import shutil
 import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
 from slipstream.config import Config
 from slipstream.errors import SlipstreamError
+from slipstream.local.run_failure import (
+    RunInterrupted,
+    as_user_error,
+    interrupted_outcome,
+    mark_failed,
+    release_reserve,
+    reserve_space,
+)
 from slipstream.local.run_state import RunState, new_run
 from slipstream.model_card import importance_of
 
@@ -32,7 +39,9 @@ class _Silent:
 
 
 def run_pipeline(config: Config, reporter: Reporter | None = None) -> RunState:
-    """Run every step in order; on any error the run folder is marked failed and the registry is untouched."""
+    """Run every step in order; on any error (an interruption too) the run folder is marked failed, and the
+    registry holds nothing half-done. Call it holding the state directory's lock (run_lock.py): it repairs
+    what a killed run left in the registry, which is safe only when no other run can be writing it."""
     from slipstream.local import steps as local_steps  # heavy imports (pandas, MLflow) only once a run starts
 
     steps: dict[str, Callable[[RunState], str]] = {
@@ -44,29 +53,52 @@ def run_pipeline(config: Config, reporter: Reporter | None = None) -> RunState:
     }
     assert tuple(steps) == PIPELINE_STEPS
     reporter = reporter or _Silent()
-    state = new_run(config)
+    state = _start(config)
     for name, step in steps.items():
         reporter.step_started(name)
         started = time.perf_counter()
         try:
             summary = step(state)
+        except KeyboardInterrupt:
+            state.timings[name] = time.perf_counter() - started
+            _fail(state, name, SlipstreamError("interrupted (Ctrl-C or SIGTERM) during this step"), reporter)
+            raise RunInterrupted(interrupted_outcome(state)) from None
         except Exception as error:
             state.timings[name] = time.perf_counter() - started
-            reporter.step_failed(name, state.timings[name], error)
-            _mark_failed(state, name, error)
-            raise
+            told = as_user_error(error, config.tracking_uri)
+            _fail(state, name, told, reporter)
+            if told is error:
+                raise
+            raise told from error
         state.timings[name] = time.perf_counter() - started
         reporter.step_finished(name, state.timings[name], summary)
+    release_reserve(state.run_dir)
     state.write_json("summary.json", summary_of(state))
     return state
 
 
-def _mark_failed(state: RunState, step: str, error: Exception) -> None:
-    """Keep the logs for debugging, under a name nothing mistakes for a finished run."""
-    message = str(error) if isinstance(error, SlipstreamError) else f"{type(error).__name__}: {error}"
-    state.write_json("FAILED.json", {"step": step, "error": message})
-    shutil.move(state.run_dir, state.run_dir.with_name(state.run_dir.name + ".failed"))
-    state.run_dir = state.run_dir.with_name(state.run_dir.name + ".failed")
+def _start(config: Config) -> RunState:
+    from slipstream.local.registry import Registry
+    from slipstream.local.registry_repair import repair
+
+    try:
+        repairs = repair(Registry(config)).lines() if Registry.exists(config) else []
+        state = new_run(config)
+    except OSError as error:
+        raise as_user_error(error) from error
+    try:
+        reserve_space(state.run_dir)
+    except OSError as error:  # the disk is already full: this run folder must not pass for a finished run
+        told = as_user_error(error)
+        mark_failed(state, "ValidateData", told)
+        raise told from error
+    state.outputs["repairs"] = repairs
+    return state
+
+
+def _fail(state: RunState, step: str, error: Exception, reporter: Reporter) -> None:
+    reporter.step_failed(step, state.timings[step], error)
+    mark_failed(state, step, error)
 
 
 def _importance_summary(evaluation: dict[str, Any]) -> dict[str, Any] | None:
@@ -97,4 +129,5 @@ def summary_of(state: RunState) -> dict[str, Any]:
         "champion_version": outputs.get("champion_version"),
         "contract_written": outputs.get("contract_written", False),
         "timings_s": {k: round(v, 2) for k, v in state.timings.items()},
+        "repaired": state.outputs.get("repairs", []),
     }

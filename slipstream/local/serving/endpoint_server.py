@@ -21,6 +21,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from slipstream.local.model_checksums import ModelTampered, verify
 from slipstream.local.serving.container import ContainerFailed, ModelContainer
 from slipstream.local.serving.httpbase import LOOPBACK, KeepAliveHandler, Server, serve_until_interrupted
 from slipstream.local.strict.serverless import HostedEndpoint, ServerlessLimits, invoke_endpoint, unknown_endpoint
@@ -56,6 +57,7 @@ def start_endpoints(
     hosted: dict[str, HostedEndpoint] = {}
     try:
         for name, item in sorted(spec.items()):
+            _check_model(name, item)
             base = prepare_base(folder / name, Path(item["model_dir"]), Path(item["code_dir"]))
             container = ModelContainer(base, container_environment(str(item["version"])), workers).start()
             own = replace(limits, max_concurrency=int(item.get("max_concurrency", limits.max_concurrency)))
@@ -66,6 +68,14 @@ def start_endpoints(
         stop_endpoints(hosted)
         raise
     return hosted
+
+
+def _check_model(name: str, item: dict[str, Any]) -> None:
+    """The files about to be loaded are the ones registered (plan.py recorded their SHA-256 in the spec)."""
+    try:
+        verify(Path(item["model_dir"]), item.get("sha256", {}), version=str(item["version"]))
+    except ModelTampered as error:
+        raise SystemExit(f"endpoint {name}: {error}") from None
 
 
 def _wait(endpoint: HostedEndpoint) -> None:

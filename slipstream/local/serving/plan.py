@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -63,12 +64,7 @@ def _version_record(registry: Any, info: Any, endpoint: str) -> VariantRecord:
 
 
 def build_plan(config: Config, *, host: str, port: int, endpoint_port: int) -> ServePlan:
-    from slipstream.local.registry import (
-        CHALLENGER,
-        CHAMPION,
-        SAGEMAKER_ARTIFACTS,
-        Registry,
-    )  # MLflow: only once serving really starts
+    from slipstream.local.registry import CHALLENGER, CHAMPION, Registry  # MLflow: only once serving really starts
 
     registry = Registry(config)
     champion = registry.by_alias(CHAMPION)
@@ -94,14 +90,14 @@ def build_plan(config: Config, *, host: str, port: int, endpoint_port: int) -> S
     for variant, info in (("champion", champion), ("challenger", challenger)):
         if info is None:
             continue
-        model_dir = folder / "models" / f"v{info.version}" / SAGEMAKER_ARTIFACTS
-        if not (model_dir / "model.joblib").is_file():  # versions are immutable: download once
-            model_dir = registry.download_model(info, model_dir.parent)
+        checksums = registry.checksums(info)
+        model_dir = served_copy(registry, info, folder / "models", checksums)
         spec[names[variant]] = {
             "model_dir": str(model_dir),
             "code_dir": str(code_dir),
             "version": info.version,
             "max_concurrency": max_concurrency,
+            "sha256": checksums,  # the endpoint server checks them again when it loads the model
         }
         variants[variant] = _version_record(registry, info, names[variant])
     folder.mkdir(parents=True, exist_ok=True)
@@ -114,6 +110,26 @@ def build_plan(config: Config, *, host: str, port: int, endpoint_port: int) -> S
     (folder / DEPLOYMENT_FILE).write_text(deployment.to_json(), encoding="utf-8")
     env = api_env(config, folder, names if challenger else {"champion": names["champion"]}, endpoint_port)
     return ServePlan(config, host, port, endpoint_port, folder, folder / "endpoints.json", deployment, env)
+
+
+def served_copy(registry: Any, info: Any, models: Path, checksums: dict[str, str]) -> Path:
+    """The version's model folder in the serving cache, copied from the registry once (versions are immutable)
+    and again whenever a cached file no longer matches the SHA-256 recorded at registration. The copy is made
+    beside the cache and renamed into place, so an interrupted copy is never mistaken for a good one."""
+    from slipstream.local.model_checksums import mismatches
+    from slipstream.local.registry import SAGEMAKER_ARTIFACTS
+
+    cached = models / f"v{info.version}"
+    model_dir = cached / SAGEMAKER_ARTIFACTS
+    # Versions registered before checksums were recorded have none: a complete-looking copy is trusted.
+    if (model_dir / "model.joblib").is_file() and not mismatches(model_dir, checksums):
+        return model_dir
+    partial = models / f"v{info.version}.partial"
+    shutil.rmtree(partial, ignore_errors=True)
+    downloaded = registry.download_model(info, partial)  # checked there against the same record
+    shutil.rmtree(cached, ignore_errors=True)
+    partial.rename(cached)
+    return cached / downloaded.relative_to(partial)
 
 
 def api_env(config: Config, folder: Path, endpoints: dict[str, str], endpoint_port: int) -> dict[str, str]:

@@ -1,0 +1,112 @@
+"""How a local run ends badly: the run folder marked failed whatever the cause (a full disk included), OS errors
+told as the file and the cause, and an interrupted Register reported as what the registry really holds."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from slipstream.errors import SlipstreamError, excerpt
+
+if TYPE_CHECKING:
+    from slipstream.local.run_state import RunState
+
+FAILED_FILE = "FAILED.json"
+RESERVE_FILE = ".failure-reserve"  # space kept back so FAILED.json can be written on a full disk
+RESERVE_BYTES = 64 * 1024
+_DISK_FULL = ("database or disk is full", "no space left on device")
+
+
+class RunInterrupted(KeyboardInterrupt):
+    """Ctrl-C (or SIGTERM turned into it) during a run; `outcome` says what the registry holds afterwards."""
+
+    def __init__(self, outcome: str) -> None:
+        super().__init__(outcome)
+        self.outcome = outcome
+
+
+class OSFailure(SlipstreamError):
+    """The operating system refused a read or write: a full disk, a permission, a missing folder."""
+
+
+def reserve_space(run_dir: Path) -> None:
+    # Written with real bytes, not a sparse seek: a full disk must be found now, and the space must be held.
+    (run_dir / RESERVE_FILE).write_bytes(b"\0" * RESERVE_BYTES)
+
+
+def release_reserve(run_dir: Path) -> None:
+    with contextlib.suppress(OSError):
+        (run_dir / RESERVE_FILE).unlink()
+
+
+def as_user_error(error: Exception, registry_uri: str | None = None) -> Exception:
+    """An OSError anywhere in the chain (MLflow and SQLAlchemy wrap it) as the file and the cause; SQLite's
+    own "disk is full" (not an OSError) as the registry database that could not be written."""
+    if isinstance(error, SlipstreamError):
+        return error  # already says what is wrong, whatever it was raised from
+    found = _os_error_in(error)
+    if found is not None:
+        where = found.filename or "a file"
+        cause = found.strerror or os.strerror(found.errno or 0) or type(found).__name__
+        hint = ["free some space and run again"] if found.errno == errno.ENOSPC else []
+        return OSFailure(f"could not write or read {excerpt(str(where))}: {cause}", details=hint)
+    if any(text in str(error).lower() for text in _DISK_FULL):
+        first_line = str(error).strip().splitlines()[0]  # SQLAlchemy appends the whole SQL statement
+        database = registry_uri.removeprefix("sqlite:///") if registry_uri else "the registry database"
+        return OSFailure(
+            f"could not write {excerpt(database)}: the disk is full ({excerpt(first_line)})",
+            details=["free some space and run again"],
+        )
+    return error
+
+
+def _os_error_in(error: BaseException | None) -> OSError | None:
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        if isinstance(error, OSError) and not isinstance(error, ConnectionError | TimeoutError):
+            return error
+        seen.add(id(error))
+        error = error.__cause__ or (None if error.__suppress_context__ else error.__context__)
+    return None
+
+
+def mark_failed(state: RunState, step: str, error: BaseException) -> None:
+    """FAILED.json in the run folder, and the folder renamed so nothing mistakes it for a finished run."""
+    release_reserve(state.run_dir)
+    message = error.message if isinstance(error, SlipstreamError) else f"{type(error).__name__}: {error}"
+    payload: dict[str, Any] = {"step": step, "error": excerpt(message)}
+    if isinstance(error, SlipstreamError) and error.details:
+        payload["details"] = [excerpt(d) for d in error.details]
+    with contextlib.suppress(OSError):  # the reserve makes room; should even that fail, the rename still marks it
+        (state.run_dir / FAILED_FILE).write_text(json.dumps(payload, indent=2), encoding="utf-8")
+    failed = state.run_dir.with_name(state.run_dir.name + ".failed")
+    with contextlib.suppress(OSError):
+        shutil.move(state.run_dir, failed)
+        state.run_dir = failed
+
+
+def interrupted_outcome(state: RunState) -> str:
+    """What this run left in the registry, said plainly, after marking anything it left half-done."""
+    registry = state.outputs.get("registry")
+    run_id = getattr(registry, "active_run_id", None)
+    if registry is None or run_id is None:
+        return "nothing was registered; the champion is unchanged."
+    from slipstream.local.registry_repair import repair, versions_of
+
+    repair(registry)  # this run's own pending MLflow run and version, under the lock it still holds
+    versions = versions_of(registry, run_id)
+    if not versions:
+        return "nothing was registered (its MLflow run is ended FAILED); the champion is unchanged."
+    number = str(versions[0].version)
+    info = registry.by_version(number)
+    if info is not None and info.complete:
+        return f"version {number} was registered completely (staging: {info.tags.get('staging')})."
+    return (
+        f"version {number} was created but not completed: it is marked incomplete and never staged; "
+        "the champion is unchanged."
+    )
