@@ -202,9 +202,9 @@ def test_staged_challenger_then_promote(tmp_path: Path) -> None:
     assert "staged for an experiment" in output
     state = status(config)
     assert (state["champion"]["version"], state["challenger"]["version"]) == ("1", "2")
-    # The command before `slipstream experiment promote`, kept as its deprecated alias.
-    code, output = cli("promote", "--config", str(config), "--by", "tester")
+    # `slipstream promote` now promotes across stages; the experiment's promotion is `slipstream experiment promote`.
+    code, output = cli("experiment", "promote", "--config", str(config), "--by", "tester")
     assert code == 0 and "version 2 is now the champion (was version 1)" in output, output
     assert status(config)["champion"]["version"] == "2"
-    code, output = cli("promote", "--config", str(config))
+    code, output = cli("experiment", "promote", "--config", str(config))
     assert code == 1 and "no experiment is running" in output
