@@ -16,6 +16,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.metrics import MetricUnit
 
 from lambdas.predict.errors import PayloadTooLarge, ServingError, UnsupportedMediaType
+from lambdas.predict.json_body import excerpt, loads
 from lambdas.predict.problems import validation_problems
 from lambdas.predict.schema import (
     ErrorResponse,
@@ -56,7 +57,7 @@ def build_app(
     logger: Logger,
     metrics: Metrics,
 ) -> APIGatewayRestResolver:
-    app = APIGatewayRestResolver(enable_validation=True)
+    app = APIGatewayRestResolver(enable_validation=True, json_body_deserializer=loads)
     guard = BodyGuard(app, max_body_bytes)
     _add_routes(app, service, guard, max_rows=max_rows, caller_header=caller_header, metrics=metrics)
     _add_error_handlers(app, guard, retry_after=retry_after, logger=logger, metrics=metrics)
@@ -76,7 +77,7 @@ class BodyGuard:
             raise PayloadTooLarge(f"body is {size} bytes; the limit is {self.max_body_bytes}")
         header = event.get_header_value("content-type", default_value="", case_sensitive=False) or ""
         if header.split(";")[0].strip().lower() not in ("", JSON):
-            raise UnsupportedMediaType(f"Content-Type {header!r} is not accepted; send {JSON}")
+            raise UnsupportedMediaType(f"Content-Type {excerpt(header, 100)!r} is not accepted; send {JSON}")
 
 
 def _add_routes(
@@ -150,12 +151,12 @@ def _add_error_handlers(
 
     @app.not_found
     def not_found(_: Exception) -> Response:
-        path = app.current_event.path
-        return answer(404, {"error": "not found", "detail": f"no route {app.current_event.http_method} {path}"})
+        route = excerpt(f"{app.current_event.http_method} {app.current_event.path}")
+        return answer(404, {"error": "not found", "detail": f"no route {route}"})
 
     @app.exception_handler(PowertoolsServiceError)
     def powertools_error(error: PowertoolsServiceError) -> Response:
-        return answer(error.status_code, {"error": error.msg, "detail": error.msg, "problems": []})
+        return answer(error.status_code, {"error": excerpt(error.msg), "detail": excerpt(error.msg), "problems": []})
 
     @app.exception_handler(Exception)
     def unexpected(error: Exception) -> Response:
