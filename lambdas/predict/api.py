@@ -32,6 +32,7 @@ from lambdas.predict.service import PredictionService
 JSON = "application/json"
 ERRORS = {
     400: "Invalid request: every problem named (field and reason)",
+    404: "Unknown request_id: feedback only for a request POST /predict issued",
     413: "Body larger than the limit",
     415: "Content-Type is not application/json",
     502: "The model failed to answer",
@@ -104,7 +105,7 @@ def _add_routes(
         _capture_metrics(service, metrics)
         return prediction.body  # type: ignore[return-value]
 
-    @app.post("/feedback", summary="Record ground truth", responses=_responses(FeedbackResponse, 400, 413, 415))
+    @app.post("/feedback", summary="Record ground truth", responses=_responses(FeedbackResponse, 400, 404, 413, 415))
     def feedback(request: Annotated[feedback_request, Body()]) -> FeedbackResponse:  # type: ignore[valid-type]
         guard.check()
         values = request.model_dump()  # type: ignore[attr-defined]
@@ -169,6 +170,9 @@ def _add_error_handlers(
 
 
 def _capture_metrics(service: PredictionService, metrics: Metrics) -> None:
+    if service.issued_failed:
+        metrics.add_metric("IssuedFailed", MetricUnit.Count, service.issued_failed)
+        service.issued_failed = 0
     counted = {"Capture": service.capture, "Shadow": service.shadow}
     for prefix, source in counted.items():
         if source is None:

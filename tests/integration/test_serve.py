@@ -49,10 +49,14 @@ def test_predict_answers_with_version_variant_probabilities_and_is_captured(serv
     assert rows[0]["latency_ms"] > 0 and rows[0]["mean_radius"] == row["mean radius"]
 
 
-def test_feedback_health_and_model(served) -> None:
-    status, _, body = _request(f"{served.url}/feedback", {"request_id": "abc", "ground_truth": "benign"})
+def test_feedback_health_and_model(served, row) -> None:
+    issued = _request(f"{served.url}/predict", {"instances": [row, row]})[2]["request_id"]
+    status, _, body = _request(f"{served.url}/feedback", {"request_id": issued, "row": 1, "ground_truth": "benign"})
     assert status == 200 and body["stored"]
-    assert json.loads((served.folder / "feedback.jsonl").read_text().splitlines()[-1])["request_id"] == "abc"
+    assert json.loads((served.folder / "feedback.jsonl").read_text().splitlines()[-1])["request_id"] == issued
+    status, _, body = _request(f"{served.url}/feedback", {"request_id": "abc", "ground_truth": "benign"})
+    assert status == 404 and body["request_id"]  # only what /predict issued: live quality cannot be poisoned
+    assert _request(f"{served.url}/feedback", {"request_id": issued, "row": 2, "ground_truth": "benign"})[0] == 400
     with urllib.request.urlopen(f"{served.url}/model", timeout=10) as response:
         model = json.loads(response.read())
     assert model["champion"]["model_card"] and model["labels"] == ["benign", "malignant"]
