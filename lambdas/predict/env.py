@@ -33,6 +33,9 @@ class PredictEnv(BaseEnv):
     feedback_path: str | None = Field(default=None, alias="FEEDBACK_PATH")
     # AWS: the warehouse's feedback stream (Firehose -> Parquet), written besides FEEDBACK_TABLE.
     feedback_stream: str | None = Field(default=None, alias="FEEDBACK_STREAM")
+    # Local JSON Lines files (capture and feedback): rotated past this size, rotated files kept this long.
+    jsonl_rotate_bytes: int = Field(default=64 * 1024 * 1024, ge=1_000, alias="JSONL_ROTATE_BYTES")
+    jsonl_retention_days: int | None = Field(default=None, ge=1, le=3650, alias="JSONL_RETENTION_DAYS")
     # Which request ids /predict issued (lambdas/predict/issued.py): required with a feedback store.
     issued_table: str | None = Field(default=None, alias="ISSUED_TABLE")
     issued_path: str | None = Field(default=None, alias="ISSUED_PATH")

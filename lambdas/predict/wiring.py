@@ -64,7 +64,7 @@ def _capture(env: PredictEnv) -> BackgroundCapture | None:
     if env.capture_stream:
         sink = FirehoseSink(_client("firehose"), env.capture_stream)
     elif env.capture_path:
-        sink = JsonLinesSink(env.capture_path)
+        sink = _jsonl(env, env.capture_path)
     return BackgroundCapture(sink) if sink is not None else None
 
 
@@ -75,5 +75,9 @@ def _feedback(env: PredictEnv) -> Sink | None:
             return EverySink(table, FirehoseSink(_client("firehose"), env.feedback_stream))
         return table
     if env.feedback_path:
-        return JsonLinesSink(env.feedback_path)
+        return _jsonl(env, env.feedback_path)
     return None
+
+
+def _jsonl(env: PredictEnv, path: str) -> JsonLinesSink:
+    return JsonLinesSink(path, max_bytes=env.jsonl_rotate_bytes, retention_days=env.jsonl_retention_days)
