@@ -17,6 +17,8 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from cdk.shared.nag import acknowledge
+
 
 class FeedbackStore(Construct):
     def __init__(
@@ -47,6 +49,12 @@ class FeedbackStore(Construct):
             encryption_key=key,
             time_to_live_attribute="expires_at",
             removal_policy=RemovalPolicy.DESTROY,  # a check's working data: nothing to keep after the stack
+        )
+        acknowledge(
+            self.issued,
+            "AwsSolutions-DDB3",
+            "Issued request ids expire by TTL after the capture retention: a restore would only bring back ids "
+            "that feedback can no longer be joined with; the ground truth table has point-in-time recovery.",
         )
 
     def grant_record(self, grantee: iam.IGrantable) -> None:
