@@ -72,6 +72,18 @@ class DataConfig(_Strict):
     null_rate_tolerance: Fraction = Field(
         default=0.05, description="How much a column's null rate may grow over the contract's."
     )
+    max_training_drift: float = Field(
+        default=0.2,
+        ge=0,
+        description="Before training, new data is compared with the contract's baseline by the drift test "
+        "monitoring uses (chi-square, Holm at `monitoring.drift_alpha`); a feature drifts when that test says so "
+        "and its PSI is at least this.",
+    )
+    on_training_drift: Literal["warn", "refuse"] = Field(
+        default="warn",
+        description="`warn`: train anyway, saying so in the run summary and the model card (retraining after a "
+        "drift alarm is meant to learn the new data); `refuse`: ValidateData fails and nothing is trained.",
+    )
 
     @model_validator(mode="after")
     def _target_not_ignored(self) -> DataConfig:

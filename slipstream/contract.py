@@ -13,7 +13,7 @@ import os
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -51,7 +51,9 @@ class Feature(BaseModel):
 class Contract(BaseModel):
     """The data contract file (`contract.json`)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # The baseline's outer bin edges are -inf/+inf: written as -Infinity/Infinity (as baseline.json has them,
+    # and as Python's json reads them), never as null, which would turn them into no edge at all.
+    model_config = ConfigDict(extra="forbid", frozen=True, ser_json_inf_nan="constants")
 
     version: Literal[1] = Field(default=1, description="Format of this file; bumped on incompatible changes.")
     target: str = Field(description="Column holding the label or value to predict.")
@@ -61,6 +63,11 @@ class Contract(BaseModel):
     row_count: int = Field(ge=0, description="Rows in the dataset the contract was built from.")
     duplicate_rate: float = Field(ge=0, le=1, description="Share of rows that repeat an earlier row.")
     created_at: datetime
+    baseline: dict[str, Any] | None = Field(
+        default=None,
+        description="Statistics of the training split the contract was built with (slipstream.baseline): what "
+        "ValidateData compares new data with before training. Absent in contracts written before that check.",
+    )
 
 
 def feature_kind(values: pd.Series) -> Kind:

@@ -129,6 +129,21 @@ def _behaviour_table(evaluation: dict[str, Any]) -> list[str]:
     return rows
 
 
+def _drift_lines(shift: dict[str, Any] | None) -> list[str]:
+    """Drift before training (slipstream/steps/training_drift.py), as ValidateData found it."""
+    if not shift:
+        return []
+    if shift["status"] == "skipped":
+        return [f"- Drift before training: not checked ({shift['why']})"]
+    if shift["status"] == "ok":
+        return [f"- Drift before training: none against the contract's baseline (PSI < {shift['min_psi']:g})"]
+    figures = ", ".join(f"`{f['name']}` (PSI {f['psi']:.2f})" for f in shift["features"] if f["status"] == "drift")
+    return [
+        f"- **Drift before training** against the contract's baseline: {figures}; trained anyway "
+        '(`on_training_drift = "warn"`): the held-out metrics are measured on the shifted data'
+    ]
+
+
 def render_model_card(
     config: Config,
     *,
@@ -166,6 +181,7 @@ def render_model_card(
         f"({config.data.test_size:.0%}, never seen by training)",
         f"- Features ({len(features)}): {feature_list}",
         *_listed_columns(config),
+        *_drift_lines(report.get("training_drift")),
         "",
         "## Metrics (held-out data)",
         *_metrics_table(evaluation),

@@ -40,6 +40,7 @@ class PipelineFunctions(Construct):
             "ValidateData",
             name="validate_data",
             description="ValidateData: contract, baseline, split",
+            slipstream_modules=("monitoring", "warehouse"),  # drift before training: monitoring's drift test
             environment={"SLIPSTREAM_CONFIG": config_json, "ARTIFACT_BUCKET": artifact_bucket.bucket_name},
             extra_layers=[pandas],
             memory_mb=2048,

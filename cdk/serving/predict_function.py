@@ -58,6 +58,8 @@ class PredictFunction(Construct):
             "MAX_ROWS": serving.max_rows,
             "MAX_BODY_BYTES": serving.max_body_bytes,
             "FEEDBACK_TABLE": feedback.table.table_name,
+            "ISSUED_TABLE": feedback.issued.table_name,
+            "ISSUED_RETENTION_DAYS": feedback.retention_days,
         }
         if feedback_stream is not None:  # the warehouse's `feedback` table, besides DynamoDB
             environment["FEEDBACK_STREAM"] = feedback_stream.stream_name

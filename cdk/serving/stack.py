@@ -54,6 +54,7 @@ class ServingStack(Stack):
             "Feedback",
             key=key,
             removal_policy=RemovalPolicy.RETAIN if stage.retain_data else RemovalPolicy.DESTROY,
+            retention_days=stage.capture_retention_days,
         )
         self.predict = PredictFunction(
             self,

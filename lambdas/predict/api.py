@@ -16,6 +16,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.metrics import MetricUnit
 
 from lambdas.predict.errors import PayloadTooLarge, ServingError, UnsupportedMediaType
+from lambdas.predict.json_body import excerpt, loads
 from lambdas.predict.problems import validation_problems
 from lambdas.predict.schema import (
     ErrorResponse,
@@ -31,6 +32,7 @@ from lambdas.predict.service import PredictionService
 JSON = "application/json"
 ERRORS = {
     400: "Invalid request: every problem named (field and reason)",
+    404: "Unknown request_id: feedback only for a request POST /predict issued",
     413: "Body larger than the limit",
     415: "Content-Type is not application/json",
     502: "The model failed to answer",
@@ -56,7 +58,7 @@ def build_app(
     logger: Logger,
     metrics: Metrics,
 ) -> APIGatewayRestResolver:
-    app = APIGatewayRestResolver(enable_validation=True)
+    app = APIGatewayRestResolver(enable_validation=True, json_body_deserializer=loads)
     guard = BodyGuard(app, max_body_bytes)
     _add_routes(app, service, guard, max_rows=max_rows, caller_header=caller_header, metrics=metrics)
     _add_error_handlers(app, guard, retry_after=retry_after, logger=logger, metrics=metrics)
@@ -76,7 +78,7 @@ class BodyGuard:
             raise PayloadTooLarge(f"body is {size} bytes; the limit is {self.max_body_bytes}")
         header = event.get_header_value("content-type", default_value="", case_sensitive=False) or ""
         if header.split(";")[0].strip().lower() not in ("", JSON):
-            raise UnsupportedMediaType(f"Content-Type {header!r} is not accepted; send {JSON}")
+            raise UnsupportedMediaType(f"Content-Type {excerpt(header, 100)!r} is not accepted; send {JSON}")
 
 
 def _add_routes(
@@ -103,7 +105,7 @@ def _add_routes(
         _capture_metrics(service, metrics)
         return prediction.body  # type: ignore[return-value]
 
-    @app.post("/feedback", summary="Record ground truth", responses=_responses(FeedbackResponse, 400, 413, 415))
+    @app.post("/feedback", summary="Record ground truth", responses=_responses(FeedbackResponse, 400, 404, 413, 415))
     def feedback(request: Annotated[feedback_request, Body()]) -> FeedbackResponse:  # type: ignore[valid-type]
         guard.check()
         values = request.model_dump()  # type: ignore[attr-defined]
@@ -150,12 +152,12 @@ def _add_error_handlers(
 
     @app.not_found
     def not_found(_: Exception) -> Response:
-        path = app.current_event.path
-        return answer(404, {"error": "not found", "detail": f"no route {app.current_event.http_method} {path}"})
+        route = excerpt(f"{app.current_event.http_method} {app.current_event.path}")
+        return answer(404, {"error": "not found", "detail": f"no route {route}"})
 
     @app.exception_handler(PowertoolsServiceError)
     def powertools_error(error: PowertoolsServiceError) -> Response:
-        return answer(error.status_code, {"error": error.msg, "detail": error.msg, "problems": []})
+        return answer(error.status_code, {"error": excerpt(error.msg), "detail": excerpt(error.msg), "problems": []})
 
     @app.exception_handler(Exception)
     def unexpected(error: Exception) -> Response:
@@ -168,6 +170,9 @@ def _add_error_handlers(
 
 
 def _capture_metrics(service: PredictionService, metrics: Metrics) -> None:
+    if service.issued_failed:
+        metrics.add_metric("IssuedFailed", MetricUnit.Count, service.issued_failed)
+        service.issued_failed = 0
     counted = {"Capture": service.capture, "Shadow": service.shadow}
     for prefix, source in counted.items():
         if source is None:

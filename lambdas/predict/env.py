@@ -33,6 +33,13 @@ class PredictEnv(BaseEnv):
     feedback_path: str | None = Field(default=None, alias="FEEDBACK_PATH")
     # AWS: the warehouse's feedback stream (Firehose -> Parquet), written besides FEEDBACK_TABLE.
     feedback_stream: str | None = Field(default=None, alias="FEEDBACK_STREAM")
+    # Local JSON Lines files (capture and feedback): rotated past this size, rotated files kept this long.
+    jsonl_rotate_bytes: int = Field(default=64 * 1024 * 1024, ge=1_000, alias="JSONL_ROTATE_BYTES")
+    jsonl_retention_days: int | None = Field(default=None, ge=1, le=3650, alias="JSONL_RETENTION_DAYS")
+    # Which request ids /predict issued (lambdas/predict/issued.py): required with a feedback store.
+    issued_table: str | None = Field(default=None, alias="ISSUED_TABLE")
+    issued_path: str | None = Field(default=None, alias="ISSUED_PATH")
+    issued_retention_days: int = Field(default=90, ge=1, le=3650, alias="ISSUED_RETENTION_DAYS")
     sagemaker_runtime_endpoint_url: str | None = Field(default=None, alias="SAGEMAKER_RUNTIME_ENDPOINT_URL")
     invoke_timeout_seconds: float = Field(default=20.0, gt=0, le=60, alias="INVOKE_TIMEOUT_SECONDS")
     retry_after_seconds: int = Field(default=5, ge=1, le=3600, alias="RETRY_AFTER_SECONDS")
@@ -45,4 +52,8 @@ class PredictEnv(BaseEnv):
             raise ValueError("set FEEDBACK_TABLE (AWS) or FEEDBACK_PATH (local), not both")
         if self.feedback_stream and not self.feedback_table:
             raise ValueError("FEEDBACK_STREAM needs FEEDBACK_TABLE: feedback goes to the table and the stream")
+        if self.feedback_table and not self.issued_table:
+            raise ValueError("FEEDBACK_TABLE needs ISSUED_TABLE: feedback is checked against the issued requests")
+        if self.feedback_path and not self.issued_path:
+            raise ValueError("FEEDBACK_PATH needs ISSUED_PATH: feedback is checked against the issued requests")
         return self

@@ -23,6 +23,13 @@ class InvalidRequest(ServingError):
     error = "invalid request"
 
 
+class UnknownRequest(ServingError):
+    """Feedback naming a request id /predict never issued: refused, so live quality cannot be poisoned."""
+
+    status_code = 404
+    error = "unknown request"
+
+
 class PayloadTooLarge(ServingError):
     status_code = 413
     error = "request body too large"

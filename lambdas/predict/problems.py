@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from lambdas.predict.json_body import excerpt
+
 MAX_PROBLEMS = 100  # keeps an error body bounded when a large request is wrong everywhere
 
 
@@ -32,7 +34,8 @@ def validation_problems(errors: Sequence[dict[str, Any]]) -> list[dict[str, str]
     for error in errors[:MAX_PROBLEMS]:
         loc = error.get("loc", ())
         field = "body" if error.get("type") == "json_invalid" else _field(loc)
-        problems.append({"field": field, "reason": _reason(error)})
+        # Field names and pydantic's messages can carry the caller's own text (a key, a value): bounded.
+        problems.append({"field": excerpt(field), "reason": excerpt(_reason(error))})
     if len(errors) > MAX_PROBLEMS:
         problems.append({"field": "body", "reason": f"and {len(errors) - MAX_PROBLEMS} more problems"})
     return problems

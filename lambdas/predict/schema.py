@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, Strict, StrictStr, create_model
+from pydantic import BaseModel, ConfigDict, Field, Strict, StrictInt, StrictStr, create_model
 
 from slipstream.documents.deployment import VariantRecord
 
@@ -86,7 +86,7 @@ def feedback_request_model(contract: ServingContract) -> type[BaseModel]:
         "FeedbackRequest",
         __config__=ConfigDict(extra="forbid"),
         request_id=(str, Field(pattern=REQUEST_ID, description="`request_id` of the /predict answer.")),
-        row=(int, Field(default=0, ge=0, lt=10_000, description="Index of the instance in that request.")),
+        row=(StrictInt, Field(default=0, ge=0, lt=10_000, description="Index of the instance in that request.")),
         ground_truth=(truth, Field(description="What really happened for that instance.")),
     )
 

@@ -3,6 +3,7 @@ No HTTP, no Lambda."""
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -11,6 +12,8 @@ from typing import Any
 
 from lambdas.predict.capture import BackgroundCapture
 from lambdas.predict.documents import CachedDocument
+from lambdas.predict.errors import InvalidRequest, UnknownRequest
+from lambdas.predict.issued import IssuedRequests
 from lambdas.predict.routing import CHALLENGER, CHAMPION, choose_variant
 from lambdas.predict.runtime import invoke
 from lambdas.predict.schema import ServingContract
@@ -19,6 +22,8 @@ from lambdas.predict.sinks import Sink
 from slipstream.documents.deployment import DeploymentRecord
 from slipstream.documents.smoke import SMOKE_CALLER_ID
 from slipstream.warehouse.schema import capture_columns
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -38,6 +43,8 @@ class PredictionService:
     capture: BackgroundCapture | None = None
     feedback: Sink | None = None
     shadow: ShadowMirror | None = None
+    issued: IssuedRequests | None = None  # with a feedback store: which ids and rows feedback may name
+    issued_failed: int = 0  # records the issued store refused since the last metrics (a prediction never fails)
     columns: dict[str, str] = field(init=False)  # feature name -> its column in the captures table
 
     def __post_init__(self) -> None:
@@ -64,8 +71,9 @@ class PredictionService:
             "classes": answer.get("classes"),
             "probabilities": answer.get("probabilities"),
         }
-        if caller_id == SMOKE_CALLER_ID:  # synthetic traffic: not monitored, not mirrored
+        if caller_id == SMOKE_CALLER_ID:  # synthetic traffic: not monitored, not mirrored, no feedback
             return Prediction(body=body, variant=variant, latency_ms=latency_ms)
+        self._issue(request_id, len(instances))
         rows = capture_rows(body, endpoint, latency_ms, instances, self.columns)
         # Only the champion's requests are mirrored, so a shadow call is never a challenger assignment.
         if self.shadow is not None and eligible and variant == CHAMPION and self.shadow.selected(request_id):
@@ -86,10 +94,35 @@ class PredictionService:
             return served.endpoint
         return self.endpoints[variant] or ""
 
+    def _issue(self, request_id: str, rows: int) -> None:
+        if self.issued is None:
+            return
+        try:
+            self.issued.record(request_id, rows)
+        except Exception:  # the answer is ready: feedback for it will be refused, the prediction is not lost
+            logger.exception("recording the issued request %s failed", request_id)
+            self.issued_failed += 1
+
     def record_feedback(self, request_id: str, row: int, ground_truth: Any) -> bool:
-        """Store ground truth for one predicted row; False when no feedback store is configured."""
+        """Store ground truth for one predicted row; False when no feedback store is configured.
+
+        With an issued store (always on AWS and under `slipstream serve`), only an id /predict issued, and a
+        row that request had, is accepted: UnknownRequest (404) or InvalidRequest (400) otherwise."""
         if self.feedback is None:
             return False
+        if self.issued is not None:
+            rows = self.issued.rows(request_id)
+            if rows is None:
+                raise UnknownRequest(
+                    f"request_id {request_id!r} was not issued by POST /predict (or is older than the capture "
+                    "retention)",
+                    [{"field": "request_id", "reason": "unknown request id"}],
+                )
+            if row >= rows:
+                raise InvalidRequest(
+                    f"row {row} is beyond request {request_id!r}, which had {rows} row(s)",
+                    [{"field": "row", "reason": f"must be below {rows}, that request's number of rows"}],
+                )
         record = {"request_id": request_id, "row": row, "ground_truth": ground_truth, "received_at": _now()}
         self.feedback.put([record])
         return True

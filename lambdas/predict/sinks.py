@@ -7,7 +7,10 @@ Each sink has one method, `put(records)`. Which one is used is decided by the ty
 from __future__ import annotations
 
 import json
+import os
 import threading
+import time
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
@@ -20,18 +23,64 @@ class Sink(Protocol):
 
 
 class JsonLinesSink:
-    """Appends one JSON object per line; a lock keeps lines whole when several threads write."""
+    """Appends one JSON object per line; a lock keeps lines whole when several threads write.
 
-    def __init__(self, path: str) -> None:
+    Bounded and private, as S3 keeps the AWS capture: the file is created 0600 in a 0700 folder (feature
+    values are the caller's data); it is rotated to `<stem>.<UTC time>.jsonl` beside it once it would pass
+    `max_bytes` or on the first write of a new UTC day, and rotated files older than `retention_days` (the
+    stage's capture_retention_days, the S3 lifecycle's) are deleted. Readers glob `<stem>*.jsonl`
+    (slipstream/local/monitoring/sources.py). Several API processes append to one file: a rotation another
+    process did first is simply followed (the next write creates the file again).
+    """
+
+    def __init__(self, path: str, max_bytes: int = 64 * 1024 * 1024, retention_days: int | None = None) -> None:
         self.path = Path(path)
+        self.max_bytes, self.retention_days = max_bytes, retention_days
         self._lock = threading.Lock()
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if self.path.exists():
+            self.path.chmod(0o600)  # a file written before files were private
+        self._expire()
 
     def put(self, records: list[dict[str, Any]]) -> None:
-        text = "".join(json.dumps(record, allow_nan=False) + "\n" for record in records)
+        text = "".join(json.dumps(record, allow_nan=False) + "\n" for record in records).encode("utf-8")
         with self._lock:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self.path.open("a", encoding="utf-8") as file:
-                file.write(text)
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            self._rotate_if_due(len(text))
+            descriptor = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            try:
+                os.write(descriptor, text)
+            finally:
+                os.close(descriptor)
+
+    def rotated(self) -> list[Path]:
+        return sorted(self.path.parent.glob(f"{self.path.stem}.*{self.path.suffix}"))
+
+    def _rotate_if_due(self, adding: int) -> None:
+        try:
+            info = self.path.stat()
+        except FileNotFoundError:
+            return
+        today = datetime.now(UTC).date()
+        written = datetime.fromtimestamp(info.st_mtime, UTC).date()
+        if info.st_size and (info.st_size + adding > self.max_bytes or written < today):
+            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+            try:
+                self.path.rename(self.path.with_name(f"{self.path.stem}.{stamp}{self.path.suffix}"))
+            except FileNotFoundError:  # another API process rotated it a moment ago
+                return
+            self._expire()
+
+    def _expire(self) -> None:
+        if self.retention_days is None:
+            return
+        oldest = time.time() - self.retention_days * 86_400
+        for path in self.rotated():
+            try:
+                if path.stat().st_mtime < oldest:
+                    path.unlink()
+            except FileNotFoundError:
+                continue
 
 
 class FirehoseSink:

@@ -8,6 +8,7 @@ from typing import Any
 from lambdas.predict.capture import BackgroundCapture
 from lambdas.predict.documents import CachedDocument, read_json
 from lambdas.predict.env import PredictEnv
+from lambdas.predict.issued import DynamoDbIssued, IssuedRequests, SqliteIssued
 from lambdas.predict.routing import CHALLENGER, CHAMPION
 from lambdas.predict.runtime import invoke, make_client
 from lambdas.predict.schema import ServingContract
@@ -38,7 +39,16 @@ def build_service(env: PredictEnv) -> PredictionService:
         capture=capture,
         feedback=_feedback(env),
         shadow=_shadow(env, capture),
+        issued=_issued(env),
     )
+
+
+def _issued(env: PredictEnv) -> IssuedRequests | None:
+    if env.issued_table:
+        return DynamoDbIssued(_client("dynamodb"), env.issued_table, env.issued_retention_days)
+    if env.issued_path:
+        return SqliteIssued(env.issued_path, env.issued_retention_days)
+    return None
 
 
 def _shadow(env: PredictEnv, capture: BackgroundCapture | None) -> ShadowMirror | None:
@@ -54,7 +64,7 @@ def _capture(env: PredictEnv) -> BackgroundCapture | None:
     if env.capture_stream:
         sink = FirehoseSink(_client("firehose"), env.capture_stream)
     elif env.capture_path:
-        sink = JsonLinesSink(env.capture_path)
+        sink = _jsonl(env, env.capture_path)
     return BackgroundCapture(sink) if sink is not None else None
 
 
@@ -65,5 +75,9 @@ def _feedback(env: PredictEnv) -> Sink | None:
             return EverySink(table, FirehoseSink(_client("firehose"), env.feedback_stream))
         return table
     if env.feedback_path:
-        return JsonLinesSink(env.feedback_path)
+        return _jsonl(env, env.feedback_path)
     return None
+
+
+def _jsonl(env: PredictEnv, path: str) -> JsonLinesSink:
+    return JsonLinesSink(path, max_bytes=env.jsonl_rotate_bytes, retention_days=env.jsonl_retention_days)

@@ -1,7 +1,8 @@
 """`slipstream monitor` and `slipstream notify --test`: registered in main.py, written here.
 
 Exit codes: 0 no drift (or no traffic yet), 6 drift in a feature or the predictions (so cron or CI can act on it),
-2 nothing to notify with (no webhook configured), 1 Slack refused the message.
+2 nothing to notify with (no webhook configured), 1 Slack refused the message, answered other than 2xx, or gave
+no whole answer within `--deadline` seconds.
 """
 
 from __future__ import annotations
@@ -56,6 +57,9 @@ def monitor(config: ConfigOption = Path("slipstream.toml"), report: ReportOption
 def notify(
     test: Annotated[bool, typer.Option("--test", help="Post a test message to the configured Slack webhook.")] = False,
     config: ConfigOption = Path("slipstream.toml"),
+    deadline: Annotated[
+        float, typer.Option("--deadline", min=1, max=300, help="Give up after this many seconds in all (retries too).")
+    ] = 20.0,
 ) -> None:
     """Check the Slack alert channel from this machine (on AWS, the notifier Lambda posts the alarms)."""
     from slipstream.monitoring.alarm import Notice
@@ -77,7 +81,7 @@ def notify(
         runbook="drift-above-threshold" if cfg.monitoring.runbook_url else None,
     )
     try:
-        attempts = post(url, build_message(notice, Links(runbook=cfg.monitoring.runbook_url)))
+        attempts = post(url, build_message(notice, Links(runbook=cfg.monitoring.runbook_url)), deadline=deadline)
     except SlackDeliveryFailed as error:
         console.print(f"[bold red]error:[/] {error}", highlight=False)
         raise typer.Exit(1) from None

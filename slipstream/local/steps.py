@@ -22,6 +22,7 @@ from slipstream.local.sagemaker import archive_model, run_processing_job, run_tr
 from slipstream.model_card import render_model_card
 from slipstream.sourcedir import PROJECT_ROOT, build_sourcedir
 from slipstream.steps.gate import decide
+from slipstream.steps.training_drift import summary_line
 from slipstream.steps.validate import validate_data
 
 if TYPE_CHECKING:
@@ -51,7 +52,10 @@ def validate(state: RunState) -> str:
         contract_written=result.is_new_contract,
     )
     contract_note = "wrote a new data contract" if result.is_new_contract else "matches the data contract"
-    return f"{len(frame)} rows, {len(result.contract.features)} features, {contract_note}"
+    drift_note = summary_line(result.report["training_drift"])
+    return f"{len(frame)} rows, {len(result.contract.features)} features, {contract_note}" + (
+        f"; {drift_note}" if drift_note else ""
+    )
 
 
 def train(state: RunState) -> str:

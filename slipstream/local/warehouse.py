@@ -18,7 +18,7 @@ import duckdb
 from slipstream.config import Config
 from slipstream.contract import read_contract
 from slipstream.errors import SlipstreamError
-from slipstream.local.monitoring.sources import capture_dir, capture_files, feedback_path
+from slipstream.local.monitoring.sources import capture_dir, capture_files, feedback_files
 from slipstream.warehouse.queries import SavedQuery, saved_queries
 from slipstream.warehouse.schema import DT, Column, Table, captures_table, feedback_table
 
@@ -71,9 +71,8 @@ def open_warehouse(config: Config) -> Warehouse:
     task = contract.task
     features = [(f.name, f.kind) for f in contract.features]
     connection = duckdb.connect(":memory:")
-    path = feedback_path(config)
     connection.execute(_view(captures_table(task, features), capture_files(config), "prediction"))
-    connection.execute(_view(feedback_table(task), [path] if path.is_file() else [], "ground_truth"))
+    connection.execute(_view(feedback_table(task), feedback_files(config), "ground_truth"))
     captured = connection.execute("SELECT COUNT(*) FROM captures").fetchone()
     queries = saved_queries(task, features, dialect="duckdb")
     return Warehouse(connection, queries, int(captured[0]) if captured else 0, capture_dir(config))

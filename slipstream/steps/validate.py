@@ -19,6 +19,7 @@ from slipstream.contract import Contract, Problems, build_contract
 from slipstream.contract_rules import absolute_outcomes, compare_outcomes
 from slipstream.dataset import drop_ignored
 from slipstream.errors import ContractViolation, DataError
+from slipstream.steps.training_drift import drift_problems, training_drift
 
 
 @dataclass(frozen=True)
@@ -45,16 +46,25 @@ def validate_data(df: pd.DataFrame, config: Config, contract: Contract | None) -
     if contract is not None:
         drift = compare_outcomes(df, contract, config)
         _raise_if_broken(drift, ContractViolation, source)
+    shift = training_drift(df, contract.baseline if contract is not None else None, config)
+    if shift["status"] == "drift" and shift["action"] == "refuse":
+        raise ContractViolation(
+            f"data drifted from the data contract's baseline: {source}", details=drift_problems(shift)
+        )
     is_new = contract is None
     contract = contract or build_contract(df, config)
     train, test = split(df, config)
+    baseline = baseline_statistics(train, contract)
+    if is_new:  # the baseline later data is compared with before training travels with the contract
+        contract = contract.model_copy(update={"baseline": baseline})
+    report = _report(df, config, absolute, drift, is_new, train, test)
     return ValidationResult(
         contract=contract,
         is_new_contract=is_new,
-        baseline=baseline_statistics(train, contract),
+        baseline=baseline,
         train=train,
         test=test,
-        report=_report(df, config, absolute, drift, is_new, train, test),
+        report={**report, "training_drift": shift},
     )
 
 

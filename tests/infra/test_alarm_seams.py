@@ -92,7 +92,7 @@ def test_capture_alarms_watch_what_the_predict_lambda_emits(
     metrics = Metrics(namespace=handler.metrics.provider.namespace)  # the handler's namespace, this service
     capture = SimpleNamespace(take_counts=lambda: {"dropped": 2, "failed": 3})
     capsys.readouterr()
-    _capture_metrics(SimpleNamespace(capture=capture, shadow=None), metrics)  # type: ignore[arg-type]
+    _capture_metrics(SimpleNamespace(capture=capture, shadow=None, issued_failed=0), metrics)  # type: ignore[arg-type]
     metrics.flush_metrics()
     points = _points(capsys.readouterr().out)
     alarms = _alarms(synthesized.templates["monitoring"])

@@ -138,8 +138,17 @@ def test_capture_stream_writes_kms_encrypted_objects_under_captures(serving):
             assert statement["Resource"] == {"Fn::Join": ["", [ARTIFACTS, "/captures/*"]]}
 
 
+def _table(template: Template, prefix: str) -> dict:
+    (table,) = [
+        r["Properties"]
+        for logical, r in template.find_resources("AWS::DynamoDB::Table").items()
+        if logical.startswith(prefix)
+    ]
+    return table
+
+
 def test_feedback_table_is_keyed_for_the_sink_encrypted_and_recoverable(serving):
-    table = _one(serving, "AWS::DynamoDB::Table")
+    table = _table(serving, "FeedbackTable")
     assert table["KeySchema"] == [
         {"AttributeName": "request_id", "KeyType": "HASH"},
         {"AttributeName": "row", "KeyType": "RANGE"},
@@ -147,6 +156,22 @@ def test_feedback_table_is_keyed_for_the_sink_encrypted_and_recoverable(serving)
     assert table["BillingMode"] == "PAY_PER_REQUEST"
     assert table["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
     assert table["SSESpecification"] == {"KMSMasterKeyId": KEY, "SSEEnabled": True, "SSEType": "KMS"}
+
+
+def test_issued_requests_table_is_what_the_feedback_check_reads_and_expires(serving):
+    from lambdas.predict.issued import EXPIRES
+    from lambdas.predict.issued import KEY as ISSUED_KEY
+
+    table = _table(serving, "FeedbackIssued")
+    assert table["KeySchema"] == [{"AttributeName": ISSUED_KEY, "KeyType": "HASH"}]
+    assert table["TimeToLiveSpecification"] == {"AttributeName": EXPIRES, "Enabled": True}
+    assert table["SSESpecification"] == {"KMSMasterKeyId": KEY, "SSEEnabled": True, "SSEType": "KMS"}
+    env = _one(serving, "AWS::Lambda::Function")["Environment"]["Variables"]
+    assert env["ISSUED_TABLE"]["Ref"].startswith("FeedbackIssued") and env["ISSUED_RETENTION_DAYS"] == "90"
+    grants = [s for s in _statements(serving, "PredictRole") if "dynamodb:GetItem" in s["Action"]]
+    assert [(sorted(s["Action"]), s["Resource"][0]["Fn::GetAtt"][0][:14]) for s in grants] == [
+        (["dynamodb:GetItem", "dynamodb:PutItem"], "FeedbackIssued")
+    ]
 
 
 def test_iam_auth_replaces_the_api_key(tmp_path):

@@ -25,7 +25,9 @@ def _predict_function(**experiment: Any) -> dict[str, Any]:
     update = settings.config.experiment.model_copy(update=experiment)
     settings = replace(settings, config=settings.config.model_copy(update={"experiment": update}))
     stack = Stack(App(), "Bare")
-    feedback = FeedbackStore(stack, "Feedback", key=kms.Key(stack, "Key"), removal_policy=RemovalPolicy.DESTROY)
+    feedback = FeedbackStore(
+        stack, "Feedback", key=kms.Key(stack, "Key"), removal_policy=RemovalPolicy.DESTROY, retention_days=90
+    )
     bucket = s3.Bucket(stack, "Artifacts")
     PredictFunction(stack, "Predict", settings=settings, artifact_bucket=bucket, contract_key="c.json",
                     deployment_key="d.json", capture=None, feedback=feedback)  # fmt: skip

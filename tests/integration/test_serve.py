@@ -49,10 +49,14 @@ def test_predict_answers_with_version_variant_probabilities_and_is_captured(serv
     assert rows[0]["latency_ms"] > 0 and rows[0]["mean_radius"] == row["mean radius"]
 
 
-def test_feedback_health_and_model(served) -> None:
-    status, _, body = _request(f"{served.url}/feedback", {"request_id": "abc", "ground_truth": "benign"})
+def test_feedback_health_and_model(served, row) -> None:
+    issued = _request(f"{served.url}/predict", {"instances": [row, row]})[2]["request_id"]
+    status, _, body = _request(f"{served.url}/feedback", {"request_id": issued, "row": 1, "ground_truth": "benign"})
     assert status == 200 and body["stored"]
-    assert json.loads((served.folder / "feedback.jsonl").read_text().splitlines()[-1])["request_id"] == "abc"
+    assert json.loads((served.folder / "feedback.jsonl").read_text().splitlines()[-1])["request_id"] == issued
+    status, _, body = _request(f"{served.url}/feedback", {"request_id": "abc", "ground_truth": "benign"})
+    assert status == 404 and body["request_id"]  # only what /predict issued: live quality cannot be poisoned
+    assert _request(f"{served.url}/feedback", {"request_id": issued, "row": 2, "ground_truth": "benign"})[0] == 400
     with urllib.request.urlopen(f"{served.url}/model", timeout=10) as response:
         model = json.loads(response.read())
     assert model["champion"]["model_card"] and model["labels"] == ["benign", "malignant"]
@@ -108,3 +112,37 @@ def test_the_smoke_test_goes_through_the_front_door_and_is_not_captured(served) 
     assert failing.problems == ["row 1: expected 'benign', got 'malignant'"]
     time.sleep(0.5)  # captures are written in the background: give a wrongly captured row time to land
     assert captured() == before
+
+
+def _catalogue() -> list:
+    from tests.input_catalogue import catalogue
+
+    return catalogue({"mean radius": 14.0, "mean texture": 19.0})  # only the shape matters for the ids
+
+
+@pytest.mark.parametrize("case", [c[0] for c in _catalogue()])
+def test_the_input_catalogue_over_http_is_4xx_json_with_a_request_id(served, row, case) -> None:
+    from tests.input_catalogue import catalogue
+
+    (path, body, reason) = next(c[1:] for c in catalogue(row) if c[0] == case)
+    got, _, answer = _request(f"{served.url}{path}", body)
+    assert got == 400 and answer["request_id"], answer
+    assert any(reason in problem["reason"] for problem in answer["problems"]), answer
+    assert len(json.dumps(answer)) < 1200  # a bounded excerpt, never the value sent
+
+
+@pytest.mark.parametrize("length", ["abc", "-1", "1e3"])
+def test_an_invalid_content_length_over_http_is_a_400_json(served, length) -> None:
+    import socket
+
+    host, port = served.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(f"POST /predict HTTP/1.1\r\nHost: x\r\nContent-Length: {length}\r\n\r\n{{}}".encode())
+        answer = b""
+        while not answer.endswith(b"}"):
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400") and json.loads(body)["request_id"]

@@ -2,7 +2,8 @@
 
 `slipstream serve` (slipstream/local/serving/plan.py) sets the predict Lambda's CAPTURE_PATH to
 `<state>/serving/capture/predictions.jsonl` and FEEDBACK_PATH to `<state>/serving/feedback.jsonl`. Every
-`*.jsonl` file in the capture folder is read, so a rotated or hand-copied capture file counts too. Each line
+`*.jsonl` file in the capture folder is read, so a rotated or hand-copied capture file counts too; feedback
+is `feedback.jsonl` and its rotated `feedback.<UTC time>.jsonl` (lambdas/predict/sinks.JsonLinesSink). Each line
 is one capture row (slipstream.warehouse.schema's `captures` table); the contract's feature list turns the
 feature columns back into feature names.
 """
@@ -43,6 +44,13 @@ def read_jsonl(paths: list[Path]) -> tuple[list[dict[str, Any]], int]:
     return records, skipped
 
 
+def feedback_files(config: Config) -> list[Path]:
+    """The feedback file and its rotated predecessors (lambdas/predict/sinks.JsonLinesSink), oldest first."""
+    path = feedback_path(config)
+    rotated = sorted(path.parent.glob(f"{path.stem}.*{path.suffix}"))
+    return rotated + ([path] if path.is_file() else [])
+
+
 def capture_files(config: Config) -> list[Path]:
     return sorted(capture_dir(config).glob("*.jsonl"))
 
@@ -60,8 +68,7 @@ def load_traffic(config: Config) -> Traffic:
 
 
 def load_feedback(config: Config) -> Any:
-    path = feedback_path(config)
-    records, _ = read_jsonl([path] if path.is_file() else [])
+    records, _ = read_jsonl(feedback_files(config))
     return feedback_frame(records)
 
 

@@ -20,6 +20,7 @@ from typing import Any
 
 from slipstream.local.serving.events import LocalContext, rest_event
 from slipstream.local.serving.httpbase import KeepAliveHandler, Server, serve_until_interrupted
+from slipstream.local.serving.request_length import LengthProblem, declared_length, discard, read_exactly
 from slipstream.local.strict.api_gateway import (
     GatewayAnswer,
     GatewayLimits,
@@ -61,11 +62,18 @@ def make_request_handler(handler: Handler, limits: GatewayLimits = DEFAULT_LIMIT
 
     class FrontHandler(KeepAliveHandler):
         def _invoke(self) -> None:
-            if int(self.headers.get("Content-Length") or 0) > limits.max_body_bytes:
-                self.close_connection = True  # the body is never read
-                self._answer(body_too_large(limits))
+            try:
+                length = declared_length(self.headers)
+                if length > limits.max_body_bytes:
+                    self.close_connection = True
+                    discard(self.rfile, length)
+                    self._answer(body_too_large(limits))
+                    return
+                body = read_exactly(self.rfile, length)
+            except LengthProblem as problem:
+                self.close_connection = True  # the connection's framing cannot be trusted any more
+                self._answer(problem.answer())
                 return
-            body = self.read_body()
             event = rest_event(self.command, self.path, list(self.headers.items()), body, self.client_address[0])
             result = run_function(lambda_instance, handler, event, limits)
             self._answer(result if isinstance(result, GatewayAnswer) else proxy_answer(result))

@@ -147,6 +147,9 @@ def api_env(config: Config, folder: Path, endpoints: dict[str, str], endpoint_po
         "MAX_ROWS": str(serving.max_rows),
         "MAX_BODY_BYTES": str(serving.max_body_bytes),
         "FEEDBACK_PATH": str(folder / "feedback.jsonl"),
+        "ISSUED_PATH": str(folder / "issued.sqlite"),
+        "ISSUED_RETENTION_DAYS": str(config.stage("dev").capture_retention_days),
+        "JSONL_RETENTION_DAYS": str(config.stage("dev").capture_retention_days),  # as the S3 lifecycle on AWS
         "SAGEMAKER_RUNTIME_ENDPOINT_URL": f"http://{LOOPBACK}:{endpoint_port}",
     }
     if "challenger" in endpoints:

@@ -82,13 +82,12 @@ def service(contract: ServingContract, runtime: FakeRuntime) -> PredictionServic
 Call = Callable[..., tuple[int, dict[str, str], Any]]
 
 
-@pytest.fixture
-def call(service: PredictionService) -> Call:
+def make_call(service: PredictionService, max_body_bytes: int = MAX_BODY) -> Call:
     """call(method, path, body, content_type=...) -> (status, headers, parsed JSON body)."""
     app = build_app(
         service,
         max_rows=MAX_ROWS,
-        max_body_bytes=MAX_BODY,
+        max_body_bytes=max_body_bytes,
         caller_header="X-Caller-Id",
         retry_after=7,
         logger=Logger(service="test"),
@@ -106,3 +105,8 @@ def call(service: PredictionService) -> Call:
         return result["statusCode"], headers_out, json.loads(result["body"])
 
     return _call
+
+
+@pytest.fixture
+def call(service: PredictionService) -> Call:
+    return make_call(service)

@@ -19,6 +19,7 @@ BASE = {
     "CONTRACT_URI": "s3://a/contract.json",
     "CHAMPION_ENDPOINT": "m",
     "FEEDBACK_TABLE": "feedback",
+    "ISSUED_TABLE": "issued",
 }
 ROW = {"request_id": "r-1", "row": 0, "ground_truth": "yes", "received_at": "2026-12-01T13:16:31.123+00:00"}
 
@@ -26,6 +27,15 @@ ROW = {"request_id": "r-1", "row": 0, "ground_truth": "yes", "received_at": "202
 def test_the_stream_needs_the_table() -> None:
     with pytest.raises(ValueError, match="FEEDBACK_STREAM needs FEEDBACK_TABLE"):
         PredictEnv.model_validate({**BASE, "FEEDBACK_TABLE": None, "FEEDBACK_STREAM": "s"})
+
+
+@pytest.mark.parametrize(
+    ("store", "issued"), [("FEEDBACK_TABLE", "ISSUED_TABLE"), ("FEEDBACK_PATH", "ISSUED_PATH")], ids=["aws", "local"]
+)
+def test_a_feedback_store_needs_the_issued_requests_it_checks_against(store, issued) -> None:
+    env = {**BASE, "FEEDBACK_TABLE": None, "ISSUED_TABLE": None, store: "feedback"}
+    with pytest.raises(ValueError, match=f"{store} needs {issued}"):
+        PredictEnv.model_validate(env)
 
 
 @mock_aws
