@@ -3,6 +3,8 @@ smoke test's verdict (approve and record, or reject and roll back) is in outcome
 
 from __future__ import annotations
 
+from typing import Any
+
 from aws_cdk import Duration
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_stepfunctions as sfn
@@ -105,28 +107,7 @@ def register(
             "ModelPackageGroupName": group,
             "ModelPackageDescription": JSON.format("Slipstream run {}", JSON.string_at(RUN_ID)),
             "ModelApprovalStatus": status,
-            "InferenceSpecification": {
-                "Containers": [
-                    {
-                        "Image": ctx.image_uri,
-                        "ModelDataUrl": JSON.string_at(model_data_url),
-                        "Environment": ctx.serving_environment(),
-                    }
-                ],
-                "SupportedContentTypes": ["application/json", "text/csv"],
-                "SupportedResponseMIMETypes": ["application/json"],
-            },
-            "ModelMetrics": {
-                "ModelQuality": {
-                    "Statistics": {"ContentType": "application/json", "S3Uri": JSON.string_at("$.paths.evaluation_uri")}
-                }
-            },
-            # The data profile drift is measured against (slipstream/baseline.py, not Model Monitor's format).
-            "DriftCheckBaselines": {
-                "ModelDataQuality": {
-                    "Statistics": {"ContentType": "application/json", "S3Uri": JSON.string_at(baseline_uri)}
-                }
-            },
+            **package_documents(ctx, model_data_url, baseline_uri),
             "MetadataProperties": {
                 "CommitId": ctx.settings.code_version,
                 "GeneratedBy": JSON.string_at("$.training.job_name"),
@@ -165,6 +146,35 @@ def package_lineage(ctx: PipelineContext, gate: str) -> dict[str, str]:
         gate_baseline=JSON.string_at(GATE.field("baseline_figures")),
         gate_champion=JSON.string_at(GATE.field("champion_figures")),
     )
+
+
+def package_documents(ctx: PipelineContext, model_data_url: str, baseline_uri: str) -> dict[str, Any]:
+    """What every package of ours carries besides its lineage: the container (image, archive, environment), the
+    evaluation as its model-quality metrics, and the drift baseline. Register and RegisterPromoted share it."""
+    return {
+        "InferenceSpecification": {
+            "Containers": [
+                {
+                    "Image": ctx.image_uri,
+                    "ModelDataUrl": JSON.string_at(model_data_url),
+                    "Environment": ctx.serving_environment(),
+                }
+            ],
+            "SupportedContentTypes": ["application/json", "text/csv"],
+            "SupportedResponseMIMETypes": ["application/json"],
+        },
+        "ModelMetrics": {
+            "ModelQuality": {
+                "Statistics": {"ContentType": "application/json", "S3Uri": JSON.string_at("$.paths.evaluation_uri")}
+            }
+        },
+        # The data profile drift is measured against (slipstream/baseline.py, not Model Monitor's format).
+        "DriftCheckBaselines": {
+            "ModelDataQuality": {
+                "Statistics": {"ContentType": "application/json", "S3Uri": JSON.string_at(baseline_uri)}
+            }
+        },
+    }
 
 
 def create_model(ctx: PipelineContext, state_id: str = "CreateModel") -> sfn.TaskStateBase:

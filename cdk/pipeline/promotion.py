@@ -16,7 +16,7 @@ from aws_cdk import aws_stepfunctions_tasks as tasks
 
 from cdk.pipeline.common import S3_TRANSIENT
 from cdk.pipeline.context import PipelineContext, sagemaker_call
-from cdk.pipeline.deploy import CARD_STATUS
+from cdk.pipeline.deploy import CARD_STATUS, package_documents
 from cdk.pipeline.results import GATE, PROMOTION, RUN_ID
 from cdk.pipeline.results import VALIDATION as VALIDATION_RESULT
 from cdk.shared.settings import DeploySettings
@@ -313,30 +313,7 @@ def _register(ctx: PipelineContext) -> sfn.TaskStateBase:
                 "Slipstream: promoted from {}", JSON.string_at(PROMOTION.field("model_package_arn"))
             ),
             "ModelApprovalStatus": "PendingManualApproval",
-            "InferenceSpecification": {
-                "Containers": [
-                    {
-                        "Image": ctx.image_uri,
-                        "ModelDataUrl": JSON.string_at("$.paths.retained_model_uri"),
-                        "Environment": ctx.serving_environment(),
-                    }
-                ],
-                "SupportedContentTypes": ["application/json", "text/csv"],
-                "SupportedResponseMIMETypes": ["application/json"],
-            },
-            "ModelMetrics": {
-                "ModelQuality": {
-                    "Statistics": {"ContentType": "application/json", "S3Uri": JSON.string_at("$.paths.evaluation_uri")}
-                }
-            },
-            "DriftCheckBaselines": {
-                "ModelDataQuality": {
-                    "Statistics": {
-                        "ContentType": "application/json",
-                        "S3Uri": JSON.string_at("$.paths.retained_baseline_uri"),
-                    }
-                }
-            },
+            **package_documents(ctx, "$.paths.retained_model_uri", "$.paths.retained_baseline_uri"),
             "MetadataProperties": {
                 "CommitId": JSON.string_at("$.source.git_commit"),  # the code that trained it, in the source stage
                 "GeneratedBy": JSON.string_at("$.source.training_job"),
