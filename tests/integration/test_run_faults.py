@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from slipstream.local.run_lock import LOCK_FILE
 from tests.integration.pipeline_helpers import customers, project_config, status, write_project
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("run-faults")]
@@ -71,10 +72,22 @@ def _version_tags(config: Path, version: str) -> dict[str, str]:
     return {**info.tags, "registration": info.registration, "aliases": ",".join(info.aliases)}
 
 
+def _wait_for_holder(lock: Path, pid: int, limit: float = 60.0) -> None:
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        try:
+            if json.loads(lock.read_text()).get("pid") == pid:
+                return
+        except (OSError, ValueError):
+            pass  # not created, or mid-write
+        time.sleep(0.1)
+    raise AssertionError(f"run {pid} never took {lock}")
+
+
 def test_two_runs_on_a_fresh_state_directory(tmp_path: Path) -> None:
     config = write_project(tmp_path, CHURN, customers())
     first = _start(config)
-    time.sleep(1.0)  # the first holds the lock by now (it takes it before any heavy import)
+    _wait_for_holder(tmp_path / ".slipstream" / LOCK_FILE, first.pid)  # a loaded machine may take seconds
     refused = _start(config)
     queued = _start(config, "--wait")
     code, output = _finish(refused, timeout=60)

@@ -11,6 +11,7 @@ This process must not import pandas, numpy or scikit-learn: it stands for the La
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from collections.abc import Callable
@@ -36,6 +37,7 @@ Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 
 DEFAULT_LIMITS = GatewayLimits()
+DRAIN_PAUSE = 1.0  # seconds without a byte before an over-limit body is given up on
 ALLOWED = "GET, POST"  # the API's routes (lambdas/predict/api.py)
 
 
@@ -55,6 +57,29 @@ def run_function(
     return check_response(result, limits) or result
 
 
+def read_body(request: Any, limits: GatewayLimits) -> bytes | None:
+    """The request's body, or None once `request` answered itself: bad framing (4xx), a body over the gateway's
+    limit (413, drained so the client reads it), or a body that stopped arriving (408 at the socket timeout)."""
+    try:
+        length = declared_length(request.headers)
+        if length > limits.max_body_bytes:
+            request.close_connection = True
+            # Drained so a client still sending reads the 413, not a reset; one that stops sending gets it
+            # after DRAIN_PAUSE, as API Gateway answers at once from the Content-Length.
+            request.connection.settimeout(DRAIN_PAUSE)
+            with contextlib.suppress(OSError):
+                discard(request.rfile, length)
+            request.send_answer(body_too_large(limits))
+            return None
+        return read_exactly(request.rfile, length)
+    except LengthProblem as problem:
+        request.close_connection = True  # the connection's framing cannot be trusted any more
+        request.send_answer(problem.answer())
+    except TimeoutError:
+        request.send_error_json(408, "request timeout", f"the body did not arrive within {request.timeout:.0f}s")
+    return None
+
+
 def make_request_handler(handler: Handler, limits: GatewayLimits = DEFAULT_LIMITS) -> type[KeepAliveHandler]:
     # One invocation at a time, on one thread that outlives a timed-out request (as a Lambda instance runs on
     # after API Gateway gave up): the next request waits for it, as it would wait for a free instance.
@@ -62,23 +87,14 @@ def make_request_handler(handler: Handler, limits: GatewayLimits = DEFAULT_LIMIT
 
     class FrontHandler(KeepAliveHandler):
         def _invoke(self) -> None:
-            try:
-                length = declared_length(self.headers)
-                if length > limits.max_body_bytes:
-                    self.close_connection = True
-                    discard(self.rfile, length)
-                    self._answer(body_too_large(limits))
-                    return
-                body = read_exactly(self.rfile, length)
-            except LengthProblem as problem:
-                self.close_connection = True  # the connection's framing cannot be trusted any more
-                self._answer(problem.answer())
-                return
+            body = read_body(self, limits)
+            if body is None:
+                return  # answered already: the framing was bad, too large, or the body stopped arriving
             event = rest_event(self.command, self.path, list(self.headers.items()), body, self.client_address[0])
             result = run_function(lambda_instance, handler, event, limits)
-            self._answer(result if isinstance(result, GatewayAnswer) else proxy_answer(result))
+            self.send_answer(result if isinstance(result, GatewayAnswer) else proxy_answer(result))
 
-        def _answer(self, answer: GatewayAnswer) -> None:
+        def send_answer(self, answer: GatewayAnswer) -> None:
             if answer.log:
                 print(json.dumps({"api_gateway": answer.log, "status": answer.status}), file=sys.stderr, flush=True)
             self.send(answer.status, answer.body, answer.headers)
