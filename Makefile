@@ -39,8 +39,8 @@ pipeline: install  ## the pipeline only
 serve: install  ## serve the registered champion (and a staged challenger); Ctrl-C stops
 	$(BIN)/slipstream serve --config $(CONFIG)
 
-bench: install  ## serving benchmark (not a test): in-process, Flask, mlflow serve, slipstream serve
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python benchmarks/serving.py --config $(CONFIG)
+bench: install  ## every benchmark (not a test), each a ratio against a baseline measured in the same run
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python benchmarks/all.py --json reports/bench.json $(BENCH_ARGS)
 
 openapi: install  ## regenerate docs/openapi.json from the predict handler
 	$(BIN)/python -m slipstream.local.serving.openapi --config $(CONFIG) --write
