@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -45,6 +46,14 @@ def _no_real_aws(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
     monkeypatch.delenv("SLIPSTREAM_DEBUG", raising=False)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _shared_synthesis(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> None:
+    """The xdist workers of one session synthesize each (config, stage) once between them, not once each
+    (slipstream/local/stepfunctions/synth_cache.py; keyed by the sources, so never stale)."""
+    base = tmp_path_factory.getbasetemp()
+    os.environ.setdefault("SLIPSTREAM_SYNTH_CACHE", str((base if worker_id == "master" else base.parent) / "synth"))
 
 
 @pytest.fixture

@@ -45,6 +45,21 @@ def synthesize(config: Config, stage: str = "dev") -> Synthesized:
 
 
 def _synthesize(config: Config, stage: str) -> Synthesized:
+    from slipstream.local.stepfunctions import synth_cache
+
+    # The commit the local runner records for the same project (app.py takes the CDK app's checkout's).
+    code_version = git_commit(config.base_dir)
+    root = synth_cache.cache_root()
+    if root is None:
+        outdir = Path(tempfile.mkdtemp(prefix="slipstream-sfn-synth-"))
+        return Synthesized(outdir=outdir, **_build(config, stage, code_version, outdir))
+    name = synth_cache.key(config.model_dump_json(), str(config.base_dir), stage, code_version)
+    outdir, metadata = synth_cache.shared(root, name, lambda out: _build(config, stage, code_version, out))
+    return Synthesized(outdir=outdir, **metadata)
+
+
+def _build(config: Config, stage: str, code_version: str, outdir: Path) -> dict[str, Any]:
+    """Synthesize into `outdir`; the JSON-able rest of a Synthesized (templates, assets, prefix, stage)."""
     # Node 20 warns on every jsii call; the cache keeps the jsii runtime's unpacked modules between runs.
     os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
     from aws_cdk import App
@@ -53,10 +68,7 @@ def _synthesize(config: Config, stage: str) -> Synthesized:
     from cdk.shared.settings import PROJECT_ROOT, DeploySettings
 
     os.environ.setdefault("JSII_RUNTIME_PACKAGE_CACHE_ROOT", str(PROJECT_ROOT / ".jsii-cache"))
-    # The commit the local runner records for the same project (app.py takes the CDK app's checkout's).
-    code_version = git_commit(config.base_dir)
     settings = DeploySettings(config=config, stage_name=stage, stage=config.stage(stage), code_version=code_version)
-    outdir = Path(tempfile.mkdtemp(prefix="slipstream-sfn-synth-"))
     app = App(outdir=str(outdir))
     stacks = build_app(app, settings)
     assembly = app.synth()
@@ -66,4 +78,4 @@ def _synthesize(config: Config, stage: str) -> Synthesized:
     for key, name in names.items():
         manifest = outdir / f"{name}.assets.json"
         assets[key] = json.loads(manifest.read_text()) if manifest.is_file() else {}
-    return Synthesized(outdir=outdir, templates=templates, assets=assets, prefix=settings.prefix, stage=stage)
+    return {"templates": templates, "assets": assets, "prefix": settings.prefix, "stage": stage}
