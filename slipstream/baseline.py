@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from slipstream.contract import Contract, Feature
+from slipstream.data_profile import text_counts
 
 BINS = 10
 BASELINE_VERSION = 1
@@ -35,7 +36,10 @@ def baseline_statistics(df: pd.DataFrame, contract: Contract) -> dict[str, Any]:
 
 def bin_edges(values: pd.Series, bins: int = BINS) -> list[float]:
     """Quantile edges of the non-null values, deduplicated, with -inf/+inf outside."""
-    numbers = _numbers(values)
+    return _edges(_numbers(values), bins)
+
+
+def _edges(numbers: np.ndarray, bins: int = BINS) -> list[float]:
     if not len(numbers):
         return [-math.inf, math.inf]
     inner = np.unique(np.quantile(numbers, np.linspace(0, 1, bins + 1)[1:-1]))
@@ -60,12 +64,12 @@ def _feature_statistics(values: pd.Series, feature: Feature) -> dict[str, Any]:
     null_rate = _rate(values.isna().sum(), len(values))
     if feature.kind == "categorical":
         return {"kind": "categorical", "frequencies": _frequencies(values), "null_rate": null_rate}
-    numbers = _numbers(values)
-    edges = bin_edges(values)
+    numbers = _numbers(values)  # once: the edges, the shares and the moments all read this array
+    edges = _edges(numbers)
     return {
         "kind": "numeric",
         "bin_edges": edges,
-        "proportions": bin_proportions(values, edges),
+        "proportions": bin_proportions(numbers, edges),
         "mean": _finite(np.mean(numbers)) if len(numbers) else None,
         "std": _finite(np.std(numbers)) if len(numbers) else None,
         "min": _finite(np.min(numbers)) if len(numbers) else None,
@@ -92,9 +96,9 @@ def _target_statistics(values: pd.Series, contract: Contract) -> dict[str, Any]:
 
 def _frequencies(values: pd.Series) -> dict[str, float]:
     """Share of each value among the non-null ones, keyed by its text (as the contract keys categories)."""
-    present = values.dropna().astype(str)
-    counts = present.value_counts()
-    return {str(name): _rate(counts[name], len(present)) for name in sorted(counts.index)}
+    counts = text_counts(values)
+    total = int(counts.sum())
+    return {str(name): _rate(count, total) for name, count in counts.items()}
 
 
 def _numbers(values: pd.Series | np.ndarray) -> np.ndarray:
