@@ -69,8 +69,11 @@ def column_profile(values: pd.Series, *, always_text: bool = False) -> ColumnPro
 def text_counts(values: pd.Series) -> pd.Series:
     """Rows per distinct non-null value, keyed by the value's text (1 and "1" are one key, as in the contract).
 
-    Counting first and converting only the distinct values to text keeps it one pass over the rows.
+    Counting first and converting only the distinct values to text keeps it one pass over the rows. Python
+    values of mixed types are made text first: to value_counts, True and 1 are the same key.
     """
+    if values.dtype == object and pd.api.types.infer_dtype(values, skipna=True) not in ("string", "empty"):
+        values = values.where(values.isna(), values.astype(str))
     counts = values.value_counts(dropna=True, sort=False)
     counts = counts[counts > 0]  # a categorical dtype lists its unused categories too
     keys = counts.index.map(str)
