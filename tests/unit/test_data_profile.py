@@ -27,6 +27,14 @@ def test_duplicates_match_pandas_nulls_included() -> None:
     assert duplicate_count(frame) == int(frame.duplicated().sum()) == 2  # rows 1 and 3 repeat rows 0 and 2
 
 
+def test_duplicates_match_pandas_when_most_rows_repeat() -> None:
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame({"a": rng.integers(0, 3, 500), "b": rng.choice(["x", "y", None], 500)})
+    frame["c"] = np.where(rng.random(500) < 0.5, np.nan, rng.integers(0, 2, 500))
+    assert duplicate_count(frame) == int(frame.duplicated().sum()) > 400
+    assert duplicate_count(frame.drop_duplicates()) == 0
+
+
 def test_a_hash_collision_is_not_a_duplicate(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every row hashing alike must still leave only the true repeats counted."""
     frame = _frame()
