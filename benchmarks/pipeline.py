@@ -28,8 +28,9 @@ from benchmarks.table import Row  # noqa: E402
 
 SLIPSTREAM = REPO / ".venv" / "bin" / "slipstream"
 FULL_SIZES = (10_000, 100_000, 1_000_000)
-QUICK_SIZES = (2_000, 10_000)
-GOAL = 2.0  # the issue's: 1M x 32 end to end within 2x the floor
+QUICK_SIZES = (5_000,)  # a smoke test: below ~100k rows the fixed costs (process starts, MLflow) dominate
+GOAL_SIZE = 1_000_000  # the goals are the issue's for 1M x 32: within 2x the floor, memory a small multiple
+GOAL, MEMORY_GOAL = 2.0, 4.0
 # Runs `slipstream run` and reports its wall and the peak RSS of it and every process it waited for.
 _MEASURE = """
 import json, resource, subprocess, sys, time
@@ -67,9 +68,10 @@ def bench(quick: bool = False) -> list[Row]:
 def _size_rows(size: int, frame: pd.DataFrame, floor: float, run: dict) -> list[Row]:
     label = f"{size:,} rows x {frame.shape[1] - 1} columns"
     in_memory = frame.memory_usage(deep=True).sum() / 2**20
+    goals = (GOAL, MEMORY_GOAL) if size == GOAL_SIZE else (None, None)
     rows = [
-        Row(f"{label}: pipeline wall", run["wall"], floor, "read + split + fit + predict", "s", GOAL),
-        Row(f"{label}: peak RSS", run["peak"] / 2**20, in_memory, "the data in memory", "MiB"),
+        Row(f"{label}: pipeline wall", run["wall"], floor, "read + split + fit + predict", "s", goals[0]),
+        Row(f"{label}: peak RSS", run["peak"] / 2**20, in_memory, "the data in memory", "MiB", goals[1]),
     ]
     rows += [
         Row(f"{label}: {step}", seconds, run["wall"], "pipeline wall", "s") for step, seconds in run["steps"].items()
