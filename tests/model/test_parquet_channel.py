@@ -50,7 +50,8 @@ def test_the_images_reader_gets_the_same_dtypes(tmp_path: Path) -> None:
     """The seam itself: .venv's pyarrow writes, the image's pandas 2.3 / pyarrow 17 read (as the jobs do)."""
     write_parquet(_typed_frame(), tmp_path / "train" / "train.parquet")
     script = (
-        "import json, sys; from pathlib import Path; sys.path.insert(0, sys.argv[1]); from dataset_io import read_tables;"
+        "import json, sys; from pathlib import Path; sys.path.insert(0, sys.argv[1]);"
+        "from dataset_io import read_tables;"
         "f = read_tables(Path(sys.argv[2]), 'train');"
         "print(json.dumps({'dtypes': {c: str(t) for c, t in f.dtypes.items()}, 'rows': f.astype(str).values.tolist()}))"
     )
