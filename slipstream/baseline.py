@@ -14,8 +14,10 @@ import numpy as np
 import pandas as pd
 
 from slipstream.contract import Contract, Feature
+from slipstream.data_profile import text_counts
 
 BINS = 10
+_FEW_EDGES = 16  # up to this many inner edges, bin_proportions compares instead of searching
 BASELINE_VERSION = 1
 
 
@@ -35,7 +37,10 @@ def baseline_statistics(df: pd.DataFrame, contract: Contract) -> dict[str, Any]:
 
 def bin_edges(values: pd.Series, bins: int = BINS) -> list[float]:
     """Quantile edges of the non-null values, deduplicated, with -inf/+inf outside."""
-    numbers = _numbers(values)
+    return _edges(_numbers(values), bins)
+
+
+def _edges(numbers: np.ndarray, bins: int = BINS) -> list[float]:
     if not len(numbers):
         return [-math.inf, math.inf]
     inner = np.unique(np.quantile(numbers, np.linspace(0, 1, bins + 1)[1:-1]))
@@ -50,9 +55,14 @@ def bin_proportions(values: pd.Series | np.ndarray, edges: list[float]) -> list[
     numbers = _numbers(values)
     if not len(numbers):
         return [0.0] * (len(edges) - 1)
-    # side="left" puts a value equal to an edge in the bin that edge closes.
-    positions = np.searchsorted(np.asarray(edges[1:-1]), numbers, side="left")
-    counts = np.bincount(positions, minlength=len(edges) - 1)
+    inner = np.asarray(edges[1:-1], dtype=float)
+    if len(inner) <= _FEW_EDGES:
+        # One vectorized comparison per edge is ~3x faster than a binary search per value for a handful of edges:
+        # the values at or below each edge, then the differences are the right-closed bins' counts.
+        at_or_below = [int(np.count_nonzero(numbers <= edge)) for edge in inner]
+        counts = np.diff([0, *at_or_below, len(numbers)])
+    else:  # side="left" puts a value equal to an edge in the bin that edge closes.
+        counts = np.bincount(np.searchsorted(inner, numbers, side="left"), minlength=len(edges) - 1)
     return [float(count) / len(numbers) for count in counts]
 
 
@@ -60,12 +70,12 @@ def _feature_statistics(values: pd.Series, feature: Feature) -> dict[str, Any]:
     null_rate = _rate(values.isna().sum(), len(values))
     if feature.kind == "categorical":
         return {"kind": "categorical", "frequencies": _frequencies(values), "null_rate": null_rate}
-    numbers = _numbers(values)
-    edges = bin_edges(values)
+    numbers = _numbers(values)  # once: the edges, the shares and the moments all read this array
+    edges = _edges(numbers)
     return {
         "kind": "numeric",
         "bin_edges": edges,
-        "proportions": bin_proportions(values, edges),
+        "proportions": bin_proportions(numbers, edges),
         "mean": _finite(np.mean(numbers)) if len(numbers) else None,
         "std": _finite(np.std(numbers)) if len(numbers) else None,
         "min": _finite(np.min(numbers)) if len(numbers) else None,
@@ -92,9 +102,9 @@ def _target_statistics(values: pd.Series, contract: Contract) -> dict[str, Any]:
 
 def _frequencies(values: pd.Series) -> dict[str, float]:
     """Share of each value among the non-null ones, keyed by its text (as the contract keys categories)."""
-    present = values.dropna().astype(str)
-    counts = present.value_counts()
-    return {str(name): _rate(counts[name], len(present)) for name in sorted(counts.index)}
+    counts = text_counts(values)
+    total = int(counts.sum())
+    return {str(name): _rate(count, total) for name, count in counts.items()}
 
 
 def _numbers(values: pd.Series | np.ndarray) -> np.ndarray:

@@ -19,9 +19,9 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from slipstream.config import Config, Task, format_validation_error
+from slipstream.data_profile import ColumnProfile, DataProfile, Kind, profile
 from slipstream.errors import DataError
 
-Kind = Literal["numeric", "categorical"]
 Problems = dict[str, list[str]]  # rule name -> what is wrong (empty when the rule holds)
 SHOWN = 5  # how many offending values a message lists
 
@@ -70,40 +70,36 @@ class Contract(BaseModel):
     )
 
 
-def feature_kind(values: pd.Series) -> Kind:
-    # Booleans are "numeric" to pandas, but to a person (and the API) they are one of two values.
-    numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
-    return "numeric" if numeric else "categorical"
+def build_contract(df: pd.DataFrame, config: Config, facts: DataProfile | None = None) -> Contract:
+    """Describe `df` (ignored columns already dropped) as the contract later runs must keep.
 
-
-def build_contract(df: pd.DataFrame, config: Config) -> Contract:
-    """Describe `df` (ignored columns already dropped) as the contract later runs must keep."""
+    `facts`: `df`'s profile with the target's text counts, when the caller has it already (ValidateData does).
+    """
     target = config.data.target
-    features = [_describe(str(name), df[name]) for name in df.columns if name != target]
-    labels = sorted(strings(df[target])) if config.data.task == "classification" else None
+    facts = facts or profile(df, text_columns=(target,))
+    features = [_describe(str(name), facts) for name in df.columns if name != target]
+    labels = sorted(facts.columns[target].texts) if config.data.task == "classification" else None
     return Contract(
         target=target,
         task=config.data.task,
         features=features,
         labels=labels,
-        row_count=len(df),
-        duplicate_rate=round(duplicate_rate(df), 6),
+        row_count=facts.rows,
+        duplicate_rate=round(facts.duplicate_rate, 6),
         created_at=datetime.now(UTC),
     )
 
 
-def _describe(name: str, values: pd.Series) -> Feature:
-    kind = feature_kind(values)
-    numbers = values.dropna()
-    numeric = kind == "numeric" and not numbers.empty
+def _describe(name: str, facts: DataProfile) -> Feature:
+    column: ColumnProfile = facts.columns[name]
     return Feature(
         name=name,
-        kind=kind,
-        dtype=str(values.dtype),
-        min=float(numbers.min()) if numeric else None,
-        max=float(numbers.max()) if numeric else None,
-        null_rate=round(float(values.isna().mean()), 6) if len(values) else 0.0,
-        categories=sorted(strings(values)) if kind == "categorical" else None,
+        kind=column.kind,
+        dtype=column.dtype,
+        min=column.min,
+        max=column.max,
+        null_rate=round(facts.null_rate(name), 6),
+        categories=sorted(column.texts) if column.kind == "categorical" else None,
     )
 
 
@@ -135,13 +131,3 @@ def write_contract(contract: Contract, path: Path | str) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
         raise
-
-
-# --- helpers (the rules in contract_rules.py use them too) ---------------------------------------------------
-def strings(values: pd.Series) -> set[str]:
-    # Labels and categories are compared as text: that is how they arrive in JSON and how the contract keeps them.
-    return {str(value) for value in values.dropna().unique()}
-
-
-def duplicate_rate(df: pd.DataFrame) -> float:
-    return float(df.duplicated().mean()) if len(df) else 0.0

@@ -1,6 +1,8 @@
 """The data contract's rules: absolute ones (enough rows, two classes, ...) and schema drift against a contract.
 
 Each rule returns what is wrong (empty when it holds), every message naming the column and the reason.
+The rules read one profile of the data (slipstream/data_profile.py) rather than asking pandas again; only the
+range rule goes back to a column, and only when the profile shows values beyond the allowed range.
 Only pandas: it runs in the ValidateData Lambda.
 """
 
@@ -11,8 +13,11 @@ from collections.abc import Callable, Iterator
 import pandas as pd
 
 from slipstream.config import Config
-from slipstream.contract import SHOWN, Contract, Feature, Kind, Problems, duplicate_rate, feature_kind, strings
+from slipstream.contract import SHOWN, Contract, Feature, Problems
+from slipstream.data_profile import ColumnProfile, DataProfile, Kind, profile
 from slipstream.errors import excerpt
+
+Rule = Callable[[pd.DataFrame, Config, DataProfile], list[str]]
 
 
 # --- rules that hold with or without a contract ------------------------------------------------------------
@@ -21,42 +26,48 @@ def check_absolute(df: pd.DataFrame, config: Config) -> list[str]:
     return _flatten(absolute_outcomes(df, config))
 
 
-def absolute_outcomes(df: pd.DataFrame, config: Config) -> Problems:
+def profile_for_rules(df: pd.DataFrame, config: Config) -> DataProfile:
+    """The profile every rule and the contract read: the target's values counted as text too."""
+    return profile(df, text_columns=(config.data.target,))
+
+
+def absolute_outcomes(df: pd.DataFrame, config: Config, facts: DataProfile | None = None) -> Problems:
     target = config.data.target
     if target not in df.columns:  # every other rule needs the target
         return {"target_present": [f"target column {target!r} not found"]}
-    return {"target_present": [], **{name: rule(df, config) for name, rule in ABSOLUTE_RULES.items()}}
+    facts = facts or profile_for_rules(df, config)
+    return {"target_present": [], **{name: rule(df, config, facts) for name, rule in ABSOLUTE_RULES.items()}}
 
 
-def _enough_rows(df: pd.DataFrame, config: Config) -> list[str]:
+def _enough_rows(df: pd.DataFrame, config: Config, facts: DataProfile) -> list[str]:
     need = config.data.min_rows
     return [] if len(df) >= need else [f"only {len(df)} rows; at least {need} are needed (data.min_rows)"]
 
 
-def _has_features(df: pd.DataFrame, config: Config) -> list[str]:
+def _has_features(df: pd.DataFrame, config: Config, facts: DataProfile) -> list[str]:
     if _feature_names(df, config):
         return []
     return [f"no feature columns: only the target {config.data.target!r} is left after ignore_columns"]
 
 
-def _target_complete(df: pd.DataFrame, config: Config) -> list[str]:
-    nulls = int(df[config.data.target].isna().sum())
+def _target_complete(df: pd.DataFrame, config: Config, facts: DataProfile) -> list[str]:
+    nulls = facts.columns[config.data.target].nulls
     return [f"target {config.data.target!r} has {nulls} null values; every row needs one"] if nulls else []
 
 
-def _two_classes(df: pd.DataFrame, config: Config) -> list[str]:
+def _two_classes(df: pd.DataFrame, config: Config, facts: DataProfile) -> list[str]:
     if config.data.task != "classification":
         return []
-    classes = strings(df[config.data.target])
+    classes = facts.columns[config.data.target].texts
     if len(classes) >= 2:
         return []
     found = f"a single class {classes.pop()!r}" if classes else "no values"
     return [f"target {config.data.target!r} has {found}; classification needs at least 2 classes"]
 
 
-def _numeric_target(df: pd.DataFrame, config: Config) -> list[str]:
+def _numeric_target(df: pd.DataFrame, config: Config, facts: DataProfile) -> list[str]:
     values = df[config.data.target]
-    if config.data.task != "regression" or feature_kind(values) == "numeric":
+    if config.data.task != "regression" or facts.columns[config.data.target].kind == "numeric":
         return []
     present = values.dropna()
     offending = present[pd.to_numeric(present, errors="coerce").isna()]
@@ -65,19 +76,19 @@ def _numeric_target(df: pd.DataFrame, config: Config) -> list[str]:
     return [f"regression target {target!r} is not numeric (dtype {values.dtype}); first offending values: {shown}"]
 
 
-def _no_empty_feature(df: pd.DataFrame, config: Config) -> list[str]:
-    return [f"feature {name!r} is entirely null" for name in _feature_names(df, config) if df[name].isna().all()]
+def _no_empty_feature(df: pd.DataFrame, config: Config, facts: DataProfile) -> list[str]:
+    empty = [name for name in _feature_names(df, config) if facts.columns[name].nulls == facts.rows]
+    return [f"feature {name!r} is entirely null" for name in empty]
 
 
-def _few_duplicates(df: pd.DataFrame, config: Config) -> list[str]:
-    rate, allowed = duplicate_rate(df), config.data.max_duplicate_rate
+def _few_duplicates(df: pd.DataFrame, config: Config, facts: DataProfile) -> list[str]:
+    rate, allowed = facts.duplicate_rate, config.data.max_duplicate_rate
     if rate <= allowed:
         return []
-    count = int(df.duplicated().sum())
-    return [f"{rate:.1%} of rows are duplicates ({count} of {len(df)}); at most {allowed:.1%} allowed"]
+    return [f"{rate:.1%} of rows are duplicates ({facts.duplicates} of {facts.rows}); at most {allowed:.1%} allowed"]
 
 
-ABSOLUTE_RULES: dict[str, Callable[[pd.DataFrame, Config], list[str]]] = {
+ABSOLUTE_RULES: dict[str, Rule] = {
     "min_rows": _enough_rows,
     "has_features": _has_features,
     "target_complete": _target_complete,
@@ -94,21 +105,24 @@ def compare(df: pd.DataFrame, contract: Contract, config: Config) -> list[str]:
     return _flatten(compare_outcomes(df, contract, config))
 
 
-def compare_outcomes(df: pd.DataFrame, contract: Contract, config: Config) -> Problems:
+def compare_outcomes(
+    df: pd.DataFrame, contract: Contract, config: Config, facts: DataProfile | None = None
+) -> Problems:
     pairs = (("target", contract.target, config.data.target), ("task", contract.task, config.data.task))
     changed = [
         f"{what} changed: the contract has {old!r}, the config has {new!r}" for what, old, new in pairs if old != new
     ]
     if changed:  # a different target or task is a different model: column-level checks would only add noise
         return {"target_and_task": changed}
+    facts = facts or profile_for_rules(df, config)
     return {
         "target_and_task": [],
         "columns": _column_changes(df, contract, config),
-        "kinds": _kind_changes(df, contract),
-        "ranges": _out_of_range(df, contract, config),
-        "null_rates": _null_growth(df, contract, config),
-        "categories": _unseen_categories(df, contract),
-        "labels": _unseen_labels(df, contract),
+        "kinds": _kind_changes(contract, facts),
+        "ranges": _out_of_range(df, contract, config, facts),
+        "null_rates": _null_growth(contract, config, facts),
+        "categories": _unseen_categories(contract, facts),
+        "labels": _unseen_labels(contract, facts),
     }
 
 
@@ -120,37 +134,38 @@ def _column_changes(df: pd.DataFrame, contract: Contract, config: Config) -> lis
     return missing + new
 
 
-def _kind_changes(df: pd.DataFrame, contract: Contract) -> list[str]:
+def _kind_changes(contract: Contract, facts: DataProfile) -> list[str]:
     problems = []
-    for feature, values in _present(df, contract):
-        kind = feature_kind(values)
+    for feature, column in _present(contract, facts):
         # An all-null column has no kind of its own; the null-rate rule reports it.
-        if kind != feature.kind and values.notna().any():
-            problems.append(f"column {feature.name!r}: was {feature.kind}, is now {kind} (dtype {values.dtype})")
+        if column.kind != feature.kind and column.nulls < facts.rows:
+            problems.append(f"column {feature.name!r}: was {feature.kind}, is now {column.kind} (dtype {column.dtype})")
     return problems
 
 
-def _out_of_range(df: pd.DataFrame, contract: Contract, config: Config) -> list[str]:
+def _out_of_range(df: pd.DataFrame, contract: Contract, config: Config, facts: DataProfile) -> list[str]:
     problems, tolerance = [], config.data.range_tolerance
-    for feature, values in _present(df, contract, "numeric"):
-        if feature.min is None or feature.max is None:
+    for feature, column in _present(contract, facts, "numeric"):
+        if feature.min is None or feature.max is None or column.min is None or column.max is None:
             continue
         margin = tolerance * (feature.max - feature.min)
         low, high = feature.min - margin, feature.max + margin
+        if low <= column.min and column.max <= high:
+            continue  # the profile's extremes are inside: no value can be outside
+        values = df[feature.name]
         outside = int(((values < low) | (values > high)).sum())
-        if outside:
-            problems.append(
-                f"column {feature.name!r}: {outside} values outside the allowed range [{low:g}, {high:g}]"
-                f" (contract {feature.min:g} to {feature.max:g}, ± {tolerance:.0%} of the span);"
-                f" observed {values.min():g} to {values.max():g}"
-            )
+        problems.append(
+            f"column {feature.name!r}: {outside} values outside the allowed range [{low:g}, {high:g}]"
+            f" (contract {feature.min:g} to {feature.max:g}, ± {tolerance:.0%} of the span);"
+            f" observed {column.min:g} to {column.max:g}"
+        )
     return problems
 
 
-def _null_growth(df: pd.DataFrame, contract: Contract, config: Config) -> list[str]:
+def _null_growth(contract: Contract, config: Config, facts: DataProfile) -> list[str]:
     problems, tolerance = [], config.data.null_rate_tolerance
-    for feature, values in _present(df, contract):
-        rate = float(values.isna().mean()) if len(values) else 0.0
+    for feature, _column in _present(contract, facts):
+        rate = facts.null_rate(feature.name)
         if rate - feature.null_rate > tolerance:
             problems.append(
                 f"column {feature.name!r}: null rate grew to {rate:.1%} from {feature.null_rate:.1%}"
@@ -159,19 +174,19 @@ def _null_growth(df: pd.DataFrame, contract: Contract, config: Config) -> list[s
     return problems
 
 
-def _unseen_categories(df: pd.DataFrame, contract: Contract) -> list[str]:
+def _unseen_categories(contract: Contract, facts: DataProfile) -> list[str]:
     problems = []
-    for feature, values in _present(df, contract, "categorical"):
-        unseen = sorted(strings(values) - set(feature.categories or []))
+    for feature, column in _present(contract, facts, "categorical"):
+        unseen = sorted(column.texts - set(feature.categories or []))
         if unseen:
             problems.append(f"column {feature.name!r}: {len(unseen)} unseen categories: {_some(unseen)}")
     return problems
 
 
-def _unseen_labels(df: pd.DataFrame, contract: Contract) -> list[str]:
-    if contract.labels is None or contract.target not in df.columns:
+def _unseen_labels(contract: Contract, facts: DataProfile) -> list[str]:
+    if contract.labels is None or contract.target not in facts.columns:
         return []
-    unseen = sorted(strings(df[contract.target]) - set(contract.labels))
+    unseen = sorted(facts.columns[contract.target].texts - set(contract.labels))
     return [f"target {contract.target!r}: unseen label values: {_some(unseen)}"] if unseen else []
 
 
@@ -181,11 +196,14 @@ def _feature_names(df: pd.DataFrame, config: Config) -> list[str]:
     return [str(name) for name in df.columns if name != config.data.target]
 
 
-def _present(df: pd.DataFrame, contract: Contract, kind: Kind | None = None) -> Iterator[tuple[Feature, pd.Series]]:
-    """Contract features found in `df`; with `kind`, only those still of that kind in both."""
+def _present(
+    contract: Contract, facts: DataProfile, kind: Kind | None = None
+) -> Iterator[tuple[Feature, ColumnProfile]]:
+    """Contract features found in the data; with `kind`, only those still of that kind in both."""
     for feature in contract.features:
-        if feature.name in df.columns and (kind is None or feature.kind == kind == feature_kind(df[feature.name])):
-            yield feature, df[feature.name]
+        column = facts.columns.get(feature.name)
+        if column is not None and (kind is None or feature.kind == kind == column.kind):
+            yield feature, column
 
 
 def _some(names: list[str]) -> str:

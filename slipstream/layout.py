@@ -41,9 +41,11 @@ DEFAULT_DATA_PREFIX = "incoming/"  # new data under it starts a run (`[stages.<s
 
 # --- a run folder (relative to runs/<run id>/) ------------------------------------------------------------
 TRAIN_CHANNEL = "data/train/"  # the training job's `train` channel (an S3 prefix)
-TRAIN_CSV = f"{TRAIN_CHANNEL}train.csv"
+TRAIN_FILE = f"{TRAIN_CHANNEL}train.parquet"
 TEST_CHANNEL = "data/test/"  # held-out rows, seen only by Evaluate
-TEST_CSV = f"{TEST_CHANNEL}test.csv"
+TEST_FILE = f"{TEST_CHANNEL}test.parquet"
+# What the split files are (slipstream/channel_files.py): the train channel's ContentType and the objects' own.
+CHANNEL_CONTENT_TYPE = "application/x-parquet"
 CONTRACT = "contract.json"  # the contract this run's data satisfied
 BASELINE = "baseline.json"  # per-feature training statistics, for drift
 VALIDATION = "validation.json"  # ValidateData's report, with the data's exact source
@@ -91,8 +93,8 @@ def retained_key(run_id: str, name: str) -> str:
 def run_files(job_name: str) -> frozenset[str]:
     """Every file a run that got as far as Evaluate writes, relative to its folder (both runtimes)."""
     written = (
-        TRAIN_CSV,
-        TEST_CSV,
+        TRAIN_FILE,
+        TEST_FILE,
         CONTRACT,
         BASELINE,
         VALIDATION,

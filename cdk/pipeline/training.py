@@ -17,6 +17,7 @@ from slipstream.documents.run import RunRequest
 from slipstream.job_commands import TRAINING_ENTRYPOINT
 from slipstream.layout import (
     BASELINE,
+    CHANNEL_CONTENT_TYPE,
     EVALUATION,
     EVALUATION_OUTPUT,
     MODEL_ARCHIVE,
@@ -110,7 +111,7 @@ def _training_task(ctx: PipelineContext) -> _TrainingJobTemplate:
         input_data_config=[
             tasks.Channel(
                 channel_name="train",
-                content_type="text/csv",
+                content_type=CHANNEL_CONTENT_TYPE,
                 data_source=tasks.DataSource(
                     s3_data_source=tasks.S3DataSource(
                         s3_location=tasks.S3Location.from_json_expression(VALIDATION.field("train_uri")),

@@ -33,6 +33,8 @@ SLIPSTREAM_MODULES = (
     "contract_rules.py",
     "dataset.py",
     "baseline.py",
+    "channel_files.py",  # the split files ValidateData writes
+    "data_profile.py",  # contract.py imports it
     "documents",
     "steps",
 )

@@ -15,6 +15,7 @@ from typing import Any
 from lambdas.common.metadata import metadata_value
 from lambdas.common.s3uri import s3_uri
 from slipstream import layout
+from slipstream.channel_files import to_parquet
 from slipstream.config import Config, parse_config
 from slipstream.contract import Contract, read_contract
 from slipstream.dataset import data_sha256, load_dataset
@@ -36,8 +37,8 @@ def run_validation(request: RunRequest, config: Config, *, s3: Any, artifact_buc
     source = s3_uri(request.data.bucket, request.data.key)
     put = _writer(s3, artifact_bucket)
     in_run = partial(layout.run_key, request.run_id)
-    put(in_run(layout.TRAIN_CSV), result.train.to_csv(index=False), "text/csv")
-    put(in_run(layout.TEST_CSV), result.test.to_csv(index=False), "text/csv")
+    put(in_run(layout.TRAIN_FILE), to_parquet(result.train), layout.CHANNEL_CONTENT_TYPE)
+    put(in_run(layout.TEST_FILE), to_parquet(result.test), layout.CHANNEL_CONTENT_TYPE)
     put(in_run(layout.CONTRACT), result.contract.model_dump_json(indent=2))
     put(in_run(layout.BASELINE), json.dumps(result.baseline, indent=2, default=str))
     put(in_run(layout.VALIDATION), json.dumps({**result.report, "source": source}, indent=2, default=str))
@@ -82,7 +83,8 @@ def _stored_contract(s3: Any, bucket: str, tmp: Path) -> Contract | None:
 
 
 def _writer(s3: Any, bucket: str):
-    def put(key: str, body: str, content_type: str = "application/json") -> None:
-        s3.put_object(Bucket=bucket, Key=key, Body=body.encode("utf-8"), ContentType=content_type)
+    def put(key: str, body: str | bytes, content_type: str = "application/json") -> None:
+        data = body.encode("utf-8") if isinstance(body, str) else body
+        s3.put_object(Bucket=bucket, Key=key, Body=data, ContentType=content_type)
 
     return put

@@ -12,6 +12,7 @@ import shutil
 from typing import TYPE_CHECKING
 
 from slipstream import dataset, job_arguments, layout, lineage
+from slipstream.channel_files import write_parquet
 from slipstream.contract import read_contract, write_contract
 from slipstream.documents.evaluation import ImportanceSettings
 from slipstream.job_commands import EVALUATION_ENTRYPOINT, TRAINING_ENTRYPOINT
@@ -36,9 +37,8 @@ def validate(state: RunState) -> str:
     frame = dataset.load_dataset(config)
     existing = read_contract(config.contract_path) if config.contract_path.is_file() else None
     result = validate_data(frame, config, existing)
-    for relative, part in ((layout.TRAIN_CSV, result.train), (layout.TEST_CSV, result.test)):
-        (state.run_dir / relative).parent.mkdir(parents=True, exist_ok=True)
-        part.to_csv(state.run_dir / relative, index=False)
+    for relative, part in ((layout.TRAIN_FILE, result.train), (layout.TEST_FILE, result.test)):
+        write_parquet(part, state.run_dir / relative)
     state.write_json(layout.CONTRACT, result.contract.model_dump(mode="json"))
     state.write_json(layout.BASELINE, result.baseline)
     state.write_json(layout.VALIDATION, {**result.report, "source": config.data.source})

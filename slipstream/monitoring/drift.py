@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from slipstream.baseline import bin_proportions
+from slipstream.data_profile import text_counts
 from slipstream.monitoring.stats import TestResult, chi_square
 
 Status = Literal["ok", "drift", "not enough data"]
@@ -103,11 +104,10 @@ def categorical_drift(
     name: str, frequencies: dict[str, float], values: pd.Series, *, min_samples: int, rows: int | None, kind: str
 ) -> Drift:
     """`frequencies`: the baseline share of each category, keyed by its text (as baseline.json keys them)."""
-    present = values.dropna().astype(str)
-    counts = present.value_counts()
+    counts = text_counts(values)  # counted first, then only the distinct values turned into text
     known = list(frequencies)
     unseen = sorted(str(value) for value in counts.index if value not in frequencies)
-    total = len(present)
+    total = int(counts.sum())
     actual = [float(counts.get(category, 0)) / total if total else 0.0 for category in known]
     actual.append(float(sum(counts[value] for value in unseen)) / total if total else 0.0)
     expected = [float(frequencies[category]) for category in known] + [0.0]

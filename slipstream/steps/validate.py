@@ -16,7 +16,7 @@ import pandas as pd
 from slipstream.baseline import baseline_statistics
 from slipstream.config import Config
 from slipstream.contract import Contract, Problems, build_contract
-from slipstream.contract_rules import absolute_outcomes, compare_outcomes
+from slipstream.contract_rules import absolute_outcomes, compare_outcomes, profile_for_rules
 from slipstream.dataset import drop_ignored
 from slipstream.errors import ContractViolation, DataError
 from slipstream.steps.training_drift import drift_problems, training_drift
@@ -40,11 +40,14 @@ def validate_data(df: pd.DataFrame, config: Config, contract: Contract | None) -
     """
     df = drop_ignored(df, config)  # ignored columns take no part in any rule, the contract or the split
     source = config.data.source
-    absolute = absolute_outcomes(df, config)
+    if config.data.target not in df.columns:
+        _raise_if_broken(absolute_outcomes(df, config), DataError, source)
+    facts = profile_for_rules(df, config)  # one pass: every rule and the new contract read it
+    absolute = absolute_outcomes(df, config, facts)
     _raise_if_broken(absolute, DataError, source)
     drift: Problems = {}
     if contract is not None:
-        drift = compare_outcomes(df, contract, config)
+        drift = compare_outcomes(df, contract, config, facts)
         _raise_if_broken(drift, ContractViolation, source)
     shift = training_drift(df, contract.baseline if contract is not None else None, config)
     if shift["status"] == "drift" and shift["action"] == "refuse":
@@ -52,7 +55,7 @@ def validate_data(df: pd.DataFrame, config: Config, contract: Contract | None) -
             f"data drifted from the data contract's baseline: {source}", details=drift_problems(shift)
         )
     is_new = contract is None
-    contract = contract or build_contract(df, config)
+    contract = contract or build_contract(df, config, facts)
     train, test = split(df, config)
     baseline = baseline_statistics(train, contract)
     if is_new:  # the baseline later data is compared with before training travels with the contract

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import PurePosixPath
 
 import pytest
 from aws_cdk.assertions import Match, Template
@@ -104,6 +105,18 @@ def test_training_job_runs_train_py_in_script_mode_on_the_sklearn_image(states):
     assert json.loads(hyper["seed"]) == config.data.seed
     assert params["InputDataConfig"][0]["ChannelName"] == "train"
     assert params["TrainingJobName.$"].startswith("States.Format('breast-cancer-dev-{}-train'")
+
+
+def test_the_train_channel_declares_the_split_files_validate_data_writes(states):
+    """The channel's ContentType, the objects' ContentType (lambdas/validate_data) and the file the job reads."""
+    from dataset_io import SUFFIXES
+
+    from slipstream import layout
+
+    channel = states["Train"]["Parameters"]["InputDataConfig"][0]
+    assert channel["ContentType"] == layout.CHANNEL_CONTENT_TYPE == "application/x-parquet"
+    assert layout.TRAIN_FILE.startswith(layout.TRAIN_CHANNEL) and layout.TRAIN_FILE.endswith(".parquet")
+    assert PurePosixPath(layout.TRAIN_FILE).suffix in SUFFIXES and PurePosixPath(layout.TEST_FILE).suffix in SUFFIXES
 
 
 def test_training_job_enters_through_the_toolkit_that_keeps_the_scripts_failure_reason(states):

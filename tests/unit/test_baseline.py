@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from pathlib import Path
@@ -90,3 +91,12 @@ def test_statistics_are_json_and_never_nan() -> None:
 
     assert "NaN" not in text
     assert json.loads(text)["features"]["single"]["std"] == 0.0
+
+
+@pytest.mark.parametrize("inner", [3, 9, 40])  # both ways of counting: per-edge comparisons and a binary search
+def test_bin_proportions_are_right_closed_whatever_the_number_of_edges(inner: int) -> None:
+    rng = np.random.default_rng(inner)
+    edges = [-math.inf, *np.unique(rng.integers(0, 50, inner)).astype(float), math.inf]
+    values = np.concatenate([rng.integers(-5, 55, 2000).astype(float), np.asarray(edges[1:-1])])  # ties on edges
+    expected = [np.mean((values > low) & (values <= high)) for low, high in itertools.pairwise(edges)]
+    assert bin_proportions(values, edges) == pytest.approx(expected, abs=1e-12)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 
 import boto3
+import pandas as pd
 from moto import mock_aws
 
 from lambdas.validate_data.logic import run_validation
@@ -36,7 +38,11 @@ def test_first_run_writes_the_contract_and_the_run_inputs():
     report = json.loads(s3.get_object(Bucket="artifacts", Key="runs/data-abc/validation.json")["Body"].read())
     assert report["source"] == "s3://data/incoming/cancer.csv"  # where the data came from, exactly
     keys = {o["Key"] for o in s3.list_objects_v2(Bucket="artifacts")["Contents"]}
-    assert {CONTRACT_KEY, "runs/data-abc/data/train/train.csv", "runs/data-abc/config/behaviour.json"} <= keys
+    assert {CONTRACT_KEY, "runs/data-abc/data/train/train.parquet", "runs/data-abc/config/behaviour.json"} <= keys
+    split = s3.get_object(Bucket="artifacts", Key="runs/data-abc/data/test/test.parquet")
+    assert split["ContentType"] == "application/x-parquet"  # as the training channel declares it
+    held_out = pd.read_parquet(io.BytesIO(split["Body"].read()))
+    assert list(held_out.columns) == list(frame.columns) and len(held_out) == output.rows["test"]
     behaviour = json.loads(s3.get_object(Bucket="artifacts", Key="runs/data-abc/config/behaviour.json")["Body"].read())
     assert behaviour == config.behaviour.model_dump(mode="json")
 
