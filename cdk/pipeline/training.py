@@ -8,6 +8,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 
+from cdk.pipeline import validation
 from cdk.pipeline.common import SAGEMAKER_OPTIMIZED_TRANSIENT
 from cdk.pipeline.context import PipelineContext, sagemaker_call
 from cdk.pipeline.results import EXECUTION, GATE, RUN_ID, VALIDATION
@@ -57,9 +58,10 @@ def run_paths(ctx: PipelineContext) -> sfn.Pass:
     )
 
 
-def validate_data(ctx: PipelineContext) -> sfn.TaskStateBase:
+def validate_data(ctx: PipelineContext) -> sfn.Chain:
+    """The Lambda, or a processing job for data above the stage's threshold (cdk/pipeline/validation.py)."""
     payload = {"run_id": JSON.string_at(RUN_ID), "data": JSON.object_at(EXECUTION.field("data"))}
-    return ctx.invoke("ValidateData", ctx.validate_fn, RunRequest, payload, VALIDATION)
+    return validation.validate_data(ctx, ctx.invoke("ValidateData", ctx.validate_fn, RunRequest, payload, VALIDATION))
 
 
 def train(ctx: PipelineContext) -> sfn.CustomState:
