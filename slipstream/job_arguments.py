@@ -35,6 +35,7 @@ VALIDATION_CONTRACT = f"{PROCESSING_ROOT}/input/contract"
 VALIDATION_RUN_OUTPUT = f"{PROCESSING_ROOT}/output/run"
 VALIDATION_CONTRACT_OUTPUT = f"{PROCESSING_ROOT}/output/contract"
 VALIDATION_MODULE = "lambdas.validate_data.job"
+VALIDATION_CONFIG_FILE = "slipstream-config.json"  # the stage's resolved config, at the root of the job's code
 
 Scalar = str | int
 

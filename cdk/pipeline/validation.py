@@ -18,6 +18,7 @@ from aws_cdk import aws_stepfunctions as sfn
 
 from cdk.pipeline.common import S3_TRANSIENT, SAGEMAKER_OPTIMIZED_TRANSIENT
 from cdk.pipeline.context import PipelineContext
+from cdk.pipeline.instances import check_instance_type
 from cdk.pipeline.results import EXECUTION, RUN_ID, VALIDATION
 from slipstream import job_arguments as mounts
 from slipstream.job_commands import VALIDATION_ENTRYPOINT
@@ -135,7 +136,7 @@ def _job(ctx: PipelineContext) -> sfn.CustomState:
                         ),
                     ],
                 },
-                "ProcessingResources": {"ClusterConfig": _cluster(stage, ctx.key)},
+                "ProcessingResources": {"ClusterConfig": _cluster(stage, ctx.settings.stage_name, ctx.key)},
                 "StoppingCondition": {"MaxRuntimeInSeconds": 3600},
             },
             "ResultSelector": {"job_name.$": "$.ProcessingJobName", "status.$": "$.ProcessingJobStatus"},
@@ -150,10 +151,12 @@ def _output(name: str, local: str, uri: dict[str, str]) -> dict:
     return {"OutputName": name, "S3Output": {**uri, "LocalPath": local, "S3UploadMode": "EndOfJob"}}
 
 
-def _cluster(stage: StageConfig, key: kms.IKey) -> dict:
+def _cluster(stage: StageConfig, stage_name: str, key: kms.IKey) -> dict:
     return {
         "InstanceCount": 1,  # run_validation reads the whole file in one process
-        "InstanceType": stage.validation_instance_type,
+        "InstanceType": check_instance_type(
+            stage_name, "validation_instance_type", stage.validation_instance_type, "ProcessingInstanceType"
+        ),
         "VolumeSizeInGB": stage.validation_volume_gb,
         "VolumeKmsKeyId": key.key_arn,
     }

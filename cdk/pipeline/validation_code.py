@@ -16,9 +16,10 @@ from pathlib import Path
 from aws_cdk import aws_s3_assets as s3_assets
 from constructs import Construct
 
+from cdk.pipeline.functions import VALIDATE_MODULES
 from cdk.shared.lambda_asset import stage_lambda
 from cdk.shared.settings import PROJECT_ROOT, DeploySettings
-from lambdas.validate_data.job import CONFIG_FILE
+from slipstream.job_arguments import VALIDATION_CONFIG_FILE as CONFIG_FILE
 from slipstream.sourcedir import write_archive
 
 JOB_DEPS = PROJECT_ROOT / ".venv-images" / "validation-job-py310"
@@ -42,7 +43,7 @@ def validation_code_files(config_json: str, work_dir: Path, root: Path = PROJECT
     config = work_dir / CONFIG_FILE
     config.write_text(config_json, encoding="utf-8")
     files = {CONFIG_FILE: config}
-    for folder in (stage_lambda(root, "validate_data"), JOB_DEPS):
+    for folder in (stage_lambda(root, "validate_data", VALIDATE_MODULES), JOB_DEPS):
         files.update(_tree(folder))
     files.update({f"slipstream/{name}": root / "slipstream" / name for name in EXTRA_MODULES})
     return files

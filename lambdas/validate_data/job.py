@@ -24,7 +24,7 @@ from slipstream.errors import SlipstreamError
 
 # A processing job's ExitMessage is the start of this file (DescribeProcessingJob; at most 1 KB is kept).
 MESSAGE_FILE = "/opt/ml/output/message"
-CONFIG_FILE = "slipstream-config.json"  # the stage's resolved config, next to this package in the archive
+CONFIG_FILE = job_arguments.VALIDATION_CONFIG_FILE
 
 
 def container_path(path: str) -> Path:
