@@ -36,7 +36,7 @@ def validate_data(ctx: PipelineContext, on_lambda: sfn.TaskStateBase) -> sfn.Cha
         "MeasureData",
         "headObject",
         {"Bucket": JSON.string_at(DATA_BUCKET), "Key": JSON.string_at(DATA_KEY)},
-        {"bytes": "$.ContentLength"},
+        {"bytes": JSON.number_at("$.ContentLength")},
         "$.data_size",
     )
     where = sfn.Choice(ctx.scope, "ValidateWhere")
@@ -55,7 +55,7 @@ def _job_route(ctx: PipelineContext) -> sfn.IChainable:
         "FindContract",
         "listObjectsV2",
         {"Bucket": artifacts, "Prefix": CONTRACT_KEY, "MaxKeys": 1},
-        {"count": "$.KeyCount"},
+        {"count": JSON.number_at("$.KeyCount")},
         "$.contract_search",
     )
     has_contract = sfn.Choice(ctx.scope, "HasStoredContract")
@@ -173,21 +173,13 @@ def _s3_call(
         state_json={
             "Type": "Task",
             "Resource": f"arn:{Stack.of(ctx.scope).partition}:states:::aws-sdk:s3:{action}",
-            "Parameters": _rendered(parameters),
-            "ResultSelector": _rendered(selector),
+            "Parameters": sfn.FieldUtils.render_object(parameters),
+            "ResultSelector": sfn.FieldUtils.render_object(selector),
             "ResultPath": result_path,
         },
     )
     ctx.guard(state, S3_TRANSIENT)
     return state
-
-
-def _rendered(fields: dict) -> dict:
-    """Amazon States Language's spelling: a field whose value is a path or an intrinsic is named `<field>.$`."""
-    return {
-        f"{name}.$" if isinstance(value, str) and value.startswith(("$", "States.")) else name: value
-        for name, value in fields.items()
-    }
 
 
 def validation_permissions(ctx: PipelineContext, data_bucket: s3.IBucket, key: kms.IKey) -> list[iam.PolicyStatement]:
