@@ -75,7 +75,8 @@ def test_every_task_has_a_catch(states):
 
 def test_order_of_the_happy_path(definition, states):
     assert definition["StartAt"] == "RunPaths"
-    assert states["RunPaths"]["Next"] == "ValidateData"
+    assert states["RunPaths"]["Next"] == "MeasureData" and states["MeasureData"]["Next"] == "ValidateWhere"
+    assert states["ValidateWhere"]["Default"] == "ValidateData"  # small data; large: tests/infra/test_job_resources.py
     assert states["ValidateData"]["Next"] == "Train"
     assert states["Evaluate"]["Next"] == "QualityGate"
     assert states["GatePassed"]["Choices"][0]["Next"] == "RetainModel"

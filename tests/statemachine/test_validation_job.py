@@ -65,3 +65,10 @@ def test_the_second_run_checks_the_contract_the_first_job_stored(job_runs):
     assert "ValidationJobWithContract" in second.path
     assert second.path.count("ValidateDataJob") == 1 and "ValidateData" not in second.path
     assert second.packages["job-second"] == "Approved"
+
+
+def test_the_two_runs_visit_every_state_the_coverage_test_leaves_to_them(job_runs):
+    from tests.statemachine.test_coverage import PROCESSING_ROUTE
+
+    visited = set(job_runs["first"].path) | set(job_runs["second"].path)
+    assert set(PROCESSING_ROUTE) <= visited
