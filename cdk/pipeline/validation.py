@@ -206,7 +206,8 @@ def grant_validation_job(
     """What the job's SageMaker execution role reads and writes beyond runs/ (sagemaker_role.py): the uploaded
     data, and the stored contract (read, and written on the first run)."""
     data_bucket.grant_read(role, f"{settings_stage.data_prefix}*")
-    artifacts.grant_read_write(role, f"{CONTRACT_PREFIX}*")
+    artifacts.grant_read(role, f"{CONTRACT_PREFIX}*")
+    artifacts.grant_put(role, f"{CONTRACT_PREFIX}*")  # as the Lambda's: no delete
 
 
 def validation_acknowledgements(stage: StageConfig, data_ref: str, artifact_ref: str) -> dict[str, dict[str, str]]:

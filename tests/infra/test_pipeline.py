@@ -237,7 +237,9 @@ def test_sagemaker_role_is_scoped_to_run_folders(synthesized):
         resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
         text = json.dumps(resources)
         if any(a.startswith("s3:Put") for a in _actions(statement)) and "artifact-bucket-arn" in text:
-            assert "/runs/*" in text
+            # runs/, and contract/: the ValidateData processing job stores the first run's contract
+            assert {part for part in ("/runs/*", "/contract/*") if part in text}, text
+            assert not any(a.startswith("s3:Delete") for a in _actions(statement))
         if resources == ["*"]:
             assert _actions(statement) == ["cloudwatch:PutMetricData"] and "Condition" in statement
 
