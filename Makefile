@@ -24,7 +24,18 @@ $(IMAGE_ENV)/.image-lock.sha256: $(VENV)/.installed images/sagemaker-scikit-lear
 		slipstream/local/image_env.py slipstream/image.py
 	$(BIN)/python -m slipstream.local.image_env build
 
-install: $(VENV)/.installed $(IMAGE_ENV)/.image-lock.sha256
+# What the ValidateData processing job adds to the image (which has no pydantic): the project's own pins, built
+# for the image's Python and platform, shipped in the job's code archive (cdk/pipeline/validation_code.py).
+JOB_DEPS := .venv-images/validation-job-py310
+JOB_DEPS_PINS := pydantic pydantic-core annotated-types typing-extensions typing-inspection
+$(JOB_DEPS)/.installed: $(VENV)/.installed requirements.lock
+	rm -rf $(JOB_DEPS)
+	$(UV) pip install --quiet --no-deps --no-compile --target $(JOB_DEPS) --python-version 3.10 \
+		--python-platform x86_64-manylinux_2_17 \
+		$$(grep -E '^($(shell echo $(JOB_DEPS_PINS) | tr ' ' '|'))==' requirements.lock)
+	touch $@
+
+install: $(VENV)/.installed $(IMAGE_ENV)/.image-lock.sha256 $(JOB_DEPS)/.installed
 
 # The pipeline, then the API on http://127.0.0.1:8080. A gate rejection (exit 5) leaves the champion as it
 # was, and that champion is still served; any other failure stops here.

@@ -6,7 +6,6 @@ Nothing here imports scikit-learn: the CDK app reads this file too, and must sta
 
 from __future__ import annotations
 
-import tomllib
 import warnings
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -445,6 +444,8 @@ def parse_config(raw: dict[str, Any], *, base_dir: Path, source: str = "config")
 
 def load_config(path: Path | str) -> Config:
     """Read and validate a config file; every problem is a ConfigError naming the key."""
+    import tomllib  # here: the ValidateData processing job parses JSON on the image's Python 3.10, which lacks it
+
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"config file not found: {path}")

@@ -27,6 +27,15 @@ PROCESSING_ROOT = "/opt/ml/processing"
 # Processing inputs and outputs, by name: each is mounted at /opt/ml/processing/<name>.
 MODEL, TEST, CONFIG, CHAMPION, EVALUATION = "model", "test", "config", "champion", "evaluation"
 CODE_DIR = f"{PROCESSING_ROOT}/input/code"  # where the sourcedir archive is downloaded
+# The ValidateData processing job's mounts (lambdas/validate_data/job.py): the uploaded object, the stored
+# contract (an input only once it exists: SageMaker fails an input with no objects), the run folder and the
+# contract folder it writes (runs/<run id>/ and contract/ of the artifact bucket).
+VALIDATION_DATA = f"{PROCESSING_ROOT}/input/data"
+VALIDATION_CONTRACT = f"{PROCESSING_ROOT}/input/contract"
+VALIDATION_RUN_OUTPUT = f"{PROCESSING_ROOT}/output/run"
+VALIDATION_CONTRACT_OUTPUT = f"{PROCESSING_ROOT}/output/contract"
+VALIDATION_MODULE = "lambdas.validate_data.job"
+VALIDATION_CONFIG_FILE = "slipstream-config.json"  # the stage's resolved config, at the root of the job's code
 
 Scalar = str | int
 

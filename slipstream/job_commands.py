@@ -5,7 +5,7 @@ Both runtimes pass these as the jobs' ContainerEntrypoint, so a local run enters
 
 from __future__ import annotations
 
-from slipstream.job_arguments import CODE_DIR, EVALUATE_PROGRAM
+from slipstream.job_arguments import CODE_DIR, EVALUATE_PROGRAM, VALIDATION_MODULE
 
 # The image's own `train` is sagemaker-containers' trainer (slipstream/image.py), which replaces the failure
 # file train.py wrote with "framework error: <traceback>", so FailureReason would never say what was wrong.
@@ -21,4 +21,13 @@ EVALUATION_ENTRYPOINT = [
     "-c",
     f'cd {CODE_DIR} && tar -xzf ./*.gz && exec python3 {EVALUATE_PROGRAM} "$@"',
     "evaluate",
+]
+
+# ValidateData as a processing job: the Lambda's own code (lambdas/validate_data, slipstream's core and the pydantic
+# the image lacks: cdk/pipeline/validation_code.py) is one archive; unpack it and run the job module from there.
+VALIDATION_ENTRYPOINT = [
+    "/bin/sh",
+    "-c",
+    f'cd {CODE_DIR} && tar -xzf ./*.gz && PYTHONPATH={CODE_DIR} exec python3 -m {VALIDATION_MODULE} "$@"',
+    "validate",
 ]

@@ -49,6 +49,9 @@ CHANNEL_CONTENT_TYPE = "application/x-parquet"
 CONTRACT = "contract.json"  # the contract this run's data satisfied
 BASELINE = "baseline.json"  # per-feature training statistics, for drift
 VALIDATION = "validation.json"  # ValidateData's report, with the data's exact source
+# ValidateData's answer (documents/validation.py ValidationOutput) when it runs as a processing job: the state
+# machine reads it back into $.validation, where the Lambda route puts the Lambda's answer.
+VALIDATION_OUTPUT = "validation-output.json"
 BEHAVIOUR_CONFIG = "config/"  # the evaluation job's `config` input
 BEHAVIOUR_FILE = "behaviour.json"  # evaluate.py's --behaviour, inside that input
 BEHAVIOUR = f"{BEHAVIOUR_CONFIG}{BEHAVIOUR_FILE}"

@@ -33,17 +33,21 @@ def missing_scripts(root: Path = PROJECT_ROOT) -> list[str]:
 
 def build_sourcedir(root: Path, out_dir: Path) -> Path:
     """Write `<out_dir>/sourcedir.tar.gz` and return its path."""
+    return write_archive(sourcedir_files(root), out_dir / "sourcedir.tar.gz")
+
+
+def write_archive(files: dict[str, Path], target: Path) -> Path:
+    """A reproducible .tar.gz of `files` (archive name -> file): the same bytes for the same contents."""
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as tar:
-        for name, path in sourcedir_files(root).items():
+        for name, path in sorted(files.items()):
             data = path.read_bytes()
             info = tarfile.TarInfo(name)
             info.size, info.mtime, info.mode = len(data), 0, 0o644
             info.uid = info.gid = 0
             info.uname = info.gname = ""
             tar.addfile(info, io.BytesIO(data))
-    out_dir.mkdir(parents=True, exist_ok=True)
-    target = out_dir / "sourcedir.tar.gz"
+    target.parent.mkdir(parents=True, exist_ok=True)
     with target.open("wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as gz:
         gz.write(buffer.getvalue())
     return target

@@ -19,6 +19,9 @@ MLFLOW_TRACKING_URI = (
 )
 
 STAGE_NAMES = ("dev", "staging", "prod")
+# A SageMaker instance type's shape (ml.<family>.<size>); the exact list per job kind is checked at synth time
+# (cdk/pipeline/instances.py), where botocore's service model is at hand, not in every Lambda that loads the config.
+INSTANCE_TYPE = r"^ml\.[a-z0-9-]+\.[a-z0-9]+$"
 
 
 class StageConfig(BaseModel):
@@ -29,14 +32,47 @@ class StageConfig(BaseModel):
     retrain_schedule: str | None = Field(
         default="rate(7 days)", description="EventBridge schedule expression for retraining; empty to disable."
     )
-    training_instance_type: str = Field(default="ml.m5.large", pattern=r"^ml\.")
+    training_instance_type: str = Field(
+        default="ml.m5.large",
+        pattern=INSTANCE_TYPE,
+        description="Instance of the Train job: a CPU type SageMaker training offers (the scikit-learn image has no "
+        "GPU build); checked against SageMaker's list when the app is synthesized.",
+    )
+    training_instance_count: int = Field(
+        default=1,
+        ge=1,
+        le=1,
+        description="Instances of the Train job. Only 1 for now: scikit-learn estimators fit on one machine, and "
+        "SageMaker would run the same script on every instance and keep the first one's model (docs/aws-wall-time.md).",
+    )
+    training_keep_alive_minutes: int = Field(
+        default=0,
+        ge=0,
+        le=60,
+        description="SageMaker warm pool: keep the training instance this long after a job so the next run starts in "
+        "seconds instead of minutes (billed while it waits, at the instance's rate). 0: no warm pool.",
+    )
     serverless_memory_mb: Literal[1024, 2048, 3072, 4096, 5120, 6144] = 2048
     serverless_max_concurrency: int = Field(default=5, ge=1, le=200)
     log_retention_days: int = Field(default=30, ge=1)
     retain_data: bool = Field(default=True, description="Keep buckets and keys when the stack is destroyed.")
     # --- AWS pipeline details (read by app.py only) -------------------------------------------------------
     processing_instance_type: str = Field(
-        default="ml.t3.medium", pattern=r"^ml\.", description="Instance for the Evaluate processing job."
+        default="ml.t3.medium", pattern=INSTANCE_TYPE, description="Instance for the Evaluate processing job."
+    )
+    validation_processing_threshold_mb: float = Field(
+        default=100,
+        ge=0,
+        description="ValidateData runs as a SageMaker processing job, not the Lambda, when the uploaded data is "
+        "larger than this (MB); the Lambda has 2 GB of memory, 512 MB of /tmp and 5 minutes (docs/aws-wall-time.md).",
+    )
+    validation_instance_type: str = Field(
+        default="ml.m5.2xlarge",
+        pattern=INSTANCE_TYPE,
+        description="Instance of the ValidateData processing job (32 GiB: a 10M-row, 32-column CSV fits a few times).",
+    )
+    validation_volume_gb: int = Field(
+        default=50, ge=1, le=16384, description="Storage of the ValidateData processing job: the data and its splits."
     )
     max_training_minutes: int = Field(default=60, ge=5, le=1440, description="Training job stopping condition.")
     data_prefix: str = Field(
@@ -132,6 +168,10 @@ class StageConfig(BaseModel):
         description="Whether this stage also trains on its own data (new-data trigger, retrain_schedule, "
         "[retraining] alarms). Default: only a stage without a source trains.",
     )
+
+    @property
+    def validation_processing_threshold_bytes(self) -> int:
+        return round(self.validation_processing_threshold_mb * 1024 * 1024)
 
     @property
     def approval_timeout_seconds(self) -> int:

@@ -43,6 +43,7 @@ class PipelineContext:
     canary: CanaryFunctions | None = None  # with `gate.promote = "canary"`: its Lambdas and alarms
     approval_fn: lambda_.IFunction | None = None  # with `approval = "manual"`: WaitForApproval's (approval.py)
     mlflow_fn: lambda_.IFunction | None = None  # with `mlflow_tracking_uri`: MLflow on AWS (cdk/pipeline/mlflow.py)
+    validation_code_uri: str | None = None  # the ValidateData processing job's code (cdk/pipeline/validation_code.py)
 
     def name_of(self, suffix: str = "") -> str:
         """States.Format template for per-run SageMaker names: `<job prefix>-<run id><suffix>`."""

@@ -12,6 +12,7 @@ from aws_cdk import aws_stepfunctions as sfn
 
 from cdk.pipeline.common import SAGEMAKER_OPTIMIZED_TRANSIENT
 from cdk.pipeline.context import PipelineContext
+from cdk.pipeline.instances import check_instance_type
 from slipstream import job_arguments
 from slipstream.job_commands import EVALUATION_ENTRYPOINT
 
@@ -50,7 +51,12 @@ def evaluate(ctx: PipelineContext) -> sfn.CustomState:
                 "ProcessingResources": {
                     "ClusterConfig": {
                         "InstanceCount": 1,
-                        "InstanceType": stage.processing_instance_type,
+                        "InstanceType": check_instance_type(
+                            ctx.settings.stage_name,
+                            "processing_instance_type",
+                            stage.processing_instance_type,
+                            "ProcessingInstanceType",
+                        ),
                         "VolumeSizeInGB": 10,
                         "VolumeKmsKeyId": ctx.key.key_arn,
                     }

@@ -13,6 +13,10 @@ from cdk.shared.nag import acknowledge, acknowledge_grants
 from cdk.shared.settings import DeploySettings
 from slipstream.layout import CONTRACT_KEY, CONTRACT_PREFIX
 
+# Beyond the Lambda allowlist: drift before training (monitoring's drift test). Also the processing job's code
+# (cdk/pipeline/validation_code.py), which runs the same function.
+VALIDATE_MODULES = ("monitoring", "warehouse")
+
 
 class PipelineFunctions(Construct):
     def __init__(
@@ -40,7 +44,7 @@ class PipelineFunctions(Construct):
             "ValidateData",
             name="validate_data",
             description="ValidateData: contract, baseline, split",
-            slipstream_modules=("monitoring", "warehouse"),  # drift before training: monitoring's drift test
+            slipstream_modules=VALIDATE_MODULES,
             environment={"SLIPSTREAM_CONFIG": config_json, "ARTIFACT_BUCKET": artifact_bucket.bucket_name},
             extra_layers=[pandas],
             memory_mb=2048,

@@ -27,6 +27,8 @@ from cdk.pipeline.sagemaker_role import SageMakerExecutionRole
 from cdk.pipeline.sklearn_image import sklearn_image_uri
 from cdk.pipeline.sourcedir import SourceDir
 from cdk.pipeline.training import train_permissions
+from cdk.pipeline.validation import grant_validation_job, validation_acknowledgements, validation_permissions
+from cdk.pipeline.validation_code import ValidationCode
 from cdk.shared.alarm_names import retrain_alarm_names
 from cdk.shared.front_door import FrontDoorExports
 from cdk.shared.lambda_function import retention
@@ -53,6 +55,7 @@ class PipelineStack(Stack):
         data_bucket, artifact_bucket, key = storage.import_into(self)
         stage = settings.stage
         sourcedir: s3_assets.Asset = SourceDir(self, "SourceDir").asset
+        validation_code = ValidationCode(self, "ValidationCode", settings=settings).asset
         sagemaker_role = SageMakerExecutionRole(
             self,
             "SageMakerRole",
@@ -109,6 +112,7 @@ class PipelineStack(Stack):
             sagemaker_role=sagemaker_role.without_policy_updates(),
             image_uri=sklearn_image_uri(self),
             sourcedir_uri=sourcedir.s3_object_url,
+            validation_code_uri=validation_code.s3_object_url,
             validate_fn=functions.validate.function,
             gate_fn=functions.gate.function,
             smoke_fn=functions.smoke.function,
@@ -138,8 +142,19 @@ class PipelineStack(Stack):
             ),
         )
         self.state_machine.node.add_dependency(group)
-        for statement in [*train_permissions(ctx), *evaluate_permissions(ctx)]:
+        for statement in [
+            *train_permissions(ctx),
+            *evaluate_permissions(ctx),
+            *validation_permissions(ctx, data_bucket, key),
+        ]:
             self.state_machine.add_to_role_policy(statement)
+        validation_code.grant_read(sagemaker_role)
+        grant_validation_job(sagemaker_role, stage, data_bucket, artifact_bucket)
+        acknowledged = validation_acknowledgements(
+            stage, storage.name("data-bucket-arn"), storage.name("artifact-bucket-arn")
+        )
+        acknowledge_grants(self.state_machine.role, acknowledged["state_machine"])
+        acknowledge_grants(sagemaker_role, acknowledged["sagemaker"])
         # SnsPublish grants sns:Publish only, but SNS encrypts each message with the topic's key as the publisher.
         if topic.master_key is not None:
             topic.master_key.grant(self.state_machine, "kms:Decrypt", "kms:GenerateDataKey*")

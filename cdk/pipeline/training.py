@@ -8,8 +8,10 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 
+from cdk.pipeline import validation
 from cdk.pipeline.common import SAGEMAKER_OPTIMIZED_TRANSIENT
 from cdk.pipeline.context import PipelineContext, sagemaker_call
+from cdk.pipeline.instances import check_instance_type
 from cdk.pipeline.results import EXECUTION, GATE, RUN_ID, VALIDATION
 from slipstream import job_arguments
 from slipstream.documents.gate import GateRequest
@@ -58,13 +60,15 @@ def run_paths(ctx: PipelineContext) -> sfn.Pass:
     )
 
 
-def validate_data(ctx: PipelineContext) -> sfn.TaskStateBase:
+def validate_data(ctx: PipelineContext) -> sfn.Chain:
+    """The Lambda, or a processing job for data above the stage's threshold (cdk/pipeline/validation.py)."""
     payload = {"run_id": JSON.string_at(RUN_ID), "data": JSON.object_at(EXECUTION.field("data"))}
-    return ctx.invoke("ValidateData", ctx.validate_fn, RunRequest, payload, VALIDATION)
+    return validation.validate_data(ctx, ctx.invoke("ValidateData", ctx.validate_fn, RunRequest, payload, VALIDATION))
 
 
 def train(ctx: PipelineContext) -> sfn.CustomState:
-    """CDK's training-job task as rendered, plus the ContainerEntrypoint it has no field for (job_commands.py:
+    """CDK's training-job task as rendered, plus what it has no field for: the warm pool's KeepAlivePeriodInSeconds
+    (`training_keep_alive_minutes`), and the ContainerEntrypoint (job_commands.py:
     without it the image's own `train`, sagemaker-containers' trainer, overwrites the failure reason the script wrote
     to /opt/ml/output/failure with "framework error: <traceback>", and DescribeTrainingJob shows that instead).
     The task itself is not in the graph, so its IAM statements are granted by train_permissions()."""
@@ -75,6 +79,9 @@ def train(ctx: PipelineContext) -> sfn.CustomState:
         **parameters["AlgorithmSpecification"],
         "ContainerEntrypoint": TRAINING_ENTRYPOINT,
     }
+    keep_alive = ctx.settings.stage.training_keep_alive_minutes
+    if keep_alive:  # a warm pool (opt-in): CDK's ResourceConfig has no KeepAlivePeriodInSeconds
+        parameters["ResourceConfig"] = {**parameters["ResourceConfig"], "KeepAlivePeriodInSeconds": keep_alive * 60}
     state_json["Parameters"] = parameters
     state = sfn.CustomState(ctx.scope, "Train", state_json=state_json)
     ctx.guard(state, SAGEMAKER_OPTIMIZED_TRANSIENT)
@@ -125,8 +132,8 @@ def _training_task(ctx: PipelineContext) -> _TrainingJobTemplate:
             encryption_key=ctx.key,
         ),
         resource_config=tasks.ResourceConfig(
-            instance_count=1,
-            instance_type=ec2.InstanceType(stage.training_instance_type.removeprefix("ml.")),
+            instance_count=stage.training_instance_count,
+            instance_type=ec2.InstanceType(_training_instance(ctx).removeprefix("ml.")),
             volume_size=Size.gibibytes(10),
             volume_encryption_key=ctx.key,
         ),
@@ -138,6 +145,11 @@ def _training_task(ctx: PipelineContext) -> _TrainingJobTemplate:
         },
         result_path="$.training",
     )
+
+
+def _training_instance(ctx: PipelineContext) -> str:
+    stage, name = ctx.settings.stage, ctx.settings.stage_name
+    return check_instance_type(name, "training_instance_type", stage.training_instance_type, "TrainingInstanceType")
 
 
 def find_champion(ctx: PipelineContext, evaluate: sfn.IChainable) -> sfn.IChainable:

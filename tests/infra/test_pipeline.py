@@ -76,7 +76,8 @@ def test_every_task_has_a_catch(states):
 
 def test_order_of_the_happy_path(definition, states):
     assert definition["StartAt"] == "RunPaths"
-    assert states["RunPaths"]["Next"] == "ValidateData"
+    assert states["RunPaths"]["Next"] == "MeasureData" and states["MeasureData"]["Next"] == "ValidateWhere"
+    assert states["ValidateWhere"]["Default"] == "ValidateData"  # small data; large: tests/infra/test_job_resources.py
     assert states["ValidateData"]["Next"] == "Train"
     assert states["Evaluate"]["Next"] == "QualityGate"
     assert states["GatePassed"]["Choices"][0]["Next"] == "RetainModel"
@@ -249,7 +250,9 @@ def test_sagemaker_role_is_scoped_to_run_folders(synthesized):
         resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
         text = json.dumps(resources)
         if any(a.startswith("s3:Put") for a in _actions(statement)) and "artifact-bucket-arn" in text:
-            assert "/runs/*" in text
+            # runs/, and contract/: the ValidateData processing job stores the first run's contract
+            assert {part for part in ("/runs/*", "/contract/*") if part in text}, text
+            assert not any(a.startswith("s3:Delete") for a in _actions(statement))
         if resources == ["*"]:
             assert _actions(statement) == ["cloudwatch:PutMetricData"] and "Condition" in statement
 

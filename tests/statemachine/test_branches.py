@@ -11,7 +11,8 @@ from tests.statemachine.lineage_checks import assert_package_lineage
 
 pytestmark = [RUNS_GROUP, pytest.mark.slow]  # nine executions, once per session
 
-TRAINING = ["RunPaths", "ValidateData", "Train", "FindChampion", "HasChampion"]
+VALIDATE = ["RunPaths", "MeasureData", "ValidateWhere", "ValidateData"]  # small data: the Lambda route
+TRAINING = [*VALIDATE, "Train", "FindChampion", "HasChampion"]
 FIRST_EVALUATION = [*TRAINING, "EvaluateWithoutChampion", "Evaluate", "QualityGate", "GatePassed"]
 WITH_CHAMPION = [*TRAINING, "DescribeChampion", "EvaluateAgainstChampion", "Evaluate", "QualityGate", "GatePassed"]
 DEPLOY = [
@@ -96,7 +97,7 @@ def test_every_package_carries_its_lineage_and_a_model_card(deployed, first_runs
 def test_data_validation_failure_notifies_and_registers_nothing(first_runs):
     run = first_runs["bad_data"]
     assert run.status == "FAILED"
-    assert run.path == ["RunPaths", "ValidateData", "NotifyFailure", "PipelineFailed"]
+    assert run.path == [*VALIDATE, "NotifyFailure", "PipelineFailed"]
     assert run.packages == {} and run.endpoint is None
     (message,) = run.notifications
     assert message["status"] == "failed"
@@ -107,7 +108,7 @@ def test_data_validation_failure_notifies_and_registers_nothing(first_runs):
 def test_training_job_failure_reports_the_scripts_reason(first_runs):
     run = first_runs["training_failure"]
     assert run.status == "FAILED"
-    assert run.path == ["RunPaths", "ValidateData", "Train", "NotifyFailure", "PipelineFailed"]
+    assert run.path == [*VALIDATE, "Train", "NotifyFailure", "PipelineFailed"]
     assert run.failures("Train") == ["States.TaskFailed"]  # a failed job is not retried
     (message,) = run.notifications
     assert "AlgorithmError: train.py failed" in message["error"]["Cause"]

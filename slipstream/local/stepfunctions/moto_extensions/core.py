@@ -120,8 +120,8 @@ def _lambda_runs_our_handlers() -> None:
 
 def _aws_sdk_like_step_functions() -> None:
     """Two gaps between moto's aws-sdk integration and Step Functions:
-    - responses keep Python datetimes, which crash moto's describe_execution once they reach the state:
-      Step Functions hands the state ISO-8601 strings;
+    - responses keep Python datetimes and streamed bodies, which crash moto's describe_execution once they reach
+      the state: Step Functions hands the state ISO-8601 strings, and a body's text;
     - a ClientError becomes `<Service>.<Service>Exception` whatever its code: Step Functions names it
       `<Service>.<Code>` with an Exception suffix (so a Retry on SageMaker.ThrottlingException can match)."""
     sdk = state_task_service_aws_sdk.StateTaskServiceAwsSdk
@@ -152,7 +152,7 @@ def error_name(service: str, code: str) -> str:
 
 
 def json_safe(value: Any) -> Any:
-    """Datetimes as Step Functions writes them (ISO-8601, milliseconds, Z), recursively."""
+    """Datetimes as Step Functions writes them (ISO-8601, milliseconds, Z), streamed bodies as text, recursively."""
     if isinstance(value, dict):
         return {k: json_safe(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -160,6 +160,8 @@ def json_safe(value: Any) -> Any:
     if isinstance(value, datetime):
         stamp = value if value.tzinfo else value.replace(tzinfo=UTC)
         return stamp.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    if hasattr(value, "read"):  # a streamed body (S3 GetObject's Body): Step Functions hands the state its text
+        return value.read().decode("utf-8")
     return value
 
 

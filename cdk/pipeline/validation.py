@@ -1,0 +1,230 @@
+"""ValidateData, by the data's size: the Lambda for small data, a SageMaker processing job above
+`[stages.<stage>] validation_processing_threshold_mb` (the Lambda's 2 GB, 512 MB of /tmp and 5 minutes).
+
+MeasureData (HeadObject) -> ValidateWhere: ValidateData (Lambda) | FindContract -> HasStoredContract ->
+ValidationJobInputs(WithContract) -> ValidateDataJob (.sync) -> ReadValidation -> UseValidation. Both routes
+run `run_validation` (lambdas/validate_data/logic.py; job.py runs it in the job) and leave the same
+ValidationOutput at `$.validation` and the same run folder behind. CDK has no processing-job task: a CustomState
+on `createProcessingJob.sync`, whose permissions are evaluate_permissions() (the same job prefix and rule).
+"""
+
+from __future__ import annotations
+
+from aws_cdk import Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_stepfunctions as sfn
+
+from cdk.pipeline.common import S3_TRANSIENT, SAGEMAKER_OPTIMIZED_TRANSIENT
+from cdk.pipeline.context import PipelineContext
+from cdk.pipeline.instances import check_instance_type
+from cdk.pipeline.results import EXECUTION, RUN_ID, VALIDATION
+from slipstream import job_arguments as mounts
+from slipstream.job_commands import VALIDATION_ENTRYPOINT
+from slipstream.layout import CONTRACT_KEY, CONTRACT_PREFIX, VALIDATION_OUTPUT, run_key
+from slipstream.stage_config import StageConfig
+
+JSON = sfn.JsonPath
+DATA_BUCKET, DATA_KEY = EXECUTION.field("data", "bucket"), EXECUTION.field("data", "key")
+
+
+def validate_data(ctx: PipelineContext, on_lambda: sfn.TaskStateBase) -> sfn.Chain:
+    """`on_lambda` is the Lambda route's state (training.validate_data); the chain ends where both routes meet."""
+    size = _s3_call(
+        ctx,
+        "MeasureData",
+        "headObject",
+        {"Bucket": JSON.string_at(DATA_BUCKET), "Key": JSON.string_at(DATA_KEY)},
+        {"bytes": JSON.number_at("$.ContentLength")},
+        "$.data_size",
+    )
+    where = sfn.Choice(ctx.scope, "ValidateWhere")
+    threshold = ctx.settings.stage.validation_processing_threshold_bytes
+    where.when(sfn.Condition.number_greater_than("$.data_size.bytes", threshold), _job_route(ctx))
+    where.otherwise(on_lambda)
+    joined = where.afterwards()
+    size.next(where)
+    return sfn.Chain.custom(size, joined.end_states, joined)
+
+
+def _job_route(ctx: PipelineContext) -> sfn.IChainable:
+    artifacts = ctx.artifact_bucket.bucket_name
+    find = _s3_call(
+        ctx,
+        "FindContract",
+        "listObjectsV2",
+        {"Bucket": artifacts, "Prefix": CONTRACT_KEY, "MaxKeys": 1},
+        {"count": JSON.number_at("$.KeyCount")},
+        "$.contract_search",
+    )
+    has_contract = sfn.Choice(ctx.scope, "HasStoredContract")
+    job = _job(ctx)
+    has_contract.when(
+        sfn.Condition.number_greater_than("$.contract_search.count", 0), _inputs(ctx, "ValidationJobWithContract", True)
+    )
+    has_contract.otherwise(_inputs(ctx, "ValidationJobInputs", False))
+    has_contract.afterwards().next(job)
+    read = _s3_call(
+        ctx,
+        "ReadValidation",
+        "getObject",
+        {"Bucket": artifacts, "Key": JSON.format(run_key("{}", VALIDATION_OUTPUT), JSON.string_at(RUN_ID))},
+        {"document": JSON.string_to_json(JSON.string_at("$.Body"))},
+        "$.validation_document",
+    )
+    # The document itself at $.validation, where the Lambda route puts its answer.
+    use = sfn.Pass(ctx.scope, "UseValidation", input_path="$.validation_document.document", result_path=VALIDATION.path)
+    job.next(read).next(use)
+    return find.next(has_contract)
+
+
+def _inputs(ctx: PipelineContext, state_id: str, with_contract: bool) -> sfn.Pass:
+    data_uri = JSON.format("s3://{}/{}", JSON.string_at(DATA_BUCKET), JSON.string_at(DATA_KEY))
+    artifacts = ctx.artifact_bucket.bucket_name
+    inputs = [_input("data", mounts.VALIDATION_DATA, data_uri)]
+    if with_contract:
+        inputs.append(_input("contract", mounts.VALIDATION_CONTRACT, f"s3://{artifacts}/{CONTRACT_KEY}"))
+    inputs.append(_input("code", mounts.CODE_DIR, ctx.validation_code_uri))
+    return sfn.Pass(ctx.scope, state_id, result_path="$.validation_job", parameters={"inputs": inputs})
+
+
+def _input(name: str, local: str, uri: str | None) -> dict:
+    """A ProcessingInput; a States.Format `uri` is rendered by the Pass state as `S3Uri.$`."""
+    assert uri, f"the {name} input needs a URI"
+    s3_input = {"LocalPath": local, "S3DataType": "S3Prefix", "S3InputMode": "File", "S3Uri": uri}
+    return {"InputName": name, "S3Input": {**s3_input, "S3DataDistributionType": "FullyReplicated"}}
+
+
+def _job(ctx: PipelineContext) -> sfn.CustomState:
+    stage, artifacts = ctx.settings.stage, ctx.artifact_bucket.bucket_name
+    arguments = JSON.array(
+        "--run-id",
+        JSON.string_at(RUN_ID),
+        "--data-bucket",
+        JSON.string_at(DATA_BUCKET),
+        "--data-key",
+        JSON.string_at(DATA_KEY),
+        "--artifact-bucket",
+        artifacts,
+    )
+    run_folder = JSON.format(f"s3://{artifacts}/{run_key('{}', '')}", JSON.string_at(RUN_ID))
+    state = sfn.CustomState(
+        ctx.scope,
+        "ValidateDataJob",
+        state_json={
+            "Type": "Task",
+            "Resource": f"arn:{Stack.of(ctx.scope).partition}:states:::sagemaker:createProcessingJob.sync",
+            "Parameters": {
+                "ProcessingJobName.$": ctx.name_of("-validate"),
+                "RoleArn": ctx.sagemaker_role.role_arn,
+                "AppSpecification": {
+                    "ImageUri": ctx.image_uri,
+                    "ContainerEntrypoint": VALIDATION_ENTRYPOINT,
+                    "ContainerArguments.$": arguments,
+                },
+                "Environment": {"OMP_NUM_THREADS": "1"},
+                "ProcessingInputs.$": "$.validation_job.inputs",
+                "ProcessingOutputConfig": {
+                    "KmsKeyId": ctx.key.key_arn,
+                    "Outputs": [
+                        _output("run", mounts.VALIDATION_RUN_OUTPUT, {"S3Uri.$": run_folder}),
+                        _output(
+                            "contract",
+                            mounts.VALIDATION_CONTRACT_OUTPUT,
+                            {"S3Uri": f"s3://{artifacts}/{CONTRACT_PREFIX}"},
+                        ),
+                    ],
+                },
+                "ProcessingResources": {"ClusterConfig": _cluster(stage, ctx.settings.stage_name, ctx.key)},
+                "StoppingCondition": {"MaxRuntimeInSeconds": 3600},
+            },
+            "ResultSelector": {"job_name.$": "$.ProcessingJobName", "status.$": "$.ProcessingJobStatus"},
+            "ResultPath": "$.validation_job_result",
+        },
+    )
+    ctx.guard(state, SAGEMAKER_OPTIMIZED_TRANSIENT)
+    return state
+
+
+def _output(name: str, local: str, uri: dict[str, str]) -> dict:
+    return {"OutputName": name, "S3Output": {**uri, "LocalPath": local, "S3UploadMode": "EndOfJob"}}
+
+
+def _cluster(stage: StageConfig, stage_name: str, key: kms.IKey) -> dict:
+    return {
+        "InstanceCount": 1,  # run_validation reads the whole file in one process
+        "InstanceType": check_instance_type(
+            stage_name, "validation_instance_type", stage.validation_instance_type, "ProcessingInstanceType"
+        ),
+        "VolumeSizeInGB": stage.validation_volume_gb,
+        "VolumeKmsKeyId": key.key_arn,
+    }
+
+
+def _s3_call(
+    ctx: PipelineContext, state_id: str, action: str, parameters: dict, selector: dict, result_path: str
+) -> sfn.CustomState:
+    """An AWS SDK S3 call as a CustomState: CallAwsService would grant `s3:<action>` (not an IAM action for
+    headObject) without the prefix condition ListBucket needs; validation_permissions() grants exactly."""
+    state = sfn.CustomState(
+        ctx.scope,
+        state_id,
+        state_json={
+            "Type": "Task",
+            "Resource": f"arn:{Stack.of(ctx.scope).partition}:states:::aws-sdk:s3:{action}",
+            "Parameters": sfn.FieldUtils.render_object(parameters),
+            "ResultSelector": sfn.FieldUtils.render_object(selector),
+            "ResultPath": result_path,
+        },
+    )
+    ctx.guard(state, S3_TRANSIENT)
+    return state
+
+
+def validation_permissions(ctx: PipelineContext, data_bucket: s3.IBucket, key: kms.IKey) -> list[iam.PolicyStatement]:
+    """The state machine's S3 calls (the processing job's own are evaluate_permissions(): same prefix and rule)."""
+    prefix, artifacts = ctx.settings.stage.data_prefix, ctx.artifact_bucket
+    return [
+        # HeadObject is authorized by s3:GetObject.
+        iam.PolicyStatement(actions=["s3:GetObject"], resources=[data_bucket.arn_for_objects(f"{prefix}*")]),
+        iam.PolicyStatement(
+            actions=["s3:ListBucket"],
+            resources=[artifacts.bucket_arn],
+            conditions={"StringEquals": {"s3:prefix": CONTRACT_KEY}},
+        ),
+        iam.PolicyStatement(
+            actions=["s3:GetObject"], resources=[artifacts.arn_for_objects(run_key("*", VALIDATION_OUTPUT))]
+        ),
+        iam.PolicyStatement(actions=["kms:Decrypt"], resources=[key.key_arn]),
+    ]
+
+
+def grant_validation_job(
+    role: iam.IRole, settings_stage: StageConfig, data_bucket: s3.IBucket, artifacts: s3.IBucket
+) -> None:
+    """What the job's SageMaker execution role reads and writes beyond runs/ (sagemaker_role.py): the uploaded
+    data, and the stored contract (read, and written on the first run)."""
+    data_bucket.grant_read(role, f"{settings_stage.data_prefix}*")
+    artifacts.grant_read(role, f"{CONTRACT_PREFIX}*")
+    artifacts.grant_put(role, f"{CONTRACT_PREFIX}*")  # as the Lambda's: no delete
+
+
+def validation_acknowledgements(stage: StageConfig, data_ref: str, artifact_ref: str) -> dict[str, dict[str, str]]:
+    """cdk-nag reasons for the wildcards above, by role: "state_machine" and "sagemaker"."""
+    data = {
+        f"{data_ref}/{stage.data_prefix}*": "ValidateData reads whichever object under the data prefix started "
+        "the run (HeadObject to pick the route; the processing job downloads it); keys are known only at run time."
+    }
+    return {
+        "state_machine": {
+            **data,
+            f"{artifact_ref}/{run_key('*', VALIDATION_OUTPUT)}": "ReadValidation reads the processing job's answer "
+            "in runs/<run id>/ (GetObject only); run ids exist only at run time.",
+        },
+        "sagemaker": {
+            **data,
+            f"{artifact_ref}/{CONTRACT_PREFIX}*": "The ValidateData processing job reads the stored contract and "
+            "writes it on the first run, as the ValidateData Lambda does.",
+        },
+    }
