@@ -87,9 +87,14 @@ class TuningConfig(_Strict):
     )
 
 
-class TuningSpec(_Strict):
-    """What the training job receives (`--tuning`): the resolved section plus the task and seed it scores with."""
+TuningMode = Literal["search", "trial"]
 
+
+class TuningSpec(_Strict):
+    """What the training job receives (`--tuning`, training/tuning.py): the resolved section and the metric's
+    direction; `mode` says whether the job runs the whole search or scores one trial of a SageMaker tuning job."""
+
+    mode: TuningMode
     metric: str
     higher_is_better: bool
     cv_folds: int
@@ -116,8 +121,9 @@ def resolve_tuning(
     return tuning.model_copy(update={"metric": metric}), searched
 
 
-def tuning_spec(tuning: TuningConfig, *, higher_is_better: bool) -> TuningSpec:
+def tuning_spec(tuning: TuningConfig, *, higher_is_better: bool, mode: TuningMode) -> TuningSpec:
     return TuningSpec(
+        mode=mode,
         metric=tuning.metric or "",
         higher_is_better=higher_is_better,
         cv_folds=tuning.cv_folds,
