@@ -35,8 +35,9 @@ class SpaceEntry(_Strict):
                 raise ValueError("give either choices or low/high/log, not both")
             if not self.choices:
                 raise ValueError("choices is empty: give at least one value")
-            if len({repr(c) for c in self.choices}) != len(self.choices):
-                raise ValueError(f"choices repeats a value: {self.choices}")
+            # A SageMaker trial receives a choice as text (`--name str(value)`): 1 and "1" would be one value there.
+            if len({str(c) for c in self.choices}) != len(self.choices):
+                raise ValueError(f'choices repeats a value, or two read the same as text (1 and "1"): {self.choices}')
             return self
         if self.low is None or self.high is None:
             raise ValueError("a range needs both low and high (or give choices = [...])")
