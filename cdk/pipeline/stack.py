@@ -27,7 +27,7 @@ from cdk.pipeline.sagemaker_role import SageMakerExecutionRole
 from cdk.pipeline.sklearn_image import sklearn_image_uri
 from cdk.pipeline.sourcedir import SourceDir
 from cdk.pipeline.training import train_permissions
-from cdk.pipeline.tuning import tuning_permissions
+from cdk.pipeline.tuning import acknowledge_tuning, tuning_permissions
 from cdk.shared.alarm_names import retrain_alarm_names
 from cdk.shared.front_door import FrontDoorExports
 from cdk.shared.lambda_function import retention
@@ -141,6 +141,7 @@ class PipelineStack(Stack):
         self.state_machine.node.add_dependency(group)
         for statement in [*train_permissions(ctx), *evaluate_permissions(ctx), *tuning_permissions(ctx)]:
             self.state_machine.add_to_role_policy(statement)
+        acknowledge_tuning(ctx, self.state_machine.role)
         # SnsPublish grants sns:Publish only, but SNS encrypts each message with the topic's key as the publisher.
         if topic.master_key is not None:
             topic.master_key.grant(self.state_machine, "kms:Decrypt", "kms:GenerateDataKey*")

@@ -20,6 +20,7 @@ from cdk.pipeline.common import SAGEMAKER_OPTIMIZED_TRANSIENT
 from cdk.pipeline.context import PipelineContext, sagemaker_call
 from cdk.pipeline.results import RUN_ID
 from cdk.pipeline.training import training_job_parameters
+from cdk.shared.nag import acknowledge_grants
 from slipstream.config import METRICS
 from slipstream.tuning_config import SpaceEntry, TuningConfig
 
@@ -164,3 +165,17 @@ def tuning_permissions(ctx: PipelineContext) -> list[iam.PolicyStatement]:
             conditions={"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
         ),
     ]
+
+
+def acknowledge_tuning(ctx: PipelineContext, role: iam.IRole) -> None:
+    """The tuning job's and its trials' names are a hash (tuning_job_name): no prefix can narrow them."""
+    if ctx.settings.config.tuning is None:
+        return
+    account = "arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>"
+    reasons = {
+        f"{account}:hyper-parameter-tuning-job/*": "Tuning job names are at most 32 characters, so a per-run name is "
+        "an MD5 hash with no project prefix; the role can only create jobs that run as the pipeline's SageMaker role.",
+        f"{account}:training-job/*": "DescribeTrainingJob of the best trial, named by SageMaker after the hashed "
+        "tuning job name (read-only).",
+    }
+    acknowledge_grants(role, reasons)
