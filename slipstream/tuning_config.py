@@ -8,10 +8,12 @@ on AWS it scores one trial of a SageMaker tuning job (cdk/pipeline/tuning.py).
 
 from __future__ import annotations
 
+import json
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr, model_validator
 
+HYPERPARAMETER_LIMIT = 2500  # characters of one hyperparameter value (CreateTrainingJob, tuning jobs alike)
 Number = StrictInt | StrictFloat
 Choice = StrictBool | StrictInt | StrictFloat | StrictStr
 
@@ -119,7 +121,15 @@ def resolve_tuning(
             "remove it from one of them (a searched parameter cannot also be fixed)"
         )
     searched = {name: value for name, value in params.items() if name not in tuning.space}
-    return tuning.model_copy(update={"metric": metric}), searched
+    resolved = tuning.model_copy(update={"metric": metric})
+    # The spec travels as one hyperparameter (JSON text, JSON-encoded again): SageMaker takes 2,500 characters.
+    encoded = json.dumps(tuning_spec(resolved, higher_is_better=metrics[metric], mode="search").model_dump_json())
+    if len(encoded) > HYPERPARAMETER_LIMIT:
+        raise ValueError(
+            f"tuning.space is too large to travel as a SageMaker hyperparameter ({len(encoded)} characters encoded, "
+            f"at most {HYPERPARAMETER_LIMIT}): fewer or shorter choices"
+        )
+    return resolved, searched
 
 
 def tuning_spec(tuning: TuningConfig, *, higher_is_better: bool, mode: TuningMode) -> TuningSpec:

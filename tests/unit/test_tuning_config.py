@@ -92,3 +92,15 @@ def test_the_metric_must_belong_to_the_task() -> None:
     with pytest.raises(ConfigError) as error:
         _config({"C": {"low": 0.1, "high": 1.0}}, metric="r2")
     assert "tuning.metric 'r2' is not a metric of this task" in "\n".join(error.value.details)
+
+
+def test_a_space_too_large_for_a_sagemaker_hyperparameter_is_refused() -> None:
+    with pytest.raises(ConfigError) as error:
+        _config({"solver": {"choices": [f"choice-{i:04d}-padding" for i in range(150)]}})
+    assert "too large to travel as a SageMaker hyperparameter" in "\n".join(error.value.details)
+
+
+def test_choices_that_read_the_same_as_text_are_refused() -> None:
+    with pytest.raises(ConfigError) as error:
+        _config({"tol": {"choices": [1, "1"]}})
+    assert any(line.startswith("config: tuning.space.tol:") for line in error.value.details)
