@@ -53,7 +53,13 @@ class SageMakerTask(StateTaskServiceCallback):
         pass  # any SageMaker action; an unknown one fails at run time, as in the cloud
 
     def _client(self, part: Any, credentials: Any) -> Any:
-        return boto_client_for(region=part.region, service="sagemaker", state_credentials=credentials)
+        # Signed as the state machine's role (iam.py's boto_client_for, bound when iam.patch() ran), so the
+        # strict account authorizes Create*/Describe* against its policy; moto's own would sign with a fixed key
+        # that no policy checks.
+        from slipstream.local.stepfunctions.moto_extensions import iam
+
+        signed = getattr(iam, "boto_client_for", boto_client_for)
+        return signed(region=part.region, service="sagemaker", state_credentials=credentials)
 
     def _eval_service_task(self, env, resource_runtime_part, normalised_parameters, state_credentials):  # type: ignore[no-untyped-def]
         if self._is_sync() and STRICT["iam"]:
