@@ -19,6 +19,7 @@ from slipstream.experiment_config import ExperimentConfig, resolve_experiment
 from slipstream.observability_config import ObservabilityConfig
 from slipstream.promotion_config import promotion_problems
 from slipstream.stage_config import STAGE_NAMES, StageConfig
+from slipstream.tuning_config import TuningConfig, resolve_tuning
 
 Task = Literal["classification", "regression"]
 
@@ -297,6 +298,9 @@ class Config(_Strict):
     retraining: RetrainingConfig = Field(
         default_factory=RetrainingConfig, description="Which alarms start a retraining run (opt-in), and its cooldown."
     )
+    tuning: TuningConfig | None = Field(
+        default=None, description="Search the estimator's parameters instead of fixing them (docs/tuning.md)."
+    )
     stages: dict[Literal["dev", "staging", "prod"], StageConfig] = Field(
         default_factory=dict, description="Per-stage deployment overrides, e.g. `[stages.prod]`."
     )
@@ -340,6 +344,15 @@ class Config(_Strict):
         metric = self.gate.metric or DEFAULT_GATE[task]
         if metric not in METRICS[task]:
             raise ValueError(f"gate.metric {metric!r} is not a {task} metric; choose one of {sorted(METRICS[task])}")
+        if self.tuning is not None:
+            tuning, params = resolve_tuning(
+                self.tuning,
+                gate_metric=metric,
+                metrics=METRICS[task],
+                params=params,
+                user_params=bool(self.model.estimator),
+            )
+            object.__setattr__(self, "tuning", tuning)
         object.__setattr__(self, "model", self.model.model_copy(update={"estimator": estimator, "params": params}))
         object.__setattr__(self, "gate", self.gate.model_copy(update={"metric": metric}))
         if self.gate.promote == "canary" and "quality" in self.canary.alarms and not self.serving.capture:

@@ -1,4 +1,5 @@
-"""Check `[model]` before any work starts: the import path exists, is an estimator for the task, takes the params."""
+"""Check `[model]` before any work starts: the import path exists, is an estimator for the task, takes the params;
+then `[tuning.space]` against it (slipstream/tuning_check.py)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 
 from slipstream.config import Config
 from slipstream.errors import ConfigError
+from slipstream.tuning_check import check_tuning
 
 
 def _import(path: str) -> Any:
@@ -39,3 +41,4 @@ def check_estimator(config: Config) -> None:
     if wrong:
         kind = "a regressor" if task == "classification" else "a classifier"
         raise ConfigError(f"model.estimator: {path} is {kind}, but data.task is {task!r}")
+    check_tuning(config, cls)

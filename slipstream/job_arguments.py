@@ -19,8 +19,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from slipstream.config import Config
+from slipstream.config import METRICS, Config
 from slipstream.layout import BEHAVIOUR_FILE, IMPORTANCE_FILE
+from slipstream.tuning_config import TuningMode, TuningSpec, tuning_spec
 
 TRAIN_PROGRAM, EVALUATE_PROGRAM = "train.py", "evaluate.py"
 PROCESSING_ROOT = "/opt/ml/processing"
@@ -50,26 +51,37 @@ class TrainingHyperparameters(BaseModel):
     estimator: str
     params: dict[str, Any]
     seed: int
+    tuning: TuningSpec | None = None  # absent from the job's hyperparameters when [tuning] is not set
 
     def decoded(self) -> dict[str, Scalar]:
         """name -> value as the toolkit hands it to the script. Values must be scalars: the toolkit turns a
         decoded dict into `k=v,...` and a list into its Python repr, so JSON objects travel as JSON text."""
-        return {
+        values: dict[str, Scalar] = {
             "target": self.target,
             "task": self.task,
             "estimator": self.estimator,
             "params": json.dumps(self.params, sort_keys=True),
             "seed": self.seed,
         }
+        if self.tuning is not None:
+            values["tuning"] = self.tuning.model_dump_json()
+        return values
 
 
-def training_hyperparameters(config: Config) -> TrainingHyperparameters:
+def training_hyperparameters(config: Config, *, tuning_mode: TuningMode = "search") -> TrainingHyperparameters:
+    """train.py's hyperparameters. With [tuning]: `search` runs the whole search in the job (local runtime);
+    `trial` scores one set chosen by a SageMaker tuning job, which adds the set's values itself."""
+    tuning = None
+    if config.tuning is not None:
+        higher = METRICS[config.data.task][config.tuning.metric or ""]
+        tuning = tuning_spec(config.tuning, higher_is_better=higher, mode=tuning_mode)
     return TrainingHyperparameters(
         target=config.data.target,
         task=config.data.task,
         estimator=config.model.estimator or "",
         params=config.model.params,
         seed=config.data.seed,
+        tuning=tuning,
     )
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from slipstream.config import Config
 from slipstream.documents.evaluation import Importance
 from slipstream.documents.gate import GateDecision
+from slipstream.documents.tuning import TuningRecord
 
 
 def _fmt(value: Any) -> str:
@@ -144,6 +145,30 @@ def _drift_lines(shift: dict[str, Any] | None) -> list[str]:
     ]
 
 
+def _params(config: Config, tuning: TuningRecord | None) -> dict[str, Any]:
+    return {**config.model.params, **(tuning.best.params if tuning else {})}
+
+
+def _tuning_lines(tuning: TuningRecord | None) -> list[str]:
+    """The search that chose the parameters: its budget, the best trials, and that it never saw the held-out rows."""
+    if tuning is None:
+        return []
+    ranked = sorted((t for t in tuning.trials if t.score is not None), key=lambda t: t.score or 0.0)
+    ranked = ranked[::-1] if tuning.higher_is_better else ranked
+    failed = sum(1 for t in tuning.trials if t.score is None)
+    rows = [f"| trial | {tuning.metric} (CV mean ± std) | parameters |", "|---:|---:|---|"]
+    rows += [f"| {t.trial} | {t.score:.4f} ± {t.score_std or 0:.4f} | `{t.params}` |" for t in ranked[:5]]
+    return [
+        "## Hyperparameter search",
+        f"- {tuning.summary()}; {tuning.trials_run} of {tuning.trials_requested} trial(s) run in {tuning.seconds:.1f}s"
+        + (f", {failed} failed" if failed else ""),
+        "- Cross-validated within the training split only: the held-out rows below were not seen by the search",
+        "",
+        *rows,
+        "",
+    ]
+
+
 def render_model_card(
     config: Config,
     *,
@@ -153,8 +178,10 @@ def render_model_card(
     lineage: dict[str, str],
     report: dict[str, Any],
     not_staged: str | None = None,
+    tuning: TuningRecord | None = None,
 ) -> str:
-    """`not_staged`: why a passing model was registered without being staged (an experiment was running)."""
+    """`not_staged`: why a passing model was registered without being staged (an experiment was running);
+    `tuning`: the training job's hyperparameter search, whose best parameters this model was refit with."""
     features = contract.get("features", [])
     feature_list = ", ".join(f"`{f['name']}` ({f['kind']})" for f in features)
     verdict = "REJECTED — the champion is unchanged"
@@ -171,10 +198,11 @@ def render_model_card(
         *warning_lines(importance),
         "## Model",
         f"- Task: {config.data.task}; target `{config.data.target}`" + (f"; classes {labels}" if labels else ""),
-        f"- Estimator: `{config.model.estimator}` with params `{config.model.params}`, "
+        f"- Estimator: `{config.model.estimator}` with params `{_params(config, tuning)}`, "
         "after imputation, scaling and one-hot encoding",
         f"- scikit-learn {evaluation.get('model', {}).get('sklearn_version', 'unknown')}",
         "",
+        *_tuning_lines(tuning),
         "## Data",
         f"- Source: `{config.data.source}` (SHA-256 `{lineage.get('data.sha256', 'unknown')}`)",
         f"- Rows: {report.get('rows', '?')}; held out for evaluation: {evaluation.get('n_test_rows', '?')} "

@@ -11,24 +11,43 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sm_paths import JobArgumentParser, parse_json_flag, run_job, sm_dir
+from sm_paths import JobArgumentParser, JobError, parse_json_flag, run_job, sm_dir
+
+TRIAL_PREFIX = "estimator__"  # training/search_space.PREFIX; not imported: train.py stays import-light
 
 
 def parse_args(argv: list[str] | None = None) -> dict[str, Any]:
-    parser = JobArgumentParser(description=__doc__)
+    parser = JobArgumentParser(description=__doc__, allow_abbrev=False)  # a trial's flag must not abbreviate ours
     parser.add_argument("--target", required=True)
     parser.add_argument("--task", required=True, choices=["classification", "regression"])
     parser.add_argument("--estimator", required=True, help="import path, e.g. sklearn.linear_model.LogisticRegression")
     parser.add_argument("--params", default="{}", help="JSON object of estimator keyword arguments")
     parser.add_argument("--seed", type=int, default=42)
-    args = parser.parse_args(argv)
+    parser.add_argument("--tuning", default="", help="JSON search spec ([tuning]); absent: fit the params as given")
+    args, extra = parser.parse_known_args(argv)
     return {
         "target": args.target,
         "task": args.task,
         "estimator": args.estimator,
         "params": parse_json_flag("params", args.params, dict),
         "seed": args.seed,
+        "tuning": parse_json_flag("tuning", args.tuning, dict) if args.tuning else None,
+        "trial_values": _trial_values(extra),
     }
+
+
+def _trial_values(extra: list[str]) -> dict[str, str]:
+    """A SageMaker tuning job adds the trial's values to the static hyperparameters, named `estimator__<name>` (the
+    Pipeline's name for the estimator's parameter; no clash with the static names): `--estimator__C 0.3` flags.
+    training/tuning.py checks them against the space. Any other flag is refused."""
+    values: dict[str, str] = {}
+    pairs = iter(extra)
+    for flag in pairs:
+        value = next(pairs, None)
+        if not flag.startswith("--" + TRIAL_PREFIX) or value is None:
+            raise JobError(f"bad arguments: unrecognized arguments: {' '.join(extra)}")
+        values[flag.removeprefix("--" + TRIAL_PREFIX)] = value
+    return values
 
 
 def main() -> None:

@@ -14,6 +14,10 @@ from model_artifacts import build_metadata, find_inference_script, save_model
 from model_pipeline import as_model_input, build_pipeline, describe_features, make_estimator
 from sm_paths import JobError, write_json
 
+TUNING_FILE = (
+    "tuning.json"  # in the output data folder: every trial's parameters and score (slipstream/documents/tuning.py)
+)
+
 
 def _labelled_rows(data: pd.DataFrame, target: str, task: str) -> pd.DataFrame:
     """The rows that have a target, after checking the target exists."""
@@ -40,9 +44,12 @@ def train(
     model_dir: Path,
     output_data_dir: Path,
     script_dir: Path,
+    tuning: dict[str, Any] | None = None,
+    trial_values: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """Fit and save the model on every column of the train channel but the target; returns (and writes) the
-    training-set metrics."""
+    training-set metrics. With `tuning`, the estimator's parameters are searched first (training/tuning.py) and the
+    model saved is the best refit on the whole channel; its metadata carries the chosen parameters."""
     inference_script = find_inference_script(script_dir)  # before fitting: a missing file should fail fast
     data = read_tables(channel_dir, "train")
     labelled = _labelled_rows(data, target, task)
@@ -52,7 +59,16 @@ def train(
     pipeline = build_pipeline(features, make_estimator(estimator, params, seed, task))
     x, y = as_model_input(labelled, features), labelled[target]
     started = time.perf_counter()
-    pipeline.fit(x, y)
+    if tuning:  # the search (or one SageMaker trial) replaces the single fit: training/tuning.py
+        from tuning import tune
+
+        pipeline, chosen, record = tune(
+            pipeline, x, y, spec=tuning, task=task, seed=seed, trial_values=trial_values or {}
+        )
+        params = {**params, **chosen}
+        write_json(output_data_dir / TUNING_FILE, record)
+    else:
+        pipeline.fit(x, y)
     fit_seconds = time.perf_counter() - started
     classes = pipeline.classes_ if task == "classification" else None
     metadata = build_metadata(

@@ -21,6 +21,7 @@ from cdk.pipeline.payloads import Result, check_payload
 from cdk.pipeline.results import RESULTS, RUN_ID
 from cdk.shared.settings import DeploySettings
 from slipstream import job_arguments
+from slipstream.tuning_config import TuningMode
 
 
 @dataclass(frozen=True)
@@ -76,10 +77,11 @@ class PipelineContext:
         """SageMaker ARNs use lower-case names."""
         return self.scope.format_arn(service="sagemaker", resource=resource, resource_name=name.lower())
 
-    def training_hyperparameters(self) -> dict[str, str]:
+    def training_hyperparameters(self, tuning_mode: TuningMode = "search") -> dict[str, str]:
         """CreateTrainingJob's HyperParameters: the script's (the same the local runner passes) and script mode's
-        own, JSON-encoded the way the SageMaker Python SDK does it (slipstream/job_arguments.py)."""
-        script = job_arguments.training_hyperparameters(self.settings.config).decoded()
+        own, JSON-encoded the way the SageMaker Python SDK does it (slipstream/job_arguments.py). `trial`: a tuning
+        job's static hyperparameters (cdk/pipeline/tuning.py)."""
+        script = job_arguments.training_hyperparameters(self.settings.config, tuning_mode=tuning_mode).decoded()
         # The tokens are strings to json.dumps: it quotes them, CloudFormation fills them in.
         framework = job_arguments.framework_hyperparameters(submit_directory=self.sourcedir_uri, region=Aws.REGION)
         return job_arguments.sdk_encoded({**script, **framework})

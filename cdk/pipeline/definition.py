@@ -23,6 +23,7 @@ from cdk.pipeline import deploy as deploy
 from cdk.pipeline import outcome as outcome
 from cdk.pipeline import promotion as promotion
 from cdk.pipeline import training as training
+from cdk.pipeline import tuning as tuning
 from cdk.pipeline.challenger import challenger_or_champion
 from cdk.pipeline.common import SNS_TRANSIENT, Guard
 from cdk.pipeline.context import PipelineContext
@@ -137,7 +138,7 @@ def build_definition(ctx: PipelineContext) -> sfn.IChainable:
     training_path = (
         training.run_paths(ctx)
         .next(training.validate_data(ctx))
-        .next(training.train(ctx))
+        .next(tuning.tune(ctx) if ctx.settings.config.tuning else training.train(ctx))
         .next(training.find_champion(ctx, evaluate_state))
     )
     definition = _entry(ctx, training_path, deployed)

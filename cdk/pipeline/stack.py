@@ -27,6 +27,7 @@ from cdk.pipeline.sagemaker_role import SageMakerExecutionRole
 from cdk.pipeline.sklearn_image import sklearn_image_uri
 from cdk.pipeline.sourcedir import SourceDir
 from cdk.pipeline.training import train_permissions
+from cdk.pipeline.tuning import acknowledge_tuning, tuning_permissions
 from cdk.pipeline.validation import grant_validation_job, validation_acknowledgements, validation_permissions
 from cdk.pipeline.validation_code import ValidationCode
 from cdk.shared.alarm_names import retrain_alarm_names
@@ -146,6 +147,7 @@ class PipelineStack(Stack):
             *train_permissions(ctx),
             *evaluate_permissions(ctx),
             *validation_permissions(ctx, data_bucket, key),
+            *tuning_permissions(ctx),
         ]:
             self.state_machine.add_to_role_policy(statement)
         validation_code.grant_read(sagemaker_role)
@@ -155,6 +157,7 @@ class PipelineStack(Stack):
         )
         acknowledge_grants(self.state_machine.role, acknowledged["state_machine"])
         acknowledge_grants(sagemaker_role, acknowledged["sagemaker"])
+        acknowledge_tuning(ctx, self.state_machine.role)
         # SnsPublish grants sns:Publish only, but SNS encrypts each message with the topic's key as the publisher.
         if topic.master_key is not None:
             topic.master_key.grant(self.state_machine, "kms:Decrypt", "kms:GenerateDataKey*")

@@ -88,11 +88,19 @@ def train(ctx: PipelineContext) -> sfn.CustomState:
     return state
 
 
+def training_job_parameters(ctx: PipelineContext) -> dict:
+    """Train's CreateTrainingJob parameters as rendered (the tuning job's trials use the same, cdk/pipeline/tuning.py).
+    Builds the template if train() has not."""
+    template = ctx.scope.node.try_find_child(TRAIN_TEMPLATE) or _training_task(ctx)
+    assert isinstance(template, _TrainingJobTemplate)
+    return dict(template.to_state_json()["Parameters"])
+
+
 def train_permissions(ctx: PipelineContext) -> list[iam.PolicyStatement]:
     """Exactly what CDK's SageMakerCreateTrainingJob would grant the state machine (.sync: create, describe,
     stop, the managed EventBridge rule, iam:PassRole of the SageMaker role)."""
     template = ctx.scope.node.try_find_child(TRAIN_TEMPLATE)
-    assert isinstance(template, _TrainingJobTemplate), "train() builds the template first"
+    assert isinstance(template, _TrainingJobTemplate), "train() (or tune()) builds the template first"
     return template.policies
 
 

@@ -25,6 +25,7 @@ SLIPSTREAM_MODULES = (
     "canary_config.py",  # config.py imports it
     "observability_config.py",  # config.py imports it
     "alarm_config.py",  # config.py imports it
+    "tuning_config.py",  # config.py imports it
     "canary.py",  # the canary rule: documents/canary.py imports it
     "errors.py",
     "layout.py",

@@ -110,6 +110,8 @@ def print_run_summary(console: Console, state: RunState) -> None:
     for note in outputs.get("repairs", []):  # what a killed earlier run had left in the registry
         console.print(f"[yellow]repaired:[/] {note}", highlight=False)
     print_evaluation(console, evaluation, decision, outputs.get("champion_version"))
+    if outputs.get("tuning"):
+        console.print(f"\nHyperparameter search: {outputs['tuning'].summary()}.", highlight=False)
     staging = outputs["staging"]
     console.print(f"\nModel [bold]{config.name}[/] version [bold]{version.version}[/] {STAGED[staging.role]}.")
     if staging.role == "refused":

@@ -20,9 +20,11 @@ from typing import Any, Literal
 
 from slipstream import layout
 from slipstream.config import Config
+from slipstream.documents.tuning import TuningRecord
 from slipstream.local import fault_points
 from slipstream.local.model_checksums import file_checksums, verify
 from slipstream.local.registry_model import log_sklearn_model
+from slipstream.local.tuning_runs import TUNING_FILE, log_trials
 
 CHAMPION, CHALLENGER = "champion", "challenger"
 STAGING_TAG, STAGING_REASON_TAG = "staging", "staging.reason"
@@ -240,6 +242,13 @@ class Registry:
             mlflow.log_text(record.model_card, "model_card.md")
             mlflow.log_dict(file_checksums(record.model_dir), CHECKSUMS)
             mlflow.log_artifacts(str(record.model_dir), SAGEMAKER_ARTIFACTS)
+            if record.tuning is not None:
+                mlflow.log_dict(record.tuning.model_dump(mode="json"), TUNING_FILE)
+                mlflow.log_metric(f"tuning_cv_{record.tuning.metric}", record.tuning.best.score)
+                log_trials(
+                    self.client, experiment_id=run.info.experiment_id, parent_run_id=run.info.run_id,
+                    run_name=record.run_id, tuning=record.tuning,
+                )  # fmt: skip
             # MLflow prints registration chatter straight to the terminal; the step display says it better.
             with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
                 model_info = log_sklearn_model(
@@ -285,6 +294,7 @@ class RegistrationRecord:
     tags: dict[str, str]
     input_example: Any
     pip_requirements: list[str]  # besides the image's own pins, which the model's environment always lists
+    tuning: TuningRecord | None = None  # the training job's search: a child run per trial (tuning_runs.py)
 
 
 def _is_number(value: Any) -> bool:

@@ -130,4 +130,6 @@ def summary_of(state: RunState) -> dict[str, Any]:
         "contract_written": outputs.get("contract_written", False),
         "timings_s": {k: round(v, 2) for k, v in state.timings.items()},
         "repaired": state.outputs.get("repairs", []),
+        # The search's outcome; every trial is in the job's tuning.json and in MLflow's child runs.
+        "tuning": outputs["tuning"].model_dump(mode="json", exclude={"trials"}) if outputs.get("tuning") else None,
     }

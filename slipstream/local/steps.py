@@ -20,6 +20,7 @@ from slipstream.local.experiments import staging
 from slipstream.local.registry import CHAMPION, RegistrationRecord, Registry
 from slipstream.local.run_report import REPORT_FILE, write_run_report
 from slipstream.local.sagemaker import archive_model, run_processing_job, run_training_job
+from slipstream.local.tuning_runs import read_tuning
 from slipstream.model_card import render_model_card
 from slipstream.sourcedir import PROJECT_ROOT, build_sourcedir
 from slipstream.steps.gate import decide
@@ -74,8 +75,10 @@ def train(state: RunState) -> str:
     # Where SageMaker would upload it; Evaluate reads this archive, as the processing job does on AWS.
     job_name = f"{config.name}-{state.run_id}-train"
     archive = archive_model(model_dir, state.run_dir / layout.model_archive(job_name))
-    state.outputs.update(model_dir=model_dir, model_archive=archive, training_job=job_name)
-    return f"{config.model.estimator} trained on {len(state.outputs['validation'].train)} rows"
+    tuning = read_tuning(job / "opt" / "ml" / "output" / "data")
+    state.outputs.update(model_dir=model_dir, model_archive=archive, training_job=job_name, tuning=tuning)
+    trained = f"{config.model.estimator} trained on {len(state.outputs['validation'].train)} rows"
+    return f"{trained}; {tuning.summary()}" if tuning else trained
 
 
 def evaluate(state: RunState) -> str:
@@ -151,12 +154,13 @@ def register(state: RunState) -> str:
         lineage=tags,
         report=validation.report,
         not_staged=staged.reason if staged.role == "refused" else None,
+        tuning=outputs.get("tuning"),
     )
     record = RegistrationRecord(
         run_id=state.run_id,
         model_dir=outputs["model_dir"],
         estimator=config.model.estimator or "",
-        params=config.model.params,
+        params={**config.model.params, **(outputs["tuning"].best.params if outputs.get("tuning") else {})},
         metrics={k: float(v) for k, v in evaluation["metrics"].items() if isinstance(v, int | float)},
         champion_metrics=evaluation.get("champion_metrics"),
         evaluation=evaluation,
@@ -171,6 +175,7 @@ def register(state: RunState) -> str:
         input_example=validation.test.drop(columns=[config.data.target]).head(5),
         # The image's pins come from the image itself (registry_model.py); loading needs MLflow beside them.
         pip_requirements=[f"mlflow-skinny=={version('mlflow-skinny')}"],
+        tuning=outputs.get("tuning"),
     )
     info = outputs["registry"].register(record)
     (state.run_dir / "model_card.md").write_text(card, encoding="utf-8")

@@ -53,10 +53,24 @@ def _pass_role(call: Call, param: str, service: str) -> list[Request | KeyOf]:
     return [Request("iam:PassRole", role, {PASSED_TO.lower(): [service]})] if role else []
 
 
+def _passed_role(call: Call) -> list[Request | KeyOf]:
+    """The role a SageMaker create call hands the service, which it will act as."""
+    a = call.action
+    if a in ("CreateTrainingJob", "CreateProcessingJob"):
+        return _pass_role(call, "RoleArn", "sagemaker.amazonaws.com")
+    if a == "CreateHyperParameterTuningJob":  # its trials run as the definition's role
+        role = (call.param("TrainingJobDefinition") or {}).get("RoleArn")
+        return [Request("iam:PassRole", role, {PASSED_TO.lower(): ["sagemaker.amazonaws.com"]})] if role else []
+    if a == "CreateModel":
+        return _pass_role(call, "ExecutionRoleArn", "sagemaker.amazonaws.com")
+    return []
+
+
 def _sagemaker(call: Call) -> list[Request | KeyOf]:
     a = call.action
     kinds = {
         "TrainingJob": ("training-job", "TrainingJobName"),
+        "HyperParameterTuningJob": ("hyper-parameter-tuning-job", "HyperParameterTuningJobName"),
         "ProcessingJob": ("processing-job", "ProcessingJobName"),
         "Model": ("model", "ModelName"),
         "EndpointConfig": ("endpoint-config", "EndpointConfigName"),
@@ -68,11 +82,7 @@ def _sagemaker(call: Call) -> list[Request | KeyOf]:
             found: list[Request | KeyOf] = [Request(f"sagemaker:{a}", call.sagemaker(kind, param))]
             if a in ("CreateEndpoint", "UpdateEndpoint"):
                 found.append(Request(f"sagemaker:{a}", call.sagemaker("endpoint-config", "EndpointConfigName")))
-            if a in ("CreateTrainingJob", "CreateProcessingJob"):
-                found += _pass_role(call, "RoleArn", "sagemaker.amazonaws.com")
-            if a == "CreateModel":
-                found += _pass_role(call, "ExecutionRoleArn", "sagemaker.amazonaws.com")
-            return found
+            return found + _passed_role(call)
     if a in ("DescribeModelPackage", "UpdateModelPackage", "DeleteModelPackage"):
         param = "ModelPackageArn" if a == "UpdateModelPackage" else "ModelPackageName"
         return [Request(f"sagemaker:{a}", call.sagemaker("model-package", param))]

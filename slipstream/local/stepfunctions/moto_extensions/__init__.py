@@ -8,7 +8,8 @@ The work itself (running handlers, jobs, model containers, deciding IAM and para
 jobs.py, hosting.py and slipstream/local/strict: no moto there. One module per part of the account:
 - core: Step Functions' and Lambda's behaviour, planned faults, the scaled clock;
 - switches: which strict checks are on (STRICT);
-- sagemaker_jobs: `.sync` tasks and jobs that run; endpoints: endpoints that deploy and serve;
+- sagemaker_jobs: `.sync` tasks and jobs that run; tuning_jobs: tuning jobs whose trials run;
+  endpoints: endpoints that deploy and serve;
 - iam: who signs each call, and the evaluation of every call against the signer's policies;
 - firehose: deliveries to S3 made as the stream's delivery role;
 - trust: the trust policy of a role handed to a service, checked when the service is handed it;
@@ -26,6 +27,7 @@ from slipstream.local.stepfunctions.moto_extensions import (
     sagemaker_jobs,
     saved,
     trust,
+    tuning_jobs,
 )
 from slipstream.local.stepfunctions.moto_extensions.core import (
     CLOCK,
@@ -63,6 +65,6 @@ def install() -> None:
     with core.LOCK:
         if core.INSTALLED:
             return
-        for part in (core, sagemaker_jobs, endpoints, model_cards, iam, firehose, trust):
+        for part in (core, sagemaker_jobs, tuning_jobs, endpoints, model_cards, iam, firehose, trust):
             part.patch()
         core.INSTALLED.append(True)

@@ -29,7 +29,13 @@ from slipstream.local.stepfunctions.moto_extensions.switches import STRICT
 
 # --- SageMaker: .sync tasks, jobs that run our scripts, endpoints that deploy and serve -----------------------
 
-_JOBS = {"createTrainingJob": "TrainingJob", "createProcessingJob": "ProcessingJob"}
+_JOBS = {
+    "createTrainingJob": "TrainingJob",
+    "createProcessingJob": "ProcessingJob",
+    "createHyperParameterTuningJob": "HyperParameterTuningJob",  # moto_extensions/tuning_jobs.py runs it
+}
+_DESCRIBE = {"HyperParameterTuningJob": "describe_hyper_parameter_tuning_job"}  # others: describe_<kind>_job
+_RULE_KIND = {"HyperParameterTuningJob": "TuningJob"}  # the managed rule's name: ...SageMakerTuningJobsRule
 OPTIMIZED_SAGEMAKER_ERROR = "SageMaker.AmazonSageMakerException"
 
 
@@ -47,7 +53,13 @@ class SageMakerTask(StateTaskServiceCallback):
         pass  # any SageMaker action; an unknown one fails at run time, as in the cloud
 
     def _client(self, part: Any, credentials: Any) -> Any:
-        return boto_client_for(region=part.region, service="sagemaker", state_credentials=credentials)
+        # Signed as the state machine's role (iam.py's boto_client_for, bound when iam.patch() ran), so the
+        # strict account authorizes Create*/Describe* against its policy; moto's own would sign with a fixed key
+        # that no policy checks.
+        from slipstream.local.stepfunctions.moto_extensions import iam
+
+        signed = getattr(iam, "boto_client_for", boto_client_for)
+        return signed(region=part.region, service="sagemaker", state_credentials=credentials)
 
     def _eval_service_task(self, env, resource_runtime_part, normalised_parameters, state_credentials):  # type: ignore[no-untyped-def]
         if self._is_sync() and STRICT["iam"]:
@@ -61,7 +73,7 @@ class SageMakerTask(StateTaskServiceCallback):
         env.stack.pop()  # the Create* response: the task's result is the final Describe*
         kind = _JOBS[self.resource.api_action]
         client = self._client(resource_runtime_part, state_credentials)
-        describe = getattr(client, f"describe_{kind[:-3].lower()}_job")
+        describe = getattr(client, _DESCRIBE.get(kind, f"describe_{kind[:-3].lower()}_job"))
         name = normalised_parameters[f"{kind}Name"]
 
         def resolve() -> dict[str, Any] | None:
@@ -85,7 +97,10 @@ class SageMakerTask(StateTaskServiceCallback):
         from slipstream.local.strict.iam import AccessDenied, Request
 
         kind = _JOBS[self.resource.api_action]
-        rule = f"arn:aws:events:{region}:{role_arn.split(':')[4]}:rule/StepFunctionsGetEventsForSageMaker{kind}sRule"
+        rule_kind = _RULE_KIND.get(kind, kind)
+        rule = (
+            f"arn:aws:events:{region}:{role_arn.split(':')[4]}:rule/StepFunctionsGetEventsForSageMaker{rule_kind}sRule"
+        )
         try:
             for action in ("events:PutTargets", "events:PutRule", "events:DescribeRule"):
                 authorize_role(role_arn, "StepFunctions", Request(action, rule), region)
