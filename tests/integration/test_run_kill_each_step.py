@@ -2,8 +2,8 @@
 and the run folder hold afterwards, and what the CLI said.
 
 Each case is a real `slipstream run` on a tiny dataset, held at a fault point (slipstream/local/fault_points.py);
-the two signals' runs of one point go side by side. What a killed run left is then repaired as the next run's
-start does (runner.repair_state), without training again.
+all twelve run side by side. What a killed run left is then repaired as the next run's start does
+(runner.repair_state), without training again.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from tests.integration.test_run_faults import CHURN, _finish, _start
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("run-faults")]
 POINTS = [f"step:{step}" for step in PIPELINE_STEPS] + ["run-registered"]
 NOTHING = {"champion": None, "challenger": None, "latest": None}
+SIGNALS = {"interrupted": signal.SIGINT, "killed": signal.SIGKILL}
 
 
 def _mlflow_statuses(config: Path) -> list[str]:
@@ -85,29 +86,45 @@ def _check_killed(folder: Path, point: str) -> None:
     _registry_holds(config, point)  # the repair changes neither a completed version nor an empty registry
 
 
-def _all_held(configs: dict[str, Path], point: str, ready_dir: Path) -> dict[str, subprocess.Popen[str]]:
-    """Start one run per config, all at once, and return when every one waits at `point`."""
-    ready = {name: ready_dir / f"{name}.ready" for name in configs}
-    held = {
-        name: _start(config, env={"SLIPSTREAM_FAULT_POINT": point, "SLIPSTREAM_FAULT_READY": str(ready[name])})
-        for name, config in configs.items()
-    }
-    deadline = time.monotonic() + 240
-    while not all(path.is_file() for path in ready.values()):
-        for process in held.values():
+@pytest.fixture(scope="module")
+def signalled(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], tuple[Path, int, str]]:
+    """Every (point, signal) case at once, each signalled as soon as it waits at its point (the cases share
+    nothing; side by side the set takes about as long as its longest run): case -> (folder, exit code, output)."""
+    base = tmp_path_factory.mktemp("kill-each-step")
+    cases = {(point, name): base / f"{point.replace(':', '-')}-{name}" for point in POINTS for name in SIGNALS}
+    running = {}
+    for (point, name), folder in cases.items():
+        config = write_project(folder, CHURN, customers(rows=160))
+        ready = folder / "held.ready"
+        env = {"SLIPSTREAM_FAULT_POINT": point, "SLIPSTREAM_FAULT_READY": str(ready)}
+        running[(point, name)] = (_start(config, env=env), ready)
+    results, deadline = {}, time.monotonic() + 600
+    while running:
+        assert time.monotonic() < deadline, f"never reached their fault points: {sorted(running)}"
+        for case, (process, ready) in list(running.items()):
             assert process.poll() is None, process.communicate()[0]
-        assert time.monotonic() < deadline, "the runs never reached the fault point"
+            if ready.is_file():
+                process.send_signal(SIGNALS[case[1]])
+                code, output = _finish(process, timeout=120) if case[1] == "interrupted" else _killed(process)
+                results[case] = (cases[case], code, output)
+                del running[case]
         time.sleep(0.2)
-    return held
+    return results
+
+
+def _killed(process: subprocess.Popen[str]) -> tuple[int, str]:
+    output, _ = process.communicate(timeout=30)
+    return process.returncode, output
 
 
 @pytest.mark.parametrize("point", POINTS)
-def test_kill_9_and_ctrl_c_at_each_step(tmp_path: Path, point: str) -> None:
-    folders = {name: tmp_path / name for name in ("interrupted", "killed")}
-    configs = {name: write_project(folder, CHURN, customers(rows=160)) for name, folder in folders.items()}
-    held = _all_held(configs, point, tmp_path)
-    held["interrupted"].send_signal(signal.SIGINT)
-    held["killed"].send_signal(signal.SIGKILL)
-    held["killed"].communicate(timeout=30)
-    _check_interrupted(folders["interrupted"], point, *_finish(held["interrupted"], timeout=60))
-    _check_killed(folders["killed"], point)
+def test_ctrl_c_at_each_step(signalled: dict, point: str) -> None:
+    folder, code, output = signalled[(point, "interrupted")]
+    _check_interrupted(folder, point, code, output)
+
+
+@pytest.mark.parametrize("point", POINTS)
+def test_kill_9_at_each_step(signalled: dict, point: str) -> None:
+    folder, code, _ = signalled[(point, "killed")]
+    assert code == -signal.SIGKILL
+    _check_killed(folder, point)
