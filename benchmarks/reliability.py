@@ -6,7 +6,8 @@
 copy of the champion's state, under a closed loop of single-row requests (2 clients, a new connection each).
 First a run without faults, then kill -9 of: the endpoint server, one model-container worker, one front. For each
 fault, from the kill until a request succeeds again after the process is back (plus a second of steady traffic):
-requests lost (anything but a 2xx, a connection error included) and seconds to recover. Each is shown against the
+requests lost (no answer at all: a reset or a refusal), requests not answered 2xx (503 + Retry-After included)
+and seconds to recover. Each is shown against the
 no-fault run over a window of the same length. Without a champion in the repository's state, one is trained
 first into a temporary folder.
 """
@@ -42,7 +43,7 @@ from slipstream.local.serving.report import example_instance  # noqa: E402
 from slipstream.local.serving.supervisor import Servers  # noqa: E402
 
 RECOVERY_LIMIT = 60.0
-Answer = tuple[float, bool]  # (when, a 2xx)
+Answer = tuple[float, bool, bool]  # (when, a 2xx, any HTTP answer at all: False for a reset or a refusal)
 
 
 @dataclass
@@ -70,13 +71,16 @@ class ClosedLoop:
     def _client(self) -> None:
         while not self._stop.is_set():
             request = urllib.request.Request(self.url, data=self.body, headers={"Content-Type": "application/json"})
+            answered = True
             try:
                 with urllib.request.urlopen(request, timeout=10) as response:
                     response.read()
                     ok = 200 <= response.status < 300
-            except (OSError, ValueError):  # an HTTP error status, a reset, a refusal: lost
+            except urllib.error.HTTPError:  # answered, but not served (503 + Retry-After while the endpoint restarts)
                 ok = False
-            self.answers.append((time.monotonic(), ok))
+            except (OSError, ValueError):  # a reset, a refusal, a truncated answer: no answer at all
+                ok = answered = False
+            self.answers.append((time.monotonic(), ok, answered))
 
     def between(self, start: float, end: float) -> list[Answer]:
         return [a for a in list(self.answers) if start <= a[0] < end]
@@ -91,7 +95,8 @@ def _descendants(pid: int) -> list[int]:
             continue
     found, frontier = [], [pid]
     while frontier:
-        children = [child for child, parent in parents.items() if parent == frontier.pop()]
+        current = frontier.pop()
+        children = [child for child, parent in parents.items() if parent == current]
         found += children
         frontier += children
     return found
@@ -154,7 +159,7 @@ def _inflict(servers: Servers, loop: ClosedLoop, fault: Fault) -> tuple[float, l
         servers.watch()
         if back_at is None and fault.back(servers, killed):
             back_at = now
-        if back_at is not None and any(ok for _, ok in loop.between(back_at, now)):
+        if back_at is not None and any(a[1] for a in loop.between(back_at, now)):
             recovered = now - killed_at
             break
         time.sleep(0.02)
@@ -200,19 +205,26 @@ def bench(quick: bool = False) -> list[Row]:
 
 def _longest_gap(answers: list[Answer]) -> float:
     """The longest wait between two successes: how long a no-fault run goes without one, at worst."""
-    times = [when for when, ok in answers if ok]
+    times = [when for when, ok, _ in answers if ok]
     return max((b - a for a, b in itertools.pairwise(times)), default=0.0)
 
 
 def _rows(name: str, seconds: float, answers: list[Answer], steady: list[Answer], calm: float) -> list[Row]:
     window = answers[-1][0] - answers[0][0] if answers else seconds
-    expected_lost = sum(not ok for _, ok in steady) * window / calm  # the no-fault run, over as long a window
+    scale = window / calm  # the no-fault run's counts over as long a window
+
+    def count(answers: list[Answer], lost: Callable[[Answer], bool]) -> float:
+        return float(sum(lost(a) for a in answers))
+
+    no_answer, not_2xx = (lambda a: not a[2]), (lambda a: not a[1])
     return [
-        Row(f"{name}: requests lost", sum(not ok for _, ok in answers), expected_lost,
-            f"no-fault run, same {window:.1f}s window", "req"),
+        Row(f"{name}: requests lost (no answer: reset or refused)", count(answers, no_answer),
+            count(steady, no_answer) * scale, f"no-fault run, same {window:.1f}s window", "req"),
+        Row(f"{name}: requests not 2xx (503 + Retry-After included)", count(answers, not_2xx),
+            count(steady, not_2xx) * scale, f"no-fault run, same {window:.1f}s window", "req"),
         Row(f"{name}: time to recover", seconds, _longest_gap(steady), "no-fault longest gap between 2xx", "s"),
-        Row(f"{name}: requests answered 2xx", 100 * sum(ok for _, ok in answers) / max(1, len(answers)),
-            100 * sum(ok for _, ok in steady) / max(1, len(steady)), "no-fault run", "%", higher_is_better=True),
+        Row(f"{name}: requests answered 2xx", 100 * sum(a[1] for a in answers) / max(1, len(answers)),
+            100 * sum(a[1] for a in steady) / max(1, len(steady)), "no-fault run", "%", higher_is_better=True),
     ]  # fmt: skip
 
 
