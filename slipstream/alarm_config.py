@@ -65,6 +65,12 @@ class AlarmsConfig(BaseModel):
         le=1,
         description="Share of the capture stream's S3 deliveries that must succeed (per 5 minutes); lower alarms.",
     )
+    issued_failed: int = Field(
+        default=1,
+        ge=1,
+        description="Issued request ids the predict Lambda failed to record, per 5 minutes, that alarm: feedback for "
+        "those predictions will be refused (404), so live quality and experiments lose their labels.",
+    )
     function_errors: int = Field(
         default=1, ge=1, description="Errors of the drift (and experiment) Lambda per run that alarm."
     )

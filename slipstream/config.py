@@ -182,6 +182,18 @@ class ServingConfig(_Strict):
         default="X-Caller-Id", description="Header whose value keeps a caller on the same variant."
     )
     capture: bool = Field(default=True, description="Record every request and response for drift monitoring.")
+    request_timeout_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        le=300,
+        description="Longest a request may take to arrive, headers to last byte, in `slipstream serve` (a body "
+        "trickling in slowly gets a 408 at this deadline, not only after a pause of the socket timeout).",
+    )
+    feedback_auth: Literal["api_key", "iam"] = Field(
+        default="api_key",
+        description="How POST /feedback is authorized on AWS: `api_key` (the predictions' key) or `iam` (SigV4: "
+        "the labelling job's role needs execute-api:Invoke on it; /predict keeps the API key).",
+    )
 
 
 class MonitoringConfig(_Strict):

@@ -37,6 +37,7 @@ class Watched:
     api_latency_p99: cloudwatch.IMetric
     predict_errors: cloudwatch.IMetric
     predict_throttles: cloudwatch.IMetric
+    issued_failed: cloudwatch.IMetric  # request ids /predict issued but could not record: their feedback is refused
     pipeline_failed: cloudwatch.IMetric
     pipeline_timed_out: cloudwatch.IMetric
     dead_letters: cloudwatch.IMetric
@@ -106,6 +107,14 @@ class ServiceAlarms(Construct):
         self._add("predict-errors", "Predict Lambda failed", "predict-lambda-errors", w.predict_errors, 1, GTE)
         self._add(
             "predict-throttles", "Predict Lambda throttled", "predict-lambda-throttles", w.predict_throttles, 1, GTE
+        )
+        self._add(
+            "issued-failed",
+            "Predict Lambda could not record issued request ids (their feedback will be refused)",
+            "issued-failed",
+            w.issued_failed,
+            limits.issued_failed,
+            GTE,
         )
 
     def _pipeline(self, w: Watched) -> None:

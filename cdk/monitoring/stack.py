@@ -92,6 +92,7 @@ class MonitoringStack(Stack):
                 api_latency_p99=api.metric_latency(statistic="p99"),
                 predict_errors=predict.metric_errors(statistic="Sum"),
                 predict_throttles=predict.metric_throttles(statistic="Sum"),
+                issued_failed=serving.predict.metric_issued_failed(),
                 pipeline_failed=state_machine.metric_failed(statistic="Sum"),
                 pipeline_timed_out=state_machine.metric_timed_out(statistic="Sum"),
                 dead_letters=self.notifier.dead_letters.metric_approximate_number_of_messages_visible(

@@ -111,6 +111,17 @@ class PredictFunction(Construct):
     def function(self) -> lambda_.Function:
         return self.fn.function
 
+    def metric_issued_failed(self) -> cloudwatch.Metric:
+        """Issued request ids the function could not record, summed per 5 minutes: `IssuedFailed`, emitted by
+        lambdas/predict/api.py through Powertools (namespace Slipstream, `service`)."""
+        return cloudwatch.Metric(
+            namespace="Slipstream",
+            metric_name="IssuedFailed",
+            dimensions_map=emf_dimensions(PREDICT),
+            statistic="Sum",
+            period=Duration.minutes(5),
+        )
+
     def metric_captures(self, kind: Literal["dropped", "failed"]) -> cloudwatch.Metric:
         """Captured records the queue dropped (full) or whose write failed, summed per 5 minutes: what
         lambdas/predict/api.py emits as `Capture<Kind>` through Powertools (namespace Slipstream, `service`)."""

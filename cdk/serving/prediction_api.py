@@ -3,7 +3,8 @@
 Stage throttling, X-Ray, JSON access logs, execution logs at ERROR (never request bodies: they hold feature
 values), request validation of the body's shape, and per-stage auth: an API key with a usage plan, or IAM
 (SigV4). The gateway checks only the shape; the Lambda checks every feature against the data contract,
-which exists only after the first pipeline run, and names each problem.
+which exists only after the first pipeline run, and names each problem. With `[serving] feedback_auth = "iam"`
+POST /feedback is SigV4-authorized on its own (a labelling job's role, not the predictions' key holders).
 """
 
 from __future__ import annotations
@@ -49,6 +50,9 @@ class PredictionApi(Construct):
             self, "AccessLogs", retention=retention(stage.log_retention_days), removal_policy=RemovalPolicy.DESTROY
         )
         self.auth: Literal["api_key", "iam"] = stage.api_auth
+        self.feedback_auth: Literal["api_key", "iam"] = (
+            "iam" if settings.config.serving.feedback_auth == "iam" else self.auth
+        )
         self.stage_name = settings.stage_name
         self.api = apigw.RestApi(
             self,
@@ -91,14 +95,27 @@ class PredictionApi(Construct):
         integration = apigw.LambdaIntegration(handler, proxy=True, allow_test_invoke=False)
         bodies = {"predict": self._predict_model(max_rows), "feedback": self._feedback_model()}
         for path, model in bodies.items():
+            own = self._own_auth(path)
             self.api.root.add_resource(path).add_method(
                 "POST",
                 integration,
                 request_validator=validator,
                 request_models={"application/json": model},
+                # None: the API's defaults (default_method_options)
+                authorization_type=apigw.AuthorizationType.IAM if own else None,
+                api_key_required=False if own else None,
             )
         for path in ("health", "model"):
             self.api.root.add_resource(path).add_method("GET", integration, request_validator=validator)
+
+    def _own_auth(self, path: str) -> bool:
+        """Feedback authorized apart from the API: a key holder may predict but not label (and so steer the live
+        quality figures and the experiment); only a role allowed execute-api:Invoke on it may."""
+        return path == "feedback" and self.feedback_auth != self.auth
+
+    def feedback_arn(self) -> str:
+        """What a labelling job's role must be allowed execute-api:Invoke on."""
+        return self.api.arn_for_execute_api("POST", "/feedback", self.stage_name)
 
     def _predict_model(self, max_rows: int) -> apigw.Model:
         schema = apigw.JsonSchema(

@@ -78,6 +78,9 @@ class ServingStack(Stack):
             CfnOutput(self, "ApiKeyId", value=key_id, description=description, export_name=exports.name("api-key-id"))
         CfnOutput(self, "ChampionEndpoint", value=settings.endpoint_name)
         CfnOutput(self, "FeedbackTable", value=self.feedback.table.table_name)
+        if self.api.feedback_auth == "iam":
+            description = "allow execute-api:Invoke on it to the role that posts feedback (SigV4)"
+            CfnOutput(self, "FeedbackInvokeArn", value=self.api.feedback_arn(), description=description)
         CfnOutput(self, "WarehouseDatabase", value=settings.warehouse_database, description="Glue database")
         CfnOutput(self, "AthenaWorkGroup", value=settings.athena_workgroup)
 

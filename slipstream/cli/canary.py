@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from slipstream.cli.common import ConfigOption, console, fail, load
+from slipstream.cli.locking import WaitOption
 
 if TYPE_CHECKING:
     from slipstream.config import Config
@@ -50,14 +51,19 @@ def status(config: ConfigOption = Path("slipstream.toml"), as_json: JsonOption =
 
 
 @canary_app.command()
-def check(config: ConfigOption = Path("slipstream.toml"), as_json: JsonOption = False) -> None:
+def check(
+    config: ConfigOption = Path("slipstream.toml"), as_json: JsonOption = False, wait: WaitOption = False
+) -> None:
     """Apply the rule: promote after a clean bake, roll back when an alarm fired, else keep baking."""
-    from slipstream.local.canary import act
+    from slipstream.local.canary import act, look
+    from slipstream.local.run_lock import state_lock
 
-    cfg, result = _look(config)
-    _show(result, as_json)
+    cfg = load(config)
     try:
-        done = act(cfg, result)
+        with state_lock(cfg.state_path, wait=wait):  # as `run` holds it: no run gates or registers meanwhile
+            result = look(cfg)
+            _show(result, as_json)
+            done = act(cfg, result)
     except Exception as error:
         raise fail(error) from None
     console.print(done, highlight=False)

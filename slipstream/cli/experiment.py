@@ -2,7 +2,8 @@
 
 Exit codes: 0 done; 1 no experiment is running (or another error a person can act on); 2 config error;
 8 `promote` refused because the result is against it (champion better, sample ratio mismatch, or the
-challenger breaches a guardrail): `--force` overrides it, and the record says it was forced.
+challenger breaches a guardrail): `--force` overrides it, and the record says it was forced; 9 a run or
+another command holds the state directory (`promote` and `stop` take its lock; `--wait` queues behind it).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import typer
 from rich.console import Console
 
 from slipstream.cli.common import ConfigOption, console, fail, load
+from slipstream.cli.locking import WaitOption
 from slipstream.errors import SlipstreamError
 
 if TYPE_CHECKING:
@@ -114,22 +116,28 @@ def promote(
         bool, typer.Option("--force", help="Promote even when the result says the champion is better or is invalid.")
     ] = False,
     stage: StageOption = None,
+    wait: WaitOption = False,
 ) -> None:
     """Make the challenger the champion; recorded with who decided, when, and the figures.
 
     (Formerly also `slipstream promote`, which now promotes a model package across stages: docs/promotion.md.)"""
+    from slipstream.local.run_lock import state_lock
+
     _on_aws("promote", stage, config)
     cfg = load(config)
     try:
-        registry, experiment = _experiment(cfg)
-        result = _result(cfg, experiment)
-        against = _against_promotion(result)
-        if against and not force:
-            raise PromotionRefused(
-                f"not promoting version {experiment.challenger.version}: {against}",
-                details=[result.reason, "pass --force to promote anyway (the record says it was forced)"],
-            )
-        _end(cfg, registry, experiment, "promoted", by, result, forced=bool(against))
+        # Held from reading the result to moving the alias: a run meanwhile would gate against a champion
+        # that is about to change, and take the alias from under the decision.
+        with state_lock(cfg.state_path, wait=wait):
+            registry, experiment = _experiment(cfg)
+            result = _result(cfg, experiment)
+            against = _against_promotion(result)
+            if against and not force:
+                raise PromotionRefused(
+                    f"not promoting version {experiment.challenger.version}: {against}",
+                    details=[result.reason, "pass --force to promote anyway (the record says it was forced)"],
+                )
+            _end(cfg, registry, experiment, "promoted", by, result, forced=bool(against))
     except Exception as error:
         raise fail(error) from None
     if result.decision != "challenger better":
@@ -137,14 +145,22 @@ def promote(
 
 
 @app.command()
-def stop(config: ConfigOption = Path("slipstream.toml"), by: ByOption = None, stage: StageOption = None) -> None:
+def stop(
+    config: ConfigOption = Path("slipstream.toml"),
+    by: ByOption = None,
+    stage: StageOption = None,
+    wait: WaitOption = False,
+) -> None:
     """End the experiment: the challenger stops getting traffic; the champion is untouched."""
+    from slipstream.local.run_lock import state_lock
+
     _on_aws("stop", stage, config)
     cfg = load(config)
     try:
-        registry, experiment = _experiment(cfg)
-        result = _result(cfg, experiment)
-        _end(cfg, registry, experiment, "stopped", by, result, forced=False)
+        with state_lock(cfg.state_path, wait=wait):
+            registry, experiment = _experiment(cfg)
+            result = _result(cfg, experiment)
+            _end(cfg, registry, experiment, "stopped", by, result, forced=False)
     except Exception as error:
         raise fail(error) from None
 

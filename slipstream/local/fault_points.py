@@ -1,7 +1,9 @@
-"""Named points inside Register where the reliability tests stop a run, to kill or interrupt it right there.
+"""Named points in a local run where the reliability tests stop it, to kill or interrupt it right there.
 
 Off unless SLIPSTREAM_FAULT_POINT names the point: then the process writes SLIPSTREAM_FAULT_READY (a path) and
-sleeps, so a test can send its signal at a known place instead of guessing with timers.
+sleeps, so a test can send its signal at a known place instead of guessing with timers. "step:<Step>" is the
+start of each pipeline step (runner.PIPELINE_STEPS), "run-registered" is after Register, before the summary;
+the other three are inside Register (registry.py).
 """
 
 from __future__ import annotations
@@ -10,7 +12,8 @@ import os
 import time
 from pathlib import Path
 
-POINTS = ("run-started", "version-created", "version-tagged")
+_STEPS = ("ValidateData", "Train", "Evaluate", "QualityGate", "Register")  # runner.PIPELINE_STEPS, asserted there
+POINTS = (*(f"step:{step}" for step in _STEPS), "run-started", "version-created", "version-tagged", "run-registered")
 _HOLD_SECONDS = 60.0
 
 

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 FAILED_FILE = "FAILED.json"
 RESERVE_FILE = ".failure-reserve"  # space kept back so FAILED.json can be written on a full disk
 RESERVE_BYTES = 64 * 1024
+STEP_FILE = ".step"  # the step under way, so a run killed outright can be marked failed at that step
+KILLED = "the run was killed (kill -9 or a crash): the next run found its folder unfinished"
 _DISK_FULL = ("database or disk is full", "no space left on device")
 
 
@@ -77,17 +79,43 @@ def _os_error_in(error: BaseException | None) -> OSError | None:
 
 def mark_failed(state: RunState, step: str, error: BaseException) -> None:
     """FAILED.json in the run folder, and the folder renamed so nothing mistakes it for a finished run."""
-    release_reserve(state.run_dir)
+    state.run_dir = mark_folder_failed(state.run_dir, step, error)
+
+
+def mark_folder_failed(run_dir: Path, step: str, error: BaseException) -> Path:
+    release_reserve(run_dir)
     message = error.message if isinstance(error, SlipstreamError) else f"{type(error).__name__}: {error}"
     payload: dict[str, Any] = {"step": step, "error": excerpt(message)}
     if isinstance(error, SlipstreamError) and error.details:
         payload["details"] = [excerpt(d) for d in error.details]
     with contextlib.suppress(OSError):  # the reserve makes room; should even that fail, the rename still marks it
-        (state.run_dir / FAILED_FILE).write_text(json.dumps(payload, indent=2), encoding="utf-8")
-    failed = state.run_dir.with_name(state.run_dir.name + ".failed")
-    with contextlib.suppress(OSError):
-        shutil.move(state.run_dir, failed)
-        state.run_dir = failed
+        (run_dir / FAILED_FILE).write_text(json.dumps(payload, indent=2), encoding="utf-8")
+    failed = run_dir.with_name(run_dir.name + ".failed")
+    try:
+        shutil.move(run_dir, failed)
+    except OSError:
+        return run_dir
+    return failed
+
+
+def note_step(run_dir: Path, step: str) -> None:
+    (run_dir / STEP_FILE).write_text(step, encoding="utf-8")
+
+
+def mark_abandoned(state_path: Path) -> list[str]:
+    """Mark failed every run folder a killed run left unfinished (no summary, not marked); call it holding the
+    run lock, when no run can still be writing one. Returns what it marked, for the run's "repaired" notes."""
+    notes = []
+    for folder in sorted((state_path / "runs").glob("*")):
+        if not folder.is_dir() or folder.name.endswith(".failed") or (folder / "summary.json").is_file():
+            continue
+        try:
+            step = (folder / STEP_FILE).read_text(encoding="utf-8").strip() or "ValidateData"
+        except OSError:
+            step = "ValidateData"  # killed before its first step began
+        mark_folder_failed(folder, step, SlipstreamError(KILLED))
+        notes.append(f"run {folder.name}: {KILLED} (during {step}), marked failed")
+    return notes
 
 
 def interrupted_outcome(state: RunState) -> str:

@@ -1,4 +1,5 @@
-"""One `slipstream run` at a time per state directory: an flock on `<state>/.lock`, held for the whole run.
+"""One `slipstream run` at a time per state directory: an flock on `<state>/.lock`, held for the whole run, and
+by every other command that changes the registry's aliases (`experiment promote|stop`, `canary check`).
 
 Two runs on one state directory would both gate against the same champion and the last to finish would take
 the alias; on a fresh directory they would also race MLflow's schema migration. The lock file records who holds
@@ -54,7 +55,7 @@ def _acquire(handle: IO[str], path: Path, *, wait: bool, poll_seconds: float) ->
         except BlockingIOError:
             if not wait:
                 raise StateLocked(
-                    f"another `slipstream run` is using {path.parent}: {holder_text(path)}",
+                    f"another slipstream command is changing {path.parent}: {holder_text(path)}",
                     details=["wait for it to finish, or pass --wait to queue behind it"],
                 ) from None
             time.sleep(poll_seconds)  # polling, not a blocking flock: Ctrl-C stays immediate

@@ -12,11 +12,14 @@ from typing import Any, Protocol
 
 from slipstream.config import Config
 from slipstream.errors import SlipstreamError
+from slipstream.local import fault_points
 from slipstream.local.run_failure import (
     RunInterrupted,
     as_user_error,
     interrupted_outcome,
+    mark_abandoned,
     mark_failed,
+    note_step,
     release_reserve,
     reserve_space,
 )
@@ -55,34 +58,52 @@ def run_pipeline(config: Config, reporter: Reporter | None = None) -> RunState:
     reporter = reporter or _Silent()
     state = _start(config)
     for name, step in steps.items():
-        reporter.step_started(name)
-        started = time.perf_counter()
-        try:
-            summary = step(state)
-        except KeyboardInterrupt:
-            state.timings[name] = time.perf_counter() - started
-            _fail(state, name, SlipstreamError("interrupted (Ctrl-C or SIGTERM) during this step"), reporter)
-            raise RunInterrupted(interrupted_outcome(state)) from None
-        except Exception as error:
-            state.timings[name] = time.perf_counter() - started
-            told = as_user_error(error, config.tracking_uri)
-            _fail(state, name, told, reporter)
-            if told is error:
-                raise
-            raise told from error
-        state.timings[name] = time.perf_counter() - started
-        reporter.step_finished(name, state.timings[name], summary)
-    release_reserve(state.run_dir)
-    state.write_json("summary.json", summary_of(state))
+        _run_step(state, name, step, reporter)
+    try:
+        fault_points.reached("run-registered")
+        release_reserve(state.run_dir)
+        state.write_json("summary.json", summary_of(state))
+    except KeyboardInterrupt:  # Register has completed: the outcome says so, the folder still is no finished run
+        mark_failed(state, "Register", SlipstreamError("interrupted (Ctrl-C or SIGTERM) after Register"))
+        raise RunInterrupted(interrupted_outcome(state)) from None
     return state
 
 
-def _start(config: Config) -> RunState:
+def _run_step(state: RunState, name: str, step: Callable[[RunState], str], reporter: Reporter) -> None:
+    reporter.step_started(name)
+    started = time.perf_counter()
+    try:
+        note_step(state.run_dir, name)
+        fault_points.reached(f"step:{name}")
+        summary = step(state)
+    except KeyboardInterrupt:
+        state.timings[name] = time.perf_counter() - started
+        _fail(state, name, SlipstreamError("interrupted (Ctrl-C or SIGTERM) during this step"), reporter)
+        raise RunInterrupted(interrupted_outcome(state)) from None
+    except Exception as error:
+        state.timings[name] = time.perf_counter() - started
+        told = as_user_error(error, state.config.tracking_uri)
+        _fail(state, name, told, reporter)
+        if told is error:
+            raise
+        raise told from error
+    state.timings[name] = time.perf_counter() - started
+    reporter.step_finished(name, state.timings[name], summary)
+
+
+def repair_state(config: Config) -> list[str]:
+    """Mark what killed runs left behind: half-registered versions, RUNNING MLflow runs, unfinished run
+    folders. Only call it holding the state directory's lock."""
     from slipstream.local.registry import Registry
     from slipstream.local.registry_repair import repair
 
+    repairs = repair(Registry(config)).lines() if Registry.exists(config) else []
+    return repairs + mark_abandoned(config.state_path)
+
+
+def _start(config: Config) -> RunState:
     try:
-        repairs = repair(Registry(config)).lines() if Registry.exists(config) else []
+        repairs = repair_state(config)
         state = new_run(config)
     except OSError as error:
         raise as_user_error(error) from error

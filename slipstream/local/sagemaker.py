@@ -20,6 +20,7 @@ from pathlib import Path
 from slipstream.errors import StepFailed
 from slipstream.image import SKLEARN_IMAGE
 from slipstream.local.image_env import image_python
+from slipstream.local.parent_death import die_with_parent
 
 OPT_ML = "/opt/ml"
 STDERR_TAIL_LINES = 15
@@ -52,7 +53,10 @@ def container_env(opt_ml: Path, extra: Mapping[str, str] | None = None) -> dict[
 def _run(command: Sequence[str], opt_ml: Path, env: dict[str, str], step: str) -> subprocess.CompletedProcess[str]:
     mapped = [map_opt_ml(part, opt_ml) for part in command]
     try:
-        done = subprocess.run(mapped, cwd=opt_ml, env=env, capture_output=True, text=True, check=False)
+        # A run killed outright (kill -9) must not leave its job running on, writing into a dead run's folder.
+        done = subprocess.run(
+            mapped, cwd=opt_ml, env=env, capture_output=True, text=True, check=False, preexec_fn=die_with_parent()
+        )
     except OSError as error:  # e.g. an entrypoint naming a program the image does not have
         raise StepFailed(f"{step} failed: could not start {mapped[0]!r}: {error.strerror}") from None
     (opt_ml.parent / f"{step.lower()}.log").write_text(done.stdout + done.stderr, encoding="utf-8")

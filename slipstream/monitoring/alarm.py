@@ -33,6 +33,7 @@ SECTIONS = {
     ("Slipstream", "LiveAccuracy"): "live-quality-below-floor",
     ("Slipstream", "LiveMae"): "live-quality-below-floor",
     ("Slipstream", "LiveRmse"): "live-quality-below-floor",
+    ("Slipstream", "IssuedFailed"): "issued-failed",
     ("Slipstream", "CaptureDropped"): "captures-lost",
     ("Slipstream", "CaptureFailed"): "captures-lost",
     ("AWS/Firehose", "DeliveryToS3.Success"): "capture-delivery-failed",

@@ -100,6 +100,27 @@ def test_capture_alarms_watch_what_the_predict_lambda_emits(
         assert _watched(alarms[f"captures-{kind}"]) in points, kind
 
 
+def test_issued_failed_alarm_watches_what_the_predict_lambda_emits(
+    synthesized: Synthesized, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from aws_lambda_powertools import Metrics
+
+    from lambdas.predict import handler
+    from lambdas.predict.api import _capture_metrics
+
+    env = _function_env(synthesized.templates["serving"], "lambdas.predict.handler.handler")
+    monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", env["POWERTOOLS_SERVICE_NAME"])
+    metrics = Metrics(namespace=handler.metrics.provider.namespace)
+    service = SimpleNamespace(capture=None, shadow=None, issued_failed=2)
+    capsys.readouterr()
+    _capture_metrics(service, metrics)  # type: ignore[arg-type]
+    metrics.flush_metrics()
+    points = _points(capsys.readouterr().out)
+    alarm = _alarms(synthesized.templates["monitoring"])["issued-failed"]
+    assert _watched(alarm) in points
+    assert alarm["Statistic"] == "Sum" and alarm["Threshold"] == 1 and service.issued_failed == 0
+
+
 def test_delivery_and_drift_error_alarms_watch_this_stages_stream_and_function(synthesized: Synthesized) -> None:
     monitoring, serving = synthesized.templates["monitoring"], synthesized.templates["serving"]
     alarms = _alarms(monitoring)

@@ -27,6 +27,7 @@ EXPECTED = {
     "champion-drift": ("Slipstream", "DriftedFeatures", "drift-above-threshold"),
     "champion-prediction-drift": ("Slipstream", "PredictionDrifted", "prediction-drift"),
     "champion-live-quality": ("Slipstream", "LiveAccuracy", "live-quality-below-floor"),
+    "issued-failed": ("Slipstream", "IssuedFailed", "issued-failed"),
     "captures-dropped": ("Slipstream", "CaptureDropped", "captures-lost"),
     "captures-failed": ("Slipstream", "CaptureFailed", "captures-lost"),
     "capture-delivery": ("AWS/Firehose", "DeliveryToS3.Success", "capture-delivery-failed"),

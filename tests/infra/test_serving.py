@@ -193,3 +193,50 @@ def test_iam_auth_replaces_the_api_key(tmp_path):
         assert method["Properties"].get("ApiKeyRequired") in (None, False)
     template.resource_count_is("AWS::ApiGateway::UsagePlan", 0)
     template.resource_count_is("AWS::ApiGateway::ApiKey", 0)
+
+
+def _api_methods(settings, tmp_path) -> dict[str, dict]:
+    """The API construct alone in a bare stack: resource path -> the POST/GET method's properties."""
+    from aws_cdk import App, Stack
+    from aws_cdk import aws_lambda as lambda_
+
+    from cdk.serving.prediction_api import PredictionApi
+
+    stack = Stack(App(outdir=str(tmp_path)), "Api")
+    handler = lambda_.Function(
+        stack, "Fn", runtime=lambda_.Runtime.PYTHON_3_11, handler="h.h", code=lambda_.Code.from_inline("h = 1")
+    )
+    PredictionApi(stack, "Api", settings=settings, handler=handler)
+    template = Template.from_stack(stack).to_json()["Resources"]
+    paths = {k: r["Properties"]["PathPart"] for k, r in template.items() if r["Type"] == "AWS::ApiGateway::Resource"}
+    return {
+        paths[r["Properties"]["ResourceId"]["Ref"]]: r["Properties"]
+        for r in template.values()
+        if r["Type"] == "AWS::ApiGateway::Method"
+    }
+
+
+def _with_feedback_auth(settings, value: str):
+    from dataclasses import replace
+
+    serving = settings.config.serving.model_copy(update={"feedback_auth": value})
+    return replace(settings, config=settings.config.model_copy(update={"serving": serving}))
+
+
+@pytest.mark.parametrize("api_auth", ["api_key", "iam"])
+def test_feedback_auth_iam_signs_feedback_and_leaves_predictions_as_the_stage_says(tmp_path, api_auth):
+    from tests.infra.conftest import stage_settings
+
+    methods = _api_methods(_with_feedback_auth(stage_settings(api_auth=api_auth), "iam"), tmp_path)
+    assert methods["feedback"]["AuthorizationType"] == "AWS_IAM"
+    assert methods["feedback"].get("ApiKeyRequired") in (None, False)
+    for path in ("predict", "health", "model"):
+        expected = ("AWS_IAM", False) if api_auth == "iam" else ("NONE", True)
+        assert (methods[path]["AuthorizationType"], bool(methods[path].get("ApiKeyRequired"))) == expected, path
+
+
+def test_feedback_auth_defaults_to_the_predictions_key(tmp_path):
+    from tests.infra.conftest import stage_settings
+
+    methods = _api_methods(stage_settings(), tmp_path)
+    assert {(m["AuthorizationType"], m["ApiKeyRequired"]) for m in methods.values()} == {("NONE", True)}

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import IO
 
 from slipstream.errors import SlipstreamError
+from slipstream.local.parent_death import die_with_parent
 from slipstream.local.serving.plan import process_env
 
 MAX_CRASHES = 5  # within CRASH_WINDOW seconds: the child is broken, not unlucky
@@ -54,6 +55,7 @@ class Child:
             stdout=self._log,
             stderr=self._log,
             start_new_session=True,
+            preexec_fn=die_with_parent(),  # serve killed by SIGKILL cannot stop its children: the kernel does
         )
         self.restart_at = None
 

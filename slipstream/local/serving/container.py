@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import IO
 
 from slipstream.local.image_env import image_python
+from slipstream.local.parent_death import die_with_parent
 from slipstream.local.serving.httpbase import free_port
 
 SERVING_MODULE = "sagemaker_sklearn_container.serving:main"  # the image's SAGEMAKER_SERVING_MODULE
@@ -72,7 +73,12 @@ class ModelContainer:
         command += ["--timeout", str(MODEL_SERVER_TIMEOUT), "--pythonpath", str(code), "--log-level", "info"]
         self._log = self.log_path.open("ab")
         self.process = subprocess.Popen(
-            [*command, SERVING_MODULE], env=self._env(code), stdout=self._log, stderr=self._log, cwd=self.base_dir
+            [*command, SERVING_MODULE],
+            env=self._env(code),
+            stdout=self._log,
+            stderr=self._log,
+            cwd=self.base_dir,
+            preexec_fn=die_with_parent(),  # the endpoint server killed by SIGKILL takes its containers along
         )
         return self
 

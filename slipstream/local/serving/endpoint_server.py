@@ -23,7 +23,13 @@ from typing import Any
 
 from slipstream.local.model_checksums import ModelTampered, verify
 from slipstream.local.serving.container import ContainerFailed, ModelContainer
-from slipstream.local.serving.httpbase import LOOPBACK, KeepAliveHandler, Server, serve_until_interrupted
+from slipstream.local.serving.httpbase import (
+    LOOPBACK,
+    REQUEST_TIMEOUT,
+    KeepAliveHandler,
+    Server,
+    serve_until_interrupted,
+)
 from slipstream.local.strict.serverless import HostedEndpoint, ServerlessLimits, invoke_endpoint, unknown_endpoint
 
 INVOCATIONS = re.compile(r"^/endpoints/([^/]+)/invocations$")
@@ -122,12 +128,15 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True, help="on 127.0.0.1: this server is internal")
     parser.add_argument("--spec", type=Path, required=True, help="JSON: {endpoint: {model_dir, code_dir, version}}")
     parser.add_argument("--workers", type=int, default=1, help="gunicorn workers per model container")
+    parser.add_argument("--request-timeout", type=float, default=REQUEST_TIMEOUT, help="seconds for a whole request")
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, _interrupt)  # `kill` must stop the containers too, as Ctrl-C does
     spec = json.loads(args.spec.read_text(encoding="utf-8"))
     endpoints = start_endpoints(spec, args.spec.parent / "containers", args.workers)
     try:
-        server = Server((LOOPBACK, args.port), make_request_handler(endpoints), reuse_port=False)
+        handler = make_request_handler(endpoints)
+        handler.request_timeout = args.request_timeout
+        server = Server((LOOPBACK, args.port), handler, reuse_port=False)
         died: list[str] = []
         threading.Thread(target=_watch_containers, args=(endpoints, server, died), daemon=True).start()
         serve_until_interrupted(server, {"listening": f"http://{LOOPBACK}:{args.port}", "endpoints": sorted(endpoints)})

@@ -20,7 +20,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
 from slipstream.local.serving.events import LocalContext, rest_event
-from slipstream.local.serving.httpbase import KeepAliveHandler, Server, serve_until_interrupted
+from slipstream.local.serving.httpbase import REQUEST_TIMEOUT, KeepAliveHandler, Server, serve_until_interrupted
 from slipstream.local.serving.request_length import LengthProblem, declared_length, discard, read_exactly
 from slipstream.local.strict.api_gateway import (
     GatewayAnswer,
@@ -66,21 +66,22 @@ def read_body(request: Any, limits: GatewayLimits) -> bytes | None:
             request.close_connection = True
             # Drained so a client still sending reads the 413, not a reset; one that stops sending gets it
             # after DRAIN_PAUSE, as API Gateway answers at once from the Content-Length.
-            request.connection.settimeout(DRAIN_PAUSE)
             with contextlib.suppress(OSError):
-                discard(request.rfile, length)
+                discard(request.body_reader(pause=DRAIN_PAUSE), length)
             request.send_answer(body_too_large(limits))
             return None
-        return read_exactly(request.rfile, length)
+        return read_exactly(request.body_reader(), length)
     except LengthProblem as problem:
         request.close_connection = True  # the connection's framing cannot be trusted any more
         request.send_answer(problem.answer())
-    except TimeoutError:
-        request.send_error_json(408, "request timeout", f"the body did not arrive within {request.timeout:.0f}s")
+    except TimeoutError as error:  # a pause past the socket timeout, or the whole request past its deadline
+        request.send_error_json(408, "request timeout", request.timeout_detail(error))
     return None
 
 
-def make_request_handler(handler: Handler, limits: GatewayLimits = DEFAULT_LIMITS) -> type[KeepAliveHandler]:
+def make_request_handler(
+    handler: Handler, limits: GatewayLimits = DEFAULT_LIMITS, request_timeout: float = REQUEST_TIMEOUT
+) -> type[KeepAliveHandler]:
     # One invocation at a time, on one thread that outlives a timed-out request (as a Lambda instance runs on
     # after API Gateway gave up): the next request waits for it, as it would wait for a free instance.
     lambda_instance = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lambda")
@@ -113,6 +114,7 @@ def make_request_handler(handler: Handler, limits: GatewayLimits = DEFAULT_LIMIT
                 return self._invoke
             raise AttributeError(name)
 
+    FrontHandler.request_timeout = request_timeout
     return FrontHandler
 
 
@@ -122,12 +124,15 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--integration-timeout", type=float, default=GatewayLimits.integration_timeout)
     parser.add_argument("--reuse-port", action="store_true")
+    parser.add_argument("--request-timeout", type=float, default=REQUEST_TIMEOUT, help="seconds for a whole request")
     args = parser.parse_args()
     from lambdas.predict.handler import handler  # reads its environment at the first request
 
     server = Server(
         (args.host, args.port),
-        make_request_handler(handler, GatewayLimits(integration_timeout=args.integration_timeout)),
+        make_request_handler(
+            handler, GatewayLimits(integration_timeout=args.integration_timeout), request_timeout=args.request_timeout
+        ),
         args.reuse_port,
     )
     serve_until_interrupted(server, {"listening": f"http://{args.host}:{args.port}"})

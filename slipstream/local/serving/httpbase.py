@@ -6,16 +6,21 @@ from __future__ import annotations
 import json
 import signal
 import socket
+import time
 import uuid
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from slipstream.local.serving.deadline import DeadlineReader, RequestDeadline
 
 LOOPBACK = "127.0.0.1"
 # A client that sends nothing for this long (a half-sent request, an idle keep-alive connection) is dropped,
 # so it holds its thread no longer; API Gateway's own idle limit is longer, but each thread here is a
 # process's memory. The callers (botocore, urllib3, browsers) reopen a dropped idle connection by themselves.
 SOCKET_TIMEOUT = 10.0
+# The whole request, from its headers' arrival to its body's last byte ([serving] request_timeout_seconds).
+REQUEST_TIMEOUT = 30.0
 
 
 class KeepAliveHandler(BaseHTTPRequestHandler):
@@ -24,6 +29,23 @@ class KeepAliveHandler(BaseHTTPRequestHandler):
     # response waits ~40 ms for the client's delayed ACK (docs/performance.md#nagle).
     disable_nagle_algorithm = True
     timeout = SOCKET_TIMEOUT  # StreamRequestHandler sets it on the connection; a read past it ends the connection
+    request_timeout = REQUEST_TIMEOUT
+    request_deadline = 0.0
+
+    def parse_request(self) -> bool:
+        # The clock starts once the headers are in; the idle time of a keep-alive connection does not count.
+        self.request_deadline = time.monotonic() + self.request_timeout
+        return super().parse_request()
+
+    def body_reader(self, pause: float | None = None) -> DeadlineReader:
+        """The body's stream, bounded by the request's deadline and by `pause` (default: the socket timeout)
+        between bytes."""
+        return DeadlineReader(self.connection, self.rfile, self.request_deadline, pause or self.timeout)
+
+    def timeout_detail(self, error: TimeoutError) -> str:
+        if isinstance(error, RequestDeadline):
+            return f"the request did not arrive within its {self.request_timeout:g}s deadline ({error})"
+        return f"the body stopped arriving: nothing for {self.timeout:g}s"
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # one line per request on stderr would cost more than routing it
@@ -31,10 +53,10 @@ class KeepAliveHandler(BaseHTTPRequestHandler):
     def read_body(self) -> bytes:
         length = int(self.headers.get("Content-Length") or 0)
         try:
-            return self.rfile.read(length) if length > 0 else b""
-        except TimeoutError:
+            return self.body_reader().read(length) if length > 0 else b""
+        except TimeoutError as error:
             # The stdlib drops the connection on the TimeoutError re-raised; the client learns why first.
-            self.send_error_json(408, "request timeout", f"the body did not arrive within {self.timeout:.0f}s")
+            self.send_error_json(408, "request timeout", self.timeout_detail(error))
             raise
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:

@@ -44,8 +44,9 @@ class Servers:
         plan, reuse = self.plan, ["--reuse-port"] if self.workers > 1 else []
         self.log_dir.mkdir(parents=True, exist_ok=True)
         # The endpoint server is internal (no auth, no row limit): loopback only, whatever the API binds.
-        endpoint = ["-m", "slipstream.local.serving.endpoint_server", "--port", str(plan.endpoint_port)]
-        api = ["-m", "slipstream.local.serving.front_server", "--host", plan.host, "--port", str(plan.port)]
+        deadline = ["--request-timeout", str(plan.config.serving.request_timeout_seconds)]
+        endpoint = ["-m", "slipstream.local.serving.endpoint_server", "--port", str(plan.endpoint_port), *deadline]
+        api = ["-m", "slipstream.local.serving.front_server", "--host", plan.host, "--port", str(plan.port), *deadline]
         # Endpoints first: an API that answers before its model loads would greet the first caller with a 503.
         # One SageMaker Runtime process (it counts each endpoint's concurrent invocations, as SageMaker does);
         # the work is in its model containers, `workers` gunicorn workers each.
