@@ -293,7 +293,10 @@ def _resources(statement: dict) -> list:
     return statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
 
 
-def test_the_copy_reads_runs_and_writes_models_only(synthesized):
+def test_the_state_machine_reads_runs_and_its_data_and_writes_models_only(synthesized):
+    """The copies (RetainModel, RetainBaseline) read runs/ and write models/; routing ValidateData reads the
+    data's size, whether a contract is stored (ListBucket, limited by an s3:prefix condition elsewhere) and the
+    processing job's answer."""
     template = synthesized.templates["pipeline"]
     role_id = next(
         k
@@ -308,8 +311,12 @@ def test_the_copy_reads_runs_and_writes_models_only(synthesized):
         if action.startswith("s3:")
         for resource in _resources(statement)
     )
+    data = {"Fn::ImportValue": "breast-cancer-dev-storage-data-bucket-arn"}
     assert s3_grants == [
         ("s3:GetObject", json.dumps({"Fn::Join": ["", [bucket, "/runs/*"]]})),
+        ("s3:GetObject", json.dumps({"Fn::Join": ["", [bucket, "/runs/*/validation-output.json"]]})),
+        ("s3:GetObject", json.dumps({"Fn::Join": ["", [data, "/incoming/*"]]})),
+        ("s3:ListBucket", json.dumps(bucket)),
         ("s3:PutObject", json.dumps({"Fn::Join": ["", [bucket, "/models/*"]]})),
     ]
 

@@ -224,6 +224,13 @@ def _create_policies(template: dict[str, Any], scope: Scope) -> None:
         document = json.dumps(resolve(resource["Properties"]["PolicyDocument"], scope))
         for role in resolve(resource["Properties"].get("Roles", []), scope):
             iam.put_role_policy(RoleName=role, PolicyName=logical[:128], PolicyDocument=document)
+    # CDK moves statements past a role's 10,240-character inline limit into overflow managed policies.
+    for logical, resource in _of_type(template, "AWS::IAM::ManagedPolicy"):
+        document = json.dumps(resolve(resource["Properties"]["PolicyDocument"], scope))
+        arn = iam.create_policy(PolicyName=scope.local_name(logical), PolicyDocument=document)["Policy"]["Arn"]
+        scope.attributes[logical] = {"Ref": arn, "Arn": arn}
+        for role in resolve(resource["Properties"].get("Roles", []), scope):
+            iam.attach_role_policy(RoleName=role, PolicyArn=arn)
 
 
 def _scope_for(synth: Synthesized, key: str, app_scope: Scope) -> Scope:
