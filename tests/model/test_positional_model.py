@@ -95,15 +95,17 @@ def test_inference_serves_both_kinds_with_the_same_answers(
     features, old, new = _both_kinds(split, estimator)
     rows = split.test.drop(columns=split.target).head(40)
     # JSON as a client sends it: NaN as null; numbers as text for some rows (the careful path, not the fast one).
-    instances = [{k: None if pd.isna(v) else v for k, v in row.items()} for row in rows.to_dict(orient="records")]
-    for instance in instances[::7]:
+    numbers = [{k: None if pd.isna(v) else v for k, v in row.items()} for row in rows.to_dict(orient="records")]
+    as_text = [dict(row) for row in numbers]
+    for instance in as_text[::7]:
         instance.update({k: str(v) for k, v in instance.items() if isinstance(v, float)})
-    body = json.dumps({"instances": instances})
     answers = []
     for kind, pipeline in (("names", old), ("positions", new.pipeline)):
         model = serving.model_fn(str(_model_dir(tmp_path / kind, pipeline, features, task)))
         assert model["input"].takes_frames is (kind == "names")
-        answers.append(json.loads(serving.transform_fn(model, body, "application/json", None)[0]))
-    assert answers[0] == answers[1]
+        for instances in (numbers, as_text):  # all numbers: one numpy call where every feature is numeric
+            body = json.dumps({"instances": instances})
+            answers.append(json.loads(serving.transform_fn(model, body, "application/json", None)[0]))
+    assert answers[0] == answers[1] == answers[2] == answers[3]
     expected = _outputs(old, as_model_input(rows, features), task)
-    assert answers[1]["predictions"] == expected[0].tolist()
+    assert answers[3]["predictions"] == expected[0].tolist()
