@@ -59,11 +59,12 @@ def _wait(url: str, body: bytes, timeout: float = 120) -> None:
 
 
 @contextmanager
-def _server(args: list[str], url: str, body: bytes, env: dict[str, str]) -> Iterator[None]:
+def _server(args: list[str], url: str, body: bytes, env: dict[str, str]) -> Iterator[int]:
+    """The server's pid once it answers: its process tree is what the CPU figures count."""
     process = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         _wait(url, body)
-        yield
+        yield process.pid
     finally:
         process.terminate()
         try:
@@ -138,8 +139,8 @@ def mlflow_model(config: Config, scratch: Path) -> Path:
     return target
 
 
-def _measure(factory: Any, seconds: float, warmup: float) -> dict[int, load.Result]:
-    return {c: load.run(factory, c, seconds, warmup) for c in (1, 8)}
+def _measure(factory: Any, seconds: float, warmup: float, pid: int) -> dict[int, load.Result]:
+    return {c: load.run(factory, c, seconds, warmup, server_pid=pid) for c in (1, 8)}
 
 
 def serving_rows(config: Config, config_path: Path, model_dir: Path, seconds: float, warmup: float) -> list[Row]:
@@ -152,34 +153,45 @@ def serving_rows(config: Config, config_path: Path, model_dir: Path, seconds: fl
     flask = [str(image_python()), "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "--chdir",
              str(REPO / "benchmarks"), "flask_app:app"]  # fmt: skip
     flask_env = {"PATH": "/usr/bin:/bin", "OMP_NUM_THREADS": "1", "MODEL_DIR": str(model_dir)}
-    with _server(flask, f"http://127.0.0.1:{port}/predict", body, flask_env):
+    with _server(flask, f"http://127.0.0.1:{port}/predict", body, flask_env) as pid:
         results["Flask + gunicorn (2 workers)"] = _measure(load.http_call("127.0.0.1", port, "/predict", body),
-                                                           seconds, warmup)  # fmt: skip
+                                                           seconds, warmup, pid)  # fmt: skip
 
     port = free_port()
     mlflow_body = json.dumps({"dataframe_records": [row]}).encode()
     with tempfile.TemporaryDirectory() as scratch:
         mlflow = [str(BIN / "mlflow"), "models", "serve", "--env-manager", "local", "-m",
                   str(mlflow_model(config, Path(scratch))), "-h", "127.0.0.1", "-p", str(port)]  # fmt: skip
-        with _server(mlflow, f"http://127.0.0.1:{port}/invocations", mlflow_body, env):
+        with _server(mlflow, f"http://127.0.0.1:{port}/invocations", mlflow_body, env) as pid:
             factory = load.http_call("127.0.0.1", port, "/invocations", mlflow_body)
-            results["mlflow models serve"] = _measure(factory, seconds, warmup)
+            results["mlflow models serve"] = _measure(factory, seconds, warmup, pid)
 
     port = free_port()
     serve = [str(BIN / "slipstream"), "serve", "--config", str(config_path), "--port", str(port)]
-    with _server(serve, f"http://127.0.0.1:{port}/predict", body, env):
-        results["slipstream serve"] = _measure(load.http_call("127.0.0.1", port, "/predict", body), seconds, warmup)
+    with _server(serve, f"http://127.0.0.1:{port}/predict", body, env) as pid:
+        factory = load.http_call("127.0.0.1", port, "/predict", body)
+        results["slipstream serve"] = _measure(factory, seconds, warmup, pid)
 
     for name, by_c in results.items():
         for c, result in by_c.items():
             print(f"  {name:<30} c{c}: {result.rps:7.0f} req/s  p50 {result.p50_ms:6.2f} ms  "
-                  f"p99 {result.p99_ms:6.2f} ms  errors {result.errors}", file=sys.stderr)  # fmt: skip
+                  f"p99 {result.p99_ms:6.2f} ms  CPU {result.cpu_ms_per_request:6.2f} ms/req  "
+                  f"errors {result.errors}", file=sys.stderr)  # fmt: skip
+    return comparison_rows(results)
+
+
+def comparison_rows(results: dict[str, dict[int, load.Result]]) -> list[Row]:
+    """Throughput (wall clock: what a caller sees, at the mercy of the machine's load) and the CPU the server's
+    process tree spent per request (holds under load: other sessions' work is not in it), per peer and c."""
     ours, rows = results["slipstream serve"], []
     for peer, goal in (("mlflow models serve", 2.0), ("Flask + gunicorn (2 workers)", 1.0)):
         for c in (1, 8):
-            errors = ours[c].errors + results[peer][c].errors
-            rows.append(Row(f"slipstream serve, concurrency {c} ({errors} errors)", ours[c].rps, results[peer][c].rps,
+            theirs, errors = results[peer][c], ours[c].errors + results[peer][c].errors
+            rows.append(Row(f"slipstream serve, concurrency {c} ({errors} errors)", ours[c].rps, theirs.rps,
                             peer, "req/s", goal=goal, higher_is_better=True))  # fmt: skip
+            # The same goal as CPU: 2x the throughput per core is half the CPU per request.
+            rows.append(Row(f"slipstream serve, CPU per request, concurrency {c}", ours[c].cpu_ms_per_request,
+                            theirs.cpu_ms_per_request, f"{peer} (its process tree)", "ms", goal=1 / goal))  # fmt: skip
     return rows
 
 
