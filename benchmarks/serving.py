@@ -8,7 +8,9 @@ Needs a champion (`slipstream run`). Every figure is beside its floor or peer fr
   the one-row call against the 1 ms budget and against the name-based Pipeline earlier models had;
 - `slipstream serve` against `mlflow models serve --env-manager local` and the seed's Flask app under gunicorn
   with 2 workers (on the image's Python, which pickled the model), single-row POSTs from a closed-loop client
-  on the same machine at concurrency 1 and 8, the same body (MLflow's own envelope for MLflow);
+  on the same machine at concurrency 1 and 8, the same body (MLflow's own envelope for MLflow); beside each
+  req/s, the CPU per request of the server's process tree over the same window (tree_cpu.py), which other
+  sessions' load on the machine does not move the way it moves wall-clock throughput;
 - the predict handler's import against `import aws_lambda_powertools.event_handler, boto3`, and the first
   invocation beside it. --write records the table in docs/performance.md.
 """
