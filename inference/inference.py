@@ -83,14 +83,78 @@ def _bad_request(problems: list[dict[str, Any]]) -> BadRequest:
 
 
 def model_fn(model_dir: str) -> dict[str, Any]:
-    """The fitted Pipeline and its metadata.json."""
+    """The fitted Pipeline, its metadata.json, and how requests are typed for it (worked out once, here)."""
     folder = Path(model_dir)
     metadata = json.loads((folder / "metadata.json").read_text(encoding="utf-8"))
+    pipeline = joblib.load(folder / "model.joblib")
     return {
-        "pipeline": joblib.load(folder / "model.joblib"),
+        "pipeline": pipeline,
         "metadata": metadata,
         "model_version": os.environ.get("SLIPSTREAM_MODEL_VERSION") or None,
+        "input": InputPlan(metadata["features"], pipeline),
     }
+
+
+class InputPlan:
+    """The model's features and the input kind its Pipeline takes: a numpy array in feature order (columns by
+    position: model_pipeline.build_pipeline), or a DataFrame for models trained before (columns by name)."""
+
+    def __init__(self, features: list[dict[str, str]], pipeline: Any) -> None:
+        self.features = features
+        self.names = [f["name"] for f in features]
+        self.numeric = [f["kind"] != "categorical" for f in features]
+        self.all_numeric = all(self.numeric)
+        self.takes_frames = getattr(pipeline, "feature_names_in_", None) is not None
+
+    def model_input(self, rows: list[dict[str, Any]]) -> Any:
+        """What the Pipeline takes; raises BadRequest naming every missing field and unconvertible value."""
+        if self.all_numeric and not self.takes_frames:
+            fast = self._plain_numbers(rows)
+            if fast is not None:
+                return fast
+        cells = self._converted(rows)
+        if self.takes_frames:
+            # Typed columns up front: one astype per column afterwards costs more than the model on a single row.
+            columns = {
+                name: np.asarray([row[j] for row in cells], dtype=float if self.numeric[j] else object)
+                for j, name in enumerate(self.names)
+            }
+            return pd.DataFrame(columns, columns=self.names)
+        return np.array(cells, dtype=float if self.all_numeric else object).reshape(len(cells), len(self.names))
+
+    def _plain_numbers(self, rows: list[dict[str, Any]]) -> np.ndarray | None:
+        """The common case in one numpy call: every field present, an int or float, finite (NaN is missing).
+        None sends the request through the careful path, which names each problem."""
+        try:
+            cells = [[row[name] for name in self.names] for row in rows]
+        except KeyError:
+            return None
+        if not all(type(v) is float or type(v) is int for row in cells for v in row):  # bool is refused
+            return None
+        try:
+            array = np.array(cells, dtype=float)
+        except OverflowError:
+            return None
+        return None if np.isinf(array).any() else array
+
+    def _converted(self, rows: list[dict[str, Any]]) -> list[list[Any]]:
+        problems: list[dict[str, Any]] = []
+        cells: list[list[Any]] = []
+        converters = [_as_number if numeric else _as_category for numeric in self.numeric]
+        for index, row in enumerate(rows):
+            converted = []
+            for name, convert in zip(self.names, converters, strict=True):
+                if name not in row:
+                    problems.append({"row": index, "field": name, "reason": "missing"})
+                    continue
+                try:
+                    converted.append(convert(row[name]))
+                except ValueError as error:
+                    problems.append({"row": index, "field": name, "reason": str(error)})
+            cells.append(converted)
+        if problems:
+            raise _bad_request(problems)
+        return cells
 
 
 def _media_type(header: str | None) -> str:
@@ -104,7 +168,7 @@ def _as_number(value: Any) -> float:
         raise ValueError(f"expected a number, got {json.dumps(value)}")
     try:
         number = float(value)
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: an integer beyond float's range
         raise ValueError(f"expected a number, got {value!r}") from None
     if math.isinf(number):  # the scaler would turn it into inf/NaN scores; NaN alone means "missing"
         raise ValueError(f"expected a finite number, got {value!r}")
@@ -118,31 +182,6 @@ def _as_category(value: Any) -> Any:
     if not isinstance(value, (str, int, float, bool)):
         raise ValueError(f"expected a single value, got {json.dumps(value)}")
     return str(value)
-
-
-def _frame(rows: list[dict[str, Any]], features: list[dict[str, str]]) -> pd.DataFrame:
-    """DataFrame in feature order; every missing field and unconvertible value becomes a problem."""
-    problems: list[dict[str, Any]] = []
-    columns: dict[str, list[Any]] = {f["name"]: [] for f in features}
-    for index, row in enumerate(rows):
-        for feature in features:
-            name = feature["name"]
-            convert = _as_category if feature["kind"] == "categorical" else _as_number
-            if name not in row:
-                problems.append({"row": index, "field": name, "reason": "missing"})
-                continue
-            try:
-                columns[name].append(convert(row[name]))
-            except ValueError as error:
-                problems.append({"row": index, "field": name, "reason": str(error)})
-    if problems:
-        raise _bad_request(problems)
-    # Typed arrays up front: one astype per column afterwards costs more than the model on a single row.
-    typed = {
-        f["name"]: np.asarray(columns[f["name"]], dtype=float if f["kind"] == "numeric" else object) for f in features
-    }
-    frame = pd.DataFrame(typed, columns=list(columns))
-    return frame
 
 
 def _rows_from_json(text: str) -> list[dict[str, Any]]:
@@ -177,8 +216,9 @@ def _rows_from_csv(text: str, names: list[str]) -> list[dict[str, Any]]:
     return [dict(zip(names, row, strict=True)) for row in rows]
 
 
-def parse_request(body: Any, content_type: str | None, model: dict[str, Any]) -> pd.DataFrame:
-    """The request as a DataFrame in the model's feature order; raises BadRequest / UnsupportedMediaType."""
+def parse_request(body: Any, content_type: str | None, model: dict[str, Any]) -> Any:
+    """The request as the model's input (InputPlan.model_input: an array in the model's feature order, or a
+    DataFrame for a model that takes one); raises BadRequest / UnsupportedMediaType."""
     media = _media_type(content_type) or JSON
     if media not in (JSON, CSV):
         raise UnsupportedMediaType(f"unsupported content type {content_type!r}; send {JSON} or {CSV}")
@@ -189,10 +229,9 @@ def parse_request(body: Any, content_type: str | None, model: dict[str, Any]) ->
             raise _bad_request([{"field": "body", "reason": "not UTF-8 text"}]) from None
     if not isinstance(body, str):
         raise _bad_request([{"field": "body", "reason": f"expected text, got {type(body).__name__}"}])
-    features = model["metadata"]["features"]
-    names = [f["name"] for f in features]
-    rows = _rows_from_json(body) if media == JSON else _rows_from_csv(body, names)
-    return _frame(rows, features)
+    plan = model.get("input") or InputPlan(model["metadata"]["features"], model.get("pipeline"))
+    rows = _rows_from_json(body) if media == JSON else _rows_from_csv(body, plan.names)
+    return plan.model_input(rows)
 
 
 def _plain(values: Any) -> list[Any]:
@@ -203,7 +242,7 @@ def _plain(values: Any) -> list[Any]:
     return out
 
 
-def predict(data: pd.DataFrame, model: dict[str, Any]) -> dict[str, Any]:
+def predict(data: Any, model: dict[str, Any]) -> dict[str, Any]:
     pipeline, metadata = model["pipeline"], model["metadata"]
     if metadata["task"] != "classification" or not hasattr(pipeline, "predict_proba"):
         result: dict[str, Any] = {"predictions": _plain(pipeline.predict(data))}

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from model_pipeline import CATEGORICAL, as_model_input
+from model_pipeline import CATEGORICAL, FrameModel, as_model_input
 
 # Moves smaller than this are float noise, not a violation.
 TOLERANCE = 1e-9
@@ -32,7 +32,8 @@ class Subject:
     """The model under test and the held-out data it is tested on."""
 
     def __init__(self, pipeline: Any, metadata: dict[str, Any], features: pd.DataFrame, y: pd.Series) -> None:
-        self.pipeline, self.metadata, self.features, self.y = pipeline, metadata, features, y
+        wrapped = pipeline if isinstance(pipeline, FrameModel) else FrameModel(pipeline, metadata["features"])
+        self.pipeline, self.metadata, self.features, self.y = wrapped, metadata, features, y
         self.kinds = {f["name"]: f["kind"] for f in metadata["features"]}
         self.classification = metadata["task"] == "classification"
         self.classes = list(getattr(pipeline, "classes_", []))

@@ -18,6 +18,7 @@ from typing import Any
 
 import joblib
 import sklearn
+from model_pipeline import FrameModel
 from sm_paths import JobError, to_jsonable, write_json
 
 MODEL_FILE, METADATA_FILE, ARCHIVE = "model.joblib", "metadata.json", "model.tar.gz"
@@ -96,7 +97,7 @@ def unpack_model_dir(model_dir: Path, scratch: Path) -> Path:
 
 
 def load_model(model_dir: Path, scratch: Path) -> tuple[Any, dict[str, Any]]:
-    """(fitted Pipeline, metadata) from a model folder or a folder holding model.tar.gz."""
+    """(fitted Pipeline as a FrameModel, metadata) from a model folder or a folder holding model.tar.gz."""
     folder = unpack_model_dir(model_dir, scratch)
     try:
         metadata = json.loads((folder / METADATA_FILE).read_text(encoding="utf-8"))
@@ -106,4 +107,4 @@ def load_model(model_dir: Path, scratch: Path) -> tuple[Any, dict[str, Any]]:
         pipeline = joblib.load(folder / MODEL_FILE)
     except Exception as error:  # unpickling can fail in many ways; all mean "this model cannot be used here"
         raise JobError(f"cannot load {MODEL_FILE} from {model_dir}: {type(error).__name__}: {error}") from error
-    return pipeline, metadata
+    return FrameModel(pipeline, metadata.get("features") or []), metadata

@@ -2,7 +2,12 @@
 
 The fitted Pipeline is pickled into model.joblib and loaded by inference.py in the serving container, where
 only scikit-learn, pandas and numpy exist: so the Pipeline holds scikit-learn objects only, and input
-preparation (`as_model_input`) is plain code that inference.py mirrors.
+preparation (`as_model_input`, `model_array`) is plain code that inference.py mirrors.
+
+The Pipeline takes a 2-D numpy array with the features in model order (metadata.json "features") and selects
+its columns by position: a one-row call then costs about what the estimator costs, where a DataFrame paid
+pandas' column selection and dtype checks per transformer (docs/performance.md#the-model-call). Models trained
+before took a DataFrame and select by name; `FrameModel` and inference.py accept both kinds.
 """
 
 from __future__ import annotations
@@ -52,6 +57,45 @@ def as_model_input(data: pd.DataFrame, features: list[dict[str, str]]) -> pd.Dat
     return pd.DataFrame(columns, index=data.index)
 
 
+def model_array(frame: pd.DataFrame, features: list[dict[str, str]]) -> np.ndarray:
+    """`as_model_input`'s frame as the array the Pipeline is fitted on: float when every feature is numeric,
+    else object (numbers as float, categories as text, NaN for missing), as inference.py builds it per request."""
+    numeric = all(f["kind"] == NUMERIC for f in features)
+    return frame.to_numpy(dtype=float if numeric else object)
+
+
+def takes_frames(pipeline: Any) -> bool:
+    """True for a Pipeline fitted on a DataFrame (selects columns by name: trained before positional columns)."""
+    return getattr(pipeline, "feature_names_in_", None) is not None
+
+
+class FrameModel:
+    """A fitted Pipeline of either kind, called with `as_model_input` frames (the training side keeps named
+    columns for importance and behaviour checks); only the Pipeline itself is ever pickled."""
+
+    def __init__(self, pipeline: Any, features: list[dict[str, str]]) -> None:
+        self.pipeline, self.features = pipeline, features
+
+    def _input(self, frame: pd.DataFrame) -> Any:
+        return frame if takes_frames(self.pipeline) else model_array(frame, self.features)
+
+    def fit(self, frame: pd.DataFrame, y: Any) -> FrameModel:
+        self.pipeline.fit(model_array(frame, self.features), y)  # new models are always positional
+        return self
+
+    def predict(self, frame: pd.DataFrame) -> Any:
+        return self.pipeline.predict(self._input(frame))
+
+    def __getattr__(self, name: str) -> Any:
+        # predict_proba exists only when the estimator has it (eval_metrics checks with hasattr).
+        if name in ("predict_proba", "decision_function"):
+            method = getattr(self.pipeline, name)
+            return lambda frame: method(self._input(frame))
+        if name in ("classes_", "named_steps", "steps"):
+            return getattr(self.pipeline, name)
+        raise AttributeError(name)
+
+
 def _as_text(value: Any) -> Any:
     # NaN (not None) marks missing: SimpleImputer only recognises NaN in object columns.
     return np.nan if pd.isna(value) else str(value)
@@ -90,8 +134,9 @@ def make_estimator(path: str, params: dict[str, Any], seed: int, task: str) -> A
 
 
 def build_pipeline(features: list[dict[str, str]], estimator: Any) -> Pipeline:
-    numeric = [f["name"] for f in features if f["kind"] == NUMERIC]
-    categorical = [f["name"] for f in features if f["kind"] == CATEGORICAL]
+    """Fitted on `model_array` input: columns by position in `features`' order."""
+    numeric = [i for i, f in enumerate(features) if f["kind"] == NUMERIC]
+    categorical = [i for i, f in enumerate(features) if f["kind"] == CATEGORICAL]
     transformers = []
     if numeric:
         transformers.append(("numeric", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), numeric))

@@ -11,7 +11,7 @@ from dataset_io import read_tables
 from eval_metrics import compute_metrics
 from gate_comparison import naive_baseline
 from model_artifacts import build_metadata, find_inference_script, save_model
-from model_pipeline import as_model_input, build_pipeline, describe_features, make_estimator
+from model_pipeline import FrameModel, as_model_input, build_pipeline, describe_features, make_estimator
 from sm_paths import JobError, write_json
 
 TUNING_FILE = (
@@ -56,7 +56,7 @@ def train(
     features = describe_features(labelled, target)
     if not features:
         raise JobError(f"the training data has no feature columns besides the target {target!r}")
-    pipeline = build_pipeline(features, make_estimator(estimator, params, seed, task))
+    pipeline = FrameModel(build_pipeline(features, make_estimator(estimator, params, seed, task)), features)
     x, y = as_model_input(labelled, features), labelled[target]
     started = time.perf_counter()
     if tuning:  # the search (or one SageMaker trial) replaces the single fit: training/tuning.py
@@ -82,7 +82,7 @@ def train(
         n_train_rows=len(labelled),
         baseline=naive_baseline(task, y),
     )
-    save_model(model_dir, pipeline, metadata, inference_script)
+    save_model(model_dir, pipeline.pipeline, metadata, inference_script)
     scored = compute_metrics(task, pipeline, x, y)
     report = {
         "n_train_rows": len(labelled),

@@ -9,7 +9,7 @@ import joblib
 import pandas as pd
 import pytest
 from behaviour_checks import Subject, run_behaviour_tests
-from model_pipeline import as_model_input, build_pipeline, describe_features
+from model_pipeline import FrameModel, as_model_input, build_pipeline, describe_features
 from sklearn.dummy import DummyClassifier
 from sklearn.linear_model import LinearRegression
 
@@ -18,7 +18,7 @@ from tests.model.model_suite import NoiseSensitiveClassifier, Split
 
 def _fit(split: Split, estimator: Any, task: str = "classification") -> tuple[Any, dict[str, Any]]:
     features = describe_features(split.train, split.target)
-    pipeline = build_pipeline(features, estimator)
+    pipeline = FrameModel(build_pipeline(features, estimator), features)
     pipeline.fit(as_model_input(split.train, features), split.train[split.target])
     classes = list(pipeline.classes_) if task == "classification" else None
     return pipeline, {"task": task, "features": features, "classes": classes, "seed": 42}

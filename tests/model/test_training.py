@@ -43,7 +43,7 @@ def test_metadata_describes_features_classes_and_provenance(lr_model: Path, canc
 
 def test_logistic_regression_separates_held_out_tumours(lr_model_here: Path, cancer: Split) -> None:
     pipeline = joblib.load(lr_model_here / "model.joblib")
-    features = cancer.test.drop(columns="target")
+    features = cancer.test.drop(columns="target").to_numpy(dtype=float)  # the model's input: features in order
     malignant = list(pipeline.classes_).index("malignant")
     auc = roc_auc_score(cancer.test["target"] == "malignant", pipeline.predict_proba(features)[:, malignant])
     assert auc > 0.97
@@ -55,7 +55,7 @@ def test_same_seed_gives_identical_predictions_and_another_seed_does_not(tmp_pat
         train_in_process(tmp_path / name, cancer, "classification", forest, params, seed)
         for name, seed in (("a", 42), ("b", 42), ("c", 7))
     ]
-    features = cancer.test.drop(columns="target")
+    features = cancer.test.drop(columns="target").to_numpy(dtype=float)
     first, again, other = (joblib.load(run / "model.joblib").predict_proba(features) for run in runs)
     np.testing.assert_array_equal(first, again)
     assert not np.array_equal(first, other)

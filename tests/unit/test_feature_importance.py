@@ -179,7 +179,7 @@ def test_settings_with_keys_the_job_does_not_read_are_refused(tmp_path: Path) ->
 @pytest.mark.parametrize("task", ["classification", "regression"])
 def test_the_scorer_computes_each_metric_as_the_metrics_table_does(task: str) -> None:
     from eval_metrics import compute_metrics, metric_value
-    from model_pipeline import as_model_input, build_pipeline, describe_features
+    from model_pipeline import FrameModel, as_model_input, build_pipeline, describe_features
     from sklearn.linear_model import LinearRegression, LogisticRegression
 
     frame = _signal_frame(300, 2)
@@ -188,6 +188,6 @@ def test_the_scorer_computes_each_metric_as_the_metrics_table_does(task: str) ->
     features = describe_features(frame, "y")
     x, y = as_model_input(frame, features), frame["y"]
     estimator = LogisticRegression() if task == "classification" else LinearRegression()
-    pipeline = build_pipeline(features, estimator).fit(x[:200], y[:200])
+    pipeline = FrameModel(build_pipeline(features, estimator), features).fit(x[:200], y[:200])
     table = compute_metrics(task, pipeline, x[200:], y[200:])["metrics"]
     assert {name: metric_value(task, name, pipeline, x[200:], y[200:]) for name in table} == table

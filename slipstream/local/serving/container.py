@@ -1,28 +1,31 @@
 """One hosted model as the scikit-learn image hosts it: gunicorn running the image's serving module.
 
 A ModelContainer is one process on the image's interpreter and pinned libraries (`image_python()`):
-gunicorn with gevent workers, as the image's `serve` starts it, minus nginx, bound to 127.0.0.1 on a free
-port. The layout is the container's: SAGEMAKER_BASE_DIR=<base>, the model in <base>/model, the submit
-directory (the sourcedir the CreateModel environment names) in <base>/code and on the workers' path, so the
-toolkit imports SAGEMAKER_PROGRAM from it without pip-installing anything. The laptop side only speaks HTTP
-to it: no model file is ever opened here.
+gunicorn with gevent workers, as the image's `serve` starts it, minus nginx, bound to a unix socket as in
+the image (sagemaker_containers' UNIX_SOCKET_BIND, which its nginx proxies to) in a private temporary
+folder (a socket path must stay under ~100 bytes, which the state folder's need not). The layout is the
+container's: SAGEMAKER_BASE_DIR=<base>, the model in <base>/model, the submit directory (the sourcedir the
+CreateModel environment names) in <base>/code and on the workers' path, so the toolkit imports
+SAGEMAKER_PROGRAM from it without pip-installing anything. The laptop side only speaks HTTP to it: no model
+file is ever opened here.
 """
 
 from __future__ import annotations
 
 import http.client
 import os
+import shutil
 import signal
+import socket
 import subprocess
+import tempfile
 import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
 from slipstream.local.image_env import image_python
 from slipstream.local.parent_death import die_with_parent
-from slipstream.local.serving.httpbase import free_port
 
 SERVING_MODULE = "sagemaker_sklearn_container.serving:main"  # the image's SAGEMAKER_SERVING_MODULE
 # The image's ENV lines (docker/1.4-2/final/Dockerfile.cpu) that matter to serving.
@@ -35,6 +38,24 @@ IMAGE_ENV = {
     "SAGEMAKER_SERVING_MODULE": SERVING_MODULE,
 }
 MODEL_SERVER_TIMEOUT = 60  # gunicorn --timeout, the toolkit's SAGEMAKER_MODEL_SERVER_TIMEOUT default
+
+
+class UnixConnection(http.client.HTTPConnection):
+    """HTTP over a unix socket, as the image's nginx reaches gunicorn (no TCP handshake, no port to collide)."""
+
+    def __init__(self, path: str, timeout: float) -> None:
+        super().__init__("localhost", timeout=timeout)
+        self.socket_path = path
+
+    def connect(self) -> None:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            sock.settimeout(self.timeout)
+            sock.connect(self.socket_path)
+        except BaseException:
+            sock.close()
+            raise
+        self.sock = sock
 
 
 class ContainerFailed(Exception):
@@ -54,7 +75,7 @@ class ModelContainer:
     environment: dict[str, str]  # the model's container environment (SAGEMAKER_PROGRAM, ...)
     workers: int = 1
     process: subprocess.Popen[bytes] | None = None
-    port: int = 0
+    socket_path: str = ""
     _log: IO[bytes] | None = None
 
     @property
@@ -67,8 +88,8 @@ class ModelContainer:
         if not (code / program).is_file():
             # The toolkit would then pip-install the folder into the image's environment and still fail.
             raise ContainerFailed(f"SAGEMAKER_PROGRAM {program!r} is not in the submit directory")
-        self.port = free_port()
-        command = [str(image_python()), "-m", "gunicorn", "-k", "gevent", "-b", f"127.0.0.1:{self.port}"]
+        self.socket_path = str(Path(tempfile.mkdtemp(prefix="slipstream-model-")) / "gunicorn.sock")  # 0700
+        command = [str(image_python()), "-m", "gunicorn", "-k", "gevent", "-b", f"unix:{self.socket_path}"]
         command += ["-w", str(self.workers), "--worker-connections", str(1000 * self.workers)]
         command += ["--timeout", str(MODEL_SERVER_TIMEOUT), "--pythonpath", str(code), "--log-level", "info"]
         self._log = self.log_path.open("ab")
@@ -100,13 +121,17 @@ class ModelContainer:
         """True once /ping answers 200, None while starting, raises ContainerFailed when it never will."""
         if self.process is None or self.process.poll() is not None:
             raise ContainerFailed(f"the model server exited (code {self.process and self.process.returncode})")
+        connection = UnixConnection(self.socket_path, timeout=2)
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/ping", timeout=2) as answer:
-                return answer.status == 200 or None
-        except urllib.error.HTTPError as error:  # model_fn failed: every request, /ping too, answers 500
-            raise ContainerFailed(f"/ping answered {error.code}") from None
-        except OSError:
+            connection.request("GET", "/ping")
+            status = connection.getresponse().status
+        except (OSError, http.client.HTTPException):
             return None
+        finally:
+            connection.close()
+        if status >= 400:  # model_fn failed: every request, /ping too, answers 500
+            raise ContainerFailed(f"/ping answered {status}")
+        return status == 200 or None
 
     def wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -119,7 +144,7 @@ class ModelContainer:
         """POST /invocations on a new connection, as the image's nginx proxies each request to gunicorn: a kept-alive
         connection would pin its caller to one gunicorn worker while the others idle. Raises TimeoutError after
         `timeout`; a worker that dies mid-request gets nginx's 502 (SageMaker's ModelError, status 502)."""
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        connection = UnixConnection(self.socket_path, timeout=timeout)
         try:
             connection.request("POST", "/invocations", body=body, headers={**headers, "Connection": "close"})
             answer = connection.getresponse()
@@ -142,6 +167,8 @@ class ModelContainer:
         if self._log is not None:
             self._log.close()
             self._log = None
+        if self.socket_path:
+            shutil.rmtree(Path(self.socket_path).parent, ignore_errors=True)
 
     def log_tail(self, lines: int = 15) -> list[str]:
         try:
