@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from slipstream.alarm_config import AlarmsConfig, RetrainingConfig, check_retraining, resolve_alarms
+from slipstream.batch_config import BatchConfig
 from slipstream.canary_config import CanaryConfig
 from slipstream.errors import ConfigError
 from slipstream.experiment_config import ExperimentConfig, resolve_experiment
@@ -298,6 +299,7 @@ class Config(_Strict):
     retraining: RetrainingConfig = Field(
         default_factory=RetrainingConfig, description="Which alarms start a retraining run (opt-in), and its cooldown."
     )
+    batch: BatchConfig = Field(default_factory=BatchConfig, description="Scoring whole files (`slipstream predict`).")
     stages: dict[Literal["dev", "staging", "prod"], StageConfig] = Field(
         default_factory=dict, description="Per-stage deployment overrides, e.g. `[stages.prod]`."
     )
