@@ -9,6 +9,7 @@ its row number. One reading thread: pyarrow knows a skipped line's number only w
 from __future__ import annotations
 
 import csv
+from contextlib import contextmanager
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -62,20 +63,29 @@ def read_csv(
     types = {name: pa.string() for name in names}
     if not careful:
         types.update({name: pa.float64() for name in numeric})
-    reader = pacsv.open_csv(
-        handle,
-        read_options=pacsv.ReadOptions(use_threads=False, block_size=CSV_BLOCK_BYTES, encoding="utf8"),
-        parse_options=pacsv.ParseOptions(invalid_row_handler=malformed),
-        convert_options=pacsv.ConvertOptions(
-            include_columns=names, column_types=types, null_values=[""], strings_can_be_null=True
-        ),
-    )
+    with _read_errors(careful):  # the reader converts its first block as it opens
+        reader = pacsv.open_csv(
+            handle,
+            read_options=pacsv.ReadOptions(use_threads=False, block_size=CSV_BLOCK_BYTES, encoding="utf8"),
+            parse_options=pacsv.ParseOptions(invalid_row_handler=malformed),
+            convert_options=pacsv.ConvertOptions(
+                include_columns=names, column_types=types, null_values=[""], strings_can_be_null=True
+            ),
+        )
     while True:
-        try:
-            yield reader.read_next_batch()
-        except StopIteration:
-            return
-        except pa.ArrowInvalid as error:
-            if not careful and "conversion error to double" in str(error):
-                raise CarefulRead(str(error)) from None
-            raise JobError(f"cannot read the CSV file: {error}") from None
+        with _read_errors(careful):
+            try:
+                batch = reader.read_next_batch()
+            except StopIteration:
+                return
+        yield batch
+
+
+@contextmanager
+def _read_errors(careful: bool) -> Iterator[None]:
+    try:
+        yield
+    except pa.ArrowInvalid as error:
+        if not careful and "conversion error to double" in str(error):
+            raise CarefulRead(str(error)) from None
+        raise JobError(f"cannot read the CSV file: {error}") from None

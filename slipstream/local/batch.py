@@ -116,9 +116,10 @@ def _run(command: list[str], job: Path, code: Path, version: str, progress: Prog
     if child.returncode != 0:
         failure = opt_ml / "output" / "failure"
         reason = failure.read_text(encoding="utf-8").strip() if failure.is_file() else ""
+        if reason:  # the scorer said what was wrong: that is the whole message
+            raise BatchFailed(reason.removeprefix(f"{BATCH_PROGRAM} failed: "))
         tail = log.read_text(encoding="utf-8").strip().splitlines()[-5:]
-        reason = reason.removeprefix(f"{BATCH_PROGRAM} failed: ")
-        raise BatchFailed(reason or f"the batch scorer failed (exit code {child.returncode})", details=tail)
+        raise BatchFailed(f"the batch scorer failed (exit code {child.returncode})", details=tail)
 
 
 def _report(line: str, progress: Progress | None) -> None:
