@@ -4,6 +4,7 @@ batch processing job the AWS state machine starts, so the two runtimes pass the 
 from __future__ import annotations
 
 import json
+
 from slipstream.batch_config import BatchConfig
 from slipstream.job_arguments import CODE_DIR, PROCESSING_ROOT
 

@@ -9,8 +9,8 @@ its row number. One reading thread: pyarrow knows a skipped line's number only w
 from __future__ import annotations
 
 import csv
-from contextlib import contextmanager
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, BinaryIO
 

@@ -74,7 +74,8 @@ def _numeric(column: pa.Array | pa.ChunkedArray, feature: dict[str, Any]) -> tup
     problems: list[tuple[int, str]] = []
     if pa.types.is_boolean(column.type):
         values = np.full(len(column), np.nan)
-        problems += [(i, f"expected a number, got {str(v).lower()}") for i, v in enumerate(column.to_pylist()) if v is not None]
+        listed = enumerate(column.to_pylist())
+        problems += [(i, f"expected a number, got {str(v).lower()}") for i, v in listed if v is not None]
     elif pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
         values, problems = _parse_numbers(column)
     else:

@@ -19,13 +19,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-import inference
 import numpy as np
 import pyarrow as pa
 from batch_csv import MalformedLines, header, read_csv
 from batch_outputs import Outputs, output_schema
 from batch_rows import CarefulRead, check_chunk, check_columns, file_format, parquet_columns, read_parquet
 from sm_paths import JobArgumentParser, JobError, parse_json_flag, run_job, write_json
+
+import inference
 
 LISTED_PROBLEMS = 10
 
@@ -65,7 +66,8 @@ def load_model(folder: Path, scratch: Path) -> dict[str, Any]:
         folder = scratch
     if not (folder / "metadata.json").is_file():
         raise JobError(f"no model at {folder} (metadata.json is missing)")
-    return inference.model_fn(str(folder))
+    # inference.py sits beside this file in the sourcedir; in the repository mypy sees the inference/ folder.
+    return inference.model_fn(str(folder))  # type: ignore[attr-defined]
 
 
 def features_of(model: dict[str, Any], contract_path: Path) -> list[dict[str, Any]]:
@@ -132,7 +134,8 @@ class Scoring:
 
     def _empty_schema(self) -> pa.Schema:
         fields = [pa.field(f["name"], pa.float64() if f["kind"] == "numeric" else pa.string()) for f in self.features]
-        fields += [pa.field(c, pa.string()) for c in self.args.id_columns if c not in [f["name"] for f in self.features]]
+        names = {f["name"] for f in self.features}
+        fields += [pa.field(c, pa.string()) for c in self.args.id_columns if c not in names]
         return pa.schema(fields)
 
     def parquet(self) -> None:

@@ -19,7 +19,9 @@ def predict(
     output: Annotated[
         Path,
         typer.Option(
-            "--output", "-o", help="Predictions file (.csv or .parquet); <name>.rejects.csv and <name>.summary.json "
+            "--output",
+            "-o",
+            help="Predictions file (.csv or .parquet); <name>.rejects.csv and <name>.summary.json "
             "are written beside it.",
         ),
     ],
@@ -29,8 +31,10 @@ def predict(
         OnBadRow | None, typer.Option("--on-bad-row", help="skip (into the rejects file) or fail; default: [batch].")
     ] = None,
     id_columns: Annotated[
-        list[str] | None, typer.Option("--id-column", help="Copy this input column to the output (repeatable); "
-        "default: [batch] id_columns.")
+        list[str] | None,
+        typer.Option(
+            "--id-column", help="Copy this input column to the output (repeatable); default: [batch] id_columns."
+        ),
     ] = None,
     config: ConfigOption = Path("slipstream.toml"),
 ) -> None:
@@ -50,7 +54,11 @@ def predict(
         with _progress() as bar:
             task = bar.add_task("scoring", total=files.input.stat().st_size, rows=0)
             summary = predict_file(
-                cfg, files, batch, version=version, alias=alias,
+                cfg,
+                files,
+                batch,
+                version=version,
+                alias=alias,
                 progress=lambda rows, done, total: bar.update(task, completed=done, total=total, rows=rows),
             )
     except KeyboardInterrupt:
@@ -62,7 +70,7 @@ def predict(
     for name, value in (
         ("rows read", f"{summary.rows_read:,}"),
         ("rows scored", f"{summary.rows_scored:,}"),
-        ("rows rejected", f"{summary.rows_rejected:,}" + (f" (see {summary.rejects})" if summary.rows_rejected else "")),
+        ("rows rejected", f"{summary.rows_rejected:,}" + (f" ({summary.rejects})" if summary.rows_rejected else "")),
         ("wall", f"{summary.wall_seconds:.2f} s"),
         ("rows/s", f"{summary.rows_per_second:,.0f}"),
         ("predictions", summary.output),

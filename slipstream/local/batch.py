@@ -18,9 +18,9 @@ from slipstream.batch_job import BATCH_PROGRAM, batch_arguments
 from slipstream.config import Config
 from slipstream.documents.batch import BatchSummary
 from slipstream.errors import ConfigError, DataError, SlipstreamError
+from slipstream.local.image_env import image_python
 from slipstream.local.registry import CHAMPION, Registry, VersionInfo
 from slipstream.local.sagemaker import container_env
-from slipstream.local.image_env import image_python
 from slipstream.sourcedir import PROJECT_ROOT, extract_sourcedir
 
 SUFFIXES = (".csv", ".parquet", ".pq")
@@ -72,7 +72,12 @@ def resolve_version(config: Config, version: str | None, alias: str | None) -> t
 
 
 def predict_file(
-    config: Config, files: BatchFiles, batch: BatchConfig, *, version: str | None, alias: str | None,
+    config: Config,
+    files: BatchFiles,
+    batch: BatchConfig,
+    *,
+    version: str | None,
+    alias: str | None,
     progress: Progress | None = None,
 ) -> BatchSummary:
     """Score `files.input` into `files.output` (+ rejects and summary beside it); raises BatchFailed."""

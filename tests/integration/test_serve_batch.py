@@ -40,7 +40,9 @@ def _predict(config: Config, *args: str) -> tuple[int, str]:
 def test_a_file_is_scored_as_the_endpoint_scores_it(trained_config: Config, cancer_rows, tmp_path: Path) -> None:
     source = tmp_path / "patients.csv"
     cancer_rows.to_csv(source, index=False)
-    code, output = _predict(trained_config, "-i", str(source), "-o", str(tmp_path / "scores.csv"), "--id-column", "patient")
+    code, output = _predict(
+        trained_config, "-i", str(source), "-o", str(tmp_path / "scores.csv"), "--id-column", "patient"
+    )
     assert code == 0, output
     scored = pd.read_csv(tmp_path / "scores.csv")
     registry = Registry(trained_config)

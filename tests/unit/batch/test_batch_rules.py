@@ -9,9 +9,9 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pytest
+from batch_rows import check_chunk, limits
 from pydantic import ValidationError
 
-from batch_rows import check_chunk, limits
 from lambdas.predict.schema import ContractFeature, ServingContract, instance_model
 
 CONTRACT = ServingContract(
