@@ -1,6 +1,5 @@
-"""`[batch]` in slipstream.toml: scoring whole files with a registered model (`slipstream predict`, and the
-batch job on AWS that scores every file landing under `input_prefix`). docs/batch.md explains both.
-"""
+"""`[batch]` in slipstream.toml: scoring whole files with a registered model (`slipstream predict`).
+docs/batch.md explains it."""
 
 from __future__ import annotations
 
@@ -28,23 +27,6 @@ class BatchConfig(BaseModel):
         ge=1_000,
         le=5_000_000,
         description="Rows scored at a time (Parquet; CSV reads blocks of 8 MiB): memory stays bounded by it.",
-    )
-    input_prefix: str = Field(
-        default="batch/input/",
-        pattern=r"^[A-Za-z0-9!_.*'()/-]+/$",
-        description="On AWS: a file put under this prefix of the data bucket is scored by the batch job; results "
-        "go beside it under `output_prefix`.",
-    )
-    output_prefix: str = Field(
-        default="batch/output/",
-        pattern=r"^[A-Za-z0-9!_.*'()/-]+/$",
-        description="On AWS: where the batch job writes `<input name>/predictions.<ext>`, `rejects.csv` and "
-        "`summary.json`.",
-    )
-    instance_type: str = Field(
-        default="ml.m5.large",
-        pattern=r"^ml\.[a-z0-9]+\.[a-z0-9]+$",
-        description="On AWS: the batch job's instance (billed per second while a file is scored, nothing otherwise).",
     )
 
     @field_validator("id_columns")

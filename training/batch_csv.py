@@ -1,9 +1,10 @@
 """Streaming a CSV file to score: typed and fast when every value converts, text and checked cell by cell if not.
 
-The fast read parses numeric features straight to float64 (pyarrow's C++ reader); a value it cannot convert
-raises CarefulRead and the caller starts again with every feature read as text, so a clean file never pays for
-the checks a messy one needs. A line with the wrong number of values is skipped by the reader and reported with
-its row number. One reading thread: pyarrow knows a skipped line's number only when it reads in order.
+The fast read parses numeric features straight to float64 (pyarrow's C++ reader, on every core); a value it
+cannot convert, or a line with the wrong number of values, raises CarefulRead and the caller starts again with
+every feature read as text, so a clean file never pays for the checks a messy one needs. The careful read skips
+a malformed line and reports it with its row number, on one thread: pyarrow knows a skipped line's number only
+when it reads in order.
 """
 
 from __future__ import annotations
@@ -66,8 +67,9 @@ def read_csv(
     with _read_errors(careful):  # the reader converts its first block as it opens
         reader = pacsv.open_csv(
             handle,
-            read_options=pacsv.ReadOptions(use_threads=False, block_size=CSV_BLOCK_BYTES, encoding="utf8"),
-            parse_options=pacsv.ParseOptions(invalid_row_handler=malformed),
+            # Fast: every core, and any malformed line sends us to the careful read, which names it.
+            read_options=pacsv.ReadOptions(use_threads=not careful, block_size=CSV_BLOCK_BYTES, encoding="utf8"),
+            parse_options=pacsv.ParseOptions(invalid_row_handler=malformed if careful else None),
             convert_options=pacsv.ConvertOptions(
                 include_columns=names, column_types=types, null_values=[""], strings_can_be_null=True
             ),
@@ -86,6 +88,6 @@ def _read_errors(careful: bool) -> Iterator[None]:
     try:
         yield
     except pa.ArrowInvalid as error:
-        if not careful and "conversion error to double" in str(error):
+        if not careful and ("conversion error to double" in str(error) or "parse error" in str(error)):
             raise CarefulRead(str(error)) from None
         raise JobError(f"cannot read the CSV file: {error}") from None

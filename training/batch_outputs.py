@@ -17,17 +17,24 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 REJECT_FIELDS = ("row", "field", "reason")
+LABELS = pa.dictionary(pa.int32(), pa.string())
 
 
 def output_schema(ids: pa.Schema, metadata: dict[str, Any], probabilities: bool) -> pa.Schema:
     """row, the id columns, prediction, probability_<class> per class (classifiers), model_version."""
     classification = metadata["task"] == "classification"
     fields = [pa.field("row", pa.int64()), *ids]
-    fields.append(pa.field("prediction", pa.string() if classification else pa.float64()))
+    fields.append(pa.field("prediction", LABELS if classification else pa.float64()))
     if probabilities:
         fields += [pa.field(f"probability_{c}", pa.float64()) for c in metadata["classes"]]
-    fields.append(pa.field("model_version", pa.string()))
+    fields.append(pa.field("model_version", LABELS))
     return pa.schema(fields)
+
+
+def labels(indices: np.ndarray, names: list[str]) -> pa.DictionaryArray:
+    """Text columns of a few distinct values as indices into them: ~50x cheaper than a million Python strings,
+    and Parquet stores them dictionary-encoded anyway (CSV writes the text)."""
+    return pa.DictionaryArray.from_arrays(pa.array(indices, pa.int32()), pa.array(names, pa.string()))
 
 
 def _partial(path: Path) -> Path:
@@ -53,9 +60,10 @@ class Outputs:
 
     def write(self, rows: np.ndarray, ids: pa.Table, columns: dict[str, Any], version: str | None) -> None:
         arrays: dict[str, Any] = {"row": pa.array(rows, pa.int64())}
-        arrays.update({name: ids.column(name) for name in ids.column_names})
+        # A CSV id column that is also a numeric feature was read as numbers: the output keeps the text type.
+        arrays.update({name: ids.column(name).cast(self.schema.field(name).type) for name in ids.column_names})
         arrays.update(columns)
-        arrays["model_version"] = pa.array([version] * len(rows), pa.string())
+        arrays["model_version"] = labels(np.zeros(len(rows), np.int32), [version or ""])
         self.writer.write_table(pa.table(arrays, schema=self.schema))
 
     def reject(self, problems: list[dict[str, Any]]) -> None:

@@ -23,5 +23,6 @@ class BatchSummary(Document):
     checked_cell_by_cell: bool = Field(
         description="A CSV value was not a number, so the file was read again with per-cell checks (slower)."
     )
-    wall_seconds: float = Field(ge=0)
+    wall_seconds: float = Field(ge=0, description="The scorer's whole run: model load, reading, checks, writing.")
+    scoring_seconds: float = Field(ge=0, description="Reading, checking, scoring and writing the rows only.")
     rows_per_second: float = Field(ge=0)
