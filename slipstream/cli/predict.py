@@ -28,12 +28,13 @@ def predict(
     version: Annotated[str | None, typer.Option("--version", help="Registered version to use.")] = None,
     alias: Annotated[str | None, typer.Option("--alias", help="Registry alias to use (default: champion).")] = None,
     on_bad_row: Annotated[
-        OnBadRow | None, typer.Option("--on-bad-row", help="skip (into the rejects file) or fail; default: [batch].")
+        OnBadRow | None,
+        typer.Option("--on-bad-row", help="skip (into the rejects file) or fail; default: \\[batch] on_bad_row."),
     ] = None,
     id_columns: Annotated[
         list[str] | None,
         typer.Option(
-            "--id-column", help="Copy this input column to the output (repeatable); default: [batch] id_columns."
+            "--id-column", help="Copy this input column to the output (repeatable); default: \\[batch] id_columns."
         ),
     ] = None,
     config: ConfigOption = Path("slipstream.toml"),
