@@ -138,10 +138,24 @@ def check_chunk(batch: pa.RecordBatch, numbers: np.ndarray, features: list[dict[
         problems += [(i, feature["name"], reason) for i, reason in found]
     good = np.ones(batch.num_rows, dtype=bool)
     good[[i for i, _, _ in problems]] = False
-    frame = pd.DataFrame({name: values[good] for name, values in columns.items()}, columns=list(columns))
     listed = [{"row": int(numbers[i]), "field": name, "reason": reason} for i, name, reason in sorted(problems)]
-    id_table = pa.Table.from_batches([batch.select(ids)]).filter(pa.array(good)) if ids else pa.table({})
-    return Chunk(frame=frame, ids=id_table, rows=numbers[good], problems=listed)
+    id_table = pa.Table.from_batches([batch.select(ids)]) if ids else pa.table({})
+    if problems:
+        columns = {name: values[good] for name, values in columns.items()}
+        id_table, numbers = id_table.filter(pa.array(good)) if ids else id_table, numbers[good]
+    return Chunk(frame=_frame(columns), ids=id_table, rows=numbers, problems=listed)
+
+
+def _frame(columns: dict[str, np.ndarray]) -> pd.DataFrame:
+    """The model's input. All numeric: one float64 block filled column by column, which pandas wraps as it is
+    (a dict of columns is copied again to consolidate them, and the scaler would copy once more to an array)."""
+    if not all(values.dtype == np.float64 for values in columns.values()):
+        return pd.DataFrame(columns, columns=list(columns))
+    first = next(iter(columns.values()), np.empty(0))
+    block = np.empty((len(first), len(columns)), dtype=np.float64)
+    for index, values in enumerate(columns.values()):
+        block[:, index] = values
+    return pd.DataFrame(block, columns=list(columns), copy=False)
 
 
 def read_parquet(path: Path, names: list[str], rows: int) -> Iterator[tuple[pa.RecordBatch, int]]:
