@@ -6,8 +6,13 @@ from __future__ import annotations
 import json
 
 from slipstream.batch_config import BatchConfig
+from slipstream.job_arguments import processing_path
 
 BATCH_PROGRAM = "batch_score.py"
+# The batch processing job's inputs and its output, by name: each is mounted at /opt/ml/processing/<name>.
+DATA, MODEL, CONTRACT, SCORES = "data", "model", "contract", "scores"
+CONTRACT_FILE = "contract.json"  # the serving contract's object name (slipstream/layout.py CONTRACT_KEY)
+REJECTS_FILE, SUMMARY_FILE = "rejects.csv", "summary.json"  # beside predictions.<ext> in the output folder
 
 
 def batch_arguments(
@@ -27,3 +32,18 @@ def batch_arguments(
     arguments += ["--on-bad-row", config.on_bad_row, "--id-columns", json.dumps(config.id_columns)]
     arguments += ["--chunk-rows", str(config.chunk_rows)]
     return [*arguments, "--progress"] if progress else arguments
+
+
+def processing_arguments(config: BatchConfig) -> list[str]:
+    """The scorer's flags inside the processing job: the data input is a folder holding the one file, the model
+    input a folder holding model.tar.gz, the output a folder (predictions keep the input's format)."""
+    scores = processing_path(SCORES)
+    return batch_arguments(
+        config,
+        input_path=processing_path(DATA),
+        model=processing_path(MODEL),
+        contract=f"{processing_path(CONTRACT)}/{CONTRACT_FILE}",
+        output=scores,
+        rejects=f"{scores}/{REJECTS_FILE}",
+        summary=f"{scores}/{SUMMARY_FILE}",
+    )

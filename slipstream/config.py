@@ -329,6 +329,13 @@ class Config(_Strict):
         return self
 
     @model_validator(mode="after")
+    def _batch_apart_from_data(self) -> Config:
+        problems = self.batch.data_prefix_problems({name: self.stage(name).data_prefix for name in STAGE_NAMES})
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    @model_validator(mode="after")
     def _promotion_sources(self) -> Config:
         problems = promotion_problems({name: self.stage(name) for name in STAGE_NAMES})
         if problems:
