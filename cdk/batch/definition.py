@@ -58,7 +58,9 @@ class BatchParts:
 
 def build_definition(parts: BatchParts) -> sfn.IChainable:
     failed = sfn.Fail(parts.scope, "BatchFailed", cause="Batch scoring failed; see the notification", error="Failed")
-    fields = {"status": "failed", "error": JSON.object_at("$.error")}
+    # `batch` marks the message as a batch run's for the Slack notifier (slipstream/monitoring/alarm.py).
+    batch = {"input_prefix": parts.settings.config.batch.input_prefix}
+    fields = {"status": "failed", "error": JSON.object_at("$.error"), "batch": batch}
     on_failure = _publish(parts, "NotifyBatchFailed", "batch scoring failed", fields, on_error=failed).next(failed)
     guard = Guard(on_failure=on_failure)
     locate = sfn.Pass(
