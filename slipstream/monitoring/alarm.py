@@ -134,7 +134,9 @@ def _batch(subject: str | None, body: dict[str, Any]) -> Notice:
     error = body.get("error") or {}
     reason = (error.get("Cause") or error.get("Error")) if isinstance(error, dict) else str(error)
     scored = f"{body.get('file', 'the file')} scored by version {batch.get('model_version', '?')}"
-    return Notice(title=subject or f"batch {status}", state=status, reason=str(reason or scored)[:2500], details=details)
+    return Notice(
+        title=subject or f"batch {status}", state=status, reason=str(reason or scored)[:2500], details=details
+    )
 
 
 def _experiment(subject: str | None, body: dict[str, Any]) -> Notice:

@@ -38,9 +38,7 @@ def deploy_batch(template: dict[str, Any], scope: Scope, create_roles: Creator, 
         if rule["Type"] != "AWS::Events::Rule":
             continue
         props = rule["Properties"]
-        events.put_rule(
-            Name=scope.local_name(rule_id), EventPattern=json.dumps(resolve(props["EventPattern"], scope))
-        )
+        events.put_rule(Name=scope.local_name(rule_id), EventPattern=json.dumps(resolve(props["EventPattern"], scope)))
         targets = [_target(t, scope) for t in props["Targets"]]
         events.put_targets(Rule=scope.local_name(rule_id), Targets=targets)
     create_policies(template, scope)

@@ -131,13 +131,18 @@ def build_world(synth: Synthesized, *, triggers: bool = False, qualifier: str = 
         _create_policies(synth.templates[key], stack_scope)
     if "monitoring" in synth.templates:
         _create_monitoring(synth, _scope_for(synth, "monitoring", scope), world)
-    if "batch" in synth.templates:
-        batch = _scope_for(synth, "batch", scope)
-        _upload_file_assets(synth, batch, "batch")
-        world.batch_state_machine_arn = deploy_batch(synth.templates["batch"], batch, _create_roles, _create_policies)
+    world.batch_state_machine_arn = _create_batch(synth, scope)
     if triggers:
         record_stacks(synth, {"storage": storage, "notifications": notifications, "pipeline": pipeline})
     return world
+
+
+def _create_batch(synth: Synthesized, app_scope: Scope) -> str | None:
+    if "batch" not in synth.templates:
+        return None
+    batch = _scope_for(synth, "batch", app_scope)
+    _upload_file_assets(synth, batch, "batch")
+    return deploy_batch(synth.templates["batch"], batch, _create_roles, _create_policies)
 
 
 def _export(template: dict[str, Any], stack_scope: Scope, app_scope: Scope) -> None:
