@@ -33,8 +33,8 @@ def _batch_runs(world: World) -> list[dict[str, Any]]:
     return answer["executions"]
 
 
-def _score(world: World, key: str, body: bytes) -> str:
-    """Put a file under the input prefix; wait for the execution it starts, and its end. Returns its status."""
+def _score(world: World, key: str, body: bytes) -> tuple[str, str]:
+    """Put a file under the input prefix; wait for the execution it starts, and its end: (status, why it failed)."""
     before = {e["executionArn"] for e in _batch_runs(world)}
     world.client("s3").put_object(Bucket=world.data_bucket, Key=key, Body=body)
     deadline = time.monotonic() + 30
@@ -42,11 +42,16 @@ def _score(world: World, key: str, body: bytes) -> str:
         assert time.monotonic() < deadline, f"no batch execution started for {key}"
         time.sleep(0.2)
     (execution,) = started
-    return world.wait(execution["executionArn"], timeout=600)
+    status = world.wait(execution["executionArn"], timeout=600)
+    failures = [e for e in world.history(execution["executionArn"]) if e["type"] in ("TaskFailed", "ExecutionFailed")]
+    return status, json.dumps(failures, default=str)[:3000]
 
 
 def _read(world: World, key: str) -> bytes:
-    return world.client("s3").get_object(Bucket=world.data_bucket, Key=key)["Body"].read()
+    try:
+        return world.client("s3").get_object(Bucket=world.data_bucket, Key=key)["Body"].read()
+    except world.client("s3").exceptions.NoSuchKey:
+        return b""
 
 
 def _champion_model(world: World, folder: Path) -> tuple[str, Path]:
@@ -92,10 +97,11 @@ def scored(config, probe, tmp_path_factory) -> dict[str, Any]:
             outcome["statuses"][name] = _score(world, f"{prefix}{name}", frame.to_csv(index=False).encode())
             outcome["messages"][name] = pipeline.drain()
         out = config.batch.output_prefix
-        outcome["clean"] = pd.read_csv(io.BytesIO(_read(world, f"{out}clean.csv/predictions.csv")))
-        outcome["clean_summary"] = json.loads(_read(world, f"{out}clean.csv/summary.json"))
-        outcome["messy_rejects"] = pd.read_csv(io.BytesIO(_read(world, f"{out}messy.csv/rejects.csv")))
-        outcome["messy"] = pd.read_csv(io.BytesIO(_read(world, f"{out}messy.csv/predictions.csv")))
+        outcome["files"] = {
+            f"{name}/{file}": _read(world, f"{out}{name}/{file}")
+            for name in ("clean.csv", "messy.csv")
+            for file in ("predictions.csv", "rejects.csv", "summary.json")
+        }
         listing = world.client("s3").list_objects_v2(Bucket=world.data_bucket, Prefix=f"{out}no-features.csv/")
         outcome["failed_outputs"] = [item["Key"] for item in listing.get("Contents", [])]
         version, model = _champion_model(world, tmp_path_factory.mktemp("champion"))
@@ -104,16 +110,20 @@ def scored(config, probe, tmp_path_factory) -> dict[str, Any]:
     return outcome
 
 
+def _frame(scored: dict[str, Any], path: str) -> pd.DataFrame:
+    return pd.read_csv(io.BytesIO(scored["files"][path]))
+
+
 def test_a_file_under_the_prefix_is_scored_as_the_endpoint_scores_it(scored) -> None:
-    assert scored["statuses"]["clean.csv"] == "SUCCEEDED"
-    clean, expected = scored["clean"], scored["expected"]
+    assert scored["statuses"]["clean.csv"][0] == "SUCCEEDED", scored["statuses"]["clean.csv"][1]
+    clean, expected = _frame(scored, "clean.csv/predictions.csv"), scored["expected"]
     assert clean["row"].tolist() == list(range(1, 81))
     assert clean["prediction"].tolist() == expected["predictions"]
     for label in expected["classes"]:
         wanted = [p[label] for p in expected["probabilities"]]
         np.testing.assert_allclose(clean[f"probability_{label}"], wanted, rtol=1e-12, atol=1e-15)
     assert set(clean["model_version"].astype(str)) == {scored["version"]}
-    summary = scored["clean_summary"]
+    summary = json.loads(scored["files"]["clean.csv/summary.json"])
     assert (summary["rows_read"], summary["rows_scored"], summary["rows_rejected"]) == (80, 80, 0)
     (message,) = scored["messages"]["clean.csv"]
     assert message["status"] == "scored"
@@ -122,16 +132,16 @@ def test_a_file_under_the_prefix_is_scored_as_the_endpoint_scores_it(scored) -> 
 
 
 def test_bad_rows_go_to_the_rejects_file_beside_the_results(scored) -> None:
-    assert scored["statuses"]["messy.csv"] == "SUCCEEDED"
-    rejects = scored["messy_rejects"]
+    assert scored["statuses"]["messy.csv"][0] == "SUCCEEDED", scored["statuses"]["messy.csv"][1]
+    rejects = _frame(scored, "messy.csv/rejects.csv")
     assert rejects["row"].tolist() == [4, 11]  # data rows, from 1
-    assert scored["messy"]["row"].tolist() == [r for r in range(1, 81) if r not in (4, 11)]
+    assert _frame(scored, "messy.csv/predictions.csv")["row"].tolist() == [r for r in range(1, 81) if r not in (4, 11)]
     (message,) = scored["messages"]["messy.csv"]
     assert message["batch"]["summary"]["rows_rejected"] == 2
 
 
 def test_a_job_that_fails_is_announced_and_leaves_no_results(scored) -> None:
-    assert scored["statuses"]["no-features.csv"] == "FAILED"
+    assert scored["statuses"]["no-features.csv"][0] == "FAILED"
     assert scored["failed_outputs"] == []
     (message,) = scored["messages"]["no-features.csv"]
     assert message["status"] == "failed"

@@ -119,9 +119,10 @@ def _lambda_runs_our_handlers() -> None:
 
 
 def _aws_sdk_like_step_functions() -> None:
-    """Two gaps between moto's aws-sdk integration and Step Functions:
+    """Three gaps between moto's aws-sdk integration and Step Functions:
     - responses keep Python datetimes, which crash moto's describe_execution once they reach the state:
       Step Functions hands the state ISO-8601 strings;
+    - s3:getObject keeps botocore's stream as the Body: Step Functions hands the state the object's text;
     - a ClientError becomes `<Service>.<Service>Exception` whatever its code: Step Functions names it
       `<Service>.<Code>` with an Exception suffix (so a Retry on SageMaker.ThrottlingException can match)."""
     sdk = state_task_service_aws_sdk.StateTaskServiceAwsSdk
@@ -129,6 +130,8 @@ def _aws_sdk_like_step_functions() -> None:
 
     def normalise_response(self, response, boto_service_name=None, service_action_name=None):  # type: ignore[no-untyped-def]
         if isinstance(response, dict):
+            if hasattr(response.get("Body"), "read"):  # s3:getObject: Step Functions hands the state the text
+                response["Body"] = response["Body"].read().decode("utf-8")
             converted = json_safe(response)
             response.clear()
             response.update(converted)
@@ -284,12 +287,13 @@ def _invoke_event(region: str, target: dict[str, Any], event: dict[str, Any]) ->
 
 def _start_execution(region: str, target: dict[str, Any], event: dict[str, Any]) -> None:
     """A state machine target: EventBridge starts an execution as the target's role (its states:StartExecution
-    is what the strict IAM checks), named by the event's id, with the whole event as input."""
+    is what the strict IAM checks), under a name of its own (moto's S3 events repeat their ids), with the whole
+    event as input."""
     import boto3
 
     credentials = role_credentials(target["RoleArn"], "events") if STRICT["iam"] and target.get("RoleArn") else {}
     client = boto3.client("stepfunctions", region_name=region, **credentials)
-    client.start_execution(stateMachineArn=target["Arn"], name=str(event["id"]), input=json.dumps(event))
+    client.start_execution(stateMachineArn=target["Arn"], name=str(uuid.uuid4()), input=json.dumps(event))
 
 
 def patch() -> None:
