@@ -164,6 +164,8 @@ def _score(parts: BatchParts) -> sfn.CustomState:
         key_arn=parts.key.key_arn,
         max_runtime_seconds=6 * 3600,
         volume_gb=batch.volume_gb,
+        # inference.py's model_fn reads the version the endpoint's model is registered as from here, too.
+        environment={"SLIPSTREAM_MODEL_VERSION.$": "$.champion.version"},
     )
     return processing_state(
         parts.scope,

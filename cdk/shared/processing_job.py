@@ -6,7 +6,7 @@ IAM statements (the ones CDK's own SageMaker tasks would add) are granted explic
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from aws_cdk import Stack
@@ -30,6 +30,7 @@ class ProcessingJob:
     key_arn: str
     max_runtime_seconds: int = 3600
     volume_gb: int = 10
+    environment: dict[str, str] = field(default_factory=dict)  # besides OMP_NUM_THREADS; `.$` keys are JSONPaths
 
 
 def processing_state(
@@ -46,7 +47,7 @@ def processing_state(
                 **job.name,
                 "RoleArn": job.role_arn,
                 "AppSpecification": {"ImageUri": job.image_uri, "ContainerEntrypoint": job.entrypoint, **job.arguments},
-                "Environment": {"OMP_NUM_THREADS": "1"},
+                "Environment": {"OMP_NUM_THREADS": "1", **job.environment},
                 **job.inputs,
                 "ProcessingOutputConfig": {"KmsKeyId": job.key_arn, "Outputs": job.outputs},
                 "ProcessingResources": {

@@ -73,6 +73,7 @@ def test_the_processing_job_mounts_what_the_scorer_is_told_to_read_and_write(sta
     for written in (flags["--rejects"], flags["--summary"]):
         assert written.startswith(flags["--output"] + "/")  # uploaded with the predictions
     assert flags["--on-bad-row"] == BATCH.on_bad_row
+    assert job["Environment"]["SLIPSTREAM_MODEL_VERSION.$"] == "$.champion.version"  # model_fn reports it
     name = job["ProcessingJobName.$"]
     assert "-batch-" in name and "States.UUID()" in name
 
