@@ -82,7 +82,7 @@ def build_definition(parts: BatchParts) -> sfn.IChainable:
     ).next(on_failure)
     has_champion = (
         sfn.Choice(parts.scope, "HasChampion")
-        .when(sfn.Condition.is_present("$.deployment.record.champion.version"), _champion_and_score(parts, guard))
+        .when(sfn.Condition.is_present("$.deployment.document.champion.version"), _champion_and_score(parts, guard))
         .otherwise(no_champion)
     )
     return locate.next(_read_deployment(parts, guard)).next(has_champion)
@@ -96,7 +96,7 @@ def _champion_and_score(parts: BatchParts, guard: Guard) -> sfn.IChainable:
         action="describeModelPackage",
         parameters={
             "ModelPackageName": JSON.format(
-                parts.model_package_arn("{}"), JSON.string_at("$.deployment.record.champion.version")
+                parts.model_package_arn("{}"), JSON.string_at("$.deployment.document.champion.version")
             )
         },
         iam_resources=[parts.model_package_arn()],
@@ -125,7 +125,7 @@ def _champion_and_score(parts: BatchParts, guard: Guard) -> sfn.IChainable:
         result_path="$.output",
     )
     score = guard(_score(parts), SAGEMAKER_OPTIMIZED_TRANSIENT)
-    summary = _get_json(parts, guard, "ReadSummary", parts.data_bucket.bucket_name, "$.output.summary_key", "$.summary")
+    summary = _read_summary(parts, guard)
     scored = {
         "status": "scored",
         "batch": {
@@ -177,37 +177,31 @@ def _score(parts: BatchParts) -> sfn.CustomState:
 
 
 def _read_deployment(parts: BatchParts, guard: Guard) -> sfn.TaskStateBase:
-    return _get_json(
-        parts, guard, "ReadDeployment", parts.artifact_bucket.bucket_name, None, "$.deployment", key=DEPLOYMENT_KEY
-    )
+    bucket = parts.artifact_bucket
+    return _get_json(parts, guard, "ReadDeployment", bucket, DEPLOYMENT_KEY, bucket.arn_for_objects(DEPLOYMENT_KEY))
+
+
+def _read_summary(parts: BatchParts, guard: Guard) -> sfn.TaskStateBase:
+    bucket, output = parts.data_bucket, parts.settings.config.batch.output_prefix
+    key = JSON.string_at("$.output.summary_key")
+    return _get_json(parts, guard, "ReadSummary", bucket, key, bucket.arn_for_objects(f"{output}*"))
 
 
 def _get_json(
-    parts: BatchParts,
-    guard: Guard,
-    state_id: str,
-    bucket_name: str,
-    key_path: str | None,
-    result_path: str,
-    *,
-    key: str | None = None,
+    parts: BatchParts, guard: Guard, state_id: str, bucket: s3.IBucket, key: str, resource: str
 ) -> sfn.TaskStateBase:
-    """s3:GetObject of a JSON document, parsed into the state (`record`); `key` fixed or at `key_path`."""
-    bucket = parts.artifact_bucket if key else parts.data_bucket
-    resource = (
-        bucket.arn_for_objects(key) if key else bucket.arn_for_objects(f"{parts.settings.config.batch.output_prefix}*")
-    )
+    """s3:GetObject of a JSON document (the key fixed or a JSONPath), parsed into the state as `document`."""
     task = tasks.CallAwsService(
         parts.scope,
         state_id,
         service="s3",
         action="getObject",
-        parameters={"Bucket": bucket_name, "Key": key if key else JSON.string_at(key_path or "")},
+        parameters={"Bucket": bucket.bucket_name, "Key": key},
         iam_resources=[resource],
         iam_action="s3:GetObject",
         additional_iam_statements=[iam.PolicyStatement(actions=["kms:Decrypt"], resources=[parts.key.key_arn])],
-        result_selector={("record.$" if key else "document.$"): "States.StringToJson($.Body)"},
-        result_path=result_path,
+        result_selector={"document.$": "States.StringToJson($.Body)"},
+        result_path=f"$.{state_id.removeprefix('Read').lower()}",
     )
     return guard(task, S3_TRANSIENT)
 
