@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aws_cdk import App, Environment, Stack, Tags
 
+from cdk.batch.stack import BatchStack
 from cdk.github_deploy.stack import GitHubDeployStack
 from cdk.monitoring.stack import MonitoringStack
 from cdk.observability.datadog_stack import DatadogMetricStreamStack
@@ -68,12 +69,23 @@ def build_app(app: App, settings: DeploySettings) -> dict[str, Stack]:
         serving=serving,
     )
     monitoring.add_stack_dependency(storage, "imports the artifact bucket by export name")
+    batch = BatchStack(
+        app,
+        f"{prefix}-batch",
+        settings=settings,
+        env=env,
+        description="Slipstream: batch scoring of files under the batch input prefix (docs/batch.md)",
+        storage=storage.exports,
+        topic=notifications.topic,
+    )
+    batch.add_stack_dependency(storage, "imports the buckets and key by export name")
     stacks: dict[str, Stack] = {
         "storage": storage,
         "notifications": notifications,
         "pipeline": pipeline,
         "serving": serving,
         "monitoring": monitoring,
+        "batch": batch,
     }
     if wants_github_deploy(settings):
         github = GitHubDeployStack(

@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from slipstream.alarm_config import AlarmsConfig, RetrainingConfig, check_retraining, resolve_alarms
+from slipstream.batch_config import BatchConfig
 from slipstream.canary_config import CanaryConfig
 from slipstream.errors import ConfigError
 from slipstream.experiment_config import ExperimentConfig, resolve_experiment
@@ -313,6 +314,7 @@ class Config(_Strict):
     tuning: TuningConfig | None = Field(
         default=None, description="Search the estimator's parameters instead of fixing them (docs/tuning.md)."
     )
+    batch: BatchConfig = Field(default_factory=BatchConfig, description="Scoring whole files (`slipstream predict`).")
     stages: dict[Literal["dev", "staging", "prod"], StageConfig] = Field(
         default_factory=dict, description="Per-stage deployment overrides, e.g. `[stages.prod]`."
     )
@@ -339,6 +341,13 @@ class Config(_Strict):
                 stage.datadog.applied_to(self.observability.datadog)
             except ValidationError as error:
                 raise ValueError(f"stages.{name}.datadog: {error.errors()[0]['msg']}") from None
+        return self
+
+    @model_validator(mode="after")
+    def _batch_apart_from_data(self) -> Config:
+        problems = self.batch.data_prefix_problems({name: self.stage(name).data_prefix for name in STAGE_NAMES})
+        if problems:
+            raise ValueError("; ".join(problems))
         return self
 
     @model_validator(mode="after")

@@ -14,7 +14,7 @@ import tarfile
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-REQUIRED = ("train.py", "evaluate.py", "inference.py")
+REQUIRED = ("train.py", "evaluate.py", "inference.py", "batch_score.py")
 
 
 def sourcedir_files(root: Path = PROJECT_ROOT) -> dict[str, Path]:

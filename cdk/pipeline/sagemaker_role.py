@@ -43,41 +43,7 @@ class SageMakerExecutionRole(Construct):
         artifact_bucket.grant_put(self.role, runs)
         models = f"{models_prefix}*"
         artifact_bucket.grant_read(self.role, models)
-        key.grant_encrypt_decrypt(self.role)
-        # The key also encrypts the jobs' ML volumes (VolumeKmsKeyId): SageMaker creates a grant on it for the
-        # instance, as this role, so the role may create grants, but only for AWS resources.
-        self.role.add_to_policy(
-            iam.PolicyStatement(
-                actions=["kms:CreateGrant"],
-                resources=[key.key_arn],
-                conditions={"Bool": {"kms:GrantIsForAWSResource": "true"}},
-            )
-        )
-        sourcedir.grant_read(self.role)
-        stack = Stack.of(self)
-        self.role.add_to_policy(
-            iam.PolicyStatement(
-                actions=["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-                resources=[
-                    stack.format_arn(
-                        service="logs",
-                        resource="log-group",
-                        resource_name="/aws/sagemaker/*",
-                        arn_format=ArnFormat.COLON_RESOURCE_NAME,
-                    )
-                ],
-            )
-        )
-        # PutMetricData has no resource-level permissions; the condition limits it to SageMaker's namespaces.
-        self.role.add_to_policy(
-            iam.PolicyStatement(
-                actions=["cloudwatch:PutMetricData"],
-                resources=["*"],
-                conditions={"StringLike": {"cloudwatch:namespace": ["/aws/sagemaker/*", "aws/sagemaker/*"]}},
-            )
-        )
-        bootstrap_assets = "arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*"
-        sagemaker_logs = "arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws/sagemaker/*"
+        grant_container_basics(self.role, key, sourcedir)
         acknowledge_grants(
             self.role,
             {
@@ -85,10 +51,53 @@ class SageMakerExecutionRole(Construct):
                 "run ids exist only at run time.",
                 f"{artifact_ref}/{models}": "SageMaker reads the retained model archives (models/<run id>/"
                 "model.tar.gz) it serves and evaluates against; run ids exist only at run time.",
-                bootstrap_assets: "CDK asset grant_read: the sourcedir archive's key in the bootstrap bucket is a "
-                "content hash.",
-                sagemaker_logs: "SageMaker names its log groups /aws/sagemaker/TrainingJobs, ProcessingJobs, "
-                "Endpoints/<name>.",
-                "*": "cloudwatch:PutMetricData has no resource-level permissions; a namespace condition limits it.",
+                **CONTAINER_BASICS_REASONS,
             },
         )
+
+
+BOOTSTRAP_ASSETS = "arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*"
+SAGEMAKER_LOGS = "arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws/sagemaker/*"
+CONTAINER_BASICS_REASONS = {
+    BOOTSTRAP_ASSETS: "CDK asset grant_read: the sourcedir archive's key in the bootstrap bucket is a content hash.",
+    SAGEMAKER_LOGS: "SageMaker names its log groups /aws/sagemaker/TrainingJobs, ProcessingJobs, Endpoints/<name>.",
+    "*": "cloudwatch:PutMetricData has no resource-level permissions; a namespace condition limits it.",
+}
+
+
+def grant_container_basics(role: iam.Role, key: kms.IKey, sourcedir: s3_assets.Asset) -> None:
+    """What every Slipstream SageMaker container needs whatever it does: the data key (objects and ML volumes),
+    the sourcedir archive, its log groups and SageMaker's own metrics (cdk-nag: CONTAINER_BASICS_REASONS)."""
+    key.grant_encrypt_decrypt(role)
+    # The key also encrypts the jobs' ML volumes (VolumeKmsKeyId): SageMaker creates a grant on it for the
+    # instance, as this role, so the role may create grants, but only for AWS resources.
+    role.add_to_policy(
+        iam.PolicyStatement(
+            actions=["kms:CreateGrant"],
+            resources=[key.key_arn],
+            conditions={"Bool": {"kms:GrantIsForAWSResource": "true"}},
+        )
+    )
+    sourcedir.grant_read(role)
+    stack = Stack.of(role)
+    role.add_to_policy(
+        iam.PolicyStatement(
+            actions=["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+            resources=[
+                stack.format_arn(
+                    service="logs",
+                    resource="log-group",
+                    resource_name="/aws/sagemaker/*",
+                    arn_format=ArnFormat.COLON_RESOURCE_NAME,
+                )
+            ],
+        )
+    )
+    # PutMetricData has no resource-level permissions; the condition limits it to SageMaker's namespaces.
+    role.add_to_policy(
+        iam.PolicyStatement(
+            actions=["cloudwatch:PutMetricData"],
+            resources=["*"],
+            conditions={"StringLike": {"cloudwatch:namespace": ["/aws/sagemaker/*", "aws/sagemaker/*"]}},
+        )
+    )

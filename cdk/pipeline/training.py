@@ -13,6 +13,7 @@ from cdk.pipeline.common import SAGEMAKER_OPTIMIZED_TRANSIENT
 from cdk.pipeline.context import PipelineContext, sagemaker_call
 from cdk.pipeline.instances import check_instance_type
 from cdk.pipeline.results import EXECUTION, GATE, RUN_ID, VALIDATION
+from cdk.shared.processing_job import s3_input
 from slipstream import job_arguments
 from slipstream.documents.gate import GateRequest
 from slipstream.documents.run import RunRequest
@@ -210,12 +211,6 @@ def find_champion(ctx: PipelineContext, evaluate: sfn.IChainable) -> sfn.IChaina
     return search.next(choice)
 
 
-def _input(name: str, uri_path: str | None, local: str, uri: str | None = None) -> dict:
-    s3_input: dict[str, str | None] = {"LocalPath": local, "S3DataType": "S3Prefix", "S3InputMode": "File"}
-    s3_input.update({"S3Uri.$": uri_path} if uri_path else {"S3Uri": uri})
-    return {"InputName": name, "S3Input": s3_input}
-
-
 # Where each evaluation input comes from in the execution's state (names and arguments: slipstream/job_arguments.py).
 EVALUATION_SOURCES = {
     job_arguments.MODEL: "$.training.model_data_url",
@@ -227,10 +222,10 @@ EVALUATION_SOURCES = {
 
 def _evaluation_inputs(ctx: PipelineContext, *, champion: bool) -> dict:
     inputs = [
-        _input(name, EVALUATION_SOURCES[name], job_arguments.processing_path(name))
+        s3_input(name, job_arguments.processing_path(name), uri_path=EVALUATION_SOURCES[name])
         for name in job_arguments.evaluation_inputs(champion=champion)
     ]
-    inputs.append(_input("code", None, job_arguments.CODE_DIR, uri=ctx.sourcedir_uri))
+    inputs.append(s3_input("code", job_arguments.CODE_DIR, uri=ctx.sourcedir_uri))
     return {"inputs": inputs, "arguments": job_arguments.evaluation_arguments(champion=champion)}
 
 

@@ -15,6 +15,7 @@ from slipstream.cli import approve, experiment
 from slipstream.cli.canary import canary_app
 from slipstream.cli.common import ConfigOption, console, fail, load
 from slipstream.cli.monitor import monitor, notify
+from slipstream.cli.predict import predict
 from slipstream.cli.promote import promote
 from slipstream.cli.query import query
 from slipstream.errors import ContractViolation, SlipstreamError
@@ -177,6 +178,7 @@ def _interrupt(*_: object) -> None:
 app.command()(monitor)
 app.command()(notify)
 app.command()(query)
+app.command()(predict)  # batch scoring (docs/batch.md)
 app.add_typer(canary_app, name="canary")
 # Manual approval of a stage's pending model (docs/approval.md).
 app.command()(approve.approve)

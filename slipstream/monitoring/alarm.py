@@ -77,6 +77,8 @@ def notice_from_sns(subject: str | None, message: str) -> Notice:
         return _experiment(subject, body)
     if isinstance(body, dict) and isinstance(body.get("approval"), dict) and body.get("status") == "approval needed":
         return _approval(subject, body)
+    if isinstance(body, dict) and isinstance(body.get("batch"), dict):
+        return _batch(subject, body)
     if isinstance(body, dict) and "status" in body:
         return _pipeline(subject, body)
     return Notice(title=subject or "Slipstream notification", state="INFO", reason=message[:2500])
@@ -119,6 +121,22 @@ def _pipeline(subject: str | None, body: dict[str, Any]) -> Notice:
         reason=str(reason or f"run {body.get('run_id', '?')}: {status}")[:2500],
         runbook=runbook,
         details=keep,
+    )
+
+
+def _batch(subject: str | None, body: dict[str, Any]) -> Notice:
+    """A batch scoring run (cdk/batch/): where the results are and how many rows were scored or refused."""
+    batch, status = body["batch"], str(body.get("status", "?"))
+    summary = batch.get("summary") or {}
+    details = {k: body[k] for k in ("project", "stage", "file") if body.get(k)}
+    details.update({k: batch[k] for k in ("output", "model_version") if batch.get(k)})
+    if summary:
+        details["rows"] = f"{summary.get('rows_scored')} scored, {summary.get('rows_rejected')} rejected"
+    error = body.get("error") or {}
+    reason = (error.get("Cause") or error.get("Error")) if isinstance(error, dict) else str(error)
+    scored = f"{body.get('file', 'the file')} scored by version {batch.get('model_version', '?')}"
+    return Notice(
+        title=subject or f"batch {status}", state=status, reason=str(reason or scored)[:2500], details=details
     )
 
 

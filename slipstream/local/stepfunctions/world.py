@@ -17,6 +17,7 @@ from typing import Any
 import boto3
 
 from slipstream.documents.run import DataLocation, RunRequest
+from slipstream.local.stepfunctions.batch import deploy_batch
 from slipstream.local.stepfunctions.capture import deploy_capture
 from slipstream.local.stepfunctions.intrinsics import Scope, resolve
 from slipstream.local.stepfunctions.rest_apis import EmulatedApi, deploy_apis
@@ -52,6 +53,7 @@ class World:
     streams: dict[str, str] = field(default_factory=dict)  # "capture"/"feedback" -> stream name
     apis: dict[str, EmulatedApi] = field(default_factory=dict)  # "serving", and "approvals" on a manual stage
     account_notes: list[str] = field(default_factory=list)  # what restoring a saved account could not bring back
+    batch_state_machine_arn: str | None = None  # the batch stack's (cdk/batch/), when the app has one
 
     def client(self, service: str) -> Any:
         """A client of the deployer (an administrator), never of whatever credentials the environment holds."""
@@ -129,9 +131,18 @@ def build_world(synth: Synthesized, *, triggers: bool = False, qualifier: str = 
         _create_policies(synth.templates[key], stack_scope)
     if "monitoring" in synth.templates:
         _create_monitoring(synth, _scope_for(synth, "monitoring", scope), world)
+    world.batch_state_machine_arn = _create_batch(synth, scope)
     if triggers:
         record_stacks(synth, {"storage": storage, "notifications": notifications, "pipeline": pipeline})
     return world
+
+
+def _create_batch(synth: Synthesized, app_scope: Scope) -> str | None:
+    if "batch" not in synth.templates:
+        return None
+    batch = _scope_for(synth, "batch", app_scope)
+    _upload_file_assets(synth, batch, "batch")
+    return deploy_batch(synth.templates["batch"], batch, _create_roles, _create_policies)
 
 
 def _export(template: dict[str, Any], stack_scope: Scope, app_scope: Scope) -> None:
@@ -351,10 +362,10 @@ def _create_function(logical: str, resource: dict[str, Any], scope: Scope) -> No
     scope.attributes[logical] = {"Ref": function["FunctionName"], "Arn": function["FunctionArn"]}
 
 
-def _upload_file_assets(synth: Synthesized, scope: Scope) -> None:
+def _upload_file_assets(synth: Synthesized, scope: Scope, stack: str = "pipeline") -> None:
     """File assets (the sourcedir archive) go where CDK's bootstrap bucket would hold them."""
     s3 = boto3.client("s3", region_name=REGION)
-    for asset in synth.assets["pipeline"].get("files", {}).values():
+    for asset in synth.assets[stack].get("files", {}).values():
         if asset["source"].get("packaging") != "file":
             continue
         for destination in asset["destinations"].values():

@@ -103,3 +103,29 @@ def test_every_runbook_section_an_alarm_can_link_to_exists(repo_root) -> None:
     assert set(SECTIONS.values()) | linked <= anchors
     # seventeen alarm sections, the canary rollback (docs/canary.md), the experiment's decisions, the notifier wiring
     assert len(anchors) == 21
+
+
+def test_batch_runs_say_where_the_results_are_and_what_was_scored() -> None:
+    scored = {
+        "project": "p",
+        "stage": "dev",
+        "file": "batch/in/x.csv",
+        "status": "scored",
+        "batch": {
+            "output": "s3://d/batch/out/x.csv/",
+            "model_version": "3",
+            "summary": {"rows_scored": 9, "rows_rejected": 1},
+        },
+    }
+    notice = notice_from_sns("[p-dev] batch scored", json.dumps(scored))
+    assert (notice.state, notice.bad) == ("scored", False)
+    assert notice.details and notice.details["rows"] == "9 scored, 1 rejected"
+    assert notice.details["output"] == "s3://d/batch/out/x.csv/" and "version 3" in notice.reason
+    failed = {
+        "file": "batch/in/x.csv",
+        "status": "failed",
+        "batch": {},
+        "error": {"Error": "States.TaskFailed", "Cause": "no features"},
+    }
+    notice = notice_from_sns("[p-dev] batch scoring failed", json.dumps(failed))
+    assert (notice.state, notice.bad, notice.reason) == ("failed", True, "no features")

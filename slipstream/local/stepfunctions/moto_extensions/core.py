@@ -119,9 +119,10 @@ def _lambda_runs_our_handlers() -> None:
 
 
 def _aws_sdk_like_step_functions() -> None:
-    """Two gaps between moto's aws-sdk integration and Step Functions:
-    - responses keep Python datetimes and streamed bodies, which crash moto's describe_execution once they reach
-      the state: Step Functions hands the state ISO-8601 strings, and a body's text;
+    """Three gaps between moto's aws-sdk integration and Step Functions:
+    - responses keep Python datetimes, which crash moto's describe_execution once they reach the state:
+      Step Functions hands the state ISO-8601 strings;
+    - s3:getObject keeps botocore's stream as the Body: Step Functions hands the state the object's text;
     - a ClientError becomes `<Service>.<Service>Exception` whatever its code: Step Functions names it
       `<Service>.<Code>` with an Exception suffix (so a Retry on SageMaker.ThrottlingException can match)."""
     sdk = state_task_service_aws_sdk.StateTaskServiceAwsSdk
@@ -249,22 +250,24 @@ def _planned_faults() -> None:
 
 def _rules_deliver_to_lambda() -> None:
     """moto's EventBridge rules deliver to log groups, archives, SQS and buses only (other targets raise, and
-    S3's notifier swallows the error): deliver to Lambda targets too, asynchronously, as EventBridge invokes.
+    S3's notifier swallows the error): deliver to Lambda and Step Functions targets too, asynchronously, as
+    EventBridge does.
     S3's "Object Created" detail names the ETag `etag` (AWS's event reference); moto writes `eTag`."""
     from moto.events.models import Rule
 
     original = Rule.send_to_targets
 
     def send_to_targets(self, original_event, transform_input=True):  # type: ignore[no-untyped-def]
-        functions = [t for t in self.targets if t["Arn"].split(":")[2] == "lambda"]
+        functions = [t for t in self.targets if t["Arn"].split(":")[2] in ("lambda", "states")]
         if functions and self.event_pattern.matches_event(original_event):
             event = json.loads(json.dumps(original_event, default=str))
             s3_object = event.get("detail", {}).get("object", {})
             if event.get("source") == "aws.s3" and "eTag" in s3_object:
                 s3_object["etag"] = s3_object.pop("eTag")
             for target in functions:
-                args = (self.region_name, target["Arn"], event)
-                threading.Thread(target=_invoke_event, args=args, daemon=True, name="eventbridge-target").start()
+                deliver = _invoke_event if target["Arn"].split(":")[2] == "lambda" else _start_execution
+                args = (self.region_name, target, event)
+                threading.Thread(target=deliver, args=args, daemon=True, name="eventbridge-target").start()
         kept = self.targets
         self.targets = [t for t in kept if t not in functions]
         try:
@@ -275,11 +278,22 @@ def _rules_deliver_to_lambda() -> None:
     Rule.send_to_targets = send_to_targets
 
 
-def _invoke_event(region: str, function_arn: str, event: dict[str, Any]) -> None:
+def _invoke_event(region: str, target: dict[str, Any], event: dict[str, Any]) -> None:
     import boto3
 
     client = boto3.client("lambda", region_name=region)
-    client.invoke(FunctionName=function_arn, InvocationType="Event", Payload=json.dumps(event).encode())
+    client.invoke(FunctionName=target["Arn"], InvocationType="Event", Payload=json.dumps(event).encode())
+
+
+def _start_execution(region: str, target: dict[str, Any], event: dict[str, Any]) -> None:
+    """A state machine target: EventBridge starts an execution as the target's role (its states:StartExecution
+    is what the strict IAM checks), under a name of its own (moto's S3 events repeat their ids), with the whole
+    event as input."""
+    import boto3
+
+    credentials = role_credentials(target["RoleArn"], "events") if STRICT["iam"] and target.get("RoleArn") else {}
+    client = boto3.client("stepfunctions", region_name=region, **credentials)
+    client.start_execution(stateMachineArn=target["Arn"], name=str(uuid.uuid4()), input=json.dumps(event))
 
 
 def patch() -> None:

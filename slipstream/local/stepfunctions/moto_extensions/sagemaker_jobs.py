@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextvars
 import threading
 from datetime import UTC, datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
 from moto.sagemaker.models import SageMakerModelBackend
+from moto.sagemaker.responses import SageMakerResponse
 from moto.stepfunctions.parser.api import HistoryEventType, TaskFailedEventDetails
 from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import CustomErrorName
 from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import FailureEvent, FailureEventException
@@ -36,6 +38,9 @@ _JOBS = {
 }
 _DESCRIBE = {"HyperParameterTuningJob": "describe_hyper_parameter_tuning_job"}  # others: describe_<kind>_job
 _RULE_KIND = {"HyperParameterTuningJob": "TuningJob"}  # the managed rule's name: ...SageMakerTuningJobsRule
+_PROCESSING_ENVIRONMENT: contextvars.ContextVar[dict[str, str] | None] = contextvars.ContextVar(
+    "environment", default=None
+)
 OPTIMIZED_SAGEMAKER_ERROR = "SageMaker.AmazonSageMakerException"
 
 
@@ -164,6 +169,7 @@ def _sagemaker_jobs_run_our_scripts() -> None:
     def create_processing_job(self, **kwargs):  # type: ignore[no-untyped-def]
         job = create_processing(self, **kwargs)
         request = {
+            "Environment": _PROCESSING_ENVIRONMENT.get(),
             "AppSpecification": kwargs["app_specification"],
             "ProcessingInputs": kwargs.get("processing_inputs") or [],
             "ProcessingOutputConfig": kwargs.get("processing_output_config") or {},
@@ -176,8 +182,19 @@ def _sagemaker_jobs_run_our_scripts() -> None:
         _start_job(self.region_name, job, "processing_job", jobs.run_processing, request)
         return job
 
+    # moto's response handler drops the request's Environment before the backend sees it: keep it for the job.
+    respond = SageMakerResponse.create_processing_job
+
+    def create_processing_job_response(self):  # type: ignore[no-untyped-def]
+        token = _PROCESSING_ENVIRONMENT.set(self._get_param("Environment"))
+        try:
+            return respond(self)
+        finally:
+            _PROCESSING_ENVIRONMENT.reset(token)
+
     SageMakerModelBackend.create_training_job = create_training_job
     SageMakerModelBackend.create_processing_job = create_processing_job
+    SageMakerResponse.create_processing_job = create_processing_job_response
 
 
 def _start_job(region: str, job: Any, kind: str, run: Any, request: dict[str, Any]) -> None:

@@ -1,0 +1,146 @@
+"""Batch scoring benchmark (not a test): rows/s of `slipstream predict`'s scorer on a 1M-row file against the
+in-process floor, `predict_proba` on the whole frame already in memory, both on the image's Python.
+
+    .venv/bin/python benchmarks/batch.py [--quick]
+
+The scorer (training/batch_score.py, what `slipstream predict` runs) is timed as a whole process: interpreter
+start, imports, model load, reading, the row checks, scoring and writing. The CLI's registry look-up and model
+download come before it and do not grow with the file (seconds, mostly importing MLflow), so they are left out.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(REPO), str(REPO / "benchmarks")]
+
+from table import Row, render  # noqa: E402
+
+from slipstream.local.image_env import image_python  # noqa: E402
+from slipstream.sourcedir import extract_sourcedir  # noqa: E402
+
+FLOOR_NAME = "predict_proba on the whole frame in memory"
+FLOOR = """
+import sys, time, pandas as pd
+sys.path.insert(0, sys.argv[1])
+import inference
+model = inference.model_fn(sys.argv[2])
+features = [f["name"] for f in model["metadata"]["features"]]
+frame = pd.read_parquet(sys.argv[3], columns=features)
+best = float("inf")
+for _ in range(int(sys.argv[4])):
+    started = time.perf_counter()
+    model["pipeline"].predict_proba(frame)
+    best = min(best, time.perf_counter() - started)
+print(len(frame) / best)
+"""
+
+
+def _image(args: list[str], cwd: Path, extra: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(cwd), "PYTHONDONTWRITEBYTECODE": "1", **(extra or {})}
+    done = subprocess.run([str(image_python()), *args], cwd=cwd, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(done.stderr[-2000:])
+    return done
+
+
+def _train(root: Path, code: Path) -> tuple[Path, Path, pd.DataFrame]:
+    """A LogisticRegression trained by train.py in the image (as the pipeline trains it), and its contract."""
+    from sklearn.datasets import load_breast_cancer
+
+    data = load_breast_cancer(as_frame=True)
+    frame = data.frame.copy()
+    frame["target"] = data.target_names[data.target]
+    (root / "train").mkdir(parents=True)
+    frame.to_csv(root / "train" / "train.csv", index=False)
+    args = ["--target", "target", "--task", "classification", "--estimator", "sklearn.linear_model.LogisticRegression"]
+    args += ["--params", '{"max_iter": 1000}', "--seed", "42"]
+    sm = {"SM_MODEL_DIR": str(root / "model"), "SM_CHANNEL_TRAIN": str(root / "train")}
+    sm |= {"SM_OUTPUT_DATA_DIR": str(root / "out" / "data"), "SM_OUTPUT_DIR": str(root / "out")}
+    _image([str(code / "train.py"), *args], code, sm)
+    features = frame.drop(columns="target")
+    contract = {
+        "features": [
+            {"name": c, "kind": "numeric", "min": features[c].min(), "max": features[c].max()} for c in features.columns
+        ]
+    }
+    (root / "contract.json").write_text(json.dumps(contract), encoding="utf-8")
+    return root / "model", root / "contract.json", features
+
+
+def _data(features: pd.DataFrame, rows: int, root: Path) -> tuple[Path, Path]:
+    rng = np.random.default_rng(0)
+    sample = features.sample(rows, replace=True, random_state=0).reset_index(drop=True)
+    sample = sample * rng.normal(1.0, 0.02, size=sample.shape)  # not 569 rows repeated: every row differs
+    sample.insert(0, "id", np.arange(rows))
+    parquet, csv = root / "rows.parquet", root / "rows.csv"
+    sample.to_parquet(parquet, index=False)
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    pacsv.write_csv(pa.Table.from_pandas(sample, preserve_index=False), csv)
+    return parquet, csv
+
+
+def _scorer(code: Path, model: Path, contract: Path, source: Path, root: Path) -> tuple[float, float]:
+    """(rows/s of the scoring itself: read, check, score, write; rows/s of the whole process)."""
+    out = root / f"scored{source.suffix}"
+    args = [str(code / "batch_score.py"), "--input", str(source), "--model", str(model), "--contract", str(contract)]
+    args += ["--output", str(out), "--rejects", str(root / "rejects.csv"), "--summary", str(root / "summary.json")]
+    args += ["--id-columns", '["id"]']
+    started = time.perf_counter()
+    _image(args, code)
+    wall = time.perf_counter() - started
+    summary = json.loads((root / "summary.json").read_text(encoding="utf-8"))
+    assert summary["rows_scored"] == summary["rows_read"], summary
+    return summary["rows_read"] / summary["scoring_seconds"], summary["rows_read"] / wall
+
+
+def bench(quick: bool = False) -> list[Row]:
+    rows = 100_000 if quick else 1_000_000
+    with tempfile.TemporaryDirectory(prefix="bench-batch-") as scratch:
+        root = Path(scratch)
+        code = extract_sourcedir(root / "code")
+        model, contract, features = _train(root, code)
+        parquet, csv = _data(features, rows, root)
+        floor = float(_image(["-c", FLOOR, str(code), str(model), str(parquet), "3"], code).stdout)
+        label = f"{rows:,} rows x 30 features"
+        table = []
+        for source in (parquet, csv):
+            scoring, whole = _scorer(code, model, contract, source, root)
+            kind = source.suffix.lstrip(".")
+            table.append(
+                Row(
+                    f"{label}, {kind}: read, check, score, write",
+                    scoring,
+                    floor,
+                    FLOOR_NAME,
+                    "rows/s",
+                    goal=0.7,
+                    higher_is_better=True,
+                )
+            )
+            table.append(
+                Row(
+                    f"{label}, {kind}: whole scorer process (start, imports, model load)",
+                    whole,
+                    floor,
+                    FLOOR_NAME,
+                    "rows/s",
+                    higher_is_better=True,
+                )
+            )
+        return table
+
+
+if __name__ == "__main__":
+    print(render(bench(quick="--quick" in sys.argv)))

@@ -1,0 +1,175 @@
+"""The rows of a file to score, read in chunks and checked with the prediction API's rules, column by column.
+
+Runs inside AWS's scikit-learn image (standard library, numpy, pandas, pyarrow): the same code checks a file
+for `slipstream predict` and for the batch job on AWS. The rules are /predict's request model
+(lambdas/predict/schema.py `instance_model`), which needs pydantic, which the image does not have; so they are
+restated here for whole columns, and tests/unit/test_batch_rules.py holds the two to the same answers.
+  - every contract feature is a column (other columns are ignored, or passed through as ids);
+  - numeric: a number, finite, within OUTLANDISH training ranges of the contract's min/max; empty or NaN
+    means missing (the model imputes), as null does in a request;
+  - categorical: any text (numbers in a typed file become their text, as training makes them); empty means missing.
+Row numbers count data rows from 1 (a CSV's header line is not a row), so row N of a CSV is line N + 1.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+from sm_paths import JobError
+
+OUTLANDISH = 1000  # lambdas/predict/schema.py's OUTLANDISH: how many training ranges beyond min/max are allowed
+CSV_BLOCK_BYTES = 8 << 20
+
+
+class CarefulRead(Exception):
+    """A CSV value the fast typed read cannot convert: the file is read again with per-cell checks."""
+
+
+@dataclass
+class Chunk:
+    """One chunk's good rows, typed as inference.py types a request, and every problem of its bad rows."""
+
+    frame: pd.DataFrame
+    ids: pa.Table
+    rows: np.ndarray  # the good rows' numbers
+    problems: list[dict[str, Any]] = field(default_factory=list)  # {"row", "field", "reason"}
+
+
+def limits(feature: dict[str, Any]) -> tuple[float, float] | None:
+    """The accepted range of a numeric feature: schema._bounds, the same formula."""
+    low, high = feature.get("min"), feature.get("max")
+    if feature["kind"] != "numeric" or low is None or high is None:
+        return None
+    span = max(high - low, abs(high), abs(low), 1.0)
+    return low - OUTLANDISH * span, high + OUTLANDISH * span
+
+
+def file_format(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".parquet", ".pq"):
+        return "csv" if suffix == ".csv" else "parquet"
+    raise JobError(f"{path.name}: unknown file type {suffix or '(none)'!r}; use .csv or .parquet")
+
+
+def check_columns(present: list[str], features: list[dict[str, Any]], ids: list[str], where: str) -> None:
+    missing = [f["name"] for f in features if f["name"] not in present]
+    missing_ids = [name for name in ids if name not in present]
+    if missing or missing_ids:
+        parts = [f"features {', '.join(missing)}"] if missing else []
+        parts += [f"id columns {', '.join(missing_ids)}"] if missing_ids else []
+        raise JobError(f"{where} lacks {'; '.join(parts)} (it has: {', '.join(present[:40])})")
+
+
+def _numeric(column: pa.Array | pa.ChunkedArray, feature: dict[str, Any]) -> tuple[np.ndarray, list[tuple[int, str]]]:
+    """float64 values (NaN for missing) and (position, reason) of every value the API would refuse."""
+    problems: list[tuple[int, str]] = []
+    if pa.types.is_boolean(column.type):
+        values = np.full(len(column), np.nan)
+        listed = enumerate(column.to_pylist())
+        problems += [(i, f"expected a number, got {str(v).lower()}") for i, v in listed if v is not None]
+    elif pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+        values, problems = _parse_numbers(column)
+    else:
+        values = column.to_numpy(zero_copy_only=False).astype(float)  # integers too; nulls become NaN
+    infinite = np.flatnonzero(np.isinf(values))
+    problems += [(int(i), f"expected a finite number, got {values[i]}") for i in infinite]
+    bounds = limits(feature)
+    if bounds is not None:
+        with np.errstate(invalid="ignore"):
+            outside = np.flatnonzero(np.isfinite(values) & ((values < bounds[0]) | (values > bounds[1])))
+        problems += [(int(i), _outside(values[i], feature, bounds)) for i in outside]
+    return values, problems
+
+
+def _outside(value: float, feature: dict[str, Any], bounds: tuple[float, float]) -> str:
+    return (
+        f"{value:g} is outside {bounds[0]:g} to {bounds[1]:g} ({OUTLANDISH} training ranges around "
+        f"{feature['min']:g} to {feature['max']:g}): a unit error or garbage"
+    )
+
+
+def _parse_numbers(column: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, list[tuple[int, str]]]:
+    text = pc.utf8_trim_whitespace(column)
+    text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+    try:
+        return pc.cast(text, pa.float64()).to_numpy(zero_copy_only=False), []
+    except pa.ArrowInvalid:
+        pass  # some cell is not a number: find which, cell by cell (only for columns that have one)
+    raw = text.to_pylist()
+    values = np.full(len(raw), np.nan)
+    problems = []
+    for i, cell in enumerate(raw):
+        if cell is None:
+            continue
+        try:
+            values[i] = float(cell)
+        except ValueError:
+            problems.append((i, f"expected a number, got {cell!r}"))
+    return values, problems
+
+
+def _categorical(column: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    text = column if pa.types.is_string(column.type) else pc.cast(column, pa.string())
+    values = np.asarray(text.to_pylist(), dtype=object)
+    missing = np.fromiter((v is None or v == "" for v in values), bool, len(values))
+    values[missing] = np.nan  # inference.py's _as_category: NaN marks missing
+    return values
+
+
+def check_chunk(batch: pa.RecordBatch, numbers: np.ndarray, features: list[dict[str, Any]], ids: list[str]) -> Chunk:
+    """Type the chunk's features and split its rows (numbered `numbers`) into good ones and problems."""
+    columns: dict[str, np.ndarray] = {}
+    problems: list[tuple[int, str, str]] = []
+    for feature in features:
+        column = batch.column(feature["name"])
+        if feature["kind"] == "categorical":
+            columns[feature["name"]] = _categorical(column)
+            continue
+        columns[feature["name"]], found = _numeric(column, feature)
+        problems += [(i, feature["name"], reason) for i, reason in found]
+    good = np.ones(batch.num_rows, dtype=bool)
+    good[[i for i, _, _ in problems]] = False
+    listed = [{"row": int(numbers[i]), "field": name, "reason": reason} for i, name, reason in sorted(problems)]
+    id_table = pa.Table.from_batches([batch.select(ids)]) if ids else pa.table({})
+    if problems:
+        columns = {name: values[good] for name, values in columns.items()}
+        id_table, numbers = id_table.filter(pa.array(good)) if ids else id_table, numbers[good]
+    return Chunk(frame=_frame(columns), ids=id_table, rows=numbers, problems=listed)
+
+
+def _frame(columns: dict[str, np.ndarray]) -> pd.DataFrame:
+    """The model's input. All numeric: one float64 block filled column by column, which pandas wraps as it is
+    (a dict of columns is copied again to consolidate them, and the scaler would copy once more to an array)."""
+    if not all(values.dtype == np.float64 for values in columns.values()):
+        return pd.DataFrame(columns, columns=list(columns))
+    first = next(iter(columns.values()), np.empty(0))
+    block = np.empty((len(first), len(columns)), dtype=np.float64)
+    for index, values in enumerate(columns.values()):
+        block[:, index] = values
+    return pd.DataFrame(block, columns=list(columns), copy=False)
+
+
+def read_parquet(path: Path, names: list[str], rows: int) -> Iterator[tuple[pa.RecordBatch, int]]:
+    """(batch, bytes read so far, approximately) over the file's row groups; only the columns we need."""
+    source = pq.ParquetFile(path)
+    total, size = max(source.metadata.num_rows, 1), path.stat().st_size
+    seen = 0
+    for batch in source.iter_batches(batch_size=rows, columns=names):
+        seen += batch.num_rows
+        yield batch, math.ceil(size * seen / total)
+
+
+def parquet_columns(path: Path) -> list[str]:
+    try:
+        return list(pq.ParquetFile(path).schema_arrow.names)
+    except (pa.ArrowInvalid, OSError) as error:
+        raise JobError(f"{path.name} is not a readable Parquet file: {error}") from None
