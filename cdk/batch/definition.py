@@ -24,7 +24,7 @@ from cdk.pipeline.common import (
     SNS_TRANSIENT,
     Guard,
 )
-from cdk.pipeline.instances import check_instance_type
+from cdk.pipeline.instances import processing_instance_type
 from cdk.shared.processing_job import ProcessingJob, processing_state, s3_input, s3_output
 from cdk.shared.settings import DeploySettings
 from slipstream import batch_job
@@ -161,12 +161,7 @@ def _score(parts: BatchParts) -> sfn.CustomState:
         arguments={"ContainerArguments": batch_job.processing_arguments(batch)},
         inputs={"ProcessingInputs": inputs},
         outputs=[s3_output(batch_job.SCORES, processing_path(batch_job.SCORES), uri_path="$.output.folder")],
-        instance_type=check_instance_type(
-            parts.settings.stage_name,
-            "processing_instance_type",
-            parts.settings.stage.processing_instance_type,
-            "ProcessingInstanceType",
-        ),
+        instance_type=processing_instance_type(parts.settings.stage_name, parts.settings.stage),
         key_arn=parts.key.key_arn,
         max_runtime_seconds=6 * 3600,
         volume_gb=batch.volume_gb,

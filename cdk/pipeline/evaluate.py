@@ -8,7 +8,7 @@ from aws_cdk import aws_stepfunctions as sfn
 
 from cdk.pipeline.common import SAGEMAKER_OPTIMIZED_TRANSIENT
 from cdk.pipeline.context import PipelineContext
-from cdk.pipeline.instances import check_instance_type
+from cdk.pipeline.instances import processing_instance_type
 from cdk.shared.processing_job import ProcessingJob, processing_permissions, processing_state, s3_output
 from slipstream import job_arguments
 from slipstream.job_commands import EVALUATION_ENTRYPOINT
@@ -29,12 +29,7 @@ def evaluate(ctx: PipelineContext) -> sfn.CustomState:
                 uri_path="$.paths.evaluation_output",
             )
         ],
-        instance_type=check_instance_type(
-            ctx.settings.stage_name,
-            "processing_instance_type",
-            ctx.settings.stage.processing_instance_type,
-            "ProcessingInstanceType",
-        ),
+        instance_type=processing_instance_type(ctx.settings.stage_name, ctx.settings.stage),
         key_arn=ctx.key.key_arn,
     )
     state = processing_state(

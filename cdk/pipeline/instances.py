@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from functools import cache
 
+from slipstream.stage_config import StageConfig
+
 # Accelerated families (GPU, Trainium, Inferentia): the scikit-learn image has no build for them.
 ACCELERATED = ("ml.p", "ml.g", "ml.trn", "ml.inf", "ml.dl")
 
@@ -27,3 +29,10 @@ def check_instance_type(stage_name: str, field: str, value: str, shape: str) -> 
         cpu = sorted(c for c in choices if not c.startswith(ACCELERATED))
         raise ValueError(f"{where} is not a SageMaker {shape}; choose one of {', '.join(cpu)}")
     return value
+
+
+def processing_instance_type(stage_name: str, stage: StageConfig) -> str:
+    """The stage's `processing_instance_type` (Evaluate and batch scoring), checked."""
+    return check_instance_type(
+        stage_name, "processing_instance_type", stage.processing_instance_type, "ProcessingInstanceType"
+    )
