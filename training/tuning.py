@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from eval_metrics import metric_value
+from model_pipeline import FrameModel, model_array
 from search_space import PREFIX, distributions, plain, trial_value
 from sklearn.model_selection import KFold, ParameterSampler, RandomizedSearchCV, StratifiedKFold, cross_validate
 from sm_paths import JobError
@@ -43,7 +44,7 @@ def scorer(task: str, metric: str, higher_is_better: bool) -> Any:
     """The held-out metric's own code as a CV scorer; negated when lower is better (scikit-learn maximises)."""
     sign = 1.0 if higher_is_better else -1.0
 
-    def score(estimator: Any, x: pd.DataFrame, y: pd.Series) -> float:
+    def score(estimator: Any, x: Any, y: pd.Series) -> float:
         value = metric_value(task, metric, estimator, x, y)
         return float("nan") if value is None else sign * value
 
@@ -62,7 +63,7 @@ def folds(task: str, cv_folds: int, seed: int, y: pd.Series) -> Any:
 
 
 def search(
-    pipeline: Any, x: pd.DataFrame, y: pd.Series, *, spec: dict[str, Any], task: str, seed: int
+    pipeline: Any, x: Any, y: pd.Series, *, spec: dict[str, Any], task: str, seed: int
 ) -> tuple[Any, dict[str, Any]]:
     """Run the search and refit the best on all of x; returns the fitted Pipeline and the search's record."""
     started = time.monotonic()
@@ -130,7 +131,7 @@ def _space_size(space: dict[str, dict[str, Any]]) -> float:
 
 
 def cross_validate_trial(
-    pipeline: Any, x: pd.DataFrame, y: pd.Series, *, spec: dict[str, Any], task: str, seed: int
+    pipeline: Any, x: Any, y: pd.Series, *, spec: dict[str, Any], task: str, seed: int
 ) -> dict[str, Any]:
     """One SageMaker tuning trial: the CV score of the Pipeline as configured (the trial's values already set)."""
     sign = 1.0 if spec["higher_is_better"] else -1.0
@@ -162,18 +163,22 @@ def tune(
     """The training job's tuning hook: (the fitted Pipeline, the chosen parameters, the record for tuning.json).
 
     mode "search" (local): the whole search in this job. mode "trial" (a SageMaker tuning job's training job):
-    score the values the tuning job chose (`trial_values`, `--<name> <value>` flags), then fit on all rows."""
+    score the values the tuning job chose (`trial_values`, `--<name> <value>` flags), then fit on all rows.
+    `pipeline` is the training side's FrameModel: the search runs on the bare Pipeline and the positional array the
+    model is fitted on (scikit-learn's searchers clone and tag real estimators only), and the result is wrapped
+    back."""
+    bare, x_model = pipeline.pipeline, model_array(x, pipeline.features)
     if spec.get("mode", "search") == "search":
         if trial_values:
             raise JobError(f"tuning: unexpected parameter flags {sorted(trial_values)} for a local search")
-        fitted, record = search(pipeline, x, y, spec=spec, task=task, seed=seed)
-        return fitted, dict(record["best"]["params"]), {"mode": "search", **record}
+        fitted, record = search(bare, x_model, y, spec=spec, task=task, seed=seed)
+        return FrameModel(fitted, pipeline.features), dict(record["best"]["params"]), {"mode": "search", **record}
     missing = sorted(set(spec["space"]) - set(trial_values))
     unknown = sorted(set(trial_values) - set(spec["space"]))
     if missing or unknown:
         raise JobError(f"tuning trial: missing values for {missing}, values for parameters not searched {unknown}")
     chosen = {name: trial_value(name, text, spec["space"][name]) for name, text in trial_values.items()}
-    pipeline.set_params(**{PREFIX + name: value for name, value in chosen.items()})
-    record = cross_validate_trial(pipeline, x, y, spec=spec, task=task, seed=seed)
-    pipeline.fit(x, y)
-    return pipeline, chosen, {"mode": "trial", "params": chosen, **record}
+    bare.set_params(**{PREFIX + name: value for name, value in chosen.items()})
+    record = cross_validate_trial(bare, x_model, y, spec=spec, task=task, seed=seed)
+    bare.fit(x_model, y)
+    return FrameModel(bare, pipeline.features), chosen, {"mode": "trial", "params": chosen, **record}

@@ -26,6 +26,7 @@ SLIPSTREAM_MODULES = (
     "observability_config.py",  # config.py imports it
     "alarm_config.py",  # config.py imports it
     "tuning_config.py",  # config.py imports it
+    "batch_config.py",  # config.py imports it
     "canary.py",  # the canary rule: documents/canary.py imports it
     "errors.py",
     "layout.py",

@@ -102,6 +102,11 @@ def note_step(run_dir: Path, step: str) -> None:
     (run_dir / STEP_FILE).write_text(step, encoding="utf-8")
 
 
+def clear_step(run_dir: Path) -> None:
+    """A finished run has no step under way: its folder holds the same files as a finished AWS run's."""
+    (run_dir / STEP_FILE).unlink(missing_ok=True)
+
+
 def mark_abandoned(state_path: Path) -> list[str]:
     """Mark failed every run folder a killed run left unfinished (no summary, not marked); call it holding the
     run lock, when no run can still be writing one. Returns what it marked, for the run's "repaired" notes."""

@@ -16,6 +16,7 @@ from slipstream.local import fault_points
 from slipstream.local.run_failure import (
     RunInterrupted,
     as_user_error,
+    clear_step,
     interrupted_outcome,
     mark_abandoned,
     mark_failed,
@@ -63,6 +64,7 @@ def run_pipeline(config: Config, reporter: Reporter | None = None) -> RunState:
         fault_points.reached("run-registered")
         release_reserve(state.run_dir)
         state.write_json("summary.json", summary_of(state))
+        clear_step(state.run_dir)
     except KeyboardInterrupt:  # Register has completed: the outcome says so, the folder still is no finished run
         mark_failed(state, "Register", SlipstreamError("interrupted (Ctrl-C or SIGTERM) after Register"))
         raise RunInterrupted(interrupted_outcome(state)) from None
