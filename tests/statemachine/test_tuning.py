@@ -57,7 +57,8 @@ def tuned_run(tuned_config, probe) -> tuple[Outcome, dict, list[dict]]:
 def test_a_tuned_pipeline_registers_the_best_trials_model(tuned_run) -> None:
     outcome, job, _ = tuned_run
     assert outcome.status == "SUCCEEDED", outcome.end
-    assert outcome.path[:4] == ["RunPaths", "ValidateData", "Tune", "DescribeBestTrainingJob"]
+    validated = ["RunPaths", "MeasureData", "ValidateWhere", "ValidateData"]
+    assert outcome.path[:6] == [*validated, "Tune", "DescribeBestTrainingJob"]
     assert "Train" not in outcome.path and "Register" in outcome.path
     best = job["BestTrainingJob"]
     assert job["HyperParameterTuningJobStatus"] == "Completed" and best["TrainingJobStatus"] == "Completed"
