@@ -31,7 +31,14 @@ def _start(config: Path, *args: str, env: dict[str, str] | None = None) -> subpr
         stderr=subprocess.STDOUT,
         text=True,
         env={**os.environ, "COLUMNS": "200", **(env or {})},
+        preexec_fn=_ctrl_c_reaches_it,
     )
+
+
+def _ctrl_c_reaches_it() -> None:
+    # A shell without job control starts background jobs with SIGINT ignored, and Python then never raises
+    # KeyboardInterrupt: the run must see SIGINT as a terminal's Ctrl-C delivers it, however pytest was started.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _finish(process: subprocess.Popen[str], timeout: float = 240) -> tuple[int, str]:
