@@ -20,6 +20,7 @@ from cdk.pipeline.common import S3_TRANSIENT, SAGEMAKER_OPTIMIZED_TRANSIENT
 from cdk.pipeline.context import PipelineContext
 from cdk.pipeline.instances import check_instance_type
 from cdk.pipeline.results import EXECUTION, RUN_ID, VALIDATION
+from cdk.shared.processing_job import ProcessingJob, processing_state, s3_input, s3_output
 from slipstream import job_arguments as mounts
 from slipstream.job_commands import VALIDATION_ENTRYPOINT
 from slipstream.layout import CONTRACT_KEY, CONTRACT_PREFIX, VALIDATION_OUTPUT, run_key
@@ -80,24 +81,19 @@ def _job_route(ctx: PipelineContext) -> sfn.IChainable:
 
 
 def _inputs(ctx: PipelineContext, state_id: str, with_contract: bool) -> sfn.Pass:
+    """The job's inputs, built by a Pass state: the data's URI is a States.Format of the execution's input."""
     data_uri = JSON.format("s3://{}/{}", JSON.string_at(DATA_BUCKET), JSON.string_at(DATA_KEY))
     artifacts = ctx.artifact_bucket.bucket_name
-    inputs = [_input("data", mounts.VALIDATION_DATA, data_uri)]
+    inputs = [s3_input("data", mounts.VALIDATION_DATA, uri=data_uri)]
     if with_contract:
-        inputs.append(_input("contract", mounts.VALIDATION_CONTRACT, f"s3://{artifacts}/{CONTRACT_KEY}"))
-    inputs.append(_input("code", mounts.CODE_DIR, ctx.validation_code_uri))
+        inputs.append(s3_input("contract", mounts.VALIDATION_CONTRACT, uri=f"s3://{artifacts}/{CONTRACT_KEY}"))
+    assert ctx.validation_code_uri, "the validation job needs its code archive"
+    inputs.append(s3_input("code", mounts.CODE_DIR, uri=ctx.validation_code_uri))
     return sfn.Pass(ctx.scope, state_id, result_path="$.validation_job", parameters={"inputs": inputs})
 
 
-def _input(name: str, local: str, uri: str | None) -> dict:
-    """A ProcessingInput; a States.Format `uri` is rendered by the Pass state as `S3Uri.$`."""
-    assert uri, f"the {name} input needs a URI"
-    s3_input = {"LocalPath": local, "S3DataType": "S3Prefix", "S3InputMode": "File", "S3Uri": uri}
-    return {"InputName": name, "S3Input": {**s3_input, "S3DataDistributionType": "FullyReplicated"}}
-
-
 def _job(ctx: PipelineContext) -> sfn.CustomState:
-    stage, artifacts = ctx.settings.stage, ctx.artifact_bucket.bucket_name
+    stage, stage_name, artifacts = ctx.settings.stage, ctx.settings.stage_name, ctx.artifact_bucket.bucket_name
     arguments = JSON.array(
         "--run-id",
         JSON.string_at(RUN_ID),
@@ -109,57 +105,33 @@ def _job(ctx: PipelineContext) -> sfn.CustomState:
         artifacts,
     )
     run_folder = JSON.format(f"s3://{artifacts}/{run_key('{}', '')}", JSON.string_at(RUN_ID))
-    state = sfn.CustomState(
+    job = ProcessingJob(
+        name={"ProcessingJobName.$": ctx.name_of("-validate")},
+        role_arn=ctx.sagemaker_role.role_arn,
+        image_uri=ctx.image_uri,
+        entrypoint=VALIDATION_ENTRYPOINT,
+        arguments={"ContainerArguments.$": arguments},
+        inputs={"ProcessingInputs.$": "$.validation_job.inputs"},
+        outputs=[
+            s3_output("run", mounts.VALIDATION_RUN_OUTPUT, uri_path=run_folder),
+            s3_output("contract", mounts.VALIDATION_CONTRACT_OUTPUT, uri=f"s3://{artifacts}/{CONTRACT_PREFIX}"),
+        ],
+        # run_validation reads the whole file in one process: one instance.
+        instance_type=check_instance_type(
+            stage_name, "validation_instance_type", stage.validation_instance_type, "ProcessingInstanceType"
+        ),
+        key_arn=ctx.key.key_arn,
+        volume_gb=stage.validation_volume_gb,
+    )
+    state = processing_state(
         ctx.scope,
         "ValidateDataJob",
-        state_json={
-            "Type": "Task",
-            "Resource": f"arn:{Stack.of(ctx.scope).partition}:states:::sagemaker:createProcessingJob.sync",
-            "Parameters": {
-                "ProcessingJobName.$": ctx.name_of("-validate"),
-                "RoleArn": ctx.sagemaker_role.role_arn,
-                "AppSpecification": {
-                    "ImageUri": ctx.image_uri,
-                    "ContainerEntrypoint": VALIDATION_ENTRYPOINT,
-                    "ContainerArguments.$": arguments,
-                },
-                "Environment": {"OMP_NUM_THREADS": "1"},
-                "ProcessingInputs.$": "$.validation_job.inputs",
-                "ProcessingOutputConfig": {
-                    "KmsKeyId": ctx.key.key_arn,
-                    "Outputs": [
-                        _output("run", mounts.VALIDATION_RUN_OUTPUT, {"S3Uri.$": run_folder}),
-                        _output(
-                            "contract",
-                            mounts.VALIDATION_CONTRACT_OUTPUT,
-                            {"S3Uri": f"s3://{artifacts}/{CONTRACT_PREFIX}"},
-                        ),
-                    ],
-                },
-                "ProcessingResources": {"ClusterConfig": _cluster(stage, ctx.settings.stage_name, ctx.key)},
-                "StoppingCondition": {"MaxRuntimeInSeconds": 3600},
-            },
-            "ResultSelector": {"job_name.$": "$.ProcessingJobName", "status.$": "$.ProcessingJobStatus"},
-            "ResultPath": "$.validation_job_result",
-        },
+        job,
+        result_selector={"job_name.$": "$.ProcessingJobName", "status.$": "$.ProcessingJobStatus"},
+        result_path="$.validation_job_result",
     )
     ctx.guard(state, SAGEMAKER_OPTIMIZED_TRANSIENT)
     return state
-
-
-def _output(name: str, local: str, uri: dict[str, str]) -> dict:
-    return {"OutputName": name, "S3Output": {**uri, "LocalPath": local, "S3UploadMode": "EndOfJob"}}
-
-
-def _cluster(stage: StageConfig, stage_name: str, key: kms.IKey) -> dict:
-    return {
-        "InstanceCount": 1,  # run_validation reads the whole file in one process
-        "InstanceType": check_instance_type(
-            stage_name, "validation_instance_type", stage.validation_instance_type, "ProcessingInstanceType"
-        ),
-        "VolumeSizeInGB": stage.validation_volume_gb,
-        "VolumeKmsKeyId": key.key_arn,
-    }
 
 
 def _s3_call(

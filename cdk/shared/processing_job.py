@@ -1,4 +1,5 @@
-"""One builder of a SageMaker processing job state, for every job the stacks run (Evaluate; the batch scorer).
+"""One builder of a SageMaker processing job state, for every job the stacks run (ValidateDataJob, Evaluate, the
+batch scorer).
 
 CDK has no task for CreateProcessingJob, so each is a CustomState on the optimized `.sync` integration, and its
 IAM statements (the ones CDK's own SageMaker tasks would add) are granted explicitly (processing_permissions).
@@ -28,8 +29,8 @@ class ProcessingJob:
     outputs: list[dict[str, Any]]
     instance_type: str
     key_arn: str
-    max_runtime_seconds: int = 3600
     volume_gb: int = 10
+    max_runtime_seconds: int = 3600
     environment: dict[str, str] = field(default_factory=dict)  # besides OMP_NUM_THREADS; `.$` keys are JSONPaths
 
 
@@ -73,9 +74,11 @@ def s3_input(name: str, local_path: str, *, uri: str | None = None, uri_path: st
     return {"InputName": name, "S3Input": source}
 
 
-def s3_output(name: str, local_path: str, *, uri_path: str) -> dict[str, Any]:
-    """A ProcessingOutput uploaded from `local_path` once the script has finished (EndOfJob)."""
-    return {"OutputName": name, "S3Output": {"S3Uri.$": uri_path, "LocalPath": local_path, "S3UploadMode": "EndOfJob"}}
+def s3_output(name: str, local_path: str, *, uri: str | None = None, uri_path: str | None = None) -> dict[str, Any]:
+    """A ProcessingOutput uploaded from `local_path` once the script has finished (EndOfJob): a fixed `uri` or a
+    JSONPath."""
+    destination: dict[str, Any] = {"S3Uri.$": uri_path} if uri_path else {"S3Uri": uri}
+    return {"OutputName": name, "S3Output": {**destination, "LocalPath": local_path, "S3UploadMode": "EndOfJob"}}
 
 
 def processing_permissions(scope: Construct, job_arn: str, role_arn: str) -> list[iam.PolicyStatement]:
