@@ -121,7 +121,8 @@ class InputPlan:
                 for j, name in enumerate(self.names)
             }
             return pd.DataFrame(columns, columns=self.names)
-        return np.array(cells, dtype=float if self.all_numeric else object).reshape(len(cells), len(self.names))
+        array = np.array(cells, dtype=float if self.all_numeric else object).reshape(len(cells), len(self.names))
+        return np.asfortranarray(array)
 
     def _plain_numbers(self, rows: list[dict[str, Any]]) -> np.ndarray | None:
         """The common case in one numpy call: every field present, an int or float, finite (NaN is missing).
@@ -133,7 +134,9 @@ class InputPlan:
         if not all(type(v) is float or type(v) is int for row in cells for v in row):  # bool is refused
             return None
         try:
-            array = np.array(cells, dtype=float)
+            # Column-major, as training's DataFrame.to_numpy gives it and a ColumnTransformer returns it: the
+            # estimator's matrix product sums in the same order, so batched scores match to the last bit.
+            array = np.array(cells, dtype=float, order="F")
         except OverflowError:
             return None
         return None if np.isinf(array).any() else array
