@@ -91,7 +91,7 @@ class RoutedRuntime:
 
     def __init__(self, published: Path, account: str = "local") -> None:
         self.published, self.account = published, account
-        self._seen: int | None = None
+        self._seen: tuple[int, int] | None = None
         self._endpoints: dict[str, HostedEndpoint] = {}
         self._gates: dict[tuple[str, int], SlotGate] = {}  # kept across reloads: one set of lock files each
 
@@ -118,7 +118,8 @@ class RoutedRuntime:
 
     def _endpoint(self, name: str) -> HostedEndpoint | None:
         try:
-            stamp = self.published.stat().st_mtime_ns
+            info = self.published.stat()
+            stamp = (info.st_ino, info.st_mtime_ns)  # publish() replaces the file: a new inode each time
         except FileNotFoundError:
             raise ModelUnreachable("the endpoint server has not published its containers") from None
         if stamp != self._seen:
