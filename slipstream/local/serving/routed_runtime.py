@@ -131,16 +131,19 @@ class RoutedRuntime:
             document = json.loads(self.published.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             raise ModelUnreachable("the endpoint server's published containers are unreadable") from None
-        endpoints = {}
-        for name, item in document.items():
-            limits = ServerlessLimits(max_concurrency=int(item["max_concurrency"]))
-            endpoint = HostedEndpoint(name, SocketServer(item["socket"]), limits, str(item["logs"]))
-            key = (name, limits.max_concurrency)
-            if key not in self._gates:
-                self._gates[key] = SlotGate(self.published.parent / "slots", name, limits.max_concurrency)
-            endpoint.gate = self._gates[key]
-            endpoints[name] = endpoint
-        return endpoints
+        try:
+            return {name: self._hosted(name, item) for name, item in document.items()}
+        except (AttributeError, KeyError, TypeError, ValueError):
+            raise ModelUnreachable("the endpoint server's published containers are malformed") from None
+
+    def _hosted(self, name: str, item: dict[str, Any]) -> HostedEndpoint:
+        limits = ServerlessLimits(max_concurrency=int(item["max_concurrency"]))
+        endpoint = HostedEndpoint(name, SocketServer(str(item["socket"])), limits, str(item["logs"]))
+        key = (name, limits.max_concurrency)
+        if key not in self._gates:
+            self._gates[key] = SlotGate(self.published.parent / "slots", name, limits.max_concurrency)
+        endpoint.gate = self._gates[key]
+        return endpoint
 
 
 def _header(headers: Any, name: str) -> str | None:
