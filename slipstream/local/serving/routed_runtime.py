@@ -40,25 +40,44 @@ INVOCATIONS = re.compile(r"/endpoints/([^/]+)/invocations$")
 
 
 def publish(path: Path, endpoints: dict[str, HostedEndpoint]) -> None:
-    """Written by the endpoint server once its containers answer /ping: {name: {socket, max_concurrency, logs}}."""
+    """Written by the endpoint server once its containers answer /ping: its pid and, per endpoint, the container's
+    socket, MaxConcurrency and log."""
     document = {
-        name: {"socket": getattr(e.server, "socket_path", ""), "max_concurrency": e.limits.max_concurrency,
-               "logs": e.logs}
-        for name, e in endpoints.items()
+        "publisher": os.getpid(),
+        "endpoints": {
+            name: {"socket": getattr(e.server, "socket_path", ""), "max_concurrency": e.limits.max_concurrency,
+                   "logs": e.logs}
+            for name, e in endpoints.items()
+        },
     }  # fmt: skip
     partial = path.with_suffix(".partial")
     partial.write_text(json.dumps(document), encoding="utf-8")
     partial.replace(path)  # readers never see half a file
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 class SocketServer:
     """The ModelServer `invoke_endpoint` calls: one published container socket."""
 
-    def __init__(self, socket_path: str) -> None:
-        self.socket_path = socket_path
+    def __init__(self, socket_path: str, publisher: int | None = None) -> None:
+        self.socket_path, self.publisher = socket_path, publisher
 
     def invoke(self, body: bytes, headers: dict[str, str], timeout: float) -> Response:
-        return invoke_socket(self.socket_path, body, headers, timeout)
+        answer = invoke_socket(self.socket_path, body, headers, timeout)
+        # The containers die with their endpoint server: an invocation they dropped because it was killed is an
+        # unreachable endpoint (503, as when the front's hop to it broke), not the model's failure (502).
+        if answer.status == 502 and self.publisher is not None and not _alive(self.publisher):
+            raise ModelUnreachable("the endpoint server exited")
+        return answer
 
 
 class SlotGate(ConcurrencyGate):
@@ -132,13 +151,14 @@ class RoutedRuntime:
         except (OSError, ValueError):
             raise ModelUnreachable("the endpoint server's published containers are unreadable") from None
         try:
-            return {name: self._hosted(name, item) for name, item in document.items()}
+            publisher = int(document["publisher"])
+            return {name: self._hosted(name, item, publisher) for name, item in document["endpoints"].items()}
         except (AttributeError, KeyError, TypeError, ValueError):
             raise ModelUnreachable("the endpoint server's published containers are malformed") from None
 
-    def _hosted(self, name: str, item: dict[str, Any]) -> HostedEndpoint:
+    def _hosted(self, name: str, item: dict[str, Any], publisher: int) -> HostedEndpoint:
         limits = ServerlessLimits(max_concurrency=int(item["max_concurrency"]))
-        endpoint = HostedEndpoint(name, SocketServer(str(item["socket"])), limits, str(item["logs"]))
+        endpoint = HostedEndpoint(name, SocketServer(str(item["socket"]), publisher), limits, str(item["logs"]))
         key = (name, limits.max_concurrency)
         if key not in self._gates:
             self._gates[key] = SlotGate(self.published.parent / "slots", name, limits.max_concurrency)

@@ -6,6 +6,8 @@ from __future__ import annotations
 import http.server
 import json
 import socketserver
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,6 +26,9 @@ class _Container(http.server.BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
+        if b"drop" in body:  # a worker killed mid-request: the connection closes without an answer
+            self.close_connection = True
+            return
         answer = json.dumps({"got": json.loads(body), "content_type": self.headers.get("Content-Type")}).encode()
         self.send_response(200 if b"fail" not in body else 500)
         self.send_header("Content-Type", "application/json")
@@ -103,3 +108,16 @@ def test_a_gone_container_or_endpoint_server_is_a_connection_error(tmp_path: Pat
         client.invoke_endpoint(EndpointName="ep", Body=b"{}")
     published = _publish(tmp_path, container)  # the restarted endpoint server's containers are followed
     assert published.exists() and client.invoke_endpoint(EndpointName="ep", Body=b"{}")["Body"].read()
+
+
+def test_a_dropped_invocation_is_the_models_502_unless_the_endpoint_server_died(tmp_path: Path, container: str) -> None:
+    published = _publish(tmp_path, container)
+    client = _client(published)
+    with pytest.raises(ClientError) as dropped:  # the endpoint server (here: this process) lives: a worker died
+        client.invoke_endpoint(EndpointName="ep", Body=b'"drop"')
+    assert dropped.value.response["OriginalStatusCode"] == 502
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    document = json.loads(published.read_text())
+    published.write_text(json.dumps({**document, "publisher": int(gone.stdout)}))  # it exited: its containers die
+    with pytest.raises(EndpointConnectionError):
+        client.invoke_endpoint(EndpointName="ep", Body=b'"drop"')
