@@ -134,16 +134,23 @@ def make_estimator(path: str, params: dict[str, Any], seed: int, task: str) -> A
 
 
 def build_pipeline(features: list[dict[str, str]], estimator: Any) -> Pipeline:
-    """Fitted on `model_array` input: columns by position in `features`' order."""
+    """Fitted on `model_array` input: columns by position in `features`' order.
+
+    When every feature is of one kind, that kind's preprocessing takes the whole array: a ColumnTransformer
+    selecting every column is the identity, and on one row its per-call work (a joblib Parallel, a column-key
+    check per position, hstack) cost more than the estimator. Mixed features select by an integer array,
+    which scikit-learn checks in one dtype test where a list is checked element by element."""
     numeric = [i for i, f in enumerate(features) if f["kind"] == NUMERIC]
     categorical = [i for i, f in enumerate(features) if f["kind"] == CATEGORICAL]
-    transformers = []
+    parts = {}
     if numeric:
-        transformers.append(("numeric", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), numeric))
+        parts["numeric"] = (make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), numeric)
     if categorical:
         # Dense output: some estimators (HistGradientBoosting*, the regression default) refuse sparse input.
         encoder = OneHotEncoder(handle_unknown="ignore", sparse_output=False)
-        transformers.append(
-            ("categorical", make_pipeline(SimpleImputer(strategy="most_frequent"), encoder), categorical)
-        )
-    return Pipeline([("preprocess", ColumnTransformer(transformers)), ("estimator", estimator)])
+        parts["categorical"] = (make_pipeline(SimpleImputer(strategy="most_frequent"), encoder), categorical)
+    if len(parts) == 1:
+        ((preprocess, _),) = parts.values()
+    else:
+        preprocess = ColumnTransformer([(name, step, np.asarray(cols)) for name, (step, cols) in parts.items()])
+    return Pipeline([("preprocess", preprocess), ("estimator", estimator)])

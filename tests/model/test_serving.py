@@ -163,3 +163,34 @@ def test_the_shipped_model_serves_without_the_training_code(lr_model: Path, canc
     )
     assert completed.returncode == 0, completed.stderr
     assert len(json.loads(completed.stdout)["predictions"]) == 2
+
+
+class _ModelMustNotRun:
+    def predict_proba(self, _: Any) -> None:
+        raise AssertionError("a non-finite value reached the model")
+
+
+@pytest.mark.parametrize(
+    ("body", "kind"),
+    [('{"mean radius": Infinity}', "application/json"), ('{"mean radius": 1e999}', "application/json"),
+     ('{"mean radius": "-inf"}', "application/json"), ("inf", "text/csv")],
+)  # fmt: skip
+def test_an_infinite_value_is_refused_before_the_model(serving, loaded, cancer: Split, body: str, kind: str) -> None:
+    # The model runs with scikit-learn's finiteness checks off (the request was checked): this is that check.
+    row = _instances(cancer, 1)[0]
+    names = [f["name"] for f in loaded["metadata"]["features"]]
+    if kind == "text/csv":
+        request = ",".join([body, *(str(row[n]) for n in names[1:])])
+    else:
+        request = json.dumps([row]).replace(f'"mean radius": {row["mean radius"]}', body.strip("{}"))
+    with pytest.raises(serving.BadRequest, match="row 0, field 'mean radius': expected a finite number") as refused:
+        serving.transform_fn({**loaded, "pipeline": _ModelMustNotRun()}, request, kind, None)
+    assert refused.value.status_code == 400
+
+
+def test_a_value_that_overflows_inside_the_model_is_400_naming_the_row(serving, loaded, cancer: Split) -> None:
+    good, huge = _instances(cancer, 2)
+    huge.update(dict.fromkeys(huge, 1e308))  # finite, but scaling and the linear model take it past float's range
+    with pytest.raises(serving.BadRequest, match="row 1: a value is too large for the model") as refused:
+        serving.transform_fn(loaded, json.dumps([good, huge]), "application/json", None)
+    assert [p["row"] for p in refused.value.problems] == [1]

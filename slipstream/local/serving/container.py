@@ -58,6 +58,30 @@ class UnixConnection(http.client.HTTPConnection):
         self.sock = sock
 
 
+class ModelUnreachable(Exception):
+    """Nothing listens on the container's socket (it exited, or its endpoint server is gone)."""
+
+
+def invoke_socket(socket_path: str, body: bytes, headers: dict[str, str], timeout: float) -> Response:
+    """POST /invocations on a new connection, as the image's nginx proxies each request to gunicorn: a kept-alive
+    connection would pin its caller to one gunicorn worker while the others idle. Raises ModelUnreachable when
+    the socket refuses the connection, TimeoutError after `timeout`; a worker that dies mid-request gets
+    nginx's 502 (SageMaker's ModelError, status 502)."""
+    connection = UnixConnection(socket_path, timeout=timeout)
+    try:
+        try:
+            connection.connect()
+        except (FileNotFoundError, ConnectionRefusedError) as error:
+            raise ModelUnreachable(type(error).__name__) from None
+        connection.request("POST", "/invocations", body=body, headers={**headers, "Connection": "close"})
+        answer = connection.getresponse()
+        return Response(answer.status, answer.getheader("Content-Type") or "", answer.read())
+    except (http.client.HTTPException, ConnectionError) as error:  # not TimeoutError: the caller's 424
+        return Response(502, "text/plain", f"upstream closed the connection ({type(error).__name__})".encode())
+    finally:
+        connection.close()
+
+
 class ContainerFailed(Exception):
     """The model server exited or answered /ping with an error: SageMaker's failed health check."""
 
@@ -141,18 +165,11 @@ class ModelContainer:
             time.sleep(0.1)
 
     def invoke(self, body: bytes, headers: dict[str, str], timeout: float) -> Response:
-        """POST /invocations on a new connection, as the image's nginx proxies each request to gunicorn: a kept-alive
-        connection would pin its caller to one gunicorn worker while the others idle. Raises TimeoutError after
-        `timeout`; a worker that dies mid-request gets nginx's 502 (SageMaker's ModelError, status 502)."""
-        connection = UnixConnection(self.socket_path, timeout=timeout)
+        """POST /invocations (invoke_socket); a container that refuses the connection gets nginx's 502 too."""
         try:
-            connection.request("POST", "/invocations", body=body, headers={**headers, "Connection": "close"})
-            answer = connection.getresponse()
-            return Response(answer.status, answer.getheader("Content-Type") or "", answer.read())
-        except (http.client.HTTPException, ConnectionError) as error:  # not TimeoutError: the caller's 424
-            return Response(502, "text/plain", f"upstream closed the connection ({type(error).__name__})".encode())
-        finally:
-            connection.close()
+            return invoke_socket(self.socket_path, body, headers, timeout)
+        except ModelUnreachable as error:
+            return Response(502, "text/plain", f"upstream refused the connection ({error})".encode())
 
     def stop(self, grace: float = 3.0) -> None:
         if self.process is not None and self.process.poll() is None:

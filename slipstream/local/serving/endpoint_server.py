@@ -30,11 +30,13 @@ from slipstream.local.serving.httpbase import (
     Server,
     serve_until_interrupted,
 )
+from slipstream.local.serving.routed_runtime import publish
 from slipstream.local.strict.serverless import HostedEndpoint, ServerlessLimits, invoke_endpoint, unknown_endpoint
 
 INVOCATIONS = re.compile(r"^/endpoints/([^/]+)/invocations$")
 ACCOUNT = "local"
 DEFAULT_LIMITS = ServerlessLimits()
+PUBLISHED = "containers.json"  # beside the spec: where each endpoint's container listens (routed_runtime.py)
 
 
 def container_environment(version: str) -> dict[str, str]:
@@ -134,6 +136,7 @@ def main() -> None:
     spec = json.loads(args.spec.read_text(encoding="utf-8"))
     endpoints = start_endpoints(spec, args.spec.parent / "containers", args.workers)
     try:
+        publish(args.spec.parent / PUBLISHED, endpoints)  # the fronts route to the containers in process
         handler = make_request_handler(endpoints)
         handler.request_timeout = args.request_timeout
         server = Server((LOOPBACK, args.port), handler, reuse_port=False)

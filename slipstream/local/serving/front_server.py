@@ -17,11 +17,13 @@ import sys
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
+from pathlib import Path
 from typing import Any
 
 from slipstream.local.serving.events import LocalContext, rest_event
 from slipstream.local.serving.httpbase import REQUEST_TIMEOUT, KeepAliveHandler, Server, serve_until_interrupted
 from slipstream.local.serving.request_length import LengthProblem, declared_length, discard, read_exactly
+from slipstream.local.serving.routed_runtime import RoutedRuntime
 from slipstream.local.strict.api_gateway import (
     GatewayAnswer,
     GatewayLimits,
@@ -125,7 +127,14 @@ def main() -> None:
     parser.add_argument("--integration-timeout", type=float, default=GatewayLimits.integration_timeout)
     parser.add_argument("--reuse-port", action="store_true")
     parser.add_argument("--request-timeout", type=float, default=REQUEST_TIMEOUT, help="seconds for a whole request")
+    parser.add_argument("--routed-runtime", type=Path, help="the endpoint server's containers.json: InvokeEndpoint "
+                        "answered in this process by SageMaker Runtime's rules (routed_runtime.py)")  # fmt: skip
     args = parser.parse_args()
+    if args.routed_runtime:
+        import boto3
+
+        boto3.setup_default_session()  # the session the handler's boto3.client() uses
+        RoutedRuntime(args.routed_runtime).register(boto3.DEFAULT_SESSION.events)
     from lambdas.predict.handler import handler  # reads its environment at the first request
 
     server = Server(

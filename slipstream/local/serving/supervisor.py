@@ -18,6 +18,7 @@ from pathlib import Path
 
 from slipstream.errors import SlipstreamError
 from slipstream.local.serving.child import Child, describe_exit
+from slipstream.local.serving.endpoint_server import PUBLISHED
 from slipstream.local.serving.httpbase import LOOPBACK
 from slipstream.local.serving.plan import ServePlan
 
@@ -47,6 +48,9 @@ class Servers:
         deadline = ["--request-timeout", str(plan.config.serving.request_timeout_seconds)]
         endpoint = ["-m", "slipstream.local.serving.endpoint_server", "--port", str(plan.endpoint_port), *deadline]
         api = ["-m", "slipstream.local.serving.front_server", "--host", plan.host, "--port", str(plan.port), *deadline]
+        # The handler's InvokeEndpoint reaches the containers the endpoint server publishes without a hop through
+        # it (routed_runtime.py): one process and one HTTP round trip fewer per request.
+        api += ["--routed-runtime", str(plan.endpoint_spec.parent / PUBLISHED)]
         # Endpoints first: an API that answers before its model loads would greet the first caller with a 503.
         # One SageMaker Runtime process (it counts each endpoint's concurrent invocations, as SageMaker does);
         # the work is in its model containers, `workers` gunicorn workers each.
