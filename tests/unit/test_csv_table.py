@@ -11,7 +11,7 @@ from slipstream import csv_table
 from slipstream.csv_table import read_csv
 
 CASES = {
-    "dates stay text": "d,t,ts,x\n2024-01-31,12:30:00,2024-01-31T10:00:00,1\n2024-02-01,13:00:00,2024-02-01 11:00:00,2\n",
+    "dates stay text": "d,t,ts,x\n2024-01-31,12:30:00,2024-01-31T10:00:00,1\n2024-02-01,13:00,2024-02-01 11:00,2\n",
     "only True/False spellings are booleans": "a,b,c,d,e\nTrue,true,1,yes,1\nFalse,FALSE,0,no,true\nTRUE,,1,yes,0\n",
     "pandas' missing spellings": "a,b,c\nNA,1,x\nN/A,2,null\n#N/A,,None\nnan,4,\n-nan,5,NULL\n<NA>,6,n/a\n",
     "integers with a gap are floats": "a,b\n1,\n2,3\n,4\n",
