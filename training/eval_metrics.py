@@ -82,11 +82,17 @@ def as_codes(y: Any, predicted: Any, classes: list[Any]) -> tuple[Any, Any, list
     return truth, said, list(range(len(classes)))
 
 
+def predictions(pipeline: Any, features: pd.DataFrame) -> tuple[Any, Any]:
+    """(predict, predict_proba or None); a FrameModel runs its preprocessing once for both."""
+    if hasattr(pipeline, "outputs"):
+        return pipeline.outputs(features)
+    return pipeline.predict(features), pipeline.predict_proba(features) if hasattr(pipeline, "predict_proba") else None
+
+
 def classification_metrics(pipeline: Any, features: pd.DataFrame, y: pd.Series) -> dict[str, Any]:
     """accuracy, f1 (binary: last class positive; else macro), roc_auc (ovr macro), log_loss, confusion matrix."""
     labels = list(pipeline.classes_)
-    predicted = pipeline.predict(features)
-    proba = pipeline.predict_proba(features) if hasattr(pipeline, "predict_proba") else None
+    predicted, proba = predictions(pipeline, features)
     metrics: dict[str, Any] = {}
     notes: dict[str, str] = {}
     present = set(pd.unique(y))

@@ -86,6 +86,14 @@ class FrameModel:
     def predict(self, frame: pd.DataFrame) -> Any:
         return self.pipeline.predict(self._input(frame))
 
+    def outputs(self, frame: pd.DataFrame) -> tuple[Any, Any]:
+        """(predict, predict_proba or None) from one pass of the preprocessing, which is what Pipeline.predict and
+        Pipeline.predict_proba each run before the estimator: the same values for half the transforms."""
+        transformed = self.pipeline[:-1].transform(self._input(frame))
+        estimator = self.pipeline[-1]
+        proba = estimator.predict_proba(transformed) if hasattr(estimator, "predict_proba") else None
+        return estimator.predict(transformed), proba
+
     def __getattr__(self, name: str) -> Any:
         # predict_proba exists only when the estimator has it (eval_metrics checks with hasattr).
         if name in ("predict_proba", "decision_function"):
