@@ -12,13 +12,14 @@ from pathlib import Path
 import pandas as pd
 
 from slipstream.config import Config
+from slipstream.csv_table import read_csv
 from slipstream.errors import DataError
 
 SKLEARN_PREFIX = "sklearn:"
 # Datasets shipped inside the scikit-learn wheel. Others (california_housing, ...) download on first use,
 # which fails offline and in CI, so they are refused rather than left to hang.
 BUNDLED_DATASETS = ("breast_cancer", "diabetes", "digits", "iris", "wine")
-FILE_READERS = {".csv": pd.read_csv, ".parquet": pd.read_parquet, ".pq": pd.read_parquet}
+FILE_READERS = {".csv": read_csv, ".parquet": pd.read_parquet, ".pq": pd.read_parquet}
 
 
 def is_bundled(config: Config) -> bool:

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from eval_metrics import predictions
 from paired_metrics import METRIC_FUNCTIONS, Outputs
 
 RESAMPLES = 2000
@@ -33,15 +34,15 @@ def model_outputs(task: str, pipeline: Any, features: pd.DataFrame, y: pd.Series
     """The model's per-row output, in the challenger's class order (`classes`) for classification."""
     if task == "regression":
         return Outputs(y.to_numpy(dtype=float), np.asarray(pipeline.predict(features), dtype=float))
+    said, raw = predictions(pipeline, features)
     proba = None
-    if hasattr(pipeline, "predict_proba"):
-        own = list(pipeline.classes_)
-        raw = np.asarray(pipeline.predict_proba(features), dtype=float)
+    if raw is not None:
+        raw = np.asarray(raw, dtype=float)
         proba = np.zeros((len(y), len(classes)))
-        for column, label in enumerate(own):
+        for column, label in enumerate(list(pipeline.classes_)):
             if label in classes:
                 proba[:, classes.index(label)] = raw[:, column]
-    predicted = class_index(pipeline.predict(features), classes)
+    predicted = class_index(said, classes)
     return Outputs(class_index(y, classes), predicted, proba, len(classes))
 
 

@@ -22,6 +22,7 @@ from slipstream import layout
 from slipstream.config import Config
 from slipstream.documents.tuning import TuningRecord
 from slipstream.local import fault_points
+from slipstream.local.mlflow_template import seed_database
 from slipstream.local.model_checksums import file_checksums, verify
 from slipstream.local.registry_model import log_sklearn_model
 from slipstream.local.tuning_runs import TUNING_FILE, log_trials
@@ -99,6 +100,7 @@ class Registry:
         self.config = config
         self.name = config.name
         config.state_path.mkdir(parents=True, exist_ok=True)
+        seed_database(config.tracking_uri)  # a new project's store without running every MLflow migration
         mlflow.set_tracking_uri(config.tracking_uri)
         mlflow.set_registry_uri(config.tracking_uri)
         self.client = MlflowClient(tracking_uri=config.tracking_uri, registry_uri=config.tracking_uri)
