@@ -1,5 +1,6 @@
 """Simulated evaluations for the gate's statistics, run on the image's Python (as the evaluation job is):
-`python gate_simulation.py <training dir> <scenario> <count>` prints one JSON line of paired figures per draw.
+`python gate_simulation.py <training dir> <scenario>=<count>...` prints one JSON line of paired figures per draw,
+tagged with its scenario (several scenarios per process: each process pays the scientific stack's import once).
 
 Each draw is a fresh training set and a fresh held-out set from a known process, so the rates the test counts
 are the verdicts' rates over test data, as a user would meet them. Scenarios:
@@ -82,5 +83,7 @@ def simulate(scenario: str, draw: int) -> dict:
 
 if __name__ == "__main__":
     sys.path.insert(0, sys.argv[1])
-    for index in range(int(sys.argv[3])):
-        print(json.dumps(simulate(sys.argv[2], index)))
+    for spec in sys.argv[2:]:
+        scenario, count = spec.split("=")
+        for index in range(int(count)):
+            print(json.dumps({"scenario": scenario, **simulate(scenario, index)}), flush=True)
