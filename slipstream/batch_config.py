@@ -9,6 +9,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 OnBadRow = Literal["skip", "fail"]
+# Characters S3 leaves as they are when it form-encodes a key into its events: the trigger rule matches the prefix
+# against the encoded key (slipstream/batch_keys.py), so a prefix must read the same both ways.
+PREFIX_PATTERN = r"^[A-Za-z0-9_.-][A-Za-z0-9_./-]*/$"
 
 
 class BatchConfig(BaseModel):
@@ -38,13 +41,13 @@ class BatchConfig(BaseModel):
     )
     input_prefix: str = Field(
         default="batch/in/",
-        pattern=r"^[A-Za-z0-9!_.*()-][A-Za-z0-9!_.*()/-]*/$",
+        pattern=PREFIX_PATTERN,
         description="On AWS: a file put under this prefix of the data bucket is scored with the champion "
         "(docs/batch.md#on-aws). Must end with `/`, and lie outside every stage's `data_prefix`.",
     )
     output_prefix: str = Field(
         default="batch/out/",
-        pattern=r"^[A-Za-z0-9!_.*()-][A-Za-z0-9!_.*()/-]*/$",
+        pattern=PREFIX_PATTERN,
         description="On AWS: where the results go, `<output_prefix><file name>/` (predictions, rejects.csv, "
         "summary.json), in the data bucket. Must end with `/`, and lie outside `input_prefix`.",
     )

@@ -78,16 +78,23 @@ def _numeric(column: pa.Array | pa.ChunkedArray, feature: dict[str, Any]) -> tup
         problems += [(i, f"expected a number, got {str(v).lower()}") for i, v in listed if v is not None]
     elif pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
         values, problems = _parse_numbers(column)
-    else:
-        values = column.to_numpy(zero_copy_only=False).astype(float)  # integers too; nulls become NaN
-    infinite = np.flatnonzero(np.isinf(values))
-    problems += [(int(i), f"expected a finite number, got {values[i]}") for i in infinite]
+    else:  # a float64 column without nulls is a view of Arrow's buffer; integers and nulls (NaN) convert
+        values = column.to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
     bounds = limits(feature)
-    if bounds is not None:
-        with np.errstate(invalid="ignore"):
-            outside = np.flatnonzero(np.isfinite(values) & ((values < bounds[0]) | (values > bounds[1])))
-        problems += [(int(i), _outside(values[i], feature, bounds)) for i in outside]
+    # Comparisons are false for NaN (missing), true for inf beyond finite bounds: no separate pass for either;
+    # only the few flagged values are looked at one by one.
+    if bounds is None:
+        flagged = np.flatnonzero(np.isinf(values))
+    else:
+        flagged = np.flatnonzero((values < bounds[0]) | (values > bounds[1]))
+    problems += [(int(i), _refused(values[i], feature, bounds)) for i in flagged]
     return values, problems
+
+
+def _refused(value: float, feature: dict[str, Any], bounds: tuple[float, float] | None) -> str:
+    if np.isinf(value) or bounds is None:
+        return f"expected a finite number, got {value}"
+    return _outside(value, feature, bounds)
 
 
 def _outside(value: float, feature: dict[str, Any], bounds: tuple[float, float]) -> str:
@@ -147,12 +154,13 @@ def check_chunk(batch: pa.RecordBatch, numbers: np.ndarray, features: list[dict[
 
 
 def _frame(columns: dict[str, np.ndarray]) -> pd.DataFrame:
-    """The model's input. All numeric: one float64 block filled column by column, which pandas wraps as it is
-    (a dict of columns is copied again to consolidate them, and the scaler would copy once more to an array)."""
+    """The model's input. All numeric: one column-major float64 block, each column one contiguous copy, which
+    pandas wraps without copying and `to_numpy()` hands back as it is (a dict of columns is copied again to
+    consolidate them, and a row-major block is filled with strided writes)."""
     if not all(values.dtype == np.float64 for values in columns.values()):
         return pd.DataFrame(columns, columns=list(columns))
     first = next(iter(columns.values()), np.empty(0))
-    block = np.empty((len(first), len(columns)), dtype=np.float64)
+    block = np.empty((len(first), len(columns)), dtype=np.float64, order="F")
     for index, values in enumerate(columns.values()):
         block[:, index] = values
     return pd.DataFrame(block, columns=list(columns), copy=False)

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 from batch_csv import MalformedLines, header, read_csv
 from batch_outputs import Outputs, labels, output_schema
@@ -79,8 +80,18 @@ def features_of(model: dict[str, Any], contract_path: Path) -> list[dict[str, An
     return [{**ranges.get(f["name"], {}), **f} for f in model["metadata"]["features"]]
 
 
-def predict(model: dict[str, Any], frame: Any) -> dict[str, pa.Array]:
+def model_input(pipeline: Any, frame: pd.DataFrame) -> Any:
+    """What the Pipeline takes, as inference.py's InputPlan builds it: the frame for a model fitted on named
+    columns, else the array in feature order (an all-numeric chunk's column-major block, without a copy)."""
+    if getattr(pipeline, "feature_names_in_", None) is not None:
+        return frame
+    numeric = all(dtype == np.float64 for dtype in frame.dtypes)
+    return frame.to_numpy(dtype=np.float64 if numeric else object)
+
+
+def predict(model: dict[str, Any], frame: pd.DataFrame) -> dict[str, pa.Array]:
     pipeline, metadata = model["pipeline"], model["metadata"]
+    frame = model_input(pipeline, frame)
     classes = [str(c) for c in metadata.get("classes") or []]
     if metadata["task"] != "classification":
         return {"prediction": pa.array(np.asarray(pipeline.predict(frame), dtype=float), pa.float64())}

@@ -1,8 +1,10 @@
 """The batch state machine: EventBridge's S3 "Object Created" event in, the champion's scores beside it out.
 
-Locate (the file's name) -> ReadDeployment (the record the predict Lambda routes by) -> HasChampion ->
-DescribeChampion (its model package's ModelDataUrl, the retained models/<run id>/model.tar.gz) -> Score (the
-processing job) -> ReadSummary -> NotifyScored. Any error -> NotifyBatchFailed -> Fail.
+Locate (a Lambda: the event's key decoded, the output folder named by the whole relative key; batch_keys.py) ->
+ShouldScore (folder markers and results are ignored; a file of another type is refused without a job) ->
+ReadDeployment (the record the predict Lambda routes by) -> HasChampion -> DescribeChampion (its model package's
+ModelDataUrl, the retained models/<run id>/model.tar.gz) -> Score (the processing job) -> ReadSummary ->
+NotifyScored. Any error -> NotifyBatchFailed -> Fail.
 """
 
 from __future__ import annotations
@@ -12,12 +14,14 @@ from dataclasses import dataclass
 from aws_cdk import Duration, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 
 from cdk.pipeline.common import (
+    LAMBDA_TRANSIENT,
     S3_TRANSIENT,
     SAGEMAKER_OPTIMIZED_TRANSIENT,
     SAGEMAKER_TRANSIENT,
@@ -33,10 +37,9 @@ from slipstream.job_commands import BATCH_ENTRYPOINT
 from slipstream.layout import CONTRACT_KEY, DEPLOYMENT_KEY
 
 JSON = sfn.JsonPath
-KEY = "$.detail.object.key"
-_PARTS = f"States.StringSplit({KEY}, '/')"
-# The file's name, the key's last part: its results go to <output prefix><name>/.
-FILE_NAME = f"States.ArrayGetItem({_PARTS}, States.MathAdd(States.ArrayLength({_PARTS}), -1))"
+# The EventBridge envelope the Locate function parses (Powertools' S3EventNotificationEventBridgeModel).
+EVENT_FIELDS = ("version", "id", "detail-type", "source", "account", "time", "region", "resources", "detail")
+KEY = "$.detail.object.key"  # as S3 wrote it into the event: form-encoded; $.batch.key is the decoded key
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,7 @@ class BatchParts:
     artifact_bucket: s3.IBucket
     key: kms.IKey
     topic: sns.ITopic
+    locate_fn: lambda_.IFunction
     job_role: iam.IRole
     image_uri: str
     sourcedir_uri: str
@@ -64,17 +68,24 @@ def build_definition(parts: BatchParts) -> sfn.IChainable:
     fields = {"status": "failed", "error": JSON.object_at("$.error"), "batch": batch}
     on_failure = _publish(parts, "NotifyBatchFailed", "batch scoring failed", fields, on_error=failed).next(failed)
     guard = Guard(on_failure=on_failure)
-    locate = sfn.Pass(
-        parts.scope,
-        "Locate",
-        parameters={
-            "bucket.$": "$.detail.bucket.name",
-            "key.$": KEY,
-            "input.$": f"States.Format('s3://{{}}/{{}}', $.detail.bucket.name, {KEY})",
-            "name.$": FILE_NAME,
-        },
-        result_path="$.batch",
+    locate = guard(
+        tasks.LambdaInvoke(
+            parts.scope,
+            "Locate",
+            lambda_function=parts.locate_fn,
+            payload=sfn.TaskInput.from_object({name: JSON.object_at(f"$.{name}") for name in EVENT_FIELDS}),
+            payload_response_only=True,
+            retry_on_service_exceptions=False,
+            result_path="$.batch",
+        ),
+        LAMBDA_TRANSIENT,
     )
+    refused = sfn.Pass(
+        parts.scope,
+        "NotAFileToScore",
+        parameters={"Error": "NotAFileToScore", "Cause.$": "$.batch.reason"},
+        result_path="$.error",
+    ).next(on_failure)
     no_champion = sfn.Pass(
         parts.scope,
         "NoChampion",
@@ -86,7 +97,13 @@ def build_definition(parts: BatchParts) -> sfn.IChainable:
         .when(sfn.Condition.is_present("$.deployment.document.champion.version"), _champion_and_score(parts, guard))
         .otherwise(no_champion)
     )
-    return locate.next(_read_deployment(parts, guard)).next(has_champion)
+    should_score = (
+        sfn.Choice(parts.scope, "ShouldScore")
+        .when(sfn.Condition.string_equals("$.batch.action", "score"), _read_deployment(parts, guard).next(has_champion))
+        .when(sfn.Condition.string_equals("$.batch.action", "refuse"), refused)
+        .otherwise(sfn.Succeed(parts.scope, "Ignored", comment="Not a file to score: the reason is in $.batch"))
+    )
+    return locate.next(should_score)
 
 
 def _champion_and_score(parts: BatchParts, guard: Guard) -> sfn.IChainable:
@@ -108,21 +125,10 @@ def _champion_and_score(parts: BatchParts, guard: Guard) -> sfn.IChainable:
         result_path="$.champion",
     )
     guard(describe, SAGEMAKER_TRANSIENT)
-    output_folder = JSON.format(
-        f"s3://{{}}/{parts.settings.config.batch.output_prefix}{{}}/",
-        JSON.string_at("$.batch.bucket"),
-        JSON.string_at("$.batch.name"),
-    )
     locate_output = sfn.Pass(
         parts.scope,
         "LocateOutput",
-        parameters={
-            "folder": output_folder,
-            "summary_key": JSON.format(
-                f"{parts.settings.config.batch.output_prefix}{{}}/{batch_job.SUMMARY_FILE}",
-                JSON.string_at("$.batch.name"),
-            ),
-        },
+        parameters={"folder.$": "$.batch.output_folder", "summary_key.$": "$.batch.summary_key"},
         result_path="$.output",
     )
     score = guard(_score(parts), SAGEMAKER_OPTIMIZED_TRANSIENT)

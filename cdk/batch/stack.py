@@ -20,11 +20,12 @@ from cdk.batch.role import batch_role
 from cdk.pipeline.sklearn_image import sklearn_image_uri
 from cdk.pipeline.sourcedir import SourceDir
 from cdk.shared import naming
-from cdk.shared.lambda_function import retention
-from cdk.shared.nag import acknowledge_grants
+from cdk.shared.lambda_function import SlipstreamFunction, retention
+from cdk.shared.nag import acknowledge, acknowledge_grants
 from cdk.shared.processing_job import processing_permissions
 from cdk.shared.settings import DeploySettings
 from cdk.shared.storage_stack import StorageExports
+from slipstream import batch_job
 
 UUID_LENGTH = 36  # States.UUID()
 JOB_SUFFIX = "-batch-"
@@ -55,6 +56,26 @@ class BatchStack(Stack):
             sourcedir=sourcedir,
             refs=refs,
         )
+        locate = SlipstreamFunction(
+            self,
+            "BatchLocate",
+            name="batch_locate",
+            description="Decodes a batch event's S3 key and names its output folder",
+            environment={
+                "INPUT_PREFIX": batch.input_prefix,
+                "OUTPUT_PREFIX": batch.output_prefix,
+                "SUMMARY_FILE": batch_job.SUMMARY_FILE,
+            },
+            defaults=settings.lambda_defaults,
+            memory_mb=128,
+            timeout_seconds=10,
+            slipstream_modules=("batch_keys.py",),
+        )
+        acknowledge(
+            locate.function,
+            "AwsSolutions-L1",
+            "Python 3.11 on purpose: the project's Python version and the Powertools layer's build.",
+        )
         job_prefix = naming.bounded(settings.prefix, naming.SAGEMAKER - len(JOB_SUFFIX) - UUID_LENGTH)
         parts = BatchParts(
             scope=self,
@@ -63,6 +84,7 @@ class BatchStack(Stack):
             artifact_bucket=artifact_bucket,
             key=key,
             topic=topic,
+            locate_fn=locate.function,
             job_role=role.without_policy_updates(),
             image_uri=sklearn_image_uri(self),
             sourcedir_uri=sourcedir.s3_object_url,
@@ -105,10 +127,11 @@ class BatchStack(Stack):
             ),
             targets=[targets.SfnStateMachine(self.state_machine, retry_attempts=2, max_event_age=Duration.hours(1))],
         )
-        self._acknowledge(settings, refs, job_arn_reason=f"{job_prefix.lower()}{JOB_SUFFIX}*")
+        locate_logical = self.get_logical_id(locate.function.node.default_child)  # type: ignore[arg-type]
+        self._acknowledge(settings, refs, f"{job_prefix.lower()}{JOB_SUFFIX}*", locate_logical)
         CfnOutput(self, "BatchStateMachineArn", value=self.state_machine.state_machine_arn)
 
-    def _acknowledge(self, settings: DeploySettings, refs: tuple[str, str], job_arn_reason: str) -> None:
+    def _acknowledge(self, settings: DeploySettings, refs: tuple[str, str], job_arn_reason: str, locate: str) -> None:
         sagemaker_arn = "arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>"
         group = settings.model_package_group.lower()
         acknowledge_grants(
@@ -118,6 +141,7 @@ class BatchStack(Stack):
                 f"{sagemaker_arn}:model-package/{group}/*": "The champion's version is known only at run time.",
                 f"{refs[0]}/{settings.config.batch.output_prefix}*": "ReadSummary reads the summary.json of the "
                 "folder named after the scored file.",
+                f"<{locate}.Arn>:*": "CDK LambdaInvoke grants the function and its versions/aliases.",
                 "*": "No resource-level permissions exist for X-Ray tracing and the log-delivery calls behind "
                 "state machine logging.",
             },

@@ -27,6 +27,7 @@ SLIPSTREAM_MODULES = (
     "alarm_config.py",  # config.py imports it
     "tuning_config.py",  # config.py imports it
     "batch_config.py",  # config.py imports it
+    "batch_keys.py",  # the batch Locate function
     "canary.py",  # the canary rule: documents/canary.py imports it
     "errors.py",
     "layout.py",

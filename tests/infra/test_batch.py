@@ -78,11 +78,19 @@ def test_the_processing_job_mounts_what_the_scorer_is_told_to_read_and_write(sta
     assert "-batch-" in name and "States.UUID()" in name
 
 
-def test_results_go_beside_the_input_under_the_output_prefix(states) -> None:
-    folder = states["LocateOutput"]["Parameters"]["folder.$"]
-    assert f"/{BATCH.output_prefix}{{}}/" in folder
-    summary = states["LocateOutput"]["Parameters"]["summary_key.$"]
-    assert f"{BATCH.output_prefix}{{}}/{batch_job.SUMMARY_FILE}" in summary
+def test_results_go_beside_the_input_under_the_output_prefix(states, template) -> None:
+    # The Locate function names the folder (slipstream/batch_keys.py, tested in tests/unit/batch) from the
+    # prefixes this stack gives it; the job's output and the summary read come from its answer.
+    assert states["Locate"]["ResultPath"] == "$.batch"
+    assert states["LocateOutput"]["Parameters"] == {
+        "folder.$": "$.batch.output_folder",
+        "summary_key.$": "$.batch.summary_key",
+    }
+    (function,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::Lambda::Function"]
+    env = function["Properties"]["Environment"]["Variables"]
+    assert (env["INPUT_PREFIX"], env["OUTPUT_PREFIX"]) == (BATCH.input_prefix, BATCH.output_prefix)
+    assert env["SUMMARY_FILE"] == batch_job.SUMMARY_FILE
+    assert states["ShouldScore"]["Default"] == "Ignored"
 
 
 def test_every_path_ends_in_a_notification(states) -> None:

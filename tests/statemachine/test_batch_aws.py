@@ -71,6 +71,14 @@ def _champion_model(world: World, folder: Path) -> tuple[str, Path]:
     return version, folder
 
 
+# The key under the input prefix of each file put; the results go to <output prefix><that key>/.
+FOLDERS = {
+    "clean.csv": "team a/März+Q1/scores.csv",
+    "messy.csv": "team b/scores.csv",
+    "no-features.csv": "no-features.csv",
+}
+
+
 @pytest.fixture(scope="module")
 def scored(config, probe, tmp_path_factory) -> dict[str, Any]:
     """The account after a deployment and three batch files: clean, messy, and one the job cannot score."""
@@ -93,17 +101,24 @@ def scored(config, probe, tmp_path_factory) -> dict[str, Any]:
         assert deployed is not None and deployed.status == "SUCCEEDED", deployed and deployed.path
         pipeline.drain()
         outcome: dict[str, Any] = {"statuses": {}, "messages": {}}
+        # S3 form-encodes keys into its events: a space, a `+` and non-ASCII letters must reach the right object;
+        # the two files share a name in different folders and must not share an output folder.
         for name, frame in (("clean.csv", rows), ("messy.csv", messy), ("no-features.csv", rows.iloc[:, :3])):
-            outcome["statuses"][name] = _score(world, f"{prefix}{name}", frame.to_csv(index=False).encode())
+            key = f"{prefix}{FOLDERS[name]}"
+            outcome["statuses"][name] = _score(world, key, frame.to_csv(index=False).encode())
             outcome["messages"][name] = pipeline.drain()
+        outcome["statuses"]["folder marker"] = _score(world, f"{prefix}an empty folder/", b"")
+        outcome["messages"]["folder marker"] = pipeline.drain()
+        outcome["executions"] = len(_batch_runs(world))  # the results written started none
         out = config.batch.output_prefix
         outcome["files"] = {
-            f"{name}/{file}": _read(world, f"{out}{name}/{file}")
+            f"{name}/{file}": _read(world, f"{out}{FOLDERS[name]}/{file}")
             for name in ("clean.csv", "messy.csv")
             for file in ("predictions.csv", "rejects.csv", "summary.json")
         }
-        listing = world.client("s3").list_objects_v2(Bucket=world.data_bucket, Prefix=f"{out}no-features.csv/")
-        outcome["failed_outputs"] = [item["Key"] for item in listing.get("Contents", [])]
+        listing = world.client("s3").list_objects_v2(Bucket=world.data_bucket, Prefix=out)
+        outcome["prefixes"] = (prefix, out)
+        outcome["outputs"] = sorted(item["Key"] for item in listing.get("Contents", []))
         version, model = _champion_model(world, tmp_path_factory.mktemp("champion"))
         outcome["version"] = version
         outcome["expected"] = endpoint_answers(model, records(rows, list(rows.columns)))
@@ -142,8 +157,22 @@ def test_bad_rows_go_to_the_rejects_file_beside_the_results(scored) -> None:
 
 def test_a_job_that_fails_is_announced_and_leaves_no_results(scored) -> None:
     assert scored["statuses"]["no-features.csv"][0] == "FAILED"
-    assert scored["failed_outputs"] == []
+    assert not [key for key in scored["outputs"] if "no-features.csv" in key]
     (message,) = scored["messages"]["no-features.csv"]
     assert message["status"] == "failed"
     assert message["file"].endswith("no-features.csv")
-    assert "batch" in message  # the Slack notifier renders it as a batch run's
+    assert "batch" in message
+
+
+def test_keys_are_decoded_and_each_file_has_its_own_output_folder(scored) -> None:
+    into, out = scored["prefixes"]
+    folders = {key.rsplit("/", 1)[0] for key in scored["outputs"]}
+    assert folders == {f"{out}{FOLDERS['clean.csv']}", f"{out}{FOLDERS['messy.csv']}"}
+    (message,) = scored["messages"]["clean.csv"]
+    assert message["batch"]["input"].endswith(f"/{into}{FOLDERS['clean.csv']}")
+
+
+def test_a_folder_marker_is_ignored_and_results_start_no_run(scored) -> None:
+    assert scored["statuses"]["folder marker"][0] == "SUCCEEDED"
+    assert scored["messages"]["folder marker"] == []  # nothing to announce
+    assert scored["executions"] == 4  # one per object put under the input prefix

@@ -21,10 +21,15 @@ REGION = "us-east-1"
 Creator = Callable[[dict[str, Any], Scope], None]
 
 
-def deploy_batch(template: dict[str, Any], scope: Scope, create_roles: Creator, create_policies: Creator) -> str:
-    """The batch state machine's ARN, with its rule and every policy in place."""
+def deploy_batch(
+    template: dict[str, Any], scope: Scope, create_roles: Creator, create_policies: Creator, create_function: Any
+) -> str:
+    """The batch state machine's ARN, with its Locate function, its rule and every policy in place."""
     create_roles(template, scope)
     resources = template["Resources"]
+    for logical, resource in resources.items():
+        if resource["Type"] == "AWS::Lambda::Function":
+            create_function(logical, resource, scope)
     logical, machine = next((k, r) for k, r in resources.items() if r["Type"] == "AWS::StepFunctions::StateMachine")
     body = machine["Properties"]["DefinitionString"]
     definition = resolve(body, scope) if isinstance(body, dict) else body

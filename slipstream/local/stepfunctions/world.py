@@ -142,7 +142,7 @@ def _create_batch(synth: Synthesized, app_scope: Scope) -> str | None:
         return None
     batch = _scope_for(synth, "batch", app_scope)
     _upload_file_assets(synth, batch, "batch")
-    return deploy_batch(synth.templates["batch"], batch, _create_roles, _create_policies)
+    return deploy_batch(synth.templates["batch"], batch, _create_roles, _create_policies, _create_function)
 
 
 def _export(template: dict[str, Any], stack_scope: Scope, app_scope: Scope) -> None:

@@ -9,6 +9,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote_plus
 
 from botocore.exceptions import ClientError
 from moto.awslambda_simple.models import LambdaSimpleBackend
@@ -252,18 +253,21 @@ def _rules_deliver_to_lambda() -> None:
     """moto's EventBridge rules deliver to log groups, archives, SQS and buses only (other targets raise, and
     S3's notifier swallows the error): deliver to Lambda and Step Functions targets too, asynchronously, as
     EventBridge does.
-    S3's "Object Created" detail names the ETag `etag` (AWS's event reference); moto writes `eTag`."""
+    S3's "Object Created" detail names the ETag `etag` (AWS's event reference); moto writes `eTag`. S3 writes
+    the key form-encoded, `/` kept ("red flower.jpg" -> "red+flower.jpg", as AWS's readers of these events decode
+    it: Powertools' S3EventBridgeNotificationObject.key); moto writes it as it is."""
     from moto.events.models import Rule
 
     original = Rule.send_to_targets
 
     def send_to_targets(self, original_event, transform_input=True):  # type: ignore[no-untyped-def]
         functions = [t for t in self.targets if t["Arn"].split(":")[2] in ("lambda", "states")]
-        if functions and self.event_pattern.matches_event(original_event):
-            event = json.loads(json.dumps(original_event, default=str))
-            s3_object = event.get("detail", {}).get("object", {})
-            if event.get("source") == "aws.s3" and "eTag" in s3_object:
-                s3_object["etag"] = s3_object.pop("eTag")
+        event = json.loads(json.dumps(original_event, default=str))
+        s3_object = event.get("detail", {}).get("object", {})
+        if event.get("source") == "aws.s3" and "eTag" in s3_object:
+            s3_object["etag"] = s3_object.pop("eTag")
+            s3_object["key"] = quote_plus(s3_object["key"], safe="/")
+        if functions and self.event_pattern.matches_event(event):  # AWS matches the event as it sends it
             for target in functions:
                 deliver = _invoke_event if target["Arn"].split(":")[2] == "lambda" else _start_execution
                 args = (self.region_name, target, event)
