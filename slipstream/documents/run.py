@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any, Literal
+from urllib.parse import unquote_plus
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from slipstream.documents.base import Document, ForeignEvent
 
@@ -37,6 +38,12 @@ class StartResult(Document):
 class S3Object(ForeignEvent):
     key: str
     etag: str
+
+    @field_validator("key")
+    @classmethod
+    def _decoded(cls, key: str) -> str:
+        # S3 form-encodes the key in its events ("my file.csv" arrives as "my+file.csv"), as batch_keys explains.
+        return unquote_plus(key)
 
 
 class ObjectCreatedDetail(ForeignEvent):

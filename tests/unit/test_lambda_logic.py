@@ -11,9 +11,10 @@ from moto import mock_aws
 
 from lambdas.common.env import ConfigEnv
 from lambdas.quality_gate.logic import judge
-from lambdas.start_pipeline.logic import start
+from lambdas.start_pipeline.logic import run_for_new_object, start
 from slipstream.config import load_config
 from slipstream.documents.gate import CardSources, GateRequest
+from slipstream.documents.run import ObjectCreated
 from slipstream.local.strict.model_packages import model_card_error
 from tests.aws_roles import service_role
 
@@ -198,3 +199,8 @@ def test_record_deployment_writes_the_champion_record_serving_reads():
     assert champion["baseline_uri"] == "s3://artifacts/runs/r1/baseline.json"
     assert datetime.fromisoformat(champion["registered_at"]).tzinfo is not None
     assert "ab" * 32 in champion["model_card"] and champion["git_commit"] is None
+
+
+def test_the_new_data_key_is_decoded_as_s3_encodes_it_in_events():
+    event = ObjectCreated.model_validate(_object_created('"e"', key="incoming/team+a/M%C3%A4rz%2BQ1.csv"))
+    assert run_for_new_object(event).data.key == "incoming/team a/März+Q1.csv"
