@@ -7,6 +7,8 @@ the accounts never overlap (moto is process-global) and a test only reads its sc
 - `deployed`: a healthy first deployment, then a run throttled by SageMaker and Lambda (retried), a run
   whose smoke test fails (rolled back), an update whose endpoint never starts, a run the quality gate
   rejects, and a smoke-test failure whose rollback does not take.
+And `cli_runs`: `slipstream run` twice with the Step Functions engine in one fresh folder, then once with the
+default engine (test_cli_engine.py and test_saved_account.py read it).
 Both accounts serve test_branches.py and test_coverage.py, which share the xdist group RUNS_GROUP; the other
 tests of the bundled config share STATEMACHINE_GROUP. Each group builds what it needs itself (a synthesis is
 ~20-40 s, once per worker: slipstream/local/stepfunctions/synth.py caches it per process), so under `-n 2` the
@@ -17,6 +19,8 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -103,3 +107,35 @@ def definition(config) -> dict:
     from slipstream.local.stepfunctions.synth import synthesize
 
     return definition_from_template(synthesize(config).templates["pipeline"])
+
+
+@dataclass(frozen=True)
+class CliRuns:
+    folder: Path  # a copy of the bundled config, and the state folder the runs left
+    first: tuple[int, str]  # (exit code, output) of each `slipstream run --engine stepfunctions`
+    second: tuple[int, str]
+    first_sfn_runs: list[str]  # .slipstream/sfn-runs/ after the first run
+    local: tuple[int, str]  # `slipstream run` (default engine) after both
+
+
+def cli_run(config_file: Path, *extra: str) -> tuple[int, str]:
+    from typer.testing import CliRunner
+
+    from slipstream.cli.main import app
+
+    result = CliRunner().invoke(app, ["run", "-c", str(config_file), *extra])
+    return result.exit_code, result.output
+
+
+@pytest.fixture(scope="session")
+def cli_runs(tmp_path_factory) -> CliRuns:
+    """The user's way in, once per session: two Step Functions runs on one state folder (the second against the
+    first's saved account), then the default engine in the same folder (the same config as `config`'s, so its
+    synthesis is cached)."""
+    folder = tmp_path_factory.mktemp("cli-runs")
+    shutil.copy(REPO / "slipstream.toml", folder / "slipstream.toml")
+    first = cli_run(folder / "slipstream.toml", "--engine", "stepfunctions")
+    listed = sorted(p.name for p in (folder / ".slipstream" / "sfn-runs").iterdir()) if first[0] == 0 else []
+    second = cli_run(folder / "slipstream.toml", "--engine", "stepfunctions")
+    local = cli_run(folder / "slipstream.toml", "--engine", "local")
+    return CliRuns(folder, first, second, listed, local)
