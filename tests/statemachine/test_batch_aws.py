@@ -21,10 +21,9 @@ from slipstream.layout import DEPLOYMENT_KEY
 from slipstream.local.stepfunctions.emulation import emulated_pipeline, upload_dataset
 from slipstream.local.stepfunctions.world import World
 from tests.integration.batch_helpers import endpoint_answers, records
-from tests.statemachine.conftest import STATEMACHINE_GROUP
 from tests.statemachine.scenarios import Pipeline
 
-pytestmark = [STATEMACHINE_GROUP, pytest.mark.slow]
+pytestmark = [pytest.mark.xdist_group("statemachine-batch-aws"), pytest.mark.slow]  # its own account: see conftest.py
 
 
 def _batch_runs(world: World) -> list[dict[str, Any]]:

@@ -15,9 +15,11 @@ import pytest
 
 from slipstream.local.stepfunctions.emulation import emulated_pipeline, upload_dataset
 from slipstream.local.stepfunctions.world import World
-from tests.statemachine.conftest import STATEMACHINE_GROUP
 
-pytestmark = [STATEMACHINE_GROUP, pytest.mark.slow]
+pytestmark = [
+    pytest.mark.xdist_group("statemachine-retrain-trigger"),
+    pytest.mark.slow,
+]  # its own account: see conftest.py
 DRIFT = "breast-cancer-dev-champion-drift"
 
 
