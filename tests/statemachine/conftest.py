@@ -176,3 +176,14 @@ def cli_runs(tmp_path_factory) -> CliRuns:
     second = cli_run(folder / "slipstream.toml", "--engine", "stepfunctions")
     local = cli_run(folder / "slipstream.toml", "--engine", "local")
     return CliRuns(folder, first, second, listed, local)
+
+
+TRIGGERS_GROUP = pytest.mark.xdist_group("statemachine-triggers")  # the `triggered` account's readers
+
+
+@pytest.fixture(scope="session")
+def triggered(config, probe, tmp_path_factory) -> dict:
+    """The account with triggers: an upload deploys, then batch files, then alarms (tests/statemachine/triggered.py)."""
+    from tests.statemachine import triggered
+
+    return triggered.run(config, probe, tmp_path_factory.mktemp("champion"))
