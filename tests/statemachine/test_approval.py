@@ -7,29 +7,25 @@ from __future__ import annotations
 
 import json
 import time
-import tomllib
 
 import boto3
 import pytest
 
 from slipstream.cli.approve import signed_request
-from slipstream.config import parse_config
 from slipstream.layout import approval_key
 from slipstream.local.stepfunctions.emulation import FAKE_CREDENTIALS, emulated_pipeline, upload_dataset
 from slipstream.local.stepfunctions.moto_extensions import role_credentials
 from slipstream.local.stepfunctions.world import REGION
-from tests.statemachine.conftest import REPO, STATEMACHINE_GROUP
+from tests.statemachine.conftest import APPROVAL_TIMEOUT_HOURS, manual_approval_config
 from tests.statemachine.scenarios import Pipeline
 
-pytestmark = STATEMACHINE_GROUP
-TIMEOUT_HOURS = 0.01  # 36 s: time to act in the first two runs, a bounded wait in the third
+pytestmark = pytest.mark.xdist_group("statemachine-approval")  # its own account: see conftest.py
+TIMEOUT_HOURS = APPROVAL_TIMEOUT_HOURS
 
 
 @pytest.fixture(scope="module")
 def manual_config():
-    raw = tomllib.loads((REPO / "slipstream.toml").read_text())
-    raw.setdefault("stages", {})["dev"] = {"approval": "manual", "approval_timeout_hours": TIMEOUT_HOURS}
-    return parse_config(raw, base_dir=REPO)
+    return manual_approval_config()
 
 
 def _call(world, method: str, path: str, body: dict | None = None, credentials=None) -> tuple[int, dict]:

@@ -13,10 +13,10 @@ import pytest
 
 from slipstream.config import parse_config
 from slipstream.local.stepfunctions.emulation import emulated_pipeline, upload_dataset
-from tests.statemachine.conftest import REPO, STATEMACHINE_GROUP
+from tests.statemachine.conftest import REPO
 from tests.statemachine.scenarios import Pipeline
 
-pytestmark = STATEMACHINE_GROUP
+pytestmark = pytest.mark.xdist_group("statemachine-canary")  # its own account: see conftest.py
 CANARY = {"share": 0.25, "bake_minutes": 6, "check_minutes": 1}
 
 

@@ -19,10 +19,10 @@ from slipstream.config import load_config
 from slipstream.documents.deployment import DeploymentRecord
 from slipstream.local.stepfunctions.emulation import emulated_pipeline, upload_dataset
 from slipstream.warehouse.schema import capture_columns
-from tests.statemachine.conftest import REPO, STATEMACHINE_GROUP
+from tests.statemachine.conftest import REPO
 from tests.statemachine.scenarios import Pipeline
 
-pytestmark = STATEMACHINE_GROUP
+pytestmark = pytest.mark.xdist_group("statemachine-experiment-aws")  # its own account: see conftest.py
 CHALLENGER = "breast-cancer-dev-challenger"
 CHAMPION = "breast-cancer-dev"
 

@@ -5,7 +5,6 @@ would write and one request id /predict would have issued are put in place with 
 from __future__ import annotations
 
 import json
-import tomllib
 import urllib.error
 import urllib.request
 
@@ -14,22 +13,19 @@ import pytest
 
 from lambdas.predict.issued import DynamoDbIssued
 from slipstream.cli.approve import signed_request
-from slipstream.config import parse_config
 from slipstream.layout import CONTRACT_KEY
 from slipstream.local.stepfunctions.emulation import FAKE_CREDENTIALS, emulated_pipeline
 from slipstream.local.stepfunctions.moto_extensions import role_credentials
 from slipstream.local.stepfunctions.world import REGION
-from tests.statemachine.conftest import REPO, STATEMACHINE_GROUP
+from tests.statemachine.conftest import REPO, manual_approval_config
 
-pytestmark = STATEMACHINE_GROUP
+pytestmark = pytest.mark.xdist_group("statemachine-feedback-auth")  # its own account: see conftest.py
 ISSUED = "issued-by-predict"
 
 
 @pytest.fixture(scope="module")
 def iam_feedback_config():
-    raw = tomllib.loads((REPO / "slipstream.toml").read_text())
-    raw.setdefault("serving", {})["feedback_auth"] = "iam"
-    return parse_config(raw, base_dir=REPO)
+    return manual_approval_config()  # test_approval.py's config: one synthesis between the two
 
 
 def _plain(url: str, body: dict, api_key: str | None) -> tuple[int, dict]:

@@ -8,22 +8,19 @@ import json
 import shutil
 
 import pytest
-from typer.testing import CliRunner
 
-from slipstream.cli.main import app
 from slipstream.config import load_config
 from slipstream.local.stepfunctions.emulation import emulated_pipeline, upload_dataset
 from slipstream.local.stepfunctions.moto_extensions import FAULTS
 from slipstream.local.stepfunctions.saved_account import FILE_NAME, account_dir
-from tests.statemachine.conftest import REPO, STATEMACHINE_GROUP
+from tests.statemachine.conftest import REPO, STATEMACHINE_GROUP, cli_run
 from tests.statemachine.scenarios import Pipeline
 
 pytestmark = [STATEMACHINE_GROUP, pytest.mark.slow]
 
 
 def _run(config_file, *extra):
-    result = CliRunner().invoke(app, ["run", "--engine", "stepfunctions", "-c", str(config_file), *extra])
-    return result.exit_code, result.output
+    return cli_run(config_file, "--engine", "stepfunctions", *extra)
 
 
 def _flat(output: str) -> str:
@@ -36,12 +33,9 @@ def _states(output: str) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def two_runs(tmp_path_factory):
-    """Two CLI runs on one state folder (the same config as conftest's: its synthesis is cached)."""
-    folder = tmp_path_factory.mktemp("saved-account")
-    shutil.copy(REPO / "slipstream.toml", folder / "slipstream.toml")
-    first, second = _run(folder / "slipstream.toml"), _run(folder / "slipstream.toml")
-    return folder, first, second
+def two_runs(cli_runs):
+    """Two CLI runs on one state folder: conftest's `cli_runs` (test_cli_engine.py reads the same runs)."""
+    return cli_runs.folder, cli_runs.first, cli_runs.second
 
 
 def test_the_first_run_creates_the_endpoint_and_saves_the_account(two_runs):

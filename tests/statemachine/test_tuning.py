@@ -10,10 +10,10 @@ import pytest
 from lambdas.common.s3uri import split_s3_uri
 from slipstream.config import parse_config
 from slipstream.local.stepfunctions.emulation import emulated_pipeline, upload_dataset
-from tests.statemachine.conftest import REPO, STATEMACHINE_GROUP
+from tests.statemachine.conftest import REPO
 from tests.statemachine.scenarios import Outcome, Pipeline
 
-pytestmark = STATEMACHINE_GROUP
+pytestmark = pytest.mark.xdist_group("statemachine-tuning")  # its own account: see conftest.py
 TRIALS = 3
 
 

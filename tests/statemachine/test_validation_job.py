@@ -9,10 +9,9 @@ import pytest
 from slipstream import layout
 from slipstream.config import parse_config
 from slipstream.local.stepfunctions.emulation import emulated_pipeline, upload_dataset
-from tests.statemachine.conftest import STATEMACHINE_GROUP
 from tests.statemachine.scenarios import Outcome, Pipeline
 
-pytestmark = STATEMACHINE_GROUP
+pytestmark = pytest.mark.xdist_group("statemachine-validation-job")  # its own account: see conftest.py
 
 
 @pytest.fixture(scope="module")

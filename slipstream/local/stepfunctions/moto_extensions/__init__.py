@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from slipstream.local.stepfunctions.moto_extensions import (
     core,
+    costs,
     endpoints,
     firehose,
     iam,
@@ -65,6 +66,6 @@ def install() -> None:
     with core.LOCK:
         if core.INSTALLED:
             return
-        for part in (core, sagemaker_jobs, tuning_jobs, endpoints, model_cards, iam, firehose, trust):
+        for part in (core, costs, sagemaker_jobs, tuning_jobs, endpoints, model_cards, iam, firehose, trust):
             part.patch()
         core.INSTALLED.append(True)
