@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from slipstream.config import load_config
+from slipstream.config import Config, load_config
+from slipstream.local.monitoring.sources import load_traffic
 from slipstream.local.serving.httpbase import free_port
 from slipstream.local.serving.plan import build_plan
 from slipstream.local.serving.supervisor import Servers
@@ -22,7 +23,8 @@ pytestmark = pytest.mark.slow
 
 BODY = project_config("churned", "classification", ["segment", "lifetime_value"])
 GATE = '[gate]\nmetric = "roc_auc"\nthreshold = 0.6\npromote = "challenger"\n'
-EXPERIMENT = "[experiment]\nminimum_effect = 0.05\nmin_samples = 30\nshadow_share = 0.25\n"
+# Half the champion's ~16 requests mirrored: none at all has odds 0.5**16 (a quarter gave 0.75**16, 1%).
+EXPERIMENT = "[experiment]\nminimum_effect = 0.05\nmin_samples = 30\nshadow_share = 0.5\n"
 STUMP = '[model]\nestimator = "sklearn.tree.DecisionTreeClassifier"\nparams = { max_depth = 1 }\n'
 REQUESTS, ROWS_PER_REQUEST = 32, 50
 
@@ -51,6 +53,15 @@ def _send_traffic_and_feedback(url: str) -> None:
             _post(f"{url}/feedback", {"request_id": answer["request_id"], "row": row, "ground_truth": label})
 
 
+def _wait_for_capture(config: Config, rows: int, timeout: float = 30.0) -> None:
+    """Capture is written off the request path, a mirrored request's only after the challenger answered it: a
+    fixed sleep lost that race on a loaded machine."""
+    deadline = time.monotonic() + timeout
+    while len(load_traffic(config)) < rows:
+        assert time.monotonic() < deadline, f"{len(load_traffic(config))} of {rows} rows captured in {timeout} s"
+        time.sleep(0.1)
+
+
 def test_experiment_from_traffic_to_promotion(tmp_path: Path) -> None:
     config = write_project(tmp_path, BODY.replace('[model]\nestimator = ""\n', "") + STUMP + GATE + EXPERIMENT,
                            customers())  # fmt: skip
@@ -58,12 +69,12 @@ def test_experiment_from_traffic_to_promotion(tmp_path: Path) -> None:
     config.write_text(BODY + GATE + EXPERIMENT, encoding="utf-8")
     assert cli("run", "--config", str(config))[0] == 0  # the default estimator: staged as the challenger
     plan = build_plan(load_config(config), host="127.0.0.1", port=free_port(), endpoint_port=free_port())
-    assert plan.api_env["SHADOW_SHARE"] == "0.25"
+    assert plan.api_env["SHADOW_SHARE"] == "0.5"
     plan.api_env["DEPLOYMENT_TTL_SECONDS"] = "0.2"  # so the promotion below is seen at once
 
     with Servers(plan, workers=1):
         _send_traffic_and_feedback(plan.url)
-        time.sleep(0.5)  # capture is written off the request path
+        _wait_for_capture(load_config(config), REQUESTS * ROWS_PER_REQUEST)
         code, output = _experiment(config, "status", "--json")
         assert code == 0, output
         result = json.loads(output)
