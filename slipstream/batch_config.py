@@ -8,10 +8,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from slipstream.layout import EVENT_PREFIX_PATTERN
+
 OnBadRow = Literal["skip", "fail"]
-# Characters S3 leaves as they are when it form-encodes a key into its events: the trigger rule matches the prefix
-# against the encoded key (slipstream/batch_keys.py), so a prefix must read the same both ways.
-PREFIX_PATTERN = r"^[A-Za-z0-9_.-][A-Za-z0-9_./-]*/$"
+# The trigger rule matches the prefix against the encoded key (slipstream/batch_keys.py).
+PREFIX_PATTERN = EVENT_PREFIX_PATTERN
 
 
 class BatchConfig(BaseModel):

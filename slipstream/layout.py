@@ -38,6 +38,10 @@ APPROVALS_PREFIX = "approvals/"
 
 # --- the data bucket -------------------------------------------------------------------------------------
 DEFAULT_DATA_PREFIX = "incoming/"  # new data under it starts a run (`[stages.<stage>] data_prefix`)
+# A prefix an S3 event rule watches: characters S3 leaves as they are when it form-encodes a key into its events
+# (the rule matches the prefix against the encoded key, so it must read the same both ways), no leading `/`, and
+# no `*`, which would also widen the IAM grants written as `<prefix>*`.
+EVENT_PREFIX_PATTERN = r"^[A-Za-z0-9_.-][A-Za-z0-9_./-]*/$"
 
 # --- a run folder (relative to runs/<run id>/) ------------------------------------------------------------
 TRAIN_CHANNEL = "data/train/"  # the training job's `train` channel (an S3 prefix)

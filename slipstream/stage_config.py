@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from slipstream.layout import DEFAULT_DATA_PREFIX
+from slipstream.layout import DEFAULT_DATA_PREFIX, EVENT_PREFIX_PATTERN
 from slipstream.observability_config import DatadogStageConfig
 
 # https, or a SageMaker managed MLflow tracking server's ARN; plain http only to this machine (tests, a tunnel).
@@ -77,8 +77,9 @@ class StageConfig(BaseModel):
     max_training_minutes: int = Field(default=60, ge=5, le=1440, description="Training job stopping condition.")
     data_prefix: str = Field(
         default=DEFAULT_DATA_PREFIX,
-        pattern=r"^[A-Za-z0-9!_.*'()/-]*/$",
-        description="New objects under this prefix of the data bucket start a pipeline run.",
+        pattern=EVENT_PREFIX_PATTERN,
+        description="New objects under this prefix of the data bucket start a pipeline run. Letters, digits and "
+        "`_ . - /` only (the trigger matches it against the key as S3's events encode it), ending in `/`.",
     )
     artifact_retention_days: int = Field(
         default=365,

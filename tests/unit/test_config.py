@@ -53,6 +53,10 @@ def test_error_metric_is_lower_is_better(tmp_path: Path) -> None:
         ({**MINIMAL, "behaviour": {"minimum_functionality": [{"name": "n", "instance": {}}]}}, "give `expected`"),
         ({**MINIMAL, "name": "has spaces"}, "name: String should match pattern"),
         ({**MINIMAL, "stages": {"qa": {}}}, "stages.qa"),
+        # S3 encodes these in its events, so a trigger rule on the prefix would never match; `*` widens the grants.
+        ({**MINIMAL, "stages": {"prod": {"data_prefix": "landing (eu)/"}}}, "stages.prod.data_prefix"),
+        ({**MINIMAL, "stages": {"prod": {"data_prefix": "data*/"}}}, "stages.prod.data_prefix"),
+        ({**MINIMAL, "stages": {"dev": {"data_prefix": "/incoming/"}}}, "stages.dev.data_prefix"),
     ],
 )
 def test_bad_config_names_the_key_and_reason(tmp_path: Path, raw: dict, expected: str) -> None:
