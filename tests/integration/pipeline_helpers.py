@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 from slipstream.cli.main import app
@@ -57,3 +58,17 @@ def project_config(target: str, task: str, drop: list[str], *, estimator: str = 
         f'name = "customers"\n\n[data]\nsource = "data.csv"\ntarget = "{target}"\ntask = "{task}"\n'
         f"ignore_columns = {json.dumps(drop)}\n{model}{extra}"
     )
+
+
+def never_unpickle_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The laptop's scikit-learn may differ from the image's that trained the model: opening it here is a bug."""
+    import pickle
+
+    import cloudpickle
+    import joblib
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a model file was unpickled in the laptop's environment")
+
+    for module, name in ((joblib, "load"), (pickle, "load"), (pickle, "loads"), (cloudpickle, "load")):
+        monkeypatch.setattr(module, name, refuse)

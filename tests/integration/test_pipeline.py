@@ -4,39 +4,21 @@ from __future__ import annotations
 
 import inspect
 import json
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from tests.integration.conftest import BundledRun
 from tests.integration.pipeline_helpers import cli, customers, project_config, status, write_project
 
 pytestmark = pytest.mark.slow
 
 
-def _never_unpickle_here(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The laptop's scikit-learn may differ from the image's that trained the model: opening it here is a bug."""
-    import pickle
-
-    import cloudpickle
-    import joblib
-
-    def refuse(*args: object, **kwargs: object) -> None:
-        raise AssertionError("a model file was unpickled in the laptop's environment")
-
-    for module, name in ((joblib, "load"), (pickle, "load"), (pickle, "loads"), (cloudpickle, "load")):
-        monkeypatch.setattr(module, name, refuse)
-
-
-def test_bundled_config_trains_gates_and_registers_a_champion(
-    tmp_path: Path, repo_root: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    config = tmp_path / "slipstream.toml"
-    shutil.copy(repo_root / "slipstream.toml", config)
-    _never_unpickle_here(monkeypatch)
-
-    code, output = cli("run", "--config", str(config))
+@pytest.mark.xdist_group("serve")  # the serve fixtures' run (tests/integration/conftest.py): it runs once
+def test_bundled_config_trains_gates_and_registers_a_champion(bundled_run: BundledRun) -> None:
+    config, code, output = bundled_run.config, bundled_run.exit_code, bundled_run.output
+    # The run refused unpickling in the laptop's process (conftest.bundled_run).
 
     assert code == 0, output
     assert "Quality gate: PASSED" in output
@@ -46,15 +28,15 @@ def test_bundled_config_trains_gates_and_registers_a_champion(
     assert state["challenger"] is None  # gate.promote = "champion": nothing is staged for an experiment
     assert state["latest"]["staging"] == "champion"
     _version_carries_the_lineage(config)
-    run_dir = next((tmp_path / ".slipstream" / "runs").iterdir())
+    (run_dir,) = (config.parent / ".slipstream" / "runs").iterdir()  # the serve tests read it, never run again
     card = (run_dir / "model_card.md").read_text()
     assert "PASSED" in card and "worst radius" in card and "Intended use" in card
     _importance_is_everywhere(run_dir, card, output)
     model_dir = run_dir / "jobs" / "train" / "opt" / "ml" / "model"
     assert {"model.joblib", "metadata.json"} <= {p.name for p in model_dir.iterdir()}
     assert (model_dir / "code" / "inference.py").is_file()
-    assert (tmp_path / ".slipstream" / "contract.json").is_file()
-    _registered_model_is_the_images(next((tmp_path / ".slipstream" / "mlartifacts").rglob("MLmodel")).parent)
+    assert (config.parent / ".slipstream" / "contract.json").is_file()
+    _registered_model_is_the_images(next((config.parent / ".slipstream" / "mlartifacts").rglob("MLmodel")).parent)
 
 
 def _importance_is_everywhere(run_dir: Path, card: str, output: str) -> None:
