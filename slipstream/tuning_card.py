@@ -56,6 +56,7 @@ def search_evaluation(tuning: TuningJobRecord, data_source: str) -> dict[str, An
         "name": "hyperparameter search",
         "evaluation_observation": _text(observation),
         "datasets": [data_source],
-        "metadata": {"tuning_job": tuning.job_arn, "status": tuning.status},
+        # The link again where no long summary can cut it off.
+        "metadata": {"tuning_job": tuning.job_arn, "status": tuning.status, "console": tuning.console_url()},
         "metric_groups": [{"name": f"trials by {tuning.metric}"[:63], "metric_data": trials}] if trials else [],
     }
