@@ -8,12 +8,16 @@ folders do not share one. Runs in the batch Lambda (standard library and pydanti
 
 from __future__ import annotations
 
+import json
 from typing import Literal
 from urllib.parse import unquote_plus
 
 from pydantic import BaseModel, ConfigDict
 
 SCORED_SUFFIXES = (".csv", ".parquet", ".pq")  # what training/batch_rows.py file_format reads
+# The processing job's input is a manifest naming the one object: an S3Prefix input of `x.csv` would also take
+# `x.csv.bak`. Manifests go to the artifact bucket (not beside the results), one per scored key.
+MANIFEST_PREFIX = "batch/manifests/"
 
 
 class BatchTarget(BaseModel):
@@ -31,9 +35,20 @@ class BatchTarget(BaseModel):
     name: str = ""  # the file's name, for messages
     output_folder: str = ""  # s3://bucket/<output_prefix><relative key>/
     summary_key: str = ""  # <output_prefix><relative key>/summary.json
+    manifest: str = ""  # the ManifestFile naming exactly this object (SageMaker's manifest format)
+    manifest_key: str = ""  # where it is written, in the manifest bucket
+    manifest_uri: str = ""  # s3://<manifest bucket>/<manifest key>
 
 
-def locate(bucket: str, event_key: str, *, input_prefix: str, output_prefix: str, summary_file: str) -> BatchTarget:
+def locate(
+    bucket: str,
+    event_key: str,
+    *,
+    input_prefix: str,
+    output_prefix: str,
+    summary_file: str,
+    manifest_bucket: str,
+) -> BatchTarget:
     """Decode the event's key and decide; a key that is no file to score is ignored, with the reason."""
     key = unquote_plus(event_key)
     ignore = _why_not(key, input_prefix, output_prefix)
@@ -44,6 +59,10 @@ def locate(bucket: str, event_key: str, *, input_prefix: str, output_prefix: str
         return BatchTarget(action="refuse", reason=reason, bucket=bucket, key=key)
     relative = key.removeprefix(input_prefix)
     folder = f"{output_prefix}{relative}/"
+    directory, _, name = key.rpartition("/")
+    # [{"prefix": ...}, relative keys...]: SageMaker downloads prefix + each key to LocalPath/<key>.
+    manifest = json.dumps([{"prefix": f"s3://{bucket}/{directory}/" if directory else f"s3://{bucket}/"}, name])
+    manifest_key = f"{MANIFEST_PREFIX}{relative}.manifest.json"
     return BatchTarget(
         action="score",
         reason=f"scoring s3://{bucket}/{key}",
@@ -53,6 +72,9 @@ def locate(bucket: str, event_key: str, *, input_prefix: str, output_prefix: str
         name=key.rsplit("/", 1)[-1],
         output_folder=f"s3://{bucket}/{folder}",
         summary_key=f"{folder}{summary_file}",
+        manifest=manifest,
+        manifest_key=manifest_key,
+        manifest_uri=f"s3://{manifest_bucket}/{manifest_key}",
     )
 
 

@@ -1,44 +1,20 @@
-"""Check `[model]` before any work starts: the import path exists, is an estimator for the task, takes the params;
-then `[tuning.space]` against it (slipstream/tuning_check.py)."""
+"""Check `[model]` and `[tuning.space]` before any work starts, with the scikit-learn of this process
+(slipstream/estimator_rules.py; `slipstream run` checks them with the image's: slipstream/local/image_check.py)."""
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 from slipstream.config import Config
-from slipstream.errors import ConfigError
-from slipstream.tuning_check import check_tuning
+from slipstream.estimator_rules import check_model
 
 
-def _import(path: str) -> Any:
-    module_name, _, attr = path.rpartition(".")
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError as error:
-        raise ConfigError(f"model.estimator: cannot import module {module_name!r} ({error})") from None
-    if not hasattr(module, attr):
-        raise ConfigError(f"model.estimator: module {module_name!r} has no attribute {attr!r}")
-    return getattr(module, attr)
+def searched_values(config: Config) -> dict[str, list[Any]]:
+    """Each searched parameter's values the estimator must accept (none without [tuning])."""
+    space = config.tuning.space if config.tuning else {}
+    return {name: entry.values_to_check() for name, entry in space.items()}
 
 
 def check_estimator(config: Config) -> None:
-    """Raise ConfigError naming `model.estimator` or `model.params` when the model section cannot work."""
-    from sklearn.base import is_classifier, is_regressor
-
-    path = config.model.estimator or ""
-    cls = _import(path)
-    if not callable(cls):
-        raise ConfigError(f"model.estimator: {path!r} is not a class")
-    try:
-        estimator = cls(**config.model.params)
-    except (TypeError, ValueError) as error:
-        raise ConfigError(f"model.params: {path} does not accept these parameters: {error}") from None
-    if not (hasattr(estimator, "fit") and hasattr(estimator, "predict")):
-        raise ConfigError(f"model.estimator: {path!r} is not an estimator (no fit/predict)")
-    task = config.data.task
-    wrong = is_regressor(estimator) if task == "classification" else is_classifier(estimator)
-    if wrong:
-        kind = "a regressor" if task == "classification" else "a classifier"
-        raise ConfigError(f"model.estimator: {path} is {kind}, but data.task is {task!r}")
-    check_tuning(config, cls)
+    """Raise ConfigError naming `model.estimator`, `model.params` or `tuning.space.<name>` when it cannot work."""
+    check_model(config.model.estimator or "", config.model.params, config.data.task, searched_values(config))

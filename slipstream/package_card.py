@@ -17,6 +17,8 @@ from typing import Any
 from slipstream import lineage as names
 from slipstream.config import Config
 from slipstream.documents.gate import GateComparison, GateDecision
+from slipstream.documents.tuning import TuningJobRecord
+from slipstream.tuning_card import chosen_parameters, objective_metrics, search_evaluation
 
 MAX_CONTENT = 100_000  # ModelPackageModelCard.ModelCardContent, botocore's shape
 TEXT = 1024  # the schema's usual maxLength for free text
@@ -127,9 +129,11 @@ def _observation(evaluation: dict[str, Any], decision: GateDecision, verdict: st
     return " ".join([*flags, f"Quality gate {verdict}: " + "; ".join(decision.reasons)])
 
 
-def _training(config: Config, evaluation: dict[str, Any], lineage: dict[str, str]) -> dict[str, Any]:
+def _training(
+    config: Config, evaluation: dict[str, Any], lineage: dict[str, str], tuning: TuningJobRecord | None
+) -> dict[str, Any]:
     metric = config.gate.metric or ""
-    params = config.model.params
+    searched = f"; {tuning.summary()}" if tuning else ""
     return {
         "objective_function": {
             "function": {"function": "Maximize" if config.higher_is_better else "Minimize"},
@@ -137,14 +141,13 @@ def _training(config: Config, evaluation: dict[str, Any], lineage: dict[str, str
         },
         "training_observations": _text(
             f"{config.model.estimator} (scikit-learn {evaluation.get('model', {}).get('sklearn_version', 'unknown')}) "
-            f"on {config.data.task} data, target {config.data.target}; {config.data.test_size:.0%} held out"
+            f"on {config.data.task} data, target {config.data.target}; {config.data.test_size:.0%} held out{searched}"
         ),
         "training_job_details": {
             "training_arn": _text(lineage.get(names.TRAINING_JOB, "unknown")),
             "training_datasets": [lineage.get(names.DATA_SOURCE, "unknown")],
-            "hyper_parameters": [
-                {"name": _text(k, METRIC_NAME), "value": _text(json.dumps(v))} for k, v in params.items()
-            ][:MAX_METRICS],
+            "hyper_parameters": chosen_parameters(config.model.params, tuning)[:MAX_METRICS],
+            "training_metrics": objective_metrics(tuning),
         },
     }
 
@@ -157,10 +160,13 @@ def package_card(
     contract: dict[str, Any],
     lineage: dict[str, str],
     model_artifact: str,
+    tuning: TuningJobRecord | None = None,
 ) -> str:
-    """ModelCardContent (JSON text) for this run's package; `lineage` is slipstream.lineage.lineage_facts()."""
+    """ModelCardContent (JSON text) for this run's package; `lineage` is slipstream.lineage.lineage_facts();
+    `tuning`: the SageMaker tuning job whose best trial this model is (its search section)."""
     features = ", ".join(f"{f['name']} ({f['kind']})" for f in contract.get("features", []))
     evaluated = _evaluation(evaluation, decision, lineage)
+    searched = [search_evaluation(tuning, lineage.get(names.DATA_SOURCE, "unknown"))] if tuning else []
     card: dict[str, Any] = {
         "model_overview": {"model_creator": CREATOR, "model_artifact": [model_artifact]},
         "intended_uses": {
@@ -170,8 +176,8 @@ def package_card(
             ),
             "risk_rating": "Unknown",
         },
-        "training_details": _training(config, evaluation, lineage),
-        "evaluation_details": [evaluated],
+        "training_details": _training(config, evaluation, lineage, tuning),
+        "evaluation_details": [evaluated, *searched],
         "additional_information": {
             "caveats_and_recommendations": _text(
                 f"Inputs outside the data contract are extrapolation. Features: {features}"
@@ -182,7 +188,8 @@ def package_card(
     content = json.dumps(card, separators=(",", ":"))
     if len(content) > MAX_CONTENT:
         # Only dozens of long hyperparameters and metric names get here; the rest is bounded far below the limit.
-        evaluated["metric_groups"] = []
+        for entry in card["evaluation_details"]:
+            entry["metric_groups"] = []
         card["training_details"]["training_job_details"]["hyper_parameters"] = []
         content = json.dumps(card, separators=(",", ":"))
     return content

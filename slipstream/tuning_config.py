@@ -1,7 +1,7 @@
 """`[tuning]` in slipstream.toml: search the estimator's hyperparameters instead of fixing them (docs/tuning.md).
 
 The shape of the search space is checked here, without scikit-learn (the CDK app reads this file too); whether the
-configured estimator knows and accepts each parameter is checked before any trial runs (slipstream/tuning_check.py).
+configured estimator knows and accepts each parameter is checked before any trial runs (slipstream/estimator_rules.py).
 The same document travels to the training job (`TuningSpec`): locally it runs the search itself (training/tuning.py),
 on AWS it scores one trial of a SageMaker tuning job (cdk/pipeline/tuning.py).
 """

@@ -3,7 +3,8 @@
 Locate (a Lambda: the event's key decoded, the output folder named by the whole relative key; batch_keys.py) ->
 ShouldScore (folder markers and results are ignored; a file of another type is refused without a job) ->
 ReadDeployment (the record the predict Lambda routes by) -> HasChampion -> DescribeChampion (its model package's
-ModelDataUrl, the retained models/<run id>/model.tar.gz) -> Score (the processing job) -> ReadSummary ->
+ModelDataUrl, the retained models/<run id>/model.tar.gz) -> WriteManifest (the job's input names exactly the one
+object: an S3 prefix would also take `x.csv.bak` beside `x.csv`) -> Score (the processing job) -> ReadSummary ->
 NotifyScored. Any error -> NotifyBatchFailed -> Fail.
 """
 
@@ -32,6 +33,7 @@ from cdk.pipeline.instances import processing_instance_type
 from cdk.shared.processing_job import ProcessingJob, processing_state, s3_input, s3_output
 from cdk.shared.settings import DeploySettings
 from slipstream import batch_job
+from slipstream.batch_keys import MANIFEST_PREFIX
 from slipstream.job_arguments import CODE_DIR, processing_path
 from slipstream.job_commands import BATCH_ENTRYPOINT
 from slipstream.layout import CONTRACT_KEY, DEPLOYMENT_KEY
@@ -68,7 +70,10 @@ def build_definition(parts: BatchParts) -> sfn.IChainable:
     fields = {"status": "failed", "error": JSON.object_at("$.error"), "batch": batch}
     on_failure = _publish(parts, "NotifyBatchFailed", "batch scoring failed", fields, on_error=failed).next(failed)
     guard = Guard(on_failure=on_failure)
-    locate = guard(
+    # Before Locate has decoded the key there is only the event's: said as such (`event_key`), never as `file`.
+    unlocated = {**fields, "event_key": JSON.string_at(KEY)}
+    locate_failed = _publish(parts, "NotifyLocateFailed", "batch scoring failed", unlocated, on_error=failed, file=None)
+    locate = Guard(on_failure=locate_failed.next(failed))(
         tasks.LambdaInvoke(
             parts.scope,
             "Locate",
@@ -131,6 +136,7 @@ def _champion_and_score(parts: BatchParts, guard: Guard) -> sfn.IChainable:
         parameters={"folder.$": "$.batch.output_folder", "summary_key.$": "$.batch.summary_key"},
         result_path="$.output",
     )
+    manifest = _write_manifest(parts, guard)
     score = guard(_score(parts), SAGEMAKER_OPTIMIZED_TRANSIENT)
     summary = _read_summary(parts, guard)
     scored = {
@@ -144,13 +150,20 @@ def _champion_and_score(parts: BatchParts, guard: Guard) -> sfn.IChainable:
         },
     }
     notify = _publish(parts, "NotifyScored", "batch scored", scored, on_error=guard.on_failure)
-    return describe.next(locate_output).next(score).next(summary).next(notify).next(sfn.Succeed(parts.scope, "Scored"))
+    return (
+        describe.next(locate_output)
+        .next(manifest)
+        .next(score)
+        .next(summary)
+        .next(notify)
+        .next(sfn.Succeed(parts.scope, "Scored"))
+    )
 
 
 def _score(parts: BatchParts) -> sfn.CustomState:
     batch = parts.settings.config.batch
     inputs = [
-        s3_input(batch_job.DATA, processing_path(batch_job.DATA), uri_path="$.batch.input"),
+        s3_input(batch_job.DATA, processing_path(batch_job.DATA), uri_path="$.batch.manifest_uri", manifest=True),
         s3_input(batch_job.MODEL, processing_path(batch_job.MODEL), uri_path="$.champion.model_data"),
         s3_input(
             batch_job.CONTRACT,
@@ -181,6 +194,28 @@ def _score(parts: BatchParts) -> sfn.CustomState:
         result_selector={"job_name.$": "$.ProcessingJobName", "status.$": "$.ProcessingJobStatus"},
         result_path="$.job",
     )
+
+
+def _write_manifest(parts: BatchParts, guard: Guard) -> sfn.TaskStateBase:
+    """The ManifestFile naming the one object to score (batch_keys.py), where the job's input reads it."""
+    bucket = parts.artifact_bucket
+    task = tasks.CallAwsService(
+        parts.scope,
+        "WriteManifest",
+        service="s3",
+        action="putObject",
+        parameters={
+            "Bucket": bucket.bucket_name,
+            "Key": JSON.string_at("$.batch.manifest_key"),
+            "Body": JSON.string_at("$.batch.manifest"),
+            "ContentType": "application/json",
+        },
+        iam_resources=[bucket.arn_for_objects(f"{MANIFEST_PREFIX}*")],
+        iam_action="s3:PutObject",
+        additional_iam_statements=[iam.PolicyStatement(actions=["kms:GenerateDataKey"], resources=[parts.key.key_arn])],
+        result_path=JSON.DISCARD,
+    )
+    return guard(task, S3_TRANSIENT)
 
 
 def _read_deployment(parts: BatchParts, guard: Guard) -> sfn.TaskStateBase:
@@ -214,13 +249,19 @@ def _get_json(
 
 
 def _publish(
-    parts: BatchParts, state_id: str, subject: str, fields: dict, on_error: sfn.IChainable
+    parts: BatchParts,
+    state_id: str,
+    subject: str,
+    fields: dict,
+    on_error: sfn.IChainable,
+    file: str | None = "$.batch.key",
 ) -> sfn.TaskStateBase:
+    """`file`: the decoded key Locate wrote (S3's event holds it form-encoded: `my+file%2B1.csv`)."""
     message = {
         "project": parts.settings.config.name,
         "stage": parts.settings.stage_name,
         "execution": JSON.execution_id,
-        "file": JSON.string_at(KEY),
+        **({"file": JSON.string_at(file)} if file else {}),
         **fields,
     }
     task = tasks.SnsPublish(

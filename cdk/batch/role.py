@@ -12,6 +12,7 @@ from constructs import Construct
 from cdk.pipeline.sagemaker_role import CONTAINER_BASICS_REASONS, grant_container_basics
 from cdk.shared.nag import acknowledge_grants
 from slipstream.batch_config import BatchConfig
+from slipstream.batch_keys import MANIFEST_PREFIX
 from slipstream.layout import CONTRACT_KEY, MODELS_PREFIX
 
 
@@ -35,6 +36,7 @@ def batch_role(
     data_bucket.grant_put(role, f"{batch.output_prefix}*")
     artifact_bucket.grant_read(role, f"{MODELS_PREFIX}*")
     artifact_bucket.grant_read(role, CONTRACT_KEY)
+    artifact_bucket.grant_read(role, f"{MANIFEST_PREFIX}*")  # SageMaker reads the input's manifest as this role
     grant_container_basics(role, key, sourcedir)
     data_ref, artifact_ref = refs
     acknowledge_grants(
@@ -45,6 +47,7 @@ def batch_role(
             f"{data_ref}/{batch.output_prefix}*": "Results go to a folder named after the scored file.",
             f"{artifact_ref}/{MODELS_PREFIX}*": "The champion's retained model archive (models/<run id>/"
             "model.tar.gz); which run is champion is known only at run time.",
+            f"{artifact_ref}/{MANIFEST_PREFIX}*": "The manifest naming the one file to score, written per file.",
             **CONTAINER_BASICS_REASONS,
         },
     )

@@ -26,6 +26,7 @@ from cdk.shared.processing_job import processing_permissions
 from cdk.shared.settings import DeploySettings
 from cdk.shared.storage_stack import StorageExports
 from slipstream import batch_job
+from slipstream.batch_keys import MANIFEST_PREFIX
 
 UUID_LENGTH = 36  # States.UUID()
 JOB_SUFFIX = "-batch-"
@@ -65,6 +66,7 @@ class BatchStack(Stack):
                 "INPUT_PREFIX": batch.input_prefix,
                 "OUTPUT_PREFIX": batch.output_prefix,
                 "SUMMARY_FILE": batch_job.SUMMARY_FILE,
+                "MANIFEST_BUCKET": artifact_bucket.bucket_name,
             },
             defaults=settings.lambda_defaults,
             memory_mb=128,
@@ -141,6 +143,8 @@ class BatchStack(Stack):
                 f"{sagemaker_arn}:model-package/{group}/*": "The champion's version is known only at run time.",
                 f"{refs[0]}/{settings.config.batch.output_prefix}*": "ReadSummary reads the summary.json of the "
                 "folder named after the scored file.",
+                f"{refs[1]}/{MANIFEST_PREFIX}*": "WriteManifest writes the manifest of the file being scored, "
+                "named after it.",
                 f"<{locate}.Arn>:*": "CDK LambdaInvoke grants the function and its versions/aliases.",
                 "*": "No resource-level permissions exist for X-Ray tracing and the log-delivery calls behind "
                 "state machine logging.",

@@ -12,6 +12,7 @@ from cdk.shared.lambda_function import SlipstreamFunction, pandas_layer
 from cdk.shared.nag import acknowledge, acknowledge_grants
 from cdk.shared.settings import DeploySettings
 from slipstream.layout import CONTRACT_KEY, CONTRACT_PREFIX
+from slipstream.tuning_job import ACTIONS as READ_TUNING_JOB
 
 # Beyond the Lambda allowlist: drift before training (monitoring's drift test). Also the processing job's code
 # (cdk/pipeline/validation_code.py), which runs the same function.
@@ -62,10 +63,11 @@ class PipelineFunctions(Construct):
             name="quality_gate",
             description="QualityGate: may the challenger replace the champion",
             environment={"SLIPSTREAM_CONFIG": config_json},
-            slipstream_modules=("lineage.py", "package_card.py"),  # the package's model card
+            slipstream_modules=("lineage.py", "package_card.py", "tuning_card.py", "tuning_job.py"),  # the model card
             defaults=defaults,
         )
         artifact_bucket.grant_read(self.gate.role, runs)
+        _reads_tuning_jobs(self.gate, settings)
 
         self.smoke = SlipstreamFunction(
             self,
@@ -157,10 +159,11 @@ def _mlflow_function(scope: Construct, settings: DeploySettings, config_json: st
         name="mlflow_registry",
         description="MLflow on AWS: each registered package as an MLflow model version, champion alias",
         environment={"SLIPSTREAM_CONFIG": config_json, "MLFLOW_TRACKING_URI": uri},
-        slipstream_modules=("lineage.py",),
+        slipstream_modules=("lineage.py", "tuning_job.py"),
         timeout_seconds=120,  # 3 attempts of a few calls, 10 s each at most, and the pauses between
         defaults=settings.lambda_defaults,
     )
+    _reads_tuning_jobs(function, settings)
     group = settings.model_package_group
     package = Stack.of(scope).format_arn(service="sagemaker", resource="model-package", resource_name=f"{group}/*")
     function.role.add_to_policy(iam.PolicyStatement(actions=["sagemaker:UpdateModelPackage"], resources=[package]))
@@ -175,3 +178,14 @@ def _mlflow_function(scope: Construct, settings: DeploySettings, config_json: st
         function.function, "AwsSolutions-L1", "Python 3.11 on purpose: the project's Python version and layers."
     )
     return function
+
+
+def _reads_tuning_jobs(function: SlipstreamFunction, settings: DeploySettings) -> None:
+    """With [tuning]: the tuning job's record of its trials (slipstream/tuning_job.py), read-only."""
+    if settings.config.tuning is None:
+        return
+    jobs = Stack.of(function).format_arn(service="sagemaker", resource="hyper-parameter-tuning-job", resource_name="*")
+    function.role.add_to_policy(iam.PolicyStatement(actions=list(READ_TUNING_JOB), resources=[jobs]))
+    finding = "arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:hyper-parameter-tuning-job/*"
+    reason = "Reads the run's tuning job, whose name is an MD5 hash (32 characters at most): no prefix narrows it."
+    acknowledge(function.role, f"AwsSolutions-IAM5[Resource::{finding}]", reason)

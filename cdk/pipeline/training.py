@@ -250,4 +250,5 @@ def card_sources(ctx: PipelineContext) -> dict[str, str]:
         "training_job": JSON.string_at("$.training.job_name"),
         "model_artifact": JSON.string_at("$.training.model_data_url"),
         "contract_uri": JSON.string_at(VALIDATION.field("contract_uri")),
+        **({"tuning_job": JSON.string_at("$.tuning.job_name")} if ctx.settings.config.tuning else {}),
     }

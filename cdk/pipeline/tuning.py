@@ -23,9 +23,9 @@ from cdk.pipeline.training import training_job_parameters
 from cdk.shared.nag import acknowledge_grants
 from slipstream.config import METRICS
 from slipstream.tuning_config import SpaceEntry, TuningConfig
+from slipstream.tuning_job import TRIAL_PREFIX
 
 JSON = sfn.JsonPath
-TRIAL_PREFIX = "estimator__"  # training/train.py TRIAL_PREFIX: the Pipeline's name for an estimator parameter
 OBJECTIVE_REGEX = "slipstream-tuning-objective: {metric}=([-+0-9.eE]+);"  # training/tuning.py OBJECTIVE_LINE
 # Train's fields a TrainingJobDefinition has (HyperParameters become StaticHyperParameters, set apart).
 DEFINITION_FIELDS = ("RoleArn", "InputDataConfig", "OutputDataConfig", "ResourceConfig", "StoppingCondition")

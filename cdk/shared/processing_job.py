@@ -67,9 +67,13 @@ def processing_state(
     )
 
 
-def s3_input(name: str, local_path: str, *, uri: str | None = None, uri_path: str | None = None) -> dict[str, Any]:
-    """A ProcessingInput downloaded to `local_path` before the script starts: a fixed `uri` or a JSONPath."""
-    source: dict[str, Any] = {"LocalPath": local_path, "S3DataType": "S3Prefix", "S3InputMode": "File"}
+def s3_input(
+    name: str, local_path: str, *, uri: str | None = None, uri_path: str | None = None, manifest: bool = False
+) -> dict[str, Any]:
+    """A ProcessingInput downloaded to `local_path` before the script starts: a fixed `uri` or a JSONPath; with
+    `manifest`, the URI is a ManifestFile naming the objects (an S3Prefix takes every key it starts)."""
+    data_type = "ManifestFile" if manifest else "S3Prefix"
+    source: dict[str, Any] = {"LocalPath": local_path, "S3DataType": data_type, "S3InputMode": "File"}
     source.update({"S3Uri.$": uri_path} if uri_path else {"S3Uri": uri})
     return {"InputName": name, "S3Input": source}
 

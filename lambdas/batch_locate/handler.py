@@ -22,6 +22,7 @@ class Env(BaseEnv):
     input_prefix: str = Field(alias="INPUT_PREFIX")
     output_prefix: str = Field(alias="OUTPUT_PREFIX")
     summary_file: str = Field(alias="SUMMARY_FILE")
+    manifest_bucket: str = Field(alias="MANIFEST_BUCKET")
 
 
 @logger.inject_lambda_context(log_event=True)
@@ -36,6 +37,7 @@ def handler(event: S3EventNotificationEventBridgeModel, context: LambdaContext) 
         input_prefix=env.input_prefix,
         output_prefix=env.output_prefix,
         summary_file=env.summary_file,
+        manifest_bucket=env.manifest_bucket,
     )
     logger.info(target.reason, extra=target.model_dump(mode="json"))
     return target.model_dump(mode="json")

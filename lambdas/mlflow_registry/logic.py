@@ -13,9 +13,11 @@ from collections.abc import Callable
 from typing import Any
 
 from lambdas.mlflow_registry.rest import MlflowError, MlflowRest
+from lambdas.mlflow_registry.trials import log_search
 from slipstream.config import Config
 from slipstream.documents.mlflow import MlflowRequest, MlflowResult
 from slipstream.lineage import RUN_ID, gate_detail_tags, lineage_facts
+from slipstream.tuning_job import read_tuning_job
 
 ATTEMPTS = 3
 CHAMPION, CHALLENGER = "champion", "challenger"
@@ -31,7 +33,7 @@ def handle(
 ) -> MlflowResult:
     for attempt in range(1, ATTEMPTS + 1):
         try:
-            return _act(request, config, rest)
+            return _act(request, config, rest, sagemaker)
         except (MlflowError, OSError) as error:
             if attempt == ATTEMPTS or not _transient(error):
                 sagemaker.update_model_package(
@@ -61,11 +63,14 @@ def tags(request: MlflowRequest, config: Config) -> dict[str, str]:
     return {**facts, **gate_detail_tags(decision), **staging, "sagemaker.model_package": request.model_package_arn}
 
 
-def _act(request: MlflowRequest, config: Config, rest: MlflowRest) -> MlflowResult:
+def _act(request: MlflowRequest, config: Config, rest: MlflowRest, sagemaker: Any) -> MlflowResult:
     name = config.name
     version = _version_of(rest, name, request.run_id)
     if request.action == "register":
-        return MlflowResult(status="registered", version=version or _create(rest, name, request, config))
+        if version:
+            return MlflowResult(status="registered", version=version)
+        run = _search_run(request, config, rest, sagemaker)
+        return MlflowResult(status="registered", version=_create(rest, name, request, config, run))
     if version is None:
         raise MlflowError(404, "RESOURCE_DOES_NOT_EXIST", f"no version of {name} for run {request.run_id}")
     rest.call("POST", "registered-models/alias", {"name": name, "alias": CHAMPION, "version": version})
@@ -77,7 +82,15 @@ def _act(request: MlflowRequest, config: Config, rest: MlflowRest) -> MlflowResu
     return MlflowResult(status="aliased", version=version)
 
 
-def _create(rest: MlflowRest, name: str, request: MlflowRequest, config: Config) -> str:
+def _search_run(request: MlflowRequest, config: Config, rest: MlflowRest, sagemaker: Any) -> str | None:
+    """With [tuning]: the model's run, its trials as child runs (trials.py), for the version to name."""
+    job = request.lineage.tuning_job
+    if not job:
+        return None
+    return log_search(rest, config, run_id=request.run_id, tuning=read_tuning_job(sagemaker, job))
+
+
+def _create(rest: MlflowRest, name: str, request: MlflowRequest, config: Config, run: str | None) -> str:
     try:
         rest.call("POST", "registered-models/create", {"name": name})
     except MlflowError as error:
@@ -88,6 +101,7 @@ def _create(rest: MlflowRest, name: str, request: MlflowRequest, config: Config)
         "source": request.source,
         "tags": [{"key": k, "value": v} for k, v in tags(request, config).items()],
         "description": f"Slipstream run {request.run_id}: SageMaker model package {request.model_package_arn}",
+        **({"run_id": run} if run else {}),
     }
     return str(rest.call("POST", "model-versions/create", body)["model_version"]["version"])
 

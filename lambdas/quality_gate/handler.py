@@ -21,6 +21,7 @@ tracer = Tracer()
 @tracer.capture_lambda_handler
 @event_parser(model=GateRequest)
 def handler(event: GateRequest, context: LambdaContext) -> dict[str, Any]:
-    decision = judge(event, load_env(ConfigEnv).config(), s3=boto3.client("s3"))
+    sagemaker = boto3.client("sagemaker") if event.card.tuning_job else None
+    decision = judge(event, load_env(ConfigEnv).config(), s3=boto3.client("s3"), sagemaker=sagemaker)
     logger.info("quality gate", extra={"run_id": event.run_id, **decision.model_dump(mode="json")})
     return decision.model_dump(mode="json")

@@ -12,10 +12,13 @@ from slipstream.documents.gate import CardSources, GateDecision, GateRequest
 from slipstream.lineage import lineage_facts
 from slipstream.package_card import package_card
 from slipstream.steps.gate import decide
+from slipstream.tuning_job import read_tuning_job
 
 
-def judge(request: GateRequest, config: Config, *, s3: Any) -> GateDecision:
+def judge(request: GateRequest, config: Config, *, s3: Any, sagemaker: Any = None) -> GateDecision:
+    """`sagemaker` (a client) reads the tuning job the card's search section comes from, with [tuning]."""
     evaluation = _read_json(s3, request.evaluation_uri)
+    tuning = read_tuning_job(sagemaker, request.card.tuning_job) if request.card.tuning_job else None
     decision = decide(evaluation, config.gate, higher_is_better=config.higher_is_better)
     card = package_card(
         config,
@@ -24,6 +27,7 @@ def judge(request: GateRequest, config: Config, *, s3: Any) -> GateDecision:
         contract=_read_json(s3, request.card.contract_uri),
         lineage=card_lineage(request.run_id, request.card, config, decision),
         model_artifact=request.card.model_artifact,
+        tuning=tuning,
     )
     return decision.model_copy(update={"model_card": card})
 

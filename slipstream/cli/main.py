@@ -61,8 +61,8 @@ def run(
     ] = False,
 ) -> None:
     """Validate the data, train, evaluate, gate and register a model, as the AWS pipeline does."""
-    from slipstream.estimator_check import check_estimator
     from slipstream.local.console import StepReporter, print_run_summary
+    from slipstream.local.image_check import check_estimator_in_image
     from slipstream.local.run_failure import RunInterrupted
     from slipstream.local.run_lock import state_lock
     from slipstream.local.runner import run_pipeline
@@ -72,7 +72,7 @@ def run(
         raise typer.BadParameter("--fresh applies to --engine stepfunctions (the local engine has no account)")
     signal.signal(signal.SIGTERM, _interrupt)  # `kill` ends the run as Ctrl-C does: marked failed, truthfully told
     try:
-        check_estimator(cfg)
+        check_estimator_in_image(cfg)  # the image's scikit-learn fits the model, locally and on AWS
         with state_lock(cfg.state_path, wait=wait):  # held to the end: no other run gates or registers meanwhile
             if engine is Engine.stepfunctions:
                 from slipstream.local.stepfunctions.engine import run_on_stepfunctions

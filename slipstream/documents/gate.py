@@ -28,6 +28,9 @@ class CardSources(Document):
     training_job: str
     model_artifact: str = Field(description="The training job's model.tar.gz (RetainModel copies it unchanged).")
     contract_uri: str
+    tuning_job: str | None = Field(
+        default=None, description="With [tuning]: the SageMaker tuning job whose best trial is this model."
+    )
 
 
 class GateRequest(Document):

@@ -60,3 +60,50 @@ class TuningRecord(Document):
 
 def _short(value: Any) -> str:
     return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+class TuningJobTrial(Document):
+    """One training job of a SageMaker tuning job, from its HyperParameterTrainingJobSummary."""
+
+    name: str = Field(description="The trial's training job name.")
+    status: str = Field(description="TrainingJobStatus: Completed, Failed, Stopped, ...")
+    params: dict[str, str] = Field(description="TunedHyperParameters, named as the estimator names them.")
+    score: float | None = Field(description="FinalHyperParameterTuningJobObjectiveMetric.Value; None: none read.")
+    failure_reason: str | None = None
+
+
+class TuningJobRecord(Document):
+    """A SageMaker hyperparameter tuning job's own record of its search (slipstream/tuning_job.py reads it), from
+    which the QualityGate Lambda writes the model card's search section and the MLflow Lambda the trials' runs."""
+
+    job_name: str
+    job_arn: str
+    status: str
+    metric: str = Field(description="The objective metric's name (`cv:<metric>`).")
+    higher_is_better: bool
+    trials_requested: int = Field(description="ResourceLimits.MaxNumberOfTrainingJobs.")
+    best: TuningJobTrial | None = Field(description="BestTrainingJob; None while no trial has an objective.")
+    trials: list[TuningJobTrial]
+
+    def ranked(self) -> list[TuningJobTrial]:
+        """The trials with an objective, best first."""
+        scored = [t for t in self.trials if t.score is not None]
+        return sorted(scored, key=lambda t: t.score or 0.0, reverse=self.higher_is_better)
+
+    def console_url(self) -> str:
+        region = self.job_arn.split(":")[3]
+        return (
+            f"https://{region}.console.aws.amazon.com/sagemaker/home?region={region}#/hyper-tuning-jobs/{self.job_name}"
+        )
+
+    def summary(self) -> str:
+        """One line for the model card."""
+        failed = sum(1 for t in self.trials if t.score is None)
+        if self.best is None:
+            return f"tuning job {self.job_name}: {len(self.trials)} trial(s), none scored"
+        chosen = ", ".join(f"{k}={v}" for k, v in sorted(self.best.params.items()))
+        return (
+            f"SageMaker tuning job {self.job_name}: {len(self.trials)} of {self.trials_requested} trial(s)"
+            f"{f' ({failed} without a score)' if failed else ''}; best {self.metric} {self.best.score:.4f} "
+            f"({self.best.name}) with {chosen}"
+        )

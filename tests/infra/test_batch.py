@@ -63,7 +63,9 @@ def test_the_processing_job_mounts_what_the_scorer_is_told_to_read_and_write(sta
     assert job["AppSpecification"]["ContainerEntrypoint"] == BATCH_ENTRYPOINT
     flags = dict(zip(arguments[::2], arguments[1::2], strict=False))
     mounted = {i["S3Input"]["LocalPath"]: i for i in job["ProcessingInputs"]}
-    assert flags["--input"] in mounted and mounted[flags["--input"]]["S3Input"]["S3Uri.$"] == "$.batch.input"
+    assert flags["--input"] in mounted and mounted[flags["--input"]]["S3Input"]["S3Uri.$"] == "$.batch.manifest_uri"
+    # Exactly the file: an S3Prefix input of `x.csv` would also take `x.csv.bak` (Locate writes the manifest).
+    assert mounted[flags["--input"]]["S3Input"]["S3DataType"] == "ManifestFile"
     assert flags["--model"] in mounted and mounted[flags["--model"]]["S3Input"]["S3Uri.$"] == "$.champion.model_data"
     contract_folder, _, contract_file = flags["--contract"].rpartition("/")
     assert contract_file == CONTRACT_KEY.rsplit("/", 1)[1]
@@ -96,9 +98,15 @@ def test_results_go_beside_the_input_under_the_output_prefix(states, template) -
 def test_every_path_ends_in_a_notification(states) -> None:
     for name, state in states.items():
         if state["Type"] == "Task" and not name.startswith("Notify"):
-            assert state["Catch"][0]["Next"] == "NotifyBatchFailed", name
+            # Before Locate has decoded the key only the event's (form-encoded) exists: a message of its own.
+            expected = "NotifyLocateFailed" if name == "Locate" else "NotifyBatchFailed"
+            assert state["Catch"][0]["Next"] == expected, name
     assert states["NoChampion"]["Next"] == "NotifyBatchFailed"
-    assert states["NotifyBatchFailed"]["Next"] == "BatchFailed"
+    assert states["NotifyBatchFailed"]["Next"] == states["NotifyLocateFailed"]["Next"] == "BatchFailed"
+    # Messages name the file by its decoded key; the locate failure says the event's key is S3's encoding.
+    assert states["NotifyBatchFailed"]["Parameters"]["Message"]["file.$"] == "$.batch.key"
+    assert "file.$" not in states["NotifyLocateFailed"]["Parameters"]["Message"]
+    assert states["NotifyLocateFailed"]["Parameters"]["Message"]["event_key.$"] == "$.detail.object.key"
     assert states["NotifyScored"]["Next"] == "Scored"
 
 

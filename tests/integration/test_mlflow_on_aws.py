@@ -23,7 +23,8 @@ from slipstream.documents.mlflow import MlflowRequest
 from slipstream.lineage import gate_detail_tags, lineage_facts
 
 STARTUP_SECONDS = 90
-ARN = "arn:aws:sagemaker:us-east-1:123456789012:model-package/breast-cancer-dev/1"
+ACCOUNT = "arn:aws:sagemaker:us-east-1:123456789012"
+ARN = f"{ACCOUNT}:model-package/breast-cancer-dev/1"
 
 
 def _free_port() -> int:
@@ -150,3 +151,77 @@ _FACTS = (
     "gate_baseline",
     "gate_champion",
 )
+
+
+class _TunedSageMaker(_SageMaker):
+    """A tuning job's records as the emulated account writes them (slipstream/local/stepfunctions: the same
+    summary and pages), three trials of which one failed."""
+
+    JOB = "0123456789abcdef0123456789abcdef"
+
+    def __init__(self) -> None:
+        from slipstream.local.stepfunctions.tuning_jobs import Trial
+
+        super().__init__()
+        self.trials = [
+            Trial(f"{self.JOB}-001-aaaaaaaa", {"estimator__C": "0.5"}, "Completed", 0.97),
+            Trial(f"{self.JOB}-002-bbbbbbbb", {"estimator__C": "2.0"}, "Completed", 0.99),
+            Trial(f"{self.JOB}-003-cccccccc", {"estimator__C": "9.0"}, "Failed", None, "AlgorithmError: boom"),
+        ]
+        self.objective = {"Type": "Maximize", "MetricName": "cv:roc_auc"}
+
+    def _summary(self, trial: Any) -> dict[str, Any]:
+        from slipstream.local.stepfunctions.tuning_jobs import describe_trial
+
+        arn = f"{ACCOUNT}:training-job/{trial.name}"
+        return describe_trial(trial, tuning_job=self.JOB, arn=arn, objective=self.objective)
+
+    def describe_hyper_parameter_tuning_job(self, HyperParameterTuningJobName: str) -> dict[str, Any]:
+        return {
+            "HyperParameterTuningJobArn": f"{ACCOUNT}:hyper-parameter-tuning-job/{self.JOB}",
+            "HyperParameterTuningJobStatus": "Completed",
+            "HyperParameterTuningJobConfig": {
+                "HyperParameterTuningJobObjective": self.objective,
+                "ResourceLimits": {"MaxNumberOfTrainingJobs": 3},
+            },
+            "BestTrainingJob": self._summary(self.trials[1]),
+        }
+
+    def list_training_jobs_for_hyper_parameter_tuning_job(self, **request: Any) -> dict[str, Any]:
+        from slipstream.local.stepfunctions.tuning_list import page_of
+
+        page, token = page_of(
+            self.trials,
+            job_name=request["HyperParameterTuningJobName"],
+            max_results=min(request["MaxResults"], 2),  # two pages: the reader must follow NextToken
+            next_token=request.get("NextToken"),
+            sort_by=request.get("SortBy"),
+        )
+        return {"TrainingJobSummaries": [self._summary(t) for t in page], **({"NextToken": token} if token else {})}
+
+
+def test_a_tuned_package_has_its_run_and_one_child_run_per_trial(server: str) -> None:
+    from mlflow import MlflowClient
+
+    config, sagemaker = load_config("slipstream.toml"), _TunedSageMaker()
+    request = _request("register", run_id="tuned1")
+    request = request.model_copy(update={"lineage": request.lineage.model_copy(update={"tuning_job": sagemaker.JOB})})
+    registered = handle(request, config, rest=MlflowRest(server), sagemaker=sagemaker)
+    assert registered.status == "registered", registered.error
+    client = MlflowClient(tracking_uri=server, registry_uri=server)
+    version = client.get_model_version(config.name, registered.version)
+    parent = client.get_run(version.run_id)
+    assert parent.data.params["param.C"] == "2.0" and parent.data.metrics["tuning_cv_roc_auc"] == 0.99
+    children = client.search_runs([parent.info.experiment_id], f"tags.`mlflow.parentRunId` = '{parent.info.run_id}'")
+    by_trial = {run.data.tags["tuning.trial"]: run for run in children}
+    assert set(by_trial) == {t.name for t in sagemaker.trials}
+    best = by_trial[sagemaker.trials[1].name]
+    assert best.data.tags["tuning.best"] == "True" and best.data.metrics["cv_roc_auc"] == 0.99
+    failed = by_trial[sagemaker.trials[2].name]
+    assert failed.info.status == "FAILED" and "cv_roc_auc" not in failed.data.metrics
+    assert failed.data.params["param.C"] == "9.0"
+    # A retried step (the version lost, say) logs no trial twice.
+    client.delete_model_version(config.name, registered.version)
+    handle(request, config, rest=MlflowRest(server), sagemaker=sagemaker)
+    again = client.search_runs([parent.info.experiment_id], f"tags.`mlflow.parentRunId` = '{parent.info.run_id}'")
+    assert len(again) == 3

@@ -78,4 +78,16 @@ def test_keys_are_decoded_and_each_file_has_its_own_output_folder(scored) -> Non
 def test_a_folder_marker_is_ignored_and_results_start_no_run(scored) -> None:
     assert scored["statuses"]["folder marker"][0] == "SUCCEEDED"
     assert scored["messages"]["folder marker"] == []  # nothing to announce
-    assert scored["executions"] == 4  # one per object put under the input prefix
+    assert scored["executions"] == 5  # one per object put under the input prefix
+
+
+def test_a_longer_key_beside_the_file_stays_out_of_its_job_and_messages_show_decoded_keys(scored) -> None:
+    # clean.csv's job succeeded beside `<its key>.bak` (its input is a manifest naming the one object).
+    assert scored["statuses"]["clean.csv"][0] == "SUCCEEDED", scored["statuses"]["clean.csv"][1]
+    into, _ = scored["prefixes"]
+    assert scored["statuses"]["sibling"][0] == "FAILED"
+    (refused,) = scored["messages"]["sibling"]
+    assert refused["status"] == "failed" and refused["error"]["Error"] == "NotAFileToScore"
+    assert refused["file"] == f"{into}{FOLDERS['clean.csv']}.bak"  # decoded: "März+Q1", not "M%C3%A4rz%2BQ1"
+    (scored_message,) = scored["messages"]["clean.csv"]
+    assert scored_message["file"] == f"{into}{FOLDERS['clean.csv']}"

@@ -3,6 +3,7 @@ jobs of train.py in trial mode, and the best trial's model is evaluated, gated a
 
 from __future__ import annotations
 
+import json
 import tomllib
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from lambdas.common.s3uri import split_s3_uri
 from slipstream.config import parse_config
 from slipstream.local.stepfunctions.emulation import emulated_pipeline, upload_dataset
+from slipstream.tuning_job import read_tuning_job
 from tests.statemachine.conftest import REPO
 from tests.statemachine.scenarios import Outcome, Pipeline
 
@@ -29,7 +31,7 @@ def tuned_config():
 
 
 @pytest.fixture(scope="module")
-def tuned_run(tuned_config, probe) -> tuple[Outcome, dict, list[dict]]:
+def tuned_run(tuned_config, probe) -> tuple[Outcome, dict, list[dict], dict]:
     with emulated_pipeline(tuned_config) as world:
         pipeline = Pipeline(world, probe)
         outcome = pipeline.run("tuned", upload_dataset(world, tuned_config))
@@ -51,11 +53,19 @@ def tuned_run(tuned_config, probe) -> tuple[Outcome, dict, list[dict]]:
             )
         )
         assert served == trained, "the served model is not the best trial's"
-        return outcome, job, trials
+        # The card's reader, a page at a time (2 of 3 trials, then 1), against the emulated listing.
+        paged = read_tuning_job(sagemaker, job["HyperParameterTuningJobName"], page=2)
+        assert sorted(t.name for t in paged.trials) == sorted(t["TrainingJobName"] for t in trials)
+        first = sagemaker.list_training_jobs_for_hyper_parameter_tuning_job(
+            HyperParameterTuningJobName=job["HyperParameterTuningJobName"], MaxResults=2
+        )
+        assert len(first["TrainingJobSummaries"]) == 2 and first["NextToken"]
+        card = outcome.package_details[outcome.run_id]["ModelCard"]["ModelCardContent"]
+        return outcome, job, trials, json.loads(card)
 
 
 def test_a_tuned_pipeline_registers_the_best_trials_model(tuned_run) -> None:
-    outcome, job, _ = tuned_run
+    outcome, job, _, _ = tuned_run
     assert outcome.status == "SUCCEEDED", outcome.end
     validated = ["RunPaths", "MeasureData", "ValidateWhere", "ValidateData"]
     assert outcome.path[:6] == [*validated, "Tune", "DescribeBestTrainingJob"]
@@ -67,7 +77,7 @@ def test_a_tuned_pipeline_registers_the_best_trials_model(tuned_run) -> None:
 
 
 def test_every_trial_is_a_training_job_scored_on_cross_validation(tuned_run) -> None:
-    _, job, trials = tuned_run
+    _, job, trials, _ = tuned_run
     assert job["TrainingJobStatusCounters"]["Completed"] == TRIALS and len(trials) == TRIALS
     assert all(t["TrainingJobName"].startswith(job["HyperParameterTuningJobName"] + "-") for t in trials)
     for trial in trials:
@@ -77,3 +87,24 @@ def test_every_trial_is_a_training_job_scored_on_cross_validation(tuned_run) -> 
     objective = job["BestTrainingJob"]["FinalHyperParameterTuningJobObjectiveMetric"]
     assert objective["MetricName"] == "cv:roc_auc" and objective["Type"] == "Maximize"
     assert 0.9 < objective["Value"] <= 1.0  # the CV roc_auc of a LogisticRegression on breast cancer
+
+
+def test_the_model_card_records_the_search_from_the_tuning_jobs_own_records(tuned_run) -> None:
+    _, job, trials, card = tuned_run
+    best = job["BestTrainingJob"]
+    chosen = {p["name"]: p["value"] for p in card["training_details"]["training_job_details"]["hyper_parameters"]}
+    assert chosen == {
+        "max_iter": "1000",  # fixed in [model] params
+        "C": best["TunedHyperParameters"]["estimator__C"],
+        "fit_intercept": best["TunedHyperParameters"]["estimator__fit_intercept"],
+    }
+    [objective] = card["training_details"]["training_job_details"]["training_metrics"]
+    assert objective["name"] == "cv:roc_auc"
+    assert objective["value"] == best["FinalHyperParameterTuningJobObjectiveMetric"]["Value"]
+    search = next(e for e in card["evaluation_details"] if e["name"] == "hyperparameter search")
+    [group] = search["metric_groups"]
+    listed = {m["name"].removesuffix(" (best)"): m["value"] for m in group["metric_data"]}
+    assert set(listed) == {t["TrainingJobName"] for t in trials}  # every trial, read page by page
+    assert group["metric_data"][0]["name"] == best["TrainingJobName"] + " (best)"
+    assert job["HyperParameterTuningJobName"] in search["evaluation_observation"]
+    assert search["metadata"]["tuning_job"] == job["HyperParameterTuningJobArn"]

@@ -66,6 +66,10 @@ def _batch(world: World, config: Config, pipeline: Pipeline, folder: Path) -> di
     messy.iloc[3, 0], messy.iloc[10, 2] = "abc", "1e309"  # not a number; infinite
     prefix = config.batch.input_prefix
     outcome: dict[str, Any] = {"statuses": {}, "messages": {}}
+    # A key that is clean.csv's plus a suffix: refused itself (not a scored type), it must not reach clean's job.
+    sibling = f"{prefix}{FOLDERS['clean.csv']}.bak"
+    outcome["statuses"]["sibling"] = _score(world, sibling, b"an older copy, not a file to score")
+    outcome["messages"]["sibling"] = pipeline.drain()
     # S3 form-encodes keys into its events: a space, a `+` and non-ASCII letters must reach the right object;
     # the two files share a name in different folders and must not share an output folder.
     for name, frame in (("clean.csv", rows), ("messy.csv", messy), ("no-features.csv", rows.iloc[:, :3])):

@@ -52,6 +52,31 @@ def download_prefix(s3: Any, uri: str, target: Path) -> list[Path]:
     return files
 
 
+def download_manifest(s3: Any, uri: str, target: Path) -> list[Path]:
+    """SageMaker's ManifestFile download: the manifest (`[{"prefix": "s3://bucket/dir/"}, "key", ...]`) names the
+    objects, each downloaded to `target/<key>`; a manifest that cannot be read or names a missing object fails
+    the job before the script starts."""
+    bucket, key = split_s3_uri(uri)
+    try:
+        manifest = json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+        prefix, keys = manifest[0]["prefix"], manifest[1:]
+    except (ValueError, TypeError, KeyError, IndexError) as error:
+        raise JobError(f"ClientError: The manifest file {uri} is not valid: {error}") from None
+    if not keys or not all(isinstance(k, str) for k in keys):
+        raise JobError(f"ClientError: The manifest file {uri} lists no S3 object keys")
+    source_bucket, base = split_s3_uri(prefix)
+    files = []
+    for relative in keys:
+        local = target / relative
+        local.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            s3.download_file(source_bucket, base + relative, str(local))
+        except Exception as error:  # botocore's ClientError (404, 403): SageMaker fails the job the same way
+            raise JobError(f"ClientError: Failed to download s3://{source_bucket}/{base}{relative} ({error})") from None
+        files.append(local)
+    return files
+
+
 def upload_folder(s3: Any, folder: Path, uri: str, kms_key: str | None = None) -> None:
     bucket, prefix = split_s3_uri(uri.rstrip("/") + "/")
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
@@ -118,7 +143,8 @@ def run_processing(request: dict[str, Any], workdir: Path, s3: Any) -> JobOutcom
     for item in request.get("ProcessingInputs", []):
         local_path = _under_processing(item["S3Input"]["LocalPath"])
         inputs[local_path] = Path(map_opt_ml(local_path, opt_ml))
-        download_prefix(s3, item["S3Input"]["S3Uri"], inputs[local_path])
+        download = download_manifest if item["S3Input"].get("S3DataType") == "ManifestFile" else download_prefix
+        download(s3, item["S3Input"]["S3Uri"], inputs[local_path])
     outputs = {
         _under_processing(o["S3Output"]["LocalPath"]): o["S3Output"]["S3Uri"]
         for o in request.get("ProcessingOutputConfig", {}).get("Outputs", [])

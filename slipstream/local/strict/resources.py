@@ -88,6 +88,8 @@ def _sagemaker(call: Call) -> list[Request | KeyOf]:
         return [Request(f"sagemaker:{a}", call.sagemaker("model-package", param))]
     if a == "CreateModelPackage":
         return [Request(f"sagemaker:{a}", call.sagemaker("model-package-group", "ModelPackageGroupName"))]
+    if a == "ListTrainingJobsForHyperParameterTuningJob":  # on the tuning job (Service Authorization Reference)
+        return [Request(f"sagemaker:{a}", call.sagemaker("hyper-parameter-tuning-job", "HyperParameterTuningJobName"))]
     if a in ("AddTags", "ListTags", "DeleteTags"):
         return [Request(f"sagemaker:{a}", call.param("ResourceArn") or "*")]
     if a == "InvokeEndpoint":

@@ -3,6 +3,7 @@ relative key; what is no file to score never starts a job."""
 
 from __future__ import annotations
 
+import json
 from urllib.parse import quote_plus
 
 import pytest
@@ -14,7 +15,9 @@ IN, OUT = "batch/in/", "batch/out/"
 
 
 def _locate(event_key: str):
-    return locate("data", event_key, input_prefix=IN, output_prefix=OUT, summary_file="summary.json")
+    return locate(
+        "data", event_key, input_prefix=IN, output_prefix=OUT, summary_file="summary.json", manifest_bucket="artifacts"
+    )
 
 
 @pytest.mark.parametrize("key", ["batch/in/team a/März+1.csv", "batch/in/50% off (final).parquet", "batch/in/x.csv"])
@@ -57,3 +60,10 @@ def test_a_prefix_s3_would_encode_is_refused(prefix: str) -> None:
     # The trigger rule matches the prefix against the encoded key: it must read the same both ways.
     with pytest.raises(ValueError, match="input_prefix"):
         BatchConfig(input_prefix=prefix)
+
+
+def test_the_jobs_input_is_a_manifest_naming_exactly_the_decoded_object() -> None:
+    target = _locate(quote_plus("batch/in/team a/März+Q1/x.csv", safe="/"))
+    assert json.loads(target.manifest) == [{"prefix": "s3://data/batch/in/team a/März+Q1/"}, "x.csv"]
+    assert target.manifest_key == "batch/manifests/team a/März+Q1/x.csv.manifest.json"
+    assert target.manifest_uri == "s3://artifacts/" + target.manifest_key

@@ -9,10 +9,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from moto.sagemaker.exceptions import ValidationError
+from moto.core.responses import ActionResult
+from moto.sagemaker.exceptions import ResourceNotFound, ValidationError
 from moto.sagemaker.models import SageMakerModelBackend
+from moto.sagemaker.responses import SageMakerResponse
 
 from slipstream.local.stepfunctions import tuning_jobs as service
+from slipstream.local.stepfunctions import tuning_list
 
 POLL_SECONDS = 0.2
 
@@ -33,6 +36,7 @@ def _tuning_jobs_run_their_trials() -> None:
         job.hyper_parameter_tuning_end_time = None
         job.tuning_job_completion_details = None
         _counters(job, [])
+        job.slipstream_trials = []  # what ListTrainingJobsForHyperParameterTuningJob lists
         threading.Thread(target=_run, args=(self, job), daemon=True, name="sagemaker-tuning-job").start()
         return arn
 
@@ -47,7 +51,7 @@ def _run(backend: Any, job: Any) -> None:
     deadline = time.monotonic() + int(limits.get("MaxRuntimeInSeconds") or 30 * 24 * 3600)
     rng = service.seeded(job.hyper_parameter_tuning_job_name)
     regex = service.objective_regex(config, definition)
-    trials: list[service.Trial] = []
+    trials: list[service.Trial] = job.slipstream_trials
     try:
         for index in range(1, int(limits["MaxNumberOfTrainingJobs"]) + 1):
             if trials and time.monotonic() >= deadline:
@@ -131,6 +135,42 @@ def _best(backend: Any, job: Any, trials: list[service.Trial]) -> None:
     job.last_modified_time = datetime.now(UTC)
 
 
+def _trials_are_listed() -> None:
+    """moto has no ListTrainingJobsForHyperParameterTuningJob; its parameters' constraints are checked by the
+    strict account before this runs (strict/params.py), the rest here (tuning_list.py)."""
+
+    def list_training_jobs_for_hyper_parameter_tuning_job(self):  # type: ignore[no-untyped-def]
+        name = self._get_param("HyperParameterTuningJobName")
+        job = self.sagemaker_backend.hyper_parameter_tuning_jobs.get(name)
+        if job is None:
+            raise ResourceNotFound(message=f"Could not find hyper parameter tuning job '{name}'.")
+        try:
+            trials, token = tuning_list.page_of(
+                list(getattr(job, "slipstream_trials", [])),
+                job_name=name,
+                max_results=self._get_param("MaxResults"),
+                next_token=self._get_param("NextToken"),
+                status=self._get_param("StatusEquals"),
+                sort_by=self._get_param("SortBy"),
+                sort_order=self._get_param("SortOrder"),
+            )
+        except tuning_list.BadListRequest as error:
+            raise ValidationError(message=str(error)) from None
+        objective = job.hyper_parameter_tuning_job_config["HyperParameterTuningJobObjective"]
+        backend = self.sagemaker_backend
+        summaries = [
+            service.describe_trial(t, tuning_job=name, arn=backend.training_jobs[t.name].arn, objective=objective)
+            for t in trials
+            if t.name in backend.training_jobs
+        ]
+        return ActionResult({"TrainingJobSummaries": summaries, **({"NextToken": token} if token else {})})
+
+    SageMakerResponse.list_training_jobs_for_hyper_parameter_tuning_job = (
+        list_training_jobs_for_hyper_parameter_tuning_job
+    )
+
+
 def patch() -> None:
     """Apply this module's patches to moto (once: `moto_extensions.install` guards it)."""
     _tuning_jobs_run_their_trials()
+    _trials_are_listed()
