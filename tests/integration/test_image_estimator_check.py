@@ -43,3 +43,25 @@ def test_model_params_the_image_refuses_are_named() -> None:
     with pytest.raises(ConfigError) as error:
         check_estimator_in_image(_config({**FOREST, "params": {"max_samples": 2.0}}))
     assert error.value.message.startswith("model.params: sklearn.ensemble.RandomForestClassifier refuses")
+
+
+def test_a_passed_check_is_not_run_again_until_the_request_changes(tmp_path, monkeypatch) -> None:
+    from slipstream.local import image_check
+
+    monkeypatch.setattr(image_check, "PASSED_DIR", tmp_path)
+    started: list[dict] = []
+    run_check = image_check._run_check
+    monkeypatch.setattr(
+        image_check, "_run_check", lambda python, request: (started.append(request), run_check(python, request))
+    )
+    config = _config(LOGISTIC)
+    check_estimator_in_image(config)
+    check_estimator_in_image(config)
+    assert len(started) == 1 and len(list(tmp_path.iterdir())) == 1
+    check_estimator_in_image(_config({**LOGISTIC, "params": {"max_iter": 600}}))
+    assert len(started) == 2
+    refused = _config({**FOREST, "params": {"max_samples": 2.0}})
+    for _ in range(2):  # a refusal is never remembered
+        with pytest.raises(ConfigError):
+            check_estimator_in_image(refused)
+    assert len(started) == 4 and len(list(tmp_path.iterdir())) == 2
