@@ -26,7 +26,9 @@ from slipstream.local.stepfunctions.history import execution_end, path
 from slipstream.local.stepfunctions.world import World
 from tests.statemachine.scenarios import Outcome, Pipeline
 
-CLOUD_RUN_TIMEOUT_MINUTES = "1"  # the execution takes ~15-40 s here; a run the trigger never starts waits this long
+# The execution takes ~15-40 s on a quiet machine and took 72 s in a loaded CI run, whose 1-minute limit failed
+# a run that succeeded; a run the trigger never starts waits this long before the test fails.
+CLOUD_RUN_TIMEOUT_MINUTES = "10"
 
 
 @dataclass(frozen=True)
@@ -69,7 +71,8 @@ def _through_cloud_run(world: World, pipeline: Pipeline, config_file: Path, stag
     """What the deploy workflow does after `cdk deploy`: cloud_run uploads, the S3 trigger starts the run."""
     quick = functools.partial(cloud_run.wait_for, poll_s=0.5)  # 15 s polls are for a real account
     with mock.patch.object(cloud_run, "wait_for", quick):
-        code = cloud_run.main(["--stage", stage, "--config", str(config_file), "--timeout-minutes", "1"])
+        arguments = ["--stage", stage, "--config", str(config_file), "--timeout-minutes", CLOUD_RUN_TIMEOUT_MINUTES]
+        code = cloud_run.main(arguments)
     executions = world.client("stepfunctions").list_executions(stateMachineArn=world.state_machine_arn)
     started = executions["executions"]
     if not started:
