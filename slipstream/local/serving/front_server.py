@@ -15,13 +15,12 @@ import contextlib
 import json
 import sys
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
 from typing import Any
 
 from slipstream.local.serving.events import LocalContext, rest_event
 from slipstream.local.serving.httpbase import REQUEST_TIMEOUT, KeepAliveHandler, Server, serve_until_interrupted
+from slipstream.local.serving.lambda_instance import LambdaInstance
 from slipstream.local.serving.request_length import LengthProblem, declared_length, discard, read_exactly
 from slipstream.local.serving.routed_runtime import RoutedRuntime
 from slipstream.local.strict.api_gateway import (
@@ -44,18 +43,23 @@ ALLOWED = "GET, POST"  # the API's routes (lambdas/predict/api.py)
 
 
 def run_function(
-    lambda_instance: ThreadPoolExecutor, handler: Handler, event: dict[str, Any], limits: GatewayLimits
-) -> dict[str, Any] | GatewayAnswer:
-    """The function's result, or API Gateway's answer instead (event too large, timeout, crash, result too large)."""
+    lambda_instance: LambdaInstance,
+    handler: Handler,
+    event: dict[str, Any],
+    limits: GatewayLimits,
+    answer: Callable[[GatewayAnswer], None],
+) -> dict[str, Any] | GatewayAnswer | None:
+    """The function's result, or API Gateway's answer instead (event too large, crash, result too large); None
+    once `answer` gave the request its 504 (the integration timeout passed)."""
     if len(json.dumps(event).encode()) > limits.max_event_bytes:
         return event_too_large()
     context = LocalContext(timeout_ms=int(limits.integration_timeout * 1000))
     try:
-        result = lambda_instance.submit(handler, event, context).result(timeout=limits.integration_timeout)
-    except FutureTimeout:
-        return timed_out()
+        done, result = lambda_instance.invoke(lambda: handler(event, context), lambda: answer(timed_out()))
     except Exception as error:  # the function crashed: API Gateway's 502, no details
         return integration_failure(f"{type(error).__name__}: {error}")
+    if not done:
+        return None
     return check_response(result, limits) or result
 
 
@@ -84,9 +88,9 @@ def read_body(request: Any, limits: GatewayLimits) -> bytes | None:
 def make_request_handler(
     handler: Handler, limits: GatewayLimits = DEFAULT_LIMITS, request_timeout: float = REQUEST_TIMEOUT
 ) -> type[KeepAliveHandler]:
-    # One invocation at a time, on one thread that outlives a timed-out request (as a Lambda instance runs on
-    # after API Gateway gave up): the next request waits for it, as it would wait for a free instance.
-    lambda_instance = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lambda")
+    # One invocation at a time, which outlives a timed-out request (as a Lambda instance runs on after API
+    # Gateway gave up): the next request waits for it, as it would wait for a free instance.
+    lambda_instance = LambdaInstance(limits.integration_timeout)
 
     class FrontHandler(KeepAliveHandler):
         def _invoke(self) -> None:
@@ -94,8 +98,9 @@ def make_request_handler(
             if body is None:
                 return  # answered already: the framing was bad, too large, or the body stopped arriving
             event = rest_event(self.command, self.path, list(self.headers.items()), body, self.client_address[0])
-            result = run_function(lambda_instance, handler, event, limits)
-            self.send_answer(result if isinstance(result, GatewayAnswer) else proxy_answer(result))
+            result = run_function(lambda_instance, handler, event, limits, self.send_answer)
+            if result is not None:  # else answered already: the 504 of the integration timeout
+                self.send_answer(result if isinstance(result, GatewayAnswer) else proxy_answer(result))
 
         def send_answer(self, answer: GatewayAnswer) -> None:
             if answer.log:

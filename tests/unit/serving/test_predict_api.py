@@ -120,3 +120,15 @@ def test_health_and_model(call) -> None:
 
 def test_unknown_route_is_404_without_details(call) -> None:
     assert call("GET", "/nope")[0] == 404
+
+
+def test_a_validated_request_formats_as_its_size_not_its_values() -> None:
+    # Powertools formats the validated request into a debug f-string on every request, debug on or not.
+    from lambdas.predict.schema import ServingContract, predict_request_model
+    from tests.unit.serving.conftest import CONTRACT
+
+    model = predict_request_model(ServingContract.model_validate(CONTRACT), MAX_ROWS)
+    request = model.model_validate({"instances": [ROW, ROW]})
+    assert f"{ {'request': request} }" == "{'request': PredictRequest(instances=<2 row(s)>)}"
+    assert request.model_dump(by_alias=True)["instances"][1] == ROW  # the values are all still there
+    assert model.model_json_schema()["title"] == "PredictRequest"
