@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from slipstream import dataset, job_arguments, layout, lineage
@@ -25,19 +26,19 @@ from slipstream.model_card import render_model_card
 from slipstream.sourcedir import PROJECT_ROOT, build_sourcedir
 from slipstream.steps.gate import decide
 from slipstream.steps.training_drift import summary_line
-from slipstream.steps.validate import validate_data
+from slipstream.steps.validate import ValidationResult, validate_data
 
 if TYPE_CHECKING:
     from slipstream.local.run_state import RunState
 
+INPUT_EXAMPLE_ROWS = 5  # the MLflow model's input example: the test split's first rows
 REGION = "us-east-1"  # sagemaker_region for a local job: the toolkit reads it, nothing here calls AWS
 
 
 def validate(state: RunState) -> str:
     config = state.config
-    frame = dataset.load_dataset(config)
     existing = read_contract(config.contract_path) if config.contract_path.is_file() else None
-    result = validate_data(frame, config, existing)
+    result = validate_data(dataset.load_dataset(config), config, existing)  # the whole frame is not kept
     for relative, part in ((layout.TRAIN_FILE, result.train), (layout.TEST_FILE, result.test)):
         write_parquet(part, state.run_dir / relative)
     state.write_json(layout.CONTRACT, result.contract.model_dump(mode="json"))
@@ -48,15 +49,23 @@ def validate(state: RunState) -> str:
     if result.is_new_contract:
         write_contract(result.contract, config.contract_path)
     state.outputs.update(
-        validation=result,
+        validation=_without_rows(result),
         data_sha256=dataset.data_sha256(config),
         contract_written=result.is_new_contract,
     )
     contract_note = "wrote a new data contract" if result.is_new_contract else "matches the data contract"
     drift_note = summary_line(result.report["training_drift"])
-    return f"{len(frame)} rows, {len(result.contract.features)} features, {contract_note}" + (
+    return f"{result.report['rows']} rows, {len(result.contract.features)} features, {contract_note}" + (
         f"; {drift_note}" if drift_note else ""
     )
+
+
+def _without_rows(result: ValidationResult) -> ValidationResult:
+    """The result the later steps read: the splits are in the run folder, as on AWS, and the jobs read them
+    there; holding them in this process until Register kept a copy of the data alive through Train and
+    Evaluate. Register's input example (the first rows of the test split) is all that is kept, copied so
+    it holds no view of the split's columns."""
+    return replace(result, train=result.train.iloc[:0].copy(), test=result.test.head(INPUT_EXAMPLE_ROWS).copy())
 
 
 def train(state: RunState) -> str:
@@ -77,7 +86,7 @@ def train(state: RunState) -> str:
     archive = archive_model(model_dir, state.run_dir / layout.model_archive(job_name))
     tuning = read_tuning(job / "opt" / "ml" / "output" / "data")
     state.outputs.update(model_dir=model_dir, model_archive=archive, training_job=job_name, tuning=tuning)
-    trained = f"{config.model.estimator} trained on {len(state.outputs['validation'].train)} rows"
+    trained = f"{config.model.estimator} trained on {state.outputs['validation'].report['split']['train_rows']} rows"
     return f"{trained}; {tuning.summary()}" if tuning else trained
 
 
@@ -172,7 +181,7 @@ def register(state: RunState) -> str:
         baseline=validation.baseline,
         model_card=card,
         tags=tags,
-        input_example=validation.test.drop(columns=[config.data.target]).head(5),
+        input_example=validation.test.drop(columns=[config.data.target]).head(INPUT_EXAMPLE_ROWS),
         # The image's pins come from the image itself (registry_model.py); loading needs MLflow beside them.
         pip_requirements=[f"mlflow-skinny=={version('mlflow-skinny')}"],
         tuning=outputs.get("tuning"),

@@ -8,7 +8,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import pytest
 
 from slipstream.local import steps as local_steps
@@ -69,7 +68,7 @@ def test_train_gets_the_same_job_from_the_state_machine_and_the_local_runner(
     turns them into train.py's flags."""
     (tmp_path / "data" / "train").mkdir(parents=True)
     state = RunState(config=settings.config, run_id="r1", run_dir=tmp_path)
-    state.outputs["validation"] = type("V", (), {"train": pd.DataFrame()})()
+    state.outputs["validation"] = type("V", (), {"report": {"split": {"train_rows": 0}}})()
     captured = job_started(monkeypatch, "run_training_job", local_steps.train, state)
     train = states["Train"]["Parameters"]
     aws = {k: v for k, v in train["HyperParameters"].items() if k not in RUNTIME_SPECIFIC}

@@ -109,3 +109,19 @@ def test_inference_serves_both_kinds_with_the_same_answers(
     assert answers[0] == answers[1] == answers[2] == answers[3]
     expected = _outputs(old, as_model_input(rows, features), task)
     assert answers[3]["predictions"] == expected[0].tolist()
+
+
+@pytest.mark.parametrize("dataset", sorted(CASES))
+def test_training_fits_the_model_an_object_array_fit_gives(dataset: str, request: pytest.FixtureRequest) -> None:
+    """Training hands mixed features over as a frame with positional labels (model_frame: no boxed floats); the
+    Pipeline it fits must be the one a fit on model_array gives, bit for bit, called as inference.py calls it."""
+    split: Split = request.getfixturevalue(dataset)
+    estimator, task = CASES[dataset]
+    features, _, new = _both_kinds(split, estimator)
+    x = as_model_input(split.train, features)
+    on_array = build_pipeline(features, estimator()).fit(model_array(x, features), split.train[split.target])
+    assert not takes_frames(new.pipeline) and not takes_frames(on_array)
+    np.testing.assert_array_equal(new.pipeline[-1].coef_, on_array[-1].coef_)
+    held_out = model_array(as_model_input(split.test, features), features)
+    for before, after in zip(_outputs(on_array, held_out, task), _outputs(new.pipeline, held_out, task), strict=True):
+        np.testing.assert_array_equal(before, after)
