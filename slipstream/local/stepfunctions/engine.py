@@ -29,6 +29,8 @@ from slipstream.local.stepfunctions.history import execution_end, state_runs
 from slipstream.local.stepfunctions.saved_account import account_dir, reset
 from slipstream.local.stepfunctions.world import World
 
+PROGRESS_SECONDS = 0.5  # between two reads of a running execution's history
+
 
 def run_on_stepfunctions(config: Config, console: Console, stage: str = "dev", *, fresh: bool = False) -> None:
     """Raises StepFailed when the execution fails, GateRejected when the gate keeps the champion. The emulated
@@ -73,7 +75,9 @@ def _print_account(console: Console, world: World, saved: Path) -> None:
 
 def _follow(world: World, execution: str, console: Console) -> list[dict[str, Any]]:
     """Print each state once it has finished, while the execution runs."""
-    shown = 0
+    from slipstream.local.stepfunctions.moto_extensions import costs
+
+    shown, ended = 0, costs.execution_ended(execution)
     while True:
         running = world.status(execution) == "RUNNING"
         events = world.history(execution)
@@ -84,7 +88,9 @@ def _follow(world: World, execution: str, console: Console) -> list[dict[str, An
         shown = len(done)
         if not running:
             return events
-        time.sleep(0.2)
+        # A history costs ~10-100 ms of CPU as it grows: twice a second is soon enough to show a state, and the
+        # end is shown at once.
+        ended.wait(PROGRESS_SECONDS)
 
 
 def _facts(world: World, execution: str, run_id: str, events: list[dict[str, Any]], run_dir: Path) -> dict[str, Any]:

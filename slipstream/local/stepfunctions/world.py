@@ -73,11 +73,13 @@ class World:
         return self.client("stepfunctions").describe_execution(executionArn=execution_arn)["status"]
 
     def wait(self, execution_arn: str, timeout: float = 300) -> str:
-        deadline = time.monotonic() + timeout
+        from slipstream.local.stepfunctions.moto_extensions import costs
+
+        ended, deadline = costs.execution_ended(execution_arn), time.monotonic() + timeout
         while (status := self.status(execution_arn)) == "RUNNING":
             if time.monotonic() > deadline:
                 raise TimeoutError(f"{execution_arn} still running after {timeout:.0f}s")
-            time.sleep(0.1)
+            ended.wait(costs.EXECUTION_POLL_SECONDS)  # woken at the end; a DescribeExecution a second meanwhile
         return status
 
     def history(self, execution_arn: str) -> list[dict[str, Any]]:

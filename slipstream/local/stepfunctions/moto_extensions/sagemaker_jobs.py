@@ -25,6 +25,7 @@ from moto.stepfunctions.parser.asl.utils.boto_client import boto_client_for
 from moto.stepfunctions.parser.asl.utils.encoding import to_json_str
 
 from slipstream.local.stepfunctions import jobs
+from slipstream.local.stepfunctions.moto_extensions import costs
 from slipstream.local.stepfunctions.moto_extensions.core import json_safe
 from slipstream.local.stepfunctions.moto_extensions.iam import authorize_role, client_as
 from slipstream.local.stepfunctions.moto_extensions.switches import STRICT
@@ -82,6 +83,7 @@ class SageMakerTask(StateTaskServiceCallback):
         name = normalised_parameters[f"{kind}Name"]
 
         def resolve() -> dict[str, Any] | None:
+            costs.job_polled()
             job = json_safe(describe(**{f"{kind}Name": name}))
             job.pop("ResponseMetadata", None)
             if job[f"{kind}Status"] in ("InProgress", "Stopping"):
@@ -224,6 +226,7 @@ def _start_job(region: str, job: Any, kind: str, run: Any, request: dict[str, An
             job.secondary_status = outcome.status
         job.last_modified_time = datetime.now(UTC)
         setattr(job, f"{kind}_status", outcome.status)
+        costs.job_ended()
 
     threading.Thread(target=target, daemon=True, name=f"sagemaker-{kind}").start()
 

@@ -16,6 +16,7 @@ from moto.sagemaker.responses import SageMakerResponse
 
 from slipstream.local.stepfunctions import tuning_jobs as service
 from slipstream.local.stepfunctions import tuning_list
+from slipstream.local.stepfunctions.moto_extensions import costs
 
 POLL_SECONDS = 0.2
 
@@ -73,6 +74,7 @@ def _run(backend: Any, job: Any) -> None:
         )
     job.hyper_parameter_tuning_end_time = job.last_modified_time = datetime.now(UTC)
     job.hyper_parameter_tuning_job_status = "Completed" if best is not None and not job.failure_reason else "Failed"
+    costs.job_ended()
 
 
 def _run_trial(backend: Any, definition: dict[str, Any], trial: service.Trial, regex: str) -> None:

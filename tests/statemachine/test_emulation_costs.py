@@ -1,0 +1,85 @@
+"""The emulation's cost cuts keep moto's behaviour: a parsed definition is reused but its components are not, a
+waiter learns of an execution's end without polling, and a .sync task's wait ends when a job ends.
+No synthesis and no pipeline: a two-state machine in a bare strict account (a second or so)."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from moto import mock_aws
+
+from slipstream.local.stepfunctions.moto_extensions import MOTO_CONFIG, costs, install
+
+DEADLINE = 30.0  # s: what each wait below may take at most on a loaded machine; each returns in ms when correct
+DEFINITION = {
+    "StartAt": "Hold",
+    "States": {"Hold": {"Type": "Wait", "Seconds": 1, "Next": "Done"}, "Done": {"Type": "Pass", "End": True}},
+}
+TRUST = {
+    "Statement": [{"Effect": "Allow", "Principal": {"Service": "states.amazonaws.com"}, "Action": "sts:AssumeRole"}]
+}
+
+
+@pytest.fixture
+def sfn():
+    install()
+    with mock_aws(config=MOTO_CONFIG):  # type: ignore[call-overload]  # a partial DefaultConfig
+        role = boto3.client("iam", region_name="us-east-1").create_role(
+            RoleName="machine", AssumeRolePolicyDocument=json.dumps(TRUST)
+        )["Role"]["Arn"]
+        client = boto3.client("stepfunctions", region_name="us-east-1")
+        yield client, role
+
+
+def test_an_execution_announces_its_end_after_its_status_is_written(sfn) -> None:
+    client, role = sfn
+    machine = client.create_state_machine(name="m", definition=json.dumps(DEFINITION), roleArn=role)
+    execution = client.start_execution(stateMachineArn=machine["stateMachineArn"])["executionArn"]
+    ended = costs.execution_ended(execution)
+    assert ended.wait(DEADLINE), f"no end announced for {execution} within {DEADLINE} s"
+    assert client.describe_execution(executionArn=execution)["status"] == "SUCCEEDED"
+
+
+def test_a_definition_is_parsed_once_but_every_execution_gets_its_own_components(sfn) -> None:
+    from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+
+    text = json.dumps(DEFINITION)
+    first, tree = AmazonStateLanguageParser.parse(text)
+    second, same_tree = AmazonStateLanguageParser.parse(text)
+    assert same_tree is tree and second is not first
+
+
+def test_a_definition_with_a_syntax_error_is_still_refused(sfn) -> None:
+    client, role = sfn
+    broken = json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": True}}})[:-1]
+    for _ in range(2):  # the second refusal comes from the kept parse
+        with pytest.raises(ClientError, match="ASLParserException line 1:69"):  # moto leaves its code empty
+            client.create_state_machine(name="broken", definition=broken, roleArn=role)
+
+
+def test_a_sync_wait_ends_when_a_job_ends(monkeypatch) -> None:
+    monkeypatch.setattr(costs, "SYNC_POLL_SECONDS", 4 * DEADLINE)  # no safety net in time: only a job's end wakes it
+    polled, done = threading.Event(), threading.Event()
+
+    def task() -> None:  # what moto's .sync loop does between two Describe*Job calls
+        costs.job_polled()
+        polled.set()
+        costs._UntilAJobEnds.sleep(4 * DEADLINE)
+        done.set()
+
+    threading.Thread(target=task, daemon=True).start()
+    assert polled.wait(DEADLINE), "the task never polled"
+    costs.job_ended()
+    assert done.wait(DEADLINE), f"a job ended and the .sync wait went on for {DEADLINE} s"
+
+
+def test_a_sync_wait_with_no_job_polled_sleeps_as_moto_does(monkeypatch) -> None:
+    slept = []
+    monkeypatch.setattr(costs.time, "sleep", slept.append)
+    costs._SEEN.__dict__.pop("generation", None)
+    costs._UntilAJobEnds.sleep(0.5)
+    assert slept == [0.5]
