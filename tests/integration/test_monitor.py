@@ -94,7 +94,7 @@ def sent(project: Path, serve: str) -> dict[str, Any]:
     for row in range(BATCH):  # the true labels of the first request: quality of the champion on live data
         _post(f"{serve}/feedback", {"request_id": first["request_id"], "row": row, "ground_truth": labels[row]})
     capture = config.state_path / "serving" / "capture" / "predictions.jsonl"
-    deadline = time.monotonic() + 10  # capture is written by a background thread
+    deadline = time.monotonic() + 30  # capture is written by a background thread
     while time.monotonic() < deadline and (not capture.exists() or len(capture.read_text().splitlines()) < ROWS):
         time.sleep(0.05)
     assert first is not None

@@ -36,10 +36,10 @@ def test_predict_answers_with_version_variant_probabilities_and_is_captured(serv
     assert set(body["probabilities"][0]) == {"benign", "malignant"}
     assert (body["variant"], body["model_version"]) == ("champion", served.deployment.champion.version)
     capture = served.folder / "capture" / "predictions.jsonl"
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + 30
     while time.monotonic() < deadline and body["request_id"] not in (capture.read_text() if capture.exists() else ""):
         time.sleep(0.05)
-    deadline = time.monotonic() + 5  # the request's two rows may reach the file in two writes
+    deadline = time.monotonic() + 30  # the request's two rows may reach the file in two writes
     while time.monotonic() < deadline and capture.read_text().count(body["request_id"]) < 2:
         time.sleep(0.05)
     records = [json.loads(line) for line in capture.read_text().splitlines()]

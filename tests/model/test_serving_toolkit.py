@@ -151,7 +151,7 @@ def test_an_invocation_over_the_timeout_is_a_model_error_with_status_0(runtime) 
     with pytest.raises(runtime.exceptions.ModelError, match="invocation timed out") as raised:
         runtime.invoke_endpoint(EndpointName="slow", Body="3")
     assert raised.value.response["OriginalStatusCode"] == 0
-    assert time.monotonic() - started < 2.5  # answered at the limit, not when the container finished
+    assert time.monotonic() - started < 3  # answered at the limit (1.5 s), not when the container finished (3 s)
 
 
 def test_invocations_beyond_max_concurrency_are_throttled(hosted, tmp_path: Path) -> None:

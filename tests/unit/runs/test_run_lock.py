@@ -48,7 +48,7 @@ def test_waiting_takes_the_lock_once_the_holder_ends(tmp_path: Path) -> None:
     with state_lock(tmp_path, wait=True, poll_seconds=0.05):
         waited = time.monotonic() - started
     holder.wait()
-    assert 0.5 < waited < 10
+    assert 0.5 < waited < 60  # the holder is a fresh interpreter: slow to start on a loaded machine
 
 
 def test_a_holder_killed_with_sigkill_leaves_no_stale_lock(tmp_path: Path) -> None:
