@@ -90,7 +90,8 @@ def validation_output() -> dict[str, Any]:
 
 
 def gate_output() -> dict[str, Any]:
-    sources = {name: f"s3://artifacts/{name}" for name in CardSources.model_fields}
+    # As card_sources() writes them for a config without [tuning] (CONFIG has none): no tuning job to read.
+    sources = {name: f"s3://artifacts/{name}" for name in CardSources.model_fields if name != "tuning_job"}
     request = GateRequest(run_id="r1", evaluation_uri="s3://artifacts/e.json", card=CardSources(**sources))
     documents = {"s3://artifacts/e.json": EVALUATION, sources["contract_uri"]: {"features": []}}
     return judge(request, CONFIG, s3=_S3(documents)).model_dump(mode="json")
