@@ -99,7 +99,10 @@ def training_job_parameters(ctx: PipelineContext) -> dict:
 
 def train_permissions(ctx: PipelineContext) -> list[iam.PolicyStatement]:
     """Exactly what CDK's SageMakerCreateTrainingJob would grant the state machine (.sync: create, describe,
-    stop, the managed EventBridge rule, iam:PassRole of the SageMaker role)."""
+    stop, the managed EventBridge rule, iam:PassRole of the SageMaker role); none with [tuning], where the tuning
+    job creates the trials and tuning_permissions() grants what the state machine does instead."""
+    if ctx.settings.config.tuning is not None:
+        return []
     template = ctx.scope.node.try_find_child(TRAIN_TEMPLATE)
     assert isinstance(template, _TrainingJobTemplate), "train() (or tune()) builds the template first"
     return template.policies
