@@ -99,11 +99,13 @@ def test_unknown_estimator_params(tmp_path: Path) -> None:
 
 @pytest.mark.slow  # a whole run, up to the training job
 def test_training_script_crash_shows_its_stderr(tmp_path: Path) -> None:
-    # C must be positive: the constructor accepts it, fit() refuses it inside the training job.
-    body = CHURN + '\n[model]\nestimator = "sklearn.linear_model.LogisticRegression"\nparams = { C = -1.0 }\n'
+    # Each value is valid alone (the parameter check before the run passes them); only fit() refuses the pair,
+    # inside the training job. (C = -1 used to crash here: it is now refused before the run starts.)
+    params = '{ solver = "liblinear", penalty = "elasticnet" }'
+    body = CHURN + f'\n[model]\nestimator = "sklearn.linear_model.LogisticRegression"\nparams = {params}\n'
     config = write_project(tmp_path, body, customers())
     code, output = _run(config)
-    assert code == 4 and "Train failed" in output and "stderr:" in output and "'C'" in output
+    assert code == 4 and "Train failed" in output and "stderr:" in output and "elasticnet" in output
     _nothing_registered(config)
     assert list((tmp_path / ".slipstream" / "runs").glob("*.failed"))
 
