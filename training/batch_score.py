@@ -27,7 +27,9 @@ from batch_csv import MalformedLines, header, read_csv
 from batch_outputs import Outputs, labels, output_schema
 from batch_rows import CarefulRead, check_chunk, check_columns, file_format, parquet_columns, read_parquet
 from batch_threads import Background, prefetched
+from sklearn import config_context
 from sm_paths import JobArgumentParser, JobError, parse_json_flag, run_job, write_json
+from threadpoolctl import threadpool_limits
 
 import inference
 
@@ -93,13 +95,15 @@ def predict(model: dict[str, Any], frame: pd.DataFrame) -> dict[str, pa.Array]:
     pipeline, metadata = model["pipeline"], model["metadata"]
     frame = model_input(pipeline, frame)
     classes = [str(c) for c in metadata.get("classes") or []]
-    if metadata["task"] != "classification":
-        return {"prediction": pa.array(np.asarray(pipeline.predict(frame), dtype=float), pa.float64())}
-    if not hasattr(pipeline, "predict_proba"):
-        return {
-            "prediction": pa.array(np.asarray(pipeline.predict(frame)).astype(str), pa.string()).dictionary_encode()
-        }
-    probabilities = np.asarray(pipeline.predict_proba(frame), dtype=float)
+    # As inference.py calls the model: the rows were checked (check_chunk), so scikit-learn's finiteness scan
+    # and parameter validation would only repeat that work on every chunk.
+    with config_context(**inference.VALIDATED):  # type: ignore[attr-defined]
+        if metadata["task"] != "classification":
+            return {"prediction": pa.array(np.asarray(pipeline.predict(frame), dtype=float), pa.float64())}
+        if not hasattr(pipeline, "predict_proba"):
+            predicted = np.asarray(pipeline.predict(frame)).astype(str)
+            return {"prediction": pa.array(predicted, pa.string()).dictionary_encode()}
+        probabilities = np.asarray(pipeline.predict_proba(frame), dtype=float)
     columns: dict[str, pa.Array] = {"prediction": labels(probabilities.argmax(axis=1), classes)}
     columns.update({f"probability_{c}": pa.array(probabilities[:, i]) for i, c in enumerate(classes)})
     return columns
@@ -210,7 +214,10 @@ def score(args: Any) -> None:
         schema = output_schema(_id_schema(args, kind), model["metadata"], probabilities)
         outputs = Outputs(args.output, args.rejects, schema, parquet_out)
         scoring_started = time.perf_counter()
-        scoring, careful = _passes(args, model, features, outputs, kind)
+        # The cores are already busy reading, scoring and writing side by side (batch_threads.py); BLAS threads on a
+        # chunk's small products mostly spin waiting for a core: twice the model's CPU time on two cores, same result.
+        with threadpool_limits(limits=1, user_api="blas"):
+            scoring, careful = _passes(args, model, features, outputs, kind)
         outputs.commit()
         scoring_seconds = time.perf_counter() - scoring_started
     wall = time.perf_counter() - started
