@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-from batch_csv import MalformedLines, header, read_csv
+from batch_csv import MalformedLines, header, numbered, read_csv
 from batch_outputs import Outputs, labels, output_schema
 from batch_rows import CarefulRead, Chunk, check_chunk, check_columns, file_format, parquet_columns, read_parquet
 from batch_threads import Background, prefetched
@@ -147,7 +147,7 @@ class Scoring:
         numeric = [f["name"] for f in self.features if f["kind"] == "numeric"]
         with self.args.input.open("rb") as handle:
             batches = read_csv(handle, list(dict.fromkeys(names)), numeric, careful, malformed)
-            for read, checked, done in prefetched(self.checked(_numbered(batches, malformed, handle))):
+            for read, checked, done in prefetched(self.checked(numbered(batches, malformed, handle))):
                 self.chunk(read, checked, malformed.take(), done)
             self.chunk_tail(malformed)
 
@@ -166,26 +166,9 @@ class Scoring:
 
     def parquet(self) -> None:
         names = list(dict.fromkeys([f["name"] for f in self.features] + self.args.id_columns))
-        batches = _counted(read_parquet(self.args.input, names, self.args.chunk_rows))
+        batches = read_parquet(self.args.input, names, self.args.chunk_rows)
         for read, checked, done in prefetched(self.checked(batches)):
             self.chunk(read, checked, [], done)
-
-
-def _numbered(
-    batches: Iterable[pa.RecordBatch], malformed: MalformedLines, handle: Any
-) -> Iterator[tuple[pa.RecordBatch, np.ndarray, int]]:
-    """A CSV's batches with their rows' numbers: every malformed line before a batch's rows is known once it is read."""
-    good = 0
-    for batch in batches:
-        yield batch, malformed.numbers(good, batch.num_rows), handle.tell()
-        good += batch.num_rows
-
-
-def _counted(batches: Iterable[tuple[pa.RecordBatch, int]]) -> Iterator[tuple[pa.RecordBatch, np.ndarray, int]]:
-    first = 1
-    for batch, done in batches:
-        yield batch, np.arange(first, first + batch.num_rows), done
-        first += batch.num_rows
 
 
 def _field(problem: dict[str, Any]) -> str:
