@@ -10,7 +10,7 @@ when it reads in order.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -81,6 +81,16 @@ def read_csv(
             except StopIteration:
                 return
         yield batch
+
+
+def numbered(
+    batches: Iterable[pa.RecordBatch], malformed: MalformedLines, handle: BinaryIO
+) -> Iterator[tuple[pa.RecordBatch, np.ndarray, int]]:
+    """(batch, its rows' numbers, bytes read): every malformed line before a batch's rows is known once it is read."""
+    good = 0
+    for batch in batches:
+        yield batch, malformed.numbers(good, batch.num_rows), handle.tell()
+        good += batch.num_rows
 
 
 @contextmanager

@@ -81,14 +81,24 @@ def _numeric(column: pa.Array | pa.ChunkedArray, feature: dict[str, Any]) -> tup
     else:  # a float64 column without nulls is a view of Arrow's buffer; integers and nulls (NaN) convert
         values = column.to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
     bounds = limits(feature)
-    # Comparisons are false for NaN (missing), true for inf beyond finite bounds: no separate pass for either;
-    # only the few flagged values are looked at one by one.
-    if bounds is None:
-        flagged = np.flatnonzero(np.isinf(values))
-    else:
-        flagged = np.flatnonzero((values < bounds[0]) | (values > bounds[1]))
-    problems += [(int(i), _refused(values[i], feature, bounds)) for i in flagged]
+    problems += [(int(i), _refused(values[i], feature, bounds)) for i in _flagged(values, bounds)]
     return values, problems
+
+
+def _flagged(values: np.ndarray, bounds: tuple[float, float] | None) -> np.ndarray:
+    """Positions of the infinite values, or of those outside finite bounds (inf among them). A column's min and
+    max settle a clean one in two passes without temporaries; they are NaN when a value is missing, and then
+    every value is compared (comparisons are false for NaN, true for inf beyond finite bounds)."""
+    if len(values) == 0:
+        return np.empty(0, dtype=np.intp)
+    smallest, largest = values.min(), values.max()
+    if bounds is None:
+        if -np.inf < smallest and largest < np.inf:
+            return np.empty(0, dtype=np.intp)
+        return np.flatnonzero(np.isinf(values))
+    if bounds[0] <= smallest and largest <= bounds[1]:
+        return np.empty(0, dtype=np.intp)
+    return np.flatnonzero((values < bounds[0]) | (values > bounds[1]))
 
 
 def _refused(value: float, feature: dict[str, Any], bounds: tuple[float, float] | None) -> str:
@@ -166,14 +176,16 @@ def _frame(columns: dict[str, np.ndarray]) -> pd.DataFrame:
     return pd.DataFrame(block, columns=list(columns), copy=False)
 
 
-def read_parquet(path: Path, names: list[str], rows: int) -> Iterator[tuple[pa.RecordBatch, int]]:
-    """(batch, bytes read so far, approximately) over the file's row groups; only the columns we need."""
-    source = pq.ParquetFile(path)
+def read_parquet(path: Path, names: list[str], rows: int) -> Iterator[tuple[pa.RecordBatch, np.ndarray, int]]:
+    """(batch, its rows' numbers, bytes read so far, approximately) over the file; only the columns we need."""
+    # Memory-mapped: pages are decoded straight from the mapping; buffered reads copy every page once more first,
+    # which took about half the reading CPU (measured on 1M x 31 float64).
+    source = pq.ParquetFile(path, memory_map=True)
     total, size = max(source.metadata.num_rows, 1), path.stat().st_size
     seen = 0
     for batch in source.iter_batches(batch_size=rows, columns=names):
+        yield batch, np.arange(seen + 1, seen + 1 + batch.num_rows), math.ceil(size * (seen + batch.num_rows) / total)
         seen += batch.num_rows
-        yield batch, math.ceil(size * seen / total)
 
 
 def parquet_columns(path: Path) -> list[str]:

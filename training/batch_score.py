@@ -17,17 +17,20 @@ import sys
 import tarfile
 import tempfile
 import time
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-from batch_csv import MalformedLines, header, read_csv
+from batch_csv import MalformedLines, header, numbered, read_csv
 from batch_outputs import Outputs, labels, output_schema
-from batch_rows import CarefulRead, check_chunk, check_columns, file_format, parquet_columns, read_parquet
+from batch_rows import CarefulRead, Chunk, check_chunk, check_columns, file_format, parquet_columns, read_parquet
 from batch_threads import Background, prefetched
+from sklearn import config_context
 from sm_paths import JobArgumentParser, JobError, parse_json_flag, run_job, write_json
+from threadpoolctl import threadpool_limits
 
 import inference
 
@@ -93,13 +96,15 @@ def predict(model: dict[str, Any], frame: pd.DataFrame) -> dict[str, pa.Array]:
     pipeline, metadata = model["pipeline"], model["metadata"]
     frame = model_input(pipeline, frame)
     classes = [str(c) for c in metadata.get("classes") or []]
-    if metadata["task"] != "classification":
-        return {"prediction": pa.array(np.asarray(pipeline.predict(frame), dtype=float), pa.float64())}
-    if not hasattr(pipeline, "predict_proba"):
-        return {
-            "prediction": pa.array(np.asarray(pipeline.predict(frame)).astype(str), pa.string()).dictionary_encode()
-        }
-    probabilities = np.asarray(pipeline.predict_proba(frame), dtype=float)
+    # As inference.py calls the model: the rows were checked (check_chunk), so scikit-learn's finiteness scan
+    # and parameter validation would only repeat that work on every chunk.
+    with config_context(**inference.VALIDATED):  # type: ignore[attr-defined]
+        if metadata["task"] != "classification":
+            return {"prediction": pa.array(np.asarray(pipeline.predict(frame), dtype=float), pa.float64())}
+        if not hasattr(pipeline, "predict_proba"):
+            predicted = np.asarray(pipeline.predict(frame)).astype(str)
+            return {"prediction": pa.array(predicted, pa.string()).dictionary_encode()}
+        probabilities = np.asarray(pipeline.predict_proba(frame), dtype=float)
     columns: dict[str, pa.Array] = {"prediction": labels(probabilities.argmax(axis=1), classes)}
     columns.update({f"probability_{c}": pa.array(probabilities[:, i]) for i, c in enumerate(classes)})
     return columns
@@ -114,8 +119,8 @@ class Scoring:
         self.size = args.input.stat().st_size
         self.writer = Background()
 
-    def chunk(self, batch: pa.RecordBatch, numbers: np.ndarray, malformed: list[dict[str, Any]], done: int) -> None:
-        checked = check_chunk(batch, numbers, self.features, self.args.id_columns)
+    def chunk(self, read: int, checked: Chunk, malformed: list[dict[str, Any]], done: int) -> None:
+        """Score one checked chunk of `read` well-formed rows (and `malformed` lines) and hand it to the writer."""
         problems = sorted(malformed + checked.problems, key=lambda p: p["row"])
         if problems and self.args.on_bad_row == "fail":
             listed = "; ".join(f"row {p['row']}{_field(p)}: {p['reason']}" for p in problems[:LISTED_PROBLEMS])
@@ -125,28 +130,33 @@ class Scoring:
         if len(checked.frame):
             columns = predict(self.model, checked.frame)
             self.writer.submit(self.outputs.write, checked.rows, checked.ids, columns, self.model.get("model_version"))
-        self.rows_read += batch.num_rows + len(malformed)
+        self.rows_read += read + len(malformed)
         self.rows_scored += len(checked.frame)
         if self.args.progress:
             print(json.dumps({"rows": self.rows_read, "bytes": done, "total_bytes": self.size}), flush=True)
+
+    def checked(self, batches: Iterable[tuple[pa.RecordBatch, np.ndarray, int]]) -> Iterator[tuple[int, Chunk, int]]:
+        """(rows, the checked chunk, bytes read) per batch (numbered `numbers`). Run on the reading thread: the
+        checks then overlap the previous chunk's scoring instead of adding to it (numpy releases the GIL)."""
+        for batch, numbers, done in batches:
+            yield batch.num_rows, check_chunk(batch, numbers, self.features, self.args.id_columns), done
 
     def csv(self, careful: bool) -> None:
         malformed = MalformedLines(len(header(self.args.input)))
         names = [f["name"] for f in self.features] + [c for c in self.args.id_columns if c not in self.features]
         numeric = [f["name"] for f in self.features if f["kind"] == "numeric"]
-        good = 0
         with self.args.input.open("rb") as handle:
-            for batch in prefetched(read_csv(handle, list(dict.fromkeys(names)), numeric, careful, malformed)):
-                numbers = malformed.numbers(good, batch.num_rows)
-                good += batch.num_rows
-                self.chunk(batch, numbers, malformed.take(), handle.tell())
+            batches = read_csv(handle, list(dict.fromkeys(names)), numeric, careful, malformed)
+            for read, checked, done in prefetched(self.checked(numbered(batches, malformed, handle))):
+                self.chunk(read, checked, malformed.take(), done)
             self.chunk_tail(malformed)
 
     def chunk_tail(self, malformed: MalformedLines) -> None:
         """Malformed lines after the last good row are reported too."""
         rest = malformed.take()
         if rest:
-            self.chunk(pa.RecordBatch.from_pylist([], schema=self._empty_schema()), np.array([], int), rest, self.size)
+            empty = pa.RecordBatch.from_pylist([], schema=self._empty_schema())
+            self.chunk(0, check_chunk(empty, np.array([], int), self.features, self.args.id_columns), rest, self.size)
 
     def _empty_schema(self) -> pa.Schema:
         fields = [pa.field(f["name"], pa.float64() if f["kind"] == "numeric" else pa.string()) for f in self.features]
@@ -156,10 +166,9 @@ class Scoring:
 
     def parquet(self) -> None:
         names = list(dict.fromkeys([f["name"] for f in self.features] + self.args.id_columns))
-        first = 1
-        for batch, done in prefetched(read_parquet(self.args.input, names, self.args.chunk_rows)):
-            self.chunk(batch, np.arange(first, first + batch.num_rows), [], done)
-            first += batch.num_rows
+        batches = read_parquet(self.args.input, names, self.args.chunk_rows)
+        for read, checked, done in prefetched(self.checked(batches)):
+            self.chunk(read, checked, [], done)
 
 
 def _field(problem: dict[str, Any]) -> str:
@@ -210,7 +219,10 @@ def score(args: Any) -> None:
         schema = output_schema(_id_schema(args, kind), model["metadata"], probabilities)
         outputs = Outputs(args.output, args.rejects, schema, parquet_out)
         scoring_started = time.perf_counter()
-        scoring, careful = _passes(args, model, features, outputs, kind)
+        # The cores are already busy reading, scoring and writing side by side (batch_threads.py); BLAS threads on a
+        # chunk's small products mostly spin waiting for a core: twice the model's CPU time on two cores, same result.
+        with threadpool_limits(limits=1, user_api="blas"):
+            scoring, careful = _passes(args, model, features, outputs, kind)
         outputs.commit()
         scoring_seconds = time.perf_counter() - scoring_started
     wall = time.perf_counter() - started

@@ -85,3 +85,12 @@ def test_categories_are_text_and_empty_means_missing() -> None:
     assert chunk.problems == []
     assert chunk.frame["colour"].iloc[0] == "red" and chunk.frame["colour"].isna().tolist() == [False, True, True]
     assert api_accepts("colour", None) and api_accepts("colour", "green")
+
+
+@pytest.mark.parametrize("values", [[1.0, math.inf, None], [-math.inf, 2.0], [None, 3.0, -math.inf, 1e308]])
+def test_a_feature_without_a_range_refuses_only_infinity(values: list[Any]) -> None:
+    """Infinity found with and without missing values in the column (the clean-column shortcut must not hide it)."""
+    unbounded = [{"name": "free", "kind": "numeric"}]
+    chunk = check_chunk(pa.RecordBatch.from_pydict({"free": values}), np.arange(1, len(values) + 1), unbounded, [])
+    assert [p["row"] for p in chunk.problems] == [i + 1 for i, v in enumerate(values) if v in (math.inf, -math.inf)]
+    assert all(p["reason"].startswith("expected a finite number") for p in chunk.problems)
