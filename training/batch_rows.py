@@ -3,7 +3,7 @@
 Runs inside AWS's scikit-learn image (standard library, numpy, pandas, pyarrow): the same code checks a file
 for `slipstream predict` and for the batch job on AWS. The rules are /predict's request model
 (lambdas/predict/schema.py `instance_model`), which needs pydantic, which the image does not have; so they are
-restated here for whole columns, and tests/unit/test_batch_rules.py holds the two to the same answers.
+restated here for whole columns, and tests/unit/batch/test_batch_rules.py holds the two to the same answers.
   - every contract feature is a column (other columns are ignored, or passed through as ids);
   - numeric: a number, finite, within OUTLANDISH training ranges of the contract's min/max; empty or NaN
     means missing (the model imputes), as null does in a request;
