@@ -99,9 +99,11 @@ def evaluate(state: RunState) -> str:
         job_arguments.TEST: state.run_dir / layout.TEST_CHANNEL,
         job_arguments.CONFIG: state.run_dir / layout.BEHAVIOUR_CONFIG,
     }
-    registry = Registry(config)
-    champion = registry.by_alias(CHAMPION)
-    if champion is not None:
+    # A project that never registered a version has no champion: MLflow (seconds of imports and store set-up)
+    # is opened by Register then, so a first run stopped before it never pays for it.
+    registry = Registry(config) if Registry.exists(config) else None
+    champion = registry.by_alias(CHAMPION) if registry is not None else None
+    if registry is not None and champion is not None:
         inputs[job_arguments.CHAMPION] = registry.download_model(champion, job / "champion")
         state.outputs["champion_version"] = champion.version
     outputs = run_processing_job(
@@ -140,6 +142,8 @@ def register(state: RunState) -> str:
     from importlib.metadata import version
 
     config, outputs = state.config, state.outputs
+    if outputs.get("registry") is None:
+        outputs["registry"] = Registry(config)  # Evaluate found no registry to read a champion from
     validation, decision, evaluation = outputs["validation"], outputs["decision"], outputs["evaluation"]
     facts = lineage.lineage_facts(
         run_id=state.run_id,

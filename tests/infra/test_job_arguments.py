@@ -88,10 +88,12 @@ def test_evaluate_gets_the_same_arguments_and_inputs_from_both_runtimes(
     (tmp_path / "data" / "test").mkdir(parents=True)
     archive = tmp_path / "model.tar.gz"  # what Train left in the run folder
     archive.touch()
-    registry = type("Registry", (), {})
-    registry.by_alias = lambda self, alias: type("V", (), {"version": "1"})() if champion else None  # type: ignore[attr-defined]
+    registry = type("Registry", (), {"__init__": lambda self, config: None})
+    # Alone: a project that never registered (no registry to open); against: its champion is version 1.
+    registry.exists = staticmethod(lambda config: champion)  # type: ignore[attr-defined]
+    registry.by_alias = lambda self, alias: type("V", (), {"version": "1"})()  # type: ignore[attr-defined]
     registry.download_model = lambda self, version, target: target.mkdir() or target  # type: ignore[attr-defined]
-    monkeypatch.setattr(local_steps, "Registry", lambda config: registry())
+    monkeypatch.setattr(local_steps, "Registry", registry)
     state = RunState(config=settings.config, run_id="r1", run_dir=tmp_path)
     state.outputs["model_archive"] = archive
     captured = job_started(monkeypatch, "run_processing_job", local_steps.evaluate, state)
