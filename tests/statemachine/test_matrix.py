@@ -23,7 +23,7 @@ from tests.statemachine.matrix import (
     sagemaker_names,
 )
 
-# Each scenario has a config, a synthesis and an account of its own: no xdist group, so `pytest -n 2` spreads
+# Each scenario has a config, an account and a synthesis per stage of its own: no xdist group, so `pytest -n 2` spreads
 # the scenarios over both workers. Every one runs the whole state machine: slow.
 pytestmark = pytest.mark.slow
 
