@@ -16,7 +16,7 @@ from typing import Any
 from slipstream.config import Config
 from slipstream.lineage import git_commit
 
-_CACHE: dict[tuple[str, str], Synthesized] = {}
+_CACHE: dict[tuple[str, str, str], Synthesized] = {}
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,9 @@ class Synthesized:
 
 def synthesize(config: Config, stage: str = "dev") -> Synthesized:
     """The app's stacks for `stage`, built from `config` exactly as app.py builds them."""
-    key = (config.model_dump_json(), stage)
+    # base_dir is not in the config's JSON: two projects with the same config in different folders differ in the
+    # dataset synthesis reads and in the commit their packages record (a copy outside the checkout has none).
+    key = (config.model_dump_json(), str(config.base_dir.resolve()), stage)
     if key not in _CACHE:
         _CACHE[key] = _synthesize(config, stage)
     return _CACHE[key]
