@@ -10,7 +10,8 @@ the accounts never overlap (moto is process-global) and a test only reads its sc
 - `cli_runs`: `slipstream run` twice with the Step Functions engine in one fresh folder, then once with the
   default engine (test_cli_engine.py and test_saved_account.py read it).
 The two accounts serve test_branches.py, test_coverage.py and test_object_keys.py, which share the xdist group
-RUNS_GROUP; `cli_runs` is STATEMACHINE_GROUP's. Every other module runs its own account in a module fixture
+RUNS_GROUP; `cli_runs` is STATEMACHINE_GROUP's; `manual_stage` (test_approval.py, test_feedback_auth.py) is
+MANUAL_GROUP's and `triggered` TRIGGERS_GROUP's. Every other module runs its own account in a module fixture
 and has an xdist group of its own (a module split over two workers would run its fixture on both), so under
 `-n 2` the heavy accounts spread over both workers. A synthesis (~20-40 s) is shared by all workers of a
 session (SLIPSTREAM_SYNTH_CACHE, tests/conftest.py).
@@ -42,8 +43,8 @@ APPROVAL_TIMEOUT_HOURS = 0.005  # 18 s: time to act in two of test_approval.py's
 
 def manual_approval_config():
     """`approval = "manual"` on dev and `[serving] feedback_auth = "iam"`: test_approval.py and
-    test_feedback_auth.py each deploy it in an account of their own, from one synthesis (neither subject depends
-    on the other's setting: approvals go through the pipeline stack's API, feedback through the serving stack's)."""
+    test_feedback_auth.py read one account of it (`manual_stage`; neither subject depends on the other's setting:
+    approvals go through the pipeline stack's API, feedback through the serving stack's)."""
     import tomllib
 
     from slipstream.config import parse_config
@@ -187,3 +188,14 @@ def triggered(config, probe, tmp_path_factory) -> dict:
     from tests.statemachine import triggered
 
     return triggered.run(config, probe, tmp_path_factory.mktemp("champion"))
+
+
+MANUAL_GROUP = pytest.mark.xdist_group("statemachine-manual")  # the `manual_stage` account's readers
+
+
+@pytest.fixture(scope="session")
+def manual_stage(probe) -> dict:
+    """The manual stage's account: approvals, then feedback requests (tests/statemachine/manual_stage.py)."""
+    from tests.statemachine import manual_stage
+
+    return manual_stage.run(manual_approval_config(), probe)

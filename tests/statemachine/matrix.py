@@ -1,8 +1,9 @@
 """A data-driven scenario matrix on top of scenarios.py: each Scenario is a config (TOML text), an optional
-dataset generated in the test, the stages to deploy and how the run starts (the object key, or
-`slipstream.cli.cloud_run` uploading and the S3 trigger starting it). `run_scenario` writes them to a folder,
-deploys each stage into its own fresh account (one synthesis per config and stage, cached) and returns one
-Outcome per stage. No internet: datasets come from scikit-learn's bundled ones.
+dataset generated in the test, the stages to deploy, the stages an execution runs in and how it starts (the
+object key, or `slipstream.cli.cloud_run` uploading and the S3 trigger starting it). `run_scenario` writes them
+to a folder, deploys every stage into ONE fresh account (one synthesis per config and stage, cached; the stages'
+names must not collide, as when `[stages.X] account` is left unset) and returns one Outcome per executed stage
+and the names each stage was deployed with. No internet: datasets come from scikit-learn's bundled ones.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import pandas as pd
 
 from slipstream.cli import cloud_run
 from slipstream.config import Config, load_config
-from slipstream.local.stepfunctions.emulation import emulated_pipeline, upload_dataset
+from slipstream.local.stepfunctions.emulation import emulated_stages, upload_dataset
 from slipstream.local.stepfunctions.history import execution_end, path
 from slipstream.local.stepfunctions.world import World
 from tests.statemachine.scenarios import Outcome, Pipeline
@@ -37,26 +38,47 @@ class Scenario:
     toml: str  # slipstream.toml; a dataset, if any, is `data.csv` beside it
     data: Callable[[], pd.DataFrame] | None = None
     stages: tuple[str, ...] = ("dev",)
+    executed: tuple[str, ...] | None = None  # the stages an execution runs in (default: every stage)
     key: str | None = None  # the uploaded object's name under the stage's data prefix (default: the dataset's)
+    run_id: str | None = None  # the execution's name (default: `<scenario name>-<stage>`)
     via_cloud_run: bool = False
 
 
-def run_scenario(scenario: Scenario, folder: Path) -> dict[str, Outcome]:
+@dataclass(frozen=True)
+class Ran:
+    outcomes: dict[str, Outcome]  # executed stage -> its execution's outcome
+    names: dict[str, dict[str, str]]  # deployed stage -> the names its World holds (state machine, buckets, ...)
+
+
+WORLD_NAMES = (
+    "state_machine_arn",
+    "data_bucket",
+    "artifact_bucket",
+    "topic_arn",
+    "endpoint_name",
+    "model_package_group",
+)
+
+
+def run_scenario(scenario: Scenario, folder: Path) -> Ran:
     (folder / "slipstream.toml").write_text(scenario.toml, encoding="utf-8")
     if scenario.data:
         scenario.data().to_csv(folder / "data.csv", index=False)
     config = load_config(folder / "slipstream.toml")
+    executed = scenario.stages if scenario.executed is None else scenario.executed
     outcomes = {}
-    for stage in scenario.stages:
-        with emulated_pipeline(config, stage, triggers=scenario.via_cloud_run) as world:
+    with emulated_stages(config, scenario.stages, triggers=executed if scenario.via_cloud_run else ()) as worlds:
+        names = {stage: {name: getattr(world, name) for name in WORLD_NAMES} for stage, world in worlds.items()}
+        for stage in executed:
+            world = worlds[stage]
             pipeline = Pipeline(world, probe_row(config))
             if scenario.via_cloud_run:
                 outcomes[stage] = _through_cloud_run(world, pipeline, folder / "slipstream.toml", stage)
             else:
                 prefix = config.stage(stage).data_prefix
                 key = upload_dataset(world, config, f"{prefix}{scenario.key}" if scenario.key else None)
-                outcomes[stage] = pipeline.run(f"{scenario.name}-{stage}", key)
-    return outcomes
+                outcomes[stage] = pipeline.run(scenario.run_id or f"{scenario.name}-{stage}", key)
+    return Ran(outcomes, names)
 
 
 def probe_row(config: Config) -> dict:
@@ -127,6 +149,23 @@ def assert_first_deployment(run: Outcome, *, project: str, stage: str = "dev") -
     (message,) = run.notifications
     assert message["status"] == "deployed" and message["gate"]["passed"] is True
     return package
+
+
+SAGEMAKER_NAME_FIELDS = ("TrainingJobName", "ProcessingJobName", "ModelName", "EndpointConfigName", "EndpointName")
+
+
+def sagemaker_names(run: Outcome) -> dict[str, set[str]]:
+    """The names the execution's SageMaker tasks (optimized or AWS SDK integrations) gave or asked for, by
+    field: "TrainingJobName" -> {"...-train"}, ... (the fields of SAGEMAKER_NAME_FIELDS it used)."""
+    names: dict[str, set[str]] = {}
+    for event in run.events:
+        details = event.get("taskScheduledEventDetails")
+        if details and "sagemaker" in details["resourceType"].split(":"):  # "sagemaker" or "aws-sdk:sagemaker"
+            parameters = json.loads(details["parameters"])
+            for field_name in SAGEMAKER_NAME_FIELDS:
+                if isinstance(parameters.get(field_name), str):
+                    names.setdefault(field_name, set()).add(parameters[field_name])
+    return names
 
 
 def metadata_character(character: str) -> bool:

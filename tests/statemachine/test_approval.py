@@ -5,88 +5,16 @@ decision within the (short, here) timeout -> Rejected "approval timed out", noti
 
 from __future__ import annotations
 
-import json
-import time
-
-import boto3
 import pytest
 
-from slipstream.cli.approve import signed_request
-from slipstream.layout import approval_key
-from slipstream.local.stepfunctions.emulation import FAKE_CREDENTIALS, emulated_pipeline, upload_dataset
-from slipstream.local.stepfunctions.moto_extensions import role_credentials
-from slipstream.local.stepfunctions.world import REGION
-from tests.statemachine.conftest import APPROVAL_TIMEOUT_HOURS, manual_approval_config
-from tests.statemachine.scenarios import Pipeline
+from tests.statemachine.conftest import MANUAL_GROUP
 
-pytestmark = pytest.mark.xdist_group("statemachine-approval")  # its own account: see conftest.py
-TIMEOUT_HOURS = APPROVAL_TIMEOUT_HOURS
+pytestmark = MANUAL_GROUP  # the account is conftest's `manual_stage`, shared with test_feedback_auth.py
 
 
 @pytest.fixture(scope="module")
-def manual_config():
-    return manual_approval_config()
-
-
-def _call(world, method: str, path: str, body: dict | None = None, credentials=None) -> tuple[int, dict]:
-    """What `slipstream approve|reject|approvals` sends: a SigV4-signed request to the stage's approvals API
-    (here the emulated API Gateway, which passes the signer to the decision function). Default: the deployer."""
-    credentials = credentials or {k.lower(): v for k, v in FAKE_CREDENTIALS.items()}
-    session = boto3.Session(region_name=REGION, **credentials)
-    return signed_request(session, method, world.apis["approvals"].url.rstrip("/") + path, body)
-
-
-def _stranger(world) -> dict:
-    """A role no policy lets invoke the approvals API: the predict function's."""
-    predict = world.apis["serving"].routes[0].function_name
-    role = world.client("lambda").get_function(FunctionName=predict)["Configuration"]["Role"]
-    return role_credentials(role, "stranger")
-
-
-def _waiting(world, arn: str, run_id: str, limit: float = 240) -> dict:
-    """Block until the execution sits in WaitForApproval and its pending document exists; return the document."""
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        assert world.status(arn) == "RUNNING", world.history(arn)[-3:]
-        try:
-            body = world.client("s3").get_object(Bucket=world.artifact_bucket, Key=approval_key(run_id))["Body"]
-            return json.loads(body.read())
-        except world.client("s3").exceptions.NoSuchKey:
-            time.sleep(0.2)
-    raise TimeoutError(f"{run_id} never reached WaitForApproval")
-
-
-@pytest.fixture(scope="module")
-def runs(manual_config, probe):
-    with emulated_pipeline(manual_config) as world:
-        pipeline, key = Pipeline(world, probe), upload_dataset(world, manual_config)
-        seen: dict = {}
-        # 1. approve: the first model deploys only after the decision.
-        arn = world.start("approve-me", key)
-        seen["pending"] = _waiting(world, arn, "approve-me")
-        seen["while_waiting"] = pipeline.snapshot()
-        seen["bad_body"] = _call(world, "POST", "/approvals/approve-me", {"decision": "reject"})
-        seen["unknown"] = _call(world, "POST", "/approvals/nobody", {"decision": "approve"})
-        seen["listed"] = _call(world, "GET", "/approvals")
-        seen["stranger"] = _call(world, "POST", "/approvals/approve-me", {"decision": "approve"}, _stranger(world))
-        seen["approved"] = _call(world, "POST", "/approvals/approve-me", {"decision": "approve", "reason": "ok"})
-        seen["again"] = _call(world, "POST", "/approvals/approve-me", {"decision": "reject", "reason": "x"})
-        world.wait(arn)
-        seen["approve"] = pipeline.capture_execution("approve-me", arn)
-        # 2. reject: the champion keeps serving.
-        arn = world.start("reject-me", key)
-        _waiting(world, arn, "reject-me")
-        body = {"decision": "reject", "reason": "recall too low on the new segment"}
-        seen["rejected"] = _call(world, "POST", "/approvals/reject-me", body)
-        world.wait(arn)
-        seen["reject"] = pipeline.capture_execution("reject-me", arn)
-        # 3. nobody decides: the task times out.
-        arn = world.start("nobody-decides", key)
-        _waiting(world, arn, "nobody-decides")
-        world.wait(arn, timeout=TIMEOUT_HOURS * 3600 + 120)
-        seen["timeout"] = pipeline.capture_execution("nobody-decides", arn)
-        seen["late"] = _call(world, "POST", "/approvals/nobody-decides", {"decision": "approve"})
-        return seen
+def runs(manual_stage) -> dict:
+    return manual_stage["approvals"]
 
 
 def test_the_execution_waits_with_the_package_pending_and_no_endpoint(runs):

@@ -1,5 +1,6 @@
 """The emulation's cost cuts keep moto's behaviour: a parsed definition is reused but its components are not, a
-waiter learns of an execution's end without polling, and a .sync task's wait ends when a job ends.
+waiter learns of an execution's end without polling, a .sync task's wait ends when a job ends, and a Lambda
+handler's new session reads the service models the process already loaded.
 No synthesis and no pipeline: a two-state machine in a bare strict account (a second or so)."""
 
 from __future__ import annotations
@@ -83,3 +84,26 @@ def test_a_sync_wait_with_no_job_polled_sleeps_as_moto_does(monkeypatch) -> None
     costs._SEEN.__dict__.pop("generation", None)
     costs._UntilAJobEnds.sleep(0.5)
     assert slept == [0.5]
+
+
+def whoami(event, context) -> dict:
+    """A handler: which credentials its default session resolved, and the data loader its clients read from."""
+    session = boto3.DEFAULT_SESSION or boto3.Session()
+    client = boto3.client("s3")
+    return {"key": session.get_credentials().access_key, "model": id(client.meta.service_model.metadata)}
+
+
+def test_each_invocation_reads_its_functions_credentials_from_one_shared_loader() -> None:
+    """A handler's session is new per invocation (the function's role credentials, from its environment) while
+    the service models it loads are the process's: reading them per invocation cost more than the handler."""
+    from slipstream.local.stepfunctions.handlers import LambdaContext, invoke_handler
+
+    answers = []
+    for key in ("role-a-key", "role-b-key"):
+        context = LambdaContext(f"fn-{key}", f"arn:aws:lambda:us-east-1:123456789012:function:fn-{key}", 128)
+        environment = {"AWS_ACCESS_KEY_ID": key, "AWS_SECRET_ACCESS_KEY": "secret", "AWS_SESSION_TOKEN": "token"}
+        answer, errored = invoke_handler(f"{__name__}.whoami", environment, {}, context=context, region="us-east-1")
+        assert not errored, answer
+        answers.append(answer)
+    assert [answer["key"] for answer in answers] == ["role-a-key", "role-b-key"]
+    assert answers[0]["model"] == answers[1]["model"]  # the S3 model read once, not per invocation

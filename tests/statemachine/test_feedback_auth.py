@@ -1,103 +1,20 @@
 """`[serving] feedback_auth = "iam"`: the emulated API Gateway (rest_apis.py) authorizes POST /feedback by SigV4
-against the signer's IAM policy, while /predict keeps the API key. No pipeline runs: the contract the first run
-would write and one request id /predict would have issued are put in place with their own writers."""
+against the signer's IAM policy, while /predict keeps the API key. The account is test_approval.py's (after its
+runs); the contract and one request id /predict would have issued are put in place with their own writers."""
 
 from __future__ import annotations
 
-import json
-import urllib.error
-import urllib.request
-
-import boto3
 import pytest
 
-from lambdas.predict.issued import DynamoDbIssued
-from slipstream.cli.approve import signed_request
-from slipstream.layout import CONTRACT_KEY
-from slipstream.local.stepfunctions.emulation import FAKE_CREDENTIALS, emulated_pipeline
-from slipstream.local.stepfunctions.moto_extensions import role_credentials
-from slipstream.local.stepfunctions.world import REGION
-from tests.statemachine.conftest import REPO, manual_approval_config
+from tests.statemachine.conftest import MANUAL_GROUP
+from tests.statemachine.manual_stage import ISSUED
 
-pytestmark = pytest.mark.xdist_group("statemachine-feedback-auth")  # its own account: see conftest.py
-ISSUED = "issued-by-predict"
+pytestmark = MANUAL_GROUP  # the account is conftest's `manual_stage`, after test_approval.py's executions
 
 
 @pytest.fixture(scope="module")
-def iam_feedback_config():
-    return manual_approval_config()  # test_approval.py's config: one synthesis between the two
-
-
-def _plain(url: str, body: dict, api_key: str | None) -> tuple[int, dict]:
-    headers = {"Content-Type": "application/json", **({"x-api-key": api_key} if api_key else {})}
-    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST", headers=headers)
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, json.loads(response.read() or b"{}")
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read() or b"{}")
-
-
-def _signed(credentials: dict, url: str, body: dict) -> tuple[int, dict]:
-    return signed_request(boto3.Session(region_name=REGION, **credentials), "POST", url, body)
-
-
-def _role(world, name: str, resource: str) -> dict:
-    """A role (a labelling job's) allowed execute-api:Invoke on `resource` only; its assumed credentials."""
-    iam = world.client("iam")
-    trust = {
-        "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}],
-    }
-    role = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
-    allow = {
-        "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": resource}],
-    }
-    iam.put_role_policy(RoleName=name, PolicyName="invoke", PolicyDocument=json.dumps(allow))
-    return role_credentials(role, name)
-
-
-def _prepare(world, config) -> tuple[str, str]:
-    """The contract (for the labels) where the predict function reads it, and one issued id; its label."""
-    from slipstream.contract import write_contract
-    from slipstream.dataset import load_dataset
-    from slipstream.steps.validate import validate_data
-
-    contract = validate_data(load_dataset(config), config, None).contract
-    path = REPO / ".slipstream-test-contract.json"
-    try:
-        write_contract(contract, path)
-        world.client("s3").put_object(Bucket=world.artifact_bucket, Key=CONTRACT_KEY, Body=path.read_bytes())
-    finally:
-        path.unlink(missing_ok=True)
-    function = world.apis["serving"].routes[0].function_name
-    env = world.client("lambda").get_function_configuration(FunctionName=function)["Environment"]["Variables"]
-    DynamoDbIssued(world.client("dynamodb"), env["ISSUED_TABLE"], 1).record(ISSUED, 1)
-    predict_role = world.client("lambda").get_function(FunctionName=function)["Configuration"]["Role"]
-    return str(contract.labels[0]), predict_role
-
-
-@pytest.fixture(scope="module")
-def answers(iam_feedback_config) -> dict[str, tuple[int, dict]]:
-    with emulated_pipeline(iam_feedback_config) as world:
-        api = world.apis["serving"]
-        label, predict_role = _prepare(world, iam_feedback_config)
-        feedback, predict = api.url + "feedback", api.url + "predict"
-        body = {"request_id": ISSUED, "row": 0, "ground_truth": label}
-        arn = f"arn:aws:execute-api:{REGION}:{api.account}:{api.api_id}/{api.stage}"
-        labeller = _role(world, "labelling-job", f"{arn}/POST/feedback")
-        deployer = {k.lower(): v for k, v in FAKE_CREDENTIALS.items()}
-        return {
-            "key_only": _plain(feedback, body, api.api_key),
-            "unsigned": _plain(feedback, body, None),
-            "stranger": _signed(role_credentials(predict_role, "stranger"), feedback, body),
-            "labeller": _signed(labeller, feedback, body),
-            "deployer_unknown_id": _signed(deployer, feedback, {**body, "request_id": "never-issued"}),
-            "labeller_predicts": _signed(labeller, predict, {"instances": [{}]}),
-            "predict_without_key": _plain(predict, {"instances": [{}]}, None),
-            "predict_with_key": _plain(predict, {"instances": [{}]}, api.api_key),
-        }
+def answers(manual_stage) -> dict[str, tuple[int, dict]]:
+    return manual_stage["feedback"]
 
 
 def test_feedback_without_a_signature_is_refused_even_with_the_api_key(answers):

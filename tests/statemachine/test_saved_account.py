@@ -63,22 +63,37 @@ def test_the_second_run_updates_the_endpoint_against_the_first_runs_champion(two
     assert set(evaluations[1]["champion_metrics"]) == set(evaluations[1]["metrics"])
 
 
-def test_a_restored_account_serves_both_runs_history_and_rolls_back_to_an_earlier_config(two_runs, probe):
-    """Restore the account the CLI saved: packages, record and endpoint are there and the endpoint answers;
-    then a run whose smoke test fails rolls back to the config the second CLI run deployed."""
+@pytest.fixture(scope="module")
+def restored(two_runs, probe) -> dict:
+    """The account the CLI saved, restored: what it holds, then a run whose smoke test fails; then, in the same
+    process, a fresh account (the same endpoint name and ARN) asked for what the restored one served."""
     folder, *_ = two_runs
     config = load_config(folder / "slipstream.toml")
     with emulated_pipeline(config, saved=account_dir(config, "dev")) as world:
         pipeline = Pipeline(world, probe)
         before = pipeline.snapshot()
-        assert sorted(before.packages.values()) == ["Approved", "Approved"]
-        versions = {run: package["ModelPackageVersion"] for run, package in before.package_details.items()}
-        first_run, second_run = sorted(versions, key=versions.__getitem__)
-        assert before.record["champion"]["run_id"] == second_run and before.record["champion"]["version"] == "2"
-        assert before.endpoint["EndpointConfigName"] == f"breast-cancer-dev-{second_run}"
-        assert before.answer["model_version"] == "2"  # the endpoint serves again after the restart
         FAULTS.add("sagemaker-runtime", "InvokeEndpoint", "ModelError", "the model raised", status=424)
         run = pipeline.run("rolled-back", upload_dataset(world, config))
+    with emulated_pipeline(config) as world:
+        runtime, body = world.client("sagemaker-runtime"), json.dumps({"instances": [probe]})
+        try:
+            runtime.invoke_endpoint(EndpointName=world.endpoint_name, ContentType="application/json", Body=body)
+            fresh = "the fresh account's endpoint answered"
+        except runtime.exceptions.ClientError as error:
+            fresh = str(error)
+    return {"before": before, "run": run, "fresh": fresh}
+
+
+def test_a_restored_account_serves_both_runs_history_and_rolls_back_to_an_earlier_config(restored):
+    """Restore the account the CLI saved: packages, record and endpoint are there and the endpoint answers;
+    then a run whose smoke test fails rolls back to the config the second CLI run deployed."""
+    before, run = restored["before"], restored["run"]
+    assert sorted(before.packages.values()) == ["Approved", "Approved"]
+    versions = {run_id: package["ModelPackageVersion"] for run_id, package in before.package_details.items()}
+    first_run, second_run = sorted(versions, key=versions.__getitem__)
+    assert before.record["champion"]["run_id"] == second_run and before.record["champion"]["version"] == "2"
+    assert before.endpoint["EndpointConfigName"] == f"breast-cancer-dev-{second_run}"
+    assert before.answer["model_version"] == "2"  # the endpoint serves again after the restart
     assert run.status == "FAILED" and run.path[-2:] == ["NotifyRolledBack", "RolledBack"]
     assert run.packages == {first_run: "Approved", second_run: "Approved", "rolled-back": "Rejected"}
     assert run.endpoint["EndpointConfigName"] == f"breast-cancer-dev-{second_run}"
@@ -95,12 +110,6 @@ def test_a_corrupt_saved_account_is_refused_with_how_to_start_over(tmp_path):
     assert str(saved) in "".join(output.split()) and "--fresh" in output  # the path may wrap mid-name
 
 
-def test_a_fresh_account_serves_nothing_that_an_earlier_account_in_this_process_hosted(two_runs, probe):
-    folder, *_ = two_runs
-    config = load_config(folder / "slipstream.toml")
-    with emulated_pipeline(config, saved=account_dir(config, "dev")) as world:
-        assert Pipeline(world, probe).snapshot().answer["model_version"] == "2"
-    with emulated_pipeline(config) as world:  # same endpoint name and ARN, in a new account
-        runtime, body = world.client("sagemaker-runtime"), json.dumps({"instances": [probe]})
-        with pytest.raises(runtime.exceptions.ClientError, match="not found"):
-            runtime.invoke_endpoint(EndpointName=world.endpoint_name, ContentType="application/json", Body=body)
+def test_a_fresh_account_serves_nothing_that_an_earlier_account_in_this_process_hosted(restored):
+    assert restored["before"].answer["model_version"] == "2"  # the restored account hosted the endpoint
+    assert "not found" in restored["fresh"], restored["fresh"]
