@@ -16,6 +16,7 @@ from constructs import Construct
 from cdk.shared.nag import acknowledge
 from cdk.shared.promotion_grants import grant_storage
 from cdk.shared.settings import DeploySettings
+from slipstream.batch_keys import MANIFEST_PREFIX
 from slipstream.layout import (
     ATHENA_RESULTS_PREFIX,
     CAPTURES_PREFIX,
@@ -26,6 +27,9 @@ from slipstream.layout import (
 )
 
 ATHENA_RESULTS_DAYS = 30  # the Athena console lists a query's results for as long; older ones re-run
+# A batch manifest is read once, when its processing job starts (the job runs 6 h at most, the state machine 7 h);
+# a re-run of the same file writes its own. S3 applies expirations about daily, so 2 days is a safe floor.
+BATCH_MANIFEST_DAYS = 2
 
 
 @dataclass(frozen=True)
@@ -123,6 +127,12 @@ class StorageStack(Stack):
                     id="expire-athena-results",
                     prefix=ATHENA_RESULTS_PREFIX,
                     expiration=Duration.days(ATHENA_RESULTS_DAYS),
+                    noncurrent_version_expiration=Duration.days(1),
+                ),
+                s3.LifecycleRule(
+                    id="expire-batch-manifests",
+                    prefix=MANIFEST_PREFIX,
+                    expiration=Duration.days(BATCH_MANIFEST_DAYS),
                     noncurrent_version_expiration=Duration.days(1),
                 ),
                 s3.LifecycleRule(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aws_cdk.assertions import Match, Template
 
+from slipstream.batch_keys import MANIFEST_PREFIX
 from tests.infra.conftest import INFRA_GROUP
 
 pytestmark = INFRA_GROUP
@@ -80,6 +81,9 @@ def test_retained_models_never_expire_while_current(synthesized):
         "Status": "Enabled",
     }
     assert rules["expire-old-runs"]["ExpirationInDays"] == 365
+    # The batch state machine's manifests (read once, when the job starts) do not pile up for ever.
+    assert rules["expire-batch-manifests"]["Prefix"] == MANIFEST_PREFIX
+    assert rules["expire-batch-manifests"]["ExpirationInDays"] == 2
     prefixed = [rule for rule in rules.values() if "ExpirationInDays" in rule]
     assert all(not rule.get("Prefix", "").startswith("models") and rule.get("Prefix") for rule in prefixed)
 
