@@ -22,6 +22,9 @@ from tests.integration.pipeline_helpers import customers, project_config, status
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("run-faults")]
 SLIPSTREAM = str(Path(sys.executable).with_name("slipstream"))
 CHURN = project_config("churned", "classification", ["segment", "lifetime_value"])
+# What a fault leaves does not depend on the data: 160 rows (as test_run_kill_each_step) still pass the gate,
+# and each run's evaluation and export cost less than at the default 400.
+ROWS = 160
 
 
 def _start(config: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
@@ -92,7 +95,7 @@ def _wait_for_holder(lock: Path, pid: int, limit: float = 60.0) -> None:
 
 
 def test_two_runs_on_a_fresh_state_directory(tmp_path: Path) -> None:
-    config = write_project(tmp_path, CHURN, customers())
+    config = write_project(tmp_path, CHURN, customers(rows=ROWS))
     first = _start(config)
     _wait_for_holder(tmp_path / ".slipstream" / LOCK_FILE, first.pid)  # a loaded machine may take seconds
     refused = _start(config)
@@ -111,7 +114,7 @@ def test_two_runs_on_a_fresh_state_directory(tmp_path: Path) -> None:
 
 
 def test_kill_9_inside_register_is_marked_by_the_next_run(tmp_path: Path) -> None:
-    config = write_project(tmp_path, CHURN, customers())
+    config = write_project(tmp_path, CHURN, customers(rows=ROWS))
     process = _held_at(config, "version-created", tmp_path)
     process.send_signal(signal.SIGKILL)
     process.communicate(timeout=30)
@@ -137,7 +140,7 @@ def test_kill_9_inside_register_is_marked_by_the_next_run(tmp_path: Path) -> Non
     ],
 )
 def test_ctrl_c_inside_register_says_what_was_registered(tmp_path: Path, point: str, expected: str) -> None:
-    config = write_project(tmp_path, CHURN, customers())
+    config = write_project(tmp_path, CHURN, customers(rows=ROWS))
     process = _held_at(config, point, tmp_path)
     process.send_signal(signal.SIGINT)
     code, output = _finish(process, timeout=60)

@@ -18,7 +18,7 @@ import pytest
 
 from slipstream.local.runner import PIPELINE_STEPS
 from tests.integration.pipeline_helpers import customers, status, write_project
-from tests.integration.test_run_faults import CHURN, _finish, _start
+from tests.integration.test_run_faults import CHURN, ROWS, _finish, _start
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("run-faults")]
 POINTS = [f"step:{step}" for step in PIPELINE_STEPS] + ["run-registered"]
@@ -95,7 +95,7 @@ def signalled(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str],
     cases = {(point, name): base / f"{point.replace(':', '-')}-{name}" for point in POINTS for name in SIGNALS}
     running = {}
     for (point, name), folder in cases.items():
-        config = write_project(folder, CHURN, customers(rows=160))
+        config = write_project(folder, CHURN, customers(rows=ROWS))
         ready = folder / "held.ready"
         env = {"SLIPSTREAM_FAULT_POINT": point, "SLIPSTREAM_FAULT_READY": str(ready)}
         running[(point, name)] = (_start(config, env=env), ready)

@@ -4,9 +4,10 @@ moving the champion while the server keeps answering (shadow mode mirrors a shar
 
 from __future__ import annotations
 
+import http.client
 import json
 import time
-import urllib.request
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -29,28 +30,36 @@ STUMP = '[model]\nestimator = "sklearn.tree.DecisionTreeClassifier"\nparams = { 
 REQUESTS, ROWS_PER_REQUEST = 32, 50
 
 
-def _post(url: str, body: Any, **headers: str) -> dict[str, Any]:
-    data = json.dumps(body).encode()
-    request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json", **headers})
-    with urllib.request.urlopen(request, timeout=10) as response:
-        assert response.status == 200
-        return json.loads(response.read())
+class _Client:
+    """One keep-alive connection for the whole experiment, as a real caller's HTTP client holds one: 1,600
+    feedback posts each opening a connection cost the front (and this process) more than the rows themselves."""
+
+    def __init__(self, url: str) -> None:
+        parts = urllib.parse.urlsplit(url)
+        self.connection = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=10)
+
+    def post(self, path: str, body: Any, **headers: str) -> dict[str, Any]:
+        self.connection.request("POST", path, json.dumps(body), {"Content-Type": "application/json", **headers})
+        response = self.connection.getresponse()
+        answer = response.read()
+        assert response.status == 200, answer
+        return dict(json.loads(answer))
 
 
 def _experiment(config: Path, *args: str) -> tuple[int, str]:
     return cli("experiment", *args, "--config", str(config))
 
 
-def _send_traffic_and_feedback(url: str) -> None:
+def _send_traffic_and_feedback(client: _Client) -> None:
     frame = customers(REQUESTS * ROWS_PER_REQUEST, seed=7)
     features = frame.drop(columns=["churned", "segment", "lifetime_value"])
     for index in range(REQUESTS):
         part = features.iloc[index * ROWS_PER_REQUEST : (index + 1) * ROWS_PER_REQUEST]
         rows = [{k: (None if v != v else v) for k, v in row.items()} for row in part.to_dict("records")]
-        answer = _post(f"{url}/predict", {"instances": rows}, **{"X-Caller-Id": f"caller-{index}"})
+        answer = client.post("/predict", {"instances": rows}, **{"X-Caller-Id": f"caller-{index}"})
         truth = frame["churned"].iloc[index * ROWS_PER_REQUEST : (index + 1) * ROWS_PER_REQUEST]
         for row, label in enumerate(truth):
-            _post(f"{url}/feedback", {"request_id": answer["request_id"], "row": row, "ground_truth": label})
+            client.post("/feedback", {"request_id": answer["request_id"], "row": row, "ground_truth": label})
 
 
 def _wait_for_capture(config: Config, rows: int, timeout: float = 30.0) -> None:
@@ -59,6 +68,20 @@ def _wait_for_capture(config: Config, rows: int, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while len(load_traffic(config)) < rows:
         assert time.monotonic() < deadline, f"{len(load_traffic(config))} of {rows} rows captured in {timeout} s"
+        time.sleep(0.1)
+
+
+def _wait_for_champion(url: str, version: str, timeout: float = 30.0) -> None:
+    """The front rereads the deployment after DEPLOYMENT_TTL_SECONDS: poll for the new champion, no fixed sleep.
+    A new connection: the traffic's has idled past the front's socket timeout during the CLI calls."""
+    client = _Client(url)
+    row = customers(1, seed=9).drop(columns=["churned", "segment", "lifetime_value"]).iloc[0].to_dict()
+    deadline = time.monotonic() + timeout
+    while True:
+        answer = client.post("/predict", {"instances": [row]}, **{"X-Caller-Id": "caller-0"})
+        if (answer["variant"], answer["model_version"]) == ("champion", version):
+            return
+        assert time.monotonic() < deadline, f"caller-0 still answered by {answer['variant']} {answer['model_version']}"
         time.sleep(0.1)
 
 
@@ -73,7 +96,8 @@ def test_experiment_from_traffic_to_promotion(tmp_path: Path) -> None:
     plan.api_env["DEPLOYMENT_TTL_SECONDS"] = "0.2"  # so the promotion below is seen at once
 
     with Servers(plan, workers=1):
-        _send_traffic_and_feedback(plan.url)
+        client = _Client(plan.url)
+        _send_traffic_and_feedback(client)
         _wait_for_capture(load_config(config), REQUESTS * ROWS_PER_REQUEST)
         code, output = _experiment(config, "status", "--json")
         assert code == 0, output
@@ -96,9 +120,6 @@ def test_experiment_from_traffic_to_promotion(tmp_path: Path) -> None:
         promoted = status(config)["champion"]
         assert promoted["version"] == "2" and promoted["experiment"]["decided_by"] == "tester"
         assert promoted["experiment"]["decision"] == "challenger better"
-        time.sleep(0.5)
-        row = customers(1, seed=9).drop(columns=["churned", "segment", "lifetime_value"]).iloc[0].to_dict()
-        answer = _post(f"{plan.url}/predict", {"instances": [row]}, **{"X-Caller-Id": "caller-0"})
-        assert (answer["variant"], answer["model_version"]) == ("champion", "2")
+        _wait_for_champion(plan.url, "2")
     code, output = _experiment(config, "status")
     assert code == 1 and "no experiment is running" in output

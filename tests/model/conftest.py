@@ -17,6 +17,16 @@ from slipstream.config import BehaviourConfig
 from slipstream.sourcedir import PROJECT_ROOT, build_sourcedir
 from tests.model.model_suite import LOGISTIC, REPO, Split, run_script, sm_env, train_in_process, write_split
 
+# The image-trained models and the evaluation job are session/module fixtures that each start image-Python
+# processes: spread over two workers, each worker trained and evaluated them again.
+IMAGE_FIXTURES = frozenset({"lr_run", "lr_model", "forest_model"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if IMAGE_FIXTURES & set(getattr(item, "fixturenames", ())) and not item.get_closest_marker("xdist_group"):
+            item.add_marker(pytest.mark.xdist_group("model-images"))
+
 
 # --- datasets -------------------------------------------------------------------------------------------
 @pytest.fixture(scope="session")
