@@ -24,7 +24,6 @@ import re
 import urllib.request
 import urllib.response
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -98,13 +97,7 @@ class EmulatedApi:
             event["requestContext"]["identity"].update(userArn=caller, caller=caller, accountId=self.account)
         if len(json.dumps(event).encode()) > LIMITS.max_event_bytes:
             return event_too_large()
-        return _invoke(self._lambda, route.function_name, event)
-
-    @cached_property
-    def _lambda(self) -> Any:
-        """API Gateway's Lambda client, made at the first request and kept with the account's API: a client per
-        request cost ~10 ms of CPU, more than most of the requests it sent."""
-        return boto3.client("lambda", region_name=self.region, **ADMIN)  # API Gateway, a service
+        return _invoke(route.function_name, event, self.region)
 
     def _caller(self, route: Route, headers: dict[str, str]) -> str | GatewayAnswer | None:
         """The signer's ARN (AWS_IAM), None (no IAM auth), or API Gateway's refusal."""
@@ -122,7 +115,8 @@ class EmulatedApi:
             return _message(403, f"User: {denied.principal.arn} is not authorized to access this resource")
 
 
-def _invoke(client: Any, function_name: str, event: dict[str, Any]) -> GatewayAnswer:
+def _invoke(function_name: str, event: dict[str, Any], region: str) -> GatewayAnswer:
+    client = boto3.client("lambda", region_name=region, **ADMIN)  # API Gateway, a service
     response = client.invoke(FunctionName=function_name, Payload=json.dumps(event).encode())
     result = json.loads(response["Payload"].read() or b"null")
     if response.get("FunctionError") or not isinstance(result, dict):
