@@ -107,3 +107,31 @@ def test_each_invocation_reads_its_functions_credentials_from_one_shared_loader(
         answers.append(answer)
     assert [answer["key"] for answer in answers] == ["role-a-key", "role-b-key"]
     assert answers[0]["model"] == answers[1]["model"]  # the S3 model read once, not per invocation
+
+
+LAMBDA_BASIC = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
+
+
+def _attachments_in_a_new_account(attach: bool) -> tuple[int, str]:
+    """(attachment count, default version's document) of LAMBDA_BASIC in a fresh moto account."""
+    with mock_aws(config=MOTO_CONFIG):  # type: ignore[call-overload]  # a partial DefaultConfig
+        iam = boto3.client("iam", region_name="us-east-1")
+        if attach:
+            iam.create_role(RoleName="fn", AssumeRolePolicyDocument=json.dumps(TRUST))
+            iam.attach_role_policy(RoleName="fn", PolicyArn=LAMBDA_BASIC)
+        policy = iam.get_policy(PolicyArn=LAMBDA_BASIC)["Policy"]
+        version = iam.get_policy_version(PolicyArn=LAMBDA_BASIC, VersionId=policy["DefaultVersionId"])
+        return policy["AttachmentCount"], json.dumps(version["PolicyVersion"]["Document"], sort_keys=True)
+
+
+def test_the_managed_policies_built_once_are_each_accounts_own() -> None:
+    """The AWS managed policies are built once per process and copied into every account: an attachment in one
+    account is not seen by the next, and the copies carry moto's documents."""
+    from moto.iam.aws_managed_policies import aws_managed_policies_data
+
+    install()
+    attached, document = _attachments_in_a_new_account(attach=True)
+    fresh, same_document = _attachments_in_a_new_account(attach=False)
+    assert (attached, fresh) == (1, 0)
+    expected = json.loads(aws_managed_policies_data)["AWSLambdaBasicExecutionRole"]["Document"]
+    assert json.loads(document) == json.loads(same_document) == expected

@@ -21,26 +21,44 @@ _ENDED: dict[str, threading.Event] = {}  # execution ARN -> set when moto's work
 
 
 @functools.cache
-def _aws_managed_policies() -> dict[str, Any]:
-    """moto's 1,500 AWS managed policies (4.7 MB of JSON), parsed once per process instead of once per IAM
-    backend: an account builds one backend per partition, and a lookup by access key visits every one."""
+def _aws_managed_policies(account_id: str, region_name: str) -> tuple[Any, ...]:
+    """moto's 1,500 AWS managed policies (4.7 MB of JSON) as moto builds them for one IAM backend, built once per
+    process and partition: moto builds them for every backend (one per partition of every account, and a lookup
+    by access key visits every one), each with a JSON dump of its document and a random id (~0.4 s of CPU)."""
     from moto.iam.aws_managed_policies import aws_managed_policies_data
+    from moto.iam.models import AWSManagedPolicy
 
-    return json.loads(aws_managed_policies_data)
+    return tuple(
+        AWSManagedPolicy.from_data(name, account_id, region_name, data)
+        for name, data in json.loads(aws_managed_policies_data).items()
+    )
 
 
-def _managed_policies_parsed_once() -> None:
-    from moto.iam.models import AWSManagedPolicy, IAMBackend
+def _fresh(policy: Any) -> Any:
+    """A copy of a built policy with the state an account may change its own: attachments, versions, tags. The id
+    is shared, as on AWS, where an AWS managed policy has one PolicyId in every account."""
+    clone = _shallow(policy)
+    clone.attachment_count = 0
+    clone.tags = {}
+    clone.versions = [_shallow(version) for version in policy.versions]
+    return clone
+
+
+def _shallow(obj: Any) -> Any:
+    # copy.copy's __reduce_ex__ round trip costs more than the copies of 9,000 policies are worth
+    clone = object.__new__(type(obj))
+    clone.__dict__.update(obj.__dict__)
+    return clone
+
+
+def _managed_policies_built_once() -> None:
+    from moto.iam.models import IAMBackend
     from moto.settings import load_iam_aws_managed_policies
 
     def init_aws_policies(self):  # type: ignore[no-untyped-def]
         if not load_iam_aws_managed_policies():
             return []
-        # Fresh objects per backend, as moto makes them: a policy's attachment count is the account's own.
-        return [
-            AWSManagedPolicy.from_data(name, self.account_id, self.region_name, data)
-            for name, data in _aws_managed_policies().items()
-        ]
+        return [_fresh(policy) for policy in _aws_managed_policies(self.account_id, self.region_name)]
 
     IAMBackend._init_aws_policies = init_aws_policies
 
@@ -131,7 +149,7 @@ def _definitions_parsed_once() -> None:
 
 def patch() -> None:
     """Apply this module's patches to moto (once: `moto_extensions.install` guards it)."""
-    _managed_policies_parsed_once()
+    _managed_policies_built_once()
     _sync_tasks_poll_on_job_ends()
     _executions_announce_their_end()
     _definitions_parsed_once()
