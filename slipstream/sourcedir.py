@@ -48,7 +48,9 @@ def write_archive(files: dict[str, Path], target: Path) -> Path:
             info.uname = info.gname = ""
             tar.addfile(info, io.BytesIO(data))
     target.parent.mkdir(parents=True, exist_ok=True)
-    with target.open("wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as gz:
+    # Level 6 (gzip(1)'s default), not GzipFile's 9: the ValidateData job's 8 MB of code and dependencies take
+    # ~0.4 s of CPU instead of ~1 s at every synthesis, for an archive 0.5% larger.
+    with target.open("wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=6, mtime=0) as gz:
         gz.write(buffer.getvalue())
     return target
 
