@@ -10,6 +10,7 @@ when it reads in order.
 from __future__ import annotations
 
 import csv
+import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -37,21 +38,29 @@ class MalformedLines:
         self.expected = expected
         self.rows: list[int] = []
         self.problems: list[dict[str, Any]] = []
+        self._lock = threading.Lock()  # pyarrow may call the handler on its own threads
 
     def __call__(self, row: Any) -> str:
         number = int(row.number) - 1  # the physical line, the header being line 1
         values = row.actual_columns
-        self.rows.append(number)
-        self.problems.append({"row": number, "field": "", "reason": f"expected {self.expected} values, got {values}"})
+        with self._lock:
+            self.rows.append(number)
+            reason = f"expected {self.expected} values, got {values}"
+            self.problems.append({"row": number, "field": "", "reason": reason})
         return "skip"
 
-    def take(self) -> list[dict[str, Any]]:
-        taken, self.problems = self.problems, []
+    def take(self, through: int | None = None) -> list[dict[str, Any]]:
+        """The lines kept so far, or only those up to row `through`: the parser may already be past the batch
+        being numbered, and a later batch's lines belong with it (so the rejects file lists rows in order)."""
+        with self._lock:
+            taken = [p for p in self.problems if through is None or p["row"] <= through]
+            self.problems = [p for p in self.problems if through is not None and p["row"] > through]
         return taken
 
     def numbers(self, start: int, count: int) -> np.ndarray:
         """Row numbers of good rows start..start+count-1 (0-based among good rows), skipping the malformed ones."""
-        skipped = np.sort(np.asarray(self.rows, dtype=np.int64))
+        with self._lock:
+            skipped = np.sort(np.asarray(self.rows, dtype=np.int64))
         good_before = skipped - 1 - np.arange(len(skipped))  # how many good rows precede each skipped one
         good = np.arange(start, start + count)
         return good + 1 + np.searchsorted(good_before, good, side="right")
@@ -85,11 +94,13 @@ def read_csv(
 
 def numbered(
     batches: Iterable[pa.RecordBatch], malformed: MalformedLines, handle: BinaryIO
-) -> Iterator[tuple[pa.RecordBatch, np.ndarray, int]]:
-    """(batch, its rows' numbers, bytes read): every malformed line before a batch's rows is known once it is read."""
+) -> Iterator[tuple[pa.RecordBatch, np.ndarray, int, list[dict[str, Any]]]]:
+    """(batch, its rows' numbers, bytes read, the malformed lines before its last row): every malformed line
+    before a batch's rows is known once it is read."""
     good = 0
     for batch in batches:
-        yield batch, malformed.numbers(good, batch.num_rows), handle.tell()
+        numbers = malformed.numbers(good, batch.num_rows)
+        yield batch, numbers, handle.tell(), malformed.take(int(numbers[-1])) if len(numbers) else []
         good += batch.num_rows
 
 

@@ -42,6 +42,7 @@ class Chunk:
     ids: pa.Table
     rows: np.ndarray  # the good rows' numbers
     problems: list[dict[str, Any]] = field(default_factory=list)  # {"row", "field", "reason"}
+    block: np.ndarray | None = None  # all numeric: the frame's column-major float64 block, the model's input
 
 
 def limits(feature: dict[str, Any]) -> tuple[float, float] | None:
@@ -160,20 +161,23 @@ def check_chunk(batch: pa.RecordBatch, numbers: np.ndarray, features: list[dict[
     if problems:
         columns = {name: values[good] for name, values in columns.items()}
         id_table, numbers = id_table.filter(pa.array(good)) if ids else id_table, numbers[good]
-    return Chunk(frame=_frame(columns), ids=id_table, rows=numbers, problems=listed)
+    block = _block(columns)
+    names = list(columns)
+    frame = pd.DataFrame(columns, columns=names) if block is None else pd.DataFrame(block, columns=names, copy=False)
+    return Chunk(frame=frame, ids=id_table, rows=numbers, problems=listed, block=block)
 
 
-def _frame(columns: dict[str, np.ndarray]) -> pd.DataFrame:
-    """The model's input. All numeric: one column-major float64 block, each column one contiguous copy, which
-    pandas wraps without copying and `to_numpy()` hands back as it is (a dict of columns is copied again to
-    consolidate them, and a row-major block is filled with strided writes)."""
+def _block(columns: dict[str, np.ndarray]) -> np.ndarray | None:
+    """All numeric: one column-major float64 block, each column one contiguous copy, which pandas wraps without
+    copying (a dict of columns is copied again to consolidate them, and a row-major block is filled with strided
+    writes). The model may overwrite it (batch_model.work_in_place): it is this chunk's own."""
     if not all(values.dtype == np.float64 for values in columns.values()):
-        return pd.DataFrame(columns, columns=list(columns))
+        return None
     first = next(iter(columns.values()), np.empty(0))
     block = np.empty((len(first), len(columns)), dtype=np.float64, order="F")
     for index, values in enumerate(columns.values()):
         block[:, index] = values
-    return pd.DataFrame(block, columns=list(columns), copy=False)
+    return block
 
 
 def read_parquet(path: Path, names: list[str], rows: int) -> Iterator[tuple[pa.RecordBatch, np.ndarray, int]]:

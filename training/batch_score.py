@@ -2,7 +2,7 @@
 processing job on AWS (docs/batch.md).
 
 Runs inside AWS's scikit-learn image, beside inference.py in the sourcedir: the model is loaded by inference.py's
-model_fn and scored as its predict() scores a request (label = the most probable class), on chunks typed the way
+model_fn and scored as its predict() scores a request (batch_model.py), on chunks typed the way
 its request parser types them; rows are checked with /predict's rules (batch_rows.py). Writes the predictions
 (row, id columns, prediction, probability_<class>, model_version), a rejects CSV (row, field, reason) and a
 summary JSON; with --progress, one JSON line per chunk on stdout ({"rows", "bytes", "total_bytes"}).
@@ -14,7 +14,6 @@ import contextlib
 import json
 import signal
 import sys
-import tarfile
 import tempfile
 import time
 from collections.abc import Iterable, Iterator
@@ -22,19 +21,17 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 from batch_csv import MalformedLines, header, numbered, read_csv
-from batch_outputs import Outputs, labels, output_schema
+from batch_model import features_of, load_model, predict
+from batch_outputs import Outputs, output_schema
 from batch_rows import CarefulRead, Chunk, check_chunk, check_columns, file_format, parquet_columns, read_parquet
 from batch_threads import Background, prefetched
-from sklearn import config_context
 from sm_paths import JobArgumentParser, JobError, parse_json_flag, run_job, write_json
 from threadpoolctl import threadpool_limits
 
-import inference
-
 LISTED_PROBLEMS = 10
+Read = tuple[pa.RecordBatch, np.ndarray, int, list[dict[str, Any]]]  # batch, its row numbers, bytes, malformed lines
 
 
 def parse_args(argv: list[str]) -> Any:
@@ -64,52 +61,6 @@ def single_file(path: Path) -> Path:
     return found[0]
 
 
-def load_model(folder: Path, scratch: Path) -> dict[str, Any]:
-    archive = folder / "model.tar.gz"
-    if archive.is_file():  # the registered package's ModelDataUrl, as a processing input downloads it
-        with tarfile.open(archive) as tar:
-            tar.extractall(scratch, filter="data")
-        folder = scratch
-    if not (folder / "metadata.json").is_file():
-        raise JobError(f"no model at {folder} (metadata.json is missing)")
-    # inference.py sits beside this file in the sourcedir; in the repository mypy sees the inference/ folder.
-    return inference.model_fn(str(folder))  # type: ignore[attr-defined]
-
-
-def features_of(model: dict[str, Any], contract_path: Path) -> list[dict[str, Any]]:
-    """The model's features in its order, with the contract's ranges (the API checks the same ranges)."""
-    contract = json.loads(contract_path.read_text(encoding="utf-8"))
-    ranges = {f["name"]: f for f in contract.get("features", [])}
-    return [{**ranges.get(f["name"], {}), **f} for f in model["metadata"]["features"]]
-
-
-def model_input(pipeline: Any, frame: pd.DataFrame) -> Any:
-    """What the Pipeline takes, as inference.py's InputPlan builds it: the frame for a model fitted on named
-    columns, else the array in feature order (an all-numeric chunk's column-major block, without a copy)."""
-    if getattr(pipeline, "feature_names_in_", None) is not None:
-        return frame
-    numeric = all(dtype == np.float64 for dtype in frame.dtypes)
-    return frame.to_numpy(dtype=np.float64 if numeric else object)
-
-
-def predict(model: dict[str, Any], frame: pd.DataFrame) -> dict[str, pa.Array]:
-    pipeline, metadata = model["pipeline"], model["metadata"]
-    frame = model_input(pipeline, frame)
-    classes = [str(c) for c in metadata.get("classes") or []]
-    # As inference.py calls the model: the rows were checked (check_chunk), so scikit-learn's finiteness scan
-    # and parameter validation would only repeat that work on every chunk.
-    with config_context(**inference.VALIDATED):  # type: ignore[attr-defined]
-        if metadata["task"] != "classification":
-            return {"prediction": pa.array(np.asarray(pipeline.predict(frame), dtype=float), pa.float64())}
-        if not hasattr(pipeline, "predict_proba"):
-            predicted = np.asarray(pipeline.predict(frame)).astype(str)
-            return {"prediction": pa.array(predicted, pa.string()).dictionary_encode()}
-        probabilities = np.asarray(pipeline.predict_proba(frame), dtype=float)
-    columns: dict[str, pa.Array] = {"prediction": labels(probabilities.argmax(axis=1), classes)}
-    columns.update({f"probability_{c}": pa.array(probabilities[:, i]) for i, c in enumerate(classes)})
-    return columns
-
-
 class Scoring:
     """One pass over the input; counts what it saw."""
 
@@ -128,18 +79,19 @@ class Scoring:
         self.outputs.reject(problems)
         self.problems += len(problems)
         if len(checked.frame):
-            columns = predict(self.model, checked.frame)
+            columns = predict(self.model, checked)
             self.writer.submit(self.outputs.write, checked.rows, checked.ids, columns, self.model.get("model_version"))
         self.rows_read += read + len(malformed)
         self.rows_scored += len(checked.frame)
         if self.args.progress:
             print(json.dumps({"rows": self.rows_read, "bytes": done, "total_bytes": self.size}), flush=True)
 
-    def checked(self, batches: Iterable[tuple[pa.RecordBatch, np.ndarray, int]]) -> Iterator[tuple[int, Chunk, int]]:
-        """(rows, the checked chunk, bytes read) per batch (numbered `numbers`). Run on the reading thread: the
-        checks then overlap the previous chunk's scoring instead of adding to it (numpy releases the GIL)."""
-        for batch, numbers, done in batches:
-            yield batch.num_rows, check_chunk(batch, numbers, self.features, self.args.id_columns), done
+    def checked(self, batches: Iterable[Read]) -> Iterator[tuple[int, Chunk, list[dict[str, Any]], int]]:
+        """(rows, the checked chunk, the malformed lines among or just before them, bytes read) per batch. Run on
+        the reading thread: the checks then overlap the previous chunk's scoring instead of adding to it (numpy
+        releases the GIL)."""
+        for batch, numbers, done, malformed in batches:
+            yield batch.num_rows, check_chunk(batch, numbers, self.features, self.args.id_columns), malformed, done
 
     def csv(self, careful: bool) -> None:
         malformed = MalformedLines(len(header(self.args.input)))
@@ -147,8 +99,8 @@ class Scoring:
         numeric = [f["name"] for f in self.features if f["kind"] == "numeric"]
         with self.args.input.open("rb") as handle:
             batches = read_csv(handle, list(dict.fromkeys(names)), numeric, careful, malformed)
-            for read, checked, done in prefetched(self.checked(numbered(batches, malformed, handle))):
-                self.chunk(read, checked, malformed.take(), done)
+            for read, checked, lines, done in prefetched(self.checked(numbered(batches, malformed, handle))):
+                self.chunk(read, checked, lines, done)
             self.chunk_tail(malformed)
 
     def chunk_tail(self, malformed: MalformedLines) -> None:
@@ -167,7 +119,7 @@ class Scoring:
     def parquet(self) -> None:
         names = list(dict.fromkeys([f["name"] for f in self.features] + self.args.id_columns))
         batches = read_parquet(self.args.input, names, self.args.chunk_rows)
-        for read, checked, done in prefetched(self.checked(batches)):
+        for read, checked, _, done in prefetched(self.checked((b, n, d, []) for b, n, d in batches)):
             self.chunk(read, checked, [], done)
 
 
