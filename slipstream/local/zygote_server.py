@@ -28,9 +28,14 @@ _PR_SET_PDEATHSIG = 1
 _PRCTL = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True).prctl
 
 
-def _decline(request: dict, own_env: dict[str, str]) -> str:
-    if import_signature(request["env"]) != import_signature(own_env):
-        return "the job's import-time environment differs from the zygote's"
+def _decline(request: dict, own_env: dict[str, str], added: dict[str, str]) -> str:
+    job, own = import_signature(request["env"]), import_signature(own_env)
+    # What a preload set for itself by setdefault (scikit-learn's KMP_*): a job without it, or with the same
+    # value, loads that library exactly as the zygote did (e.g. a job started by a forked toolkit that has it).
+    job = {name: value for name, value in job.items() if not (name in added and added[name] == value)}
+    if job != own:
+        names = sorted(name for name in {*job, *own} if job.get(name) != own.get(name))
+        return f"the job's import-time environment differs from the zygote's in {', '.join(names)}"
     if request["state"][:3] != _interpreter_state()[:3]:
         return "the job's interpreter options differ from the zygote's"
     return ""
@@ -129,7 +134,7 @@ def _reseed() -> None:
         sys.modules["numpy.random"].seed()
 
 
-def _become_job(request: dict, fds: list[int], zygote: int, base_path: list[str], added: dict[str, str]) -> None:
+def _become_job(request: dict, fds: list[int], zygote: int, base_path: list[str]) -> None:
     _PRCTL(_PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != zygote:
         os._exit(1)
@@ -143,7 +148,7 @@ def _become_job(request: dict, fds: list[int], zygote: int, base_path: list[str]
     sys.stdout.reconfigure(line_buffering=os.isatty(1))  # type: ignore[union-attr]
     os.chdir(request["cwd"])
     os.environ.clear()
-    os.environ.update({**added, **request["env"]})
+    os.environ.update(request["env"])
     sys.orig_argv = [request["state"][3], *sys.orig_argv[1:]]
     sys.executable = request["state"][3]
     target = request["target"]
@@ -185,7 +190,8 @@ class Zygote:
         except (OSError, ValueError):
             conn.close()
             return
-        reason = _decline(request, self.env) if len(fds) == 3 else "no stdio"
+        reason = _decline(request, self.env, self.added) if len(fds) == 3 else "no stdio"
+        print(json.dumps({"target": request["target"], "declined": reason}), file=sys.stderr, flush=True)
         if reason:
             for fd in fds:
                 os.close(fd)
@@ -203,7 +209,7 @@ class Zygote:
                 for sock in (self.listener, conn, *self.children.values()):
                     sock.close()
                 os.close(self.wake_read)
-                _become_job(request, fds, zygote, self.base_path, self.added)
+                _become_job(request, fds, zygote, self.base_path)
             except BaseException:
                 traceback.print_exc()
                 os._exit(70)
@@ -261,7 +267,6 @@ def serve(socket_path: str, modules: list[str]) -> None:
             importlib.import_module(name)
         except Exception:  # a preload the image lacks only costs its job the import
             failed.append(name)
-    # What the preloads set at import (scikit-learn: KMP_DUPLICATE_LIB_OK, by setdefault) a fresh job sets too.
     added = {name: value for name, value in os.environ.items() if before.get(name) != value}
     zygote = Zygote(socket_path, before, added)
     threads = len(os.listdir("/proc/self/task")) if os.path.isdir("/proc/self/task") else 1
