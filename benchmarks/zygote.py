@@ -85,7 +85,14 @@ def bench(quick: bool = False) -> list[Row]:
             best = _best(job, scratch, runs)
             for index, unit in ((0, "CPU"), (1, "wall")):
                 rows.append(
-                    Row(f"{name}, {unit}, forked", best["forked"][index], best["plain"][index], "plain processes", "s", 0.5)
+                    Row(
+                        f"{name}, {unit}, forked",
+                        best["forked"][index],
+                        best["plain"][index],
+                        "plain processes",
+                        "s",
+                        0.5,
+                    )
                 )
     image_zygote.close()
     return rows

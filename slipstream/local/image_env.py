@@ -33,7 +33,9 @@ CONTAINERS_MAPPING_FIX = ("sagemaker_containers/_mapping.py", "collections.Mappi
 RECIPE = "3: bin/train is the image's train_script; the zygote's hook"
 ZYGOTE_HOOK = "_slipstream_zygote.pth"
 # One line, run by site.py in every interpreter of the environment; inert unless the job names a zygote.
-ZYGOTE_HOOK_LINE = 'import os; os.environ.get("SLIPSTREAM_ZYGOTE_SOCKET") and __import__("_slipstream_zygote").divert()\n'
+ZYGOTE_HOOK_LINE = (
+    'import os; os.environ.get("SLIPSTREAM_ZYGOTE_SOCKET") and __import__("_slipstream_zygote").divert()\n'
+)
 ZYGOTE_LAUNCHER = Path(__file__).resolve().parent / "zygote_launcher.py"
 CONSOLE_SCRIPT = """#!{python}
 # The image's `train` (slipstream/image.py train_script): written by slipstream.local.image_env.

@@ -56,7 +56,13 @@ def _run(command: Sequence[str], opt_ml: Path, env: dict[str, str], step: str) -
     try:
         # A run killed outright (kill -9) must not leave its job running on, writing into a dead run's folder.
         done = subprocess.run(
-            mapped, cwd=opt_ml, env=image_zygote.job_env(env), capture_output=True, text=True, check=False, preexec_fn=die_with_parent()
+            mapped,
+            cwd=opt_ml,
+            env=image_zygote.job_env(env),
+            capture_output=True,
+            text=True,
+            check=False,
+            preexec_fn=die_with_parent(),
         )
     except OSError as error:  # e.g. an entrypoint naming a program the image does not have
         raise StepFailed(f"{step} failed: could not start {mapped[0]!r}: {error.strerror}") from None

@@ -80,7 +80,7 @@ def divert() -> None:
     except OSError:
         return  # a closed stdio fd: only a plain process reproduces that
     request = {
-        "target": target, "argv": sys.argv[1:], "cwd": os.getcwd(), "env": dict(os.environ),
+        "target": target, "argv": sys.argv[1:], "orig_argv": list(sys.orig_argv), "cwd": os.getcwd(), "env": dict(os.environ),
         "state": _interpreter_state(),
     }  # fmt: skip
     conn = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
@@ -100,19 +100,29 @@ def divert() -> None:
 
 
 def _relay(conn: socket.socket, pid: int) -> None:
-    """Stand in for the child: forward signals to it, then end as it ended."""
-    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2):
-        signal.signal(signum, lambda received, _frame: os.kill(pid, received))
+    """Stand in for the child: forward signals to it, then end as it ended. Never returns: the job ran."""
+    try:
+        for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2):
+            signal.signal(signum, lambda received, _frame: os.kill(pid, received))
+        status = _status(conn)
+        if os.WIFSIGNALED(status):
+            death = os.WTERMSIG(status)
+            if death not in (signal.SIGKILL, signal.SIGSTOP):  # the two whose disposition cannot be set
+                signal.signal(death, signal.SIG_DFL)
+            os.kill(os.getpid(), death)
+        code = os.waitstatus_to_exitcode(status) if os.WIFEXITED(status) else 1
+    except BaseException:  # e.g. a second ^C while waiting: the child got it too
+        code = 1
+    os._exit(code)
+
+
+def _status(conn: socket.socket) -> int:
+    """The child's wait status; a zygote gone without one took its children with it (SIGKILL)."""
     while True:
         try:
-            done = json.loads(conn.recv(_MAX_MESSAGE) or b'{"status": 9}')
-            break
+            message = conn.recv(_MAX_MESSAGE)
         except InterruptedError:
             continue
-    status = done["status"]
-    if os.WIFSIGNALED(status):
-        signum = os.WTERMSIG(status)
-        signal.signal(signum, signal.SIG_DFL)
-        os.kill(os.getpid(), signum)
-    os._exit(os.waitstatus_to_exitcode(status) if os.WIFEXITED(status) else 1)
-
+        except OSError:
+            message = b""
+        return int(json.loads(message)["status"]) if message else signal.SIGKILL

@@ -8,6 +8,7 @@ thread); it exits, killing its children, when its stdin (a pipe from the process
 from __future__ import annotations
 
 import builtins
+import contextlib
 import ctypes
 import ctypes.util
 import importlib
@@ -134,7 +135,7 @@ def _reseed() -> None:
         sys.modules["numpy.random"].seed()
 
 
-def _become_job(request: dict, fds: list[int], zygote: int, base_path: list[str]) -> None:
+def _become_job(request: dict, fds: list[int], zygote: int, base_path: list[str], added: dict[str, str]) -> None:
     _PRCTL(_PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != zygote:
         os._exit(1)
@@ -148,8 +149,10 @@ def _become_job(request: dict, fds: list[int], zygote: int, base_path: list[str]
     sys.stdout.reconfigure(line_buffering=os.isatty(1))  # type: ignore[union-attr]
     os.chdir(request["cwd"])
     os.environ.clear()
-    os.environ.update(request["env"])
-    sys.orig_argv = [request["state"][3], *sys.orig_argv[1:]]
+    # What the preloads set by setdefault at import (KMP_* of scikit-learn, joblib and threadpoolctl), as a
+    # fresh job importing them sets it: every image job does (the toolkit passes them on to train.py, which does).
+    os.environ.update({**added, **request["env"]})
+    sys.orig_argv = request["orig_argv"]
     sys.executable = request["state"][3]
     target = request["target"]
     first = "" if "c" in target else os.getcwd() if "m" in target else os.path.dirname(os.path.realpath(target["path"]))
@@ -209,7 +212,7 @@ class Zygote:
                 for sock in (self.listener, conn, *self.children.values()):
                     sock.close()
                 os.close(self.wake_read)
-                _become_job(request, fds, zygote, self.base_path)
+                _become_job(request, fds, zygote, self.base_path, self.added)
             except BaseException:
                 traceback.print_exc()
                 os._exit(70)
@@ -238,14 +241,10 @@ class Zygote:
                 return
             conn = self.children.pop(pid, None)
             if conn is not None:
-                try:
+                with contextlib.suppress(KeyError):  # its stand-in may have gone already
                     self.selector.unregister(conn)
-                except KeyError:
-                    pass  # already gone
-                try:
+                with contextlib.suppress(OSError):  # ... and then nobody waits for this status
                     conn.send(json.dumps({"status": status}).encode())
-                except OSError:
-                    pass  # the stand-in is gone: nobody waits for this status
                 conn.close()
 
     def _stdin(self, fd: int) -> None:
