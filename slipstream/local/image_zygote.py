@@ -105,7 +105,8 @@ def _ready(process: subprocess.Popen[str]) -> bool:
         if not selector.select(READY_SECONDS):
             return False
     line = process.stdout.readline()
-    return line.startswith("{") and "ready" in json.loads(line)
+    # A Python thread started by a preload would not survive the fork (its locks might): such a zygote is unused.
+    return line.startswith("{") and json.loads(line).get("python_threads") == 1
 
 
 def _stop(process: subprocess.Popen[str]) -> None:

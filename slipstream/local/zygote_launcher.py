@@ -11,11 +11,16 @@ interpreter simply carries on starting, as a plain process.
 
 What a forked child shares with its siblings, and why no result can change: the preloaded modules' import-time
 state (computed from an environment equal, in every variable a library reads at import, to the job's own:
-import_signature(); a job whose signature differs is declined), the str hash secret (a fresh process draws a
-random one unless PYTHONHASHSEED, part of the signature, fixes it: a shared draw is still a legal draw), and
-copy-on-write memory. The global random generators (random, numpy.random) are reseeded from the OS in each
-child, as a fresh process seeds them; tempfile's cached folder is reset; the signal handlers are Python's own.
-Everything else (argv, cwd, environ, sys.path, __main__, stdio fds, exit status) is the job's.
+import_signature(); a job whose signature or interpreter options differ is declined), the str hash secret (a
+fresh process draws a random one unless PYTHONHASHSEED, part of the signature, fixes it: a shared draw is still
+a legal draw), and copy-on-write memory. The global random generators (random, numpy.random) are reseeded from
+the OS in each child, as a fresh process seeds them; tempfile's cached folder is reset; the signal handlers
+are Python's own. The zygote runs no Python thread; the native ones the libraries start at import (OpenBLAS's
+pool, pyarrow's jemalloc background thread) are stopped and restarted around fork() by the libraries' own
+pthread_atfork handlers, and a child's BLAS uses the thread count its environment sets (a test). The
+environment is the job's, plus what the preloads set by os.environ.setdefault at import (KMP_DUPLICATE_LIB_OK
+and KMP_INIT_AT_FORK: scikit-learn, joblib, threadpoolctl), as every image job that imports them sets it too.
+Everything else (argv, orig_argv, executable, cwd, sys.path, __main__, stdio fds, exit status) is the job's.
 """
 
 from __future__ import annotations
@@ -80,8 +85,8 @@ def divert() -> None:
     except OSError:
         return  # a closed stdio fd: only a plain process reproduces that
     request = {
-        "target": target, "argv": sys.argv[1:], "orig_argv": list(sys.orig_argv), "cwd": os.getcwd(), "env": dict(os.environ),
-        "state": _interpreter_state(),
+        "target": target, "argv": sys.argv[1:], "orig_argv": list(sys.orig_argv), "cwd": os.getcwd(),
+        "env": dict(os.environ), "state": _interpreter_state(),
     }  # fmt: skip
     conn = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     try:

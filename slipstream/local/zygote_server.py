@@ -269,7 +269,10 @@ def serve(socket_path: str, modules: list[str]) -> None:
     added = {name: value for name, value in os.environ.items() if before.get(name) != value}
     zygote = Zygote(socket_path, before, added)
     threads = len(os.listdir("/proc/self/task")) if os.path.isdir("/proc/self/task") else 1
-    print(json.dumps({"ready": os.getpid(), "failed": failed, "threads": threads}), flush=True)
+    import threading
+
+    ready = {"ready": os.getpid(), "failed": failed, "threads": threads, "python_threads": threading.active_count()}
+    print(json.dumps(ready), flush=True)
     zygote.serve()
     os.unlink(socket_path)
 

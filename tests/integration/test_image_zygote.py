@@ -31,8 +31,9 @@ main = sys.modules["__main__"]
 seen = {
     "argv": sys.argv, "orig_argv": sys.orig_argv[1:], "executable": sys.executable, "cwd": os.getcwd(),
     "path": sys.path, "env": {k: v for k, v in os.environ.items() if k != "SLIPSTREAM_ZYGOTE_SOCKET"},
-    "main": [__name__, main.__dict__.get("__file__"), str(getattr(main.__dict__.get("__spec__"), "origin", None)), sorted(vars(main))],
-    "stdin": sys.stdin.read(), "blas": [pool["num_threads"] for pool in threadpoolctl.threadpool_info() if "numpy" in pool["filepath"]],
+    "main": [__name__, main.__dict__.get("__file__"), str(getattr(__spec__, "origin", None)), sorted(vars(main))],
+    "stdin": sys.stdin.read(),
+    "blas": [pool["num_threads"] for pool in threadpoolctl.threadpool_info() if "numpy" in pool["filepath"]],
     "product": float((numpy.arange(64.0).reshape(8, 8) @ numpy.ones((8, 8))).sum()),
 }
 print(json.dumps(seen, sort_keys=True))
@@ -62,8 +63,8 @@ def job(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _env(out: Path, **extra: str) -> dict[str, str]:
     # The image's locale: without one, the interpreter coerces it and a nested interpreter sees other flags.
-    image = {"PATH": f"{image_python().parent}:/usr/bin:/bin", "PYTHONUNBUFFERED": "1", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
-    return {**image, "OUT": str(out), **extra}
+    path = f"{image_python().parent}:/usr/bin:/bin"
+    return {"PATH": path, "PYTHONUNBUFFERED": "1", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "OUT": str(out), **extra}
 
 
 def _run(command: list[str], cwd: Path, out: Path, forked: bool, **extra: str) -> subprocess.CompletedProcess[str]:
@@ -114,7 +115,10 @@ def test_a_job_forked_from_the_zygote_matches_the_plain_process(
 
 def test_a_job_whose_import_time_environment_differs_runs_plainly(job: Path, tmp_path: Path) -> None:
     # The nested interpreter asks the same zygote (its socket is inherited) with another OMP_NUM_THREADS.
-    nested = "import os, subprocess, sys; subprocess.run([sys.executable, 'job.py'], env={**os.environ, **dict([a.split('=') for a in sys.argv[1:]])}, check=True)"
+    nested = (
+        "import os, subprocess, sys; changed = dict(a.split('=') for a in sys.argv[1:]); "
+        "subprocess.run([sys.executable, 'job.py'], env={**os.environ, **changed}, check=True)"
+    )
     python = str(image_python())
     done = _run([python, "-c", nested, "OMP_NUM_THREADS=3", f"OUT={tmp_path / 'out'}"], job, tmp_path / "out", True)
     assert done.returncode == 0, done.stderr
@@ -137,7 +141,10 @@ def _alive(pid: int) -> bool:
         return False
 
 
-SLEEPER = "import os, sys, time; open(sys.argv[1] + '.tmp', 'w').write(str(os.getpid())); os.rename(sys.argv[1] + '.tmp', sys.argv[1]); time.sleep(600)"
+SLEEPER = (
+    "import os, sys, time; open(sys.argv[1] + '.tmp', 'w').write(str(os.getpid())); "
+    "os.rename(sys.argv[1] + '.tmp', sys.argv[1]); time.sleep(600)"
+)
 
 
 def test_killing_the_waiting_process_kills_its_forked_job(tmp_path: Path) -> None:
