@@ -17,6 +17,7 @@ import atexit
 import json
 import os
 import selectors
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -127,3 +128,7 @@ def close() -> None:
         for zygote in _zygotes.values():
             _stop(zygote.process)
         _zygotes.clear()
+        _failed.clear()
+        for folder in _folder:
+            shutil.rmtree(folder, ignore_errors=True)  # its log and sockets; a later job makes a new one
+        _folder.clear()
