@@ -18,6 +18,7 @@ from slipstream.batch_job import BATCH_PROGRAM, batch_arguments
 from slipstream.config import Config
 from slipstream.documents.batch import BatchSummary
 from slipstream.errors import ConfigError, DataError, SlipstreamError
+from slipstream.local import image_zygote
 from slipstream.local.image_env import image_python
 from slipstream.local.registry import CHAMPION, Registry, VersionInfo
 from slipstream.local.sagemaker import container_env
@@ -108,7 +109,9 @@ def _run(command: list[str], job: Path, code: Path, version: str, progress: Prog
     env = container_env(opt_ml, {"SLIPSTREAM_MODEL_VERSION": version})
     log = job / "batch.log"
     with log.open("w", encoding="utf-8") as stderr:
-        child = subprocess.Popen(command, cwd=code, env=env, stdout=subprocess.PIPE, stderr=stderr, text=True)
+        child = subprocess.Popen(
+            command, cwd=code, env=image_zygote.job_env(env), stdout=subprocess.PIPE, stderr=stderr, text=True
+        )
         try:
             assert child.stdout is not None
             for line in child.stdout:

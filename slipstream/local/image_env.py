@@ -30,7 +30,13 @@ SITE_PACKAGES = "import sysconfig; print(sysconfig.get_path('purelib'))"
 # without the same edit, sagemaker_containers cannot be imported at all.
 CONTAINERS_MAPPING_FIX = ("sagemaker_containers/_mapping.py", "collections.Mapping", "collections.abc.Mapping")
 # Bumped when build() changes what it makes of the lock (an environment built the old way is rebuilt).
-RECIPE = "2: bin/train is the image's train_script"
+RECIPE = "3: bin/train is the image's train_script; the zygote's hook"
+ZYGOTE_HOOK = "_slipstream_zygote.pth"
+# One line, run by site.py in every interpreter of the environment; inert unless the job names a zygote.
+ZYGOTE_HOOK_LINE = (
+    'import os; os.environ.get("SLIPSTREAM_ZYGOTE_SOCKET") and __import__("_slipstream_zygote").divert()\n'
+)
+ZYGOTE_LAUNCHER = Path(__file__).resolve().parent / "zygote_launcher.py"
 CONSOLE_SCRIPT = """#!{python}
 # The image's `train` (slipstream/image.py train_script): written by slipstream.local.image_env.
 import sys
@@ -137,6 +143,7 @@ def build(image: ContainerImage = SKLEARN_IMAGE, *, allow_download: bool = True)
     )
     site = Path(subprocess.check_output([str(python), "-c", SITE_PACKAGES], text=True).strip())
     _apply_image_fix(site)
+    _zygote_hook(site)
     _image_train_script(image, python)
     # The image installs its framework package (sagemaker_sklearn_container) from its own repository, which is
     # not on PyPI; ours stands in for it (images/<image>/framework), found the same way: on sys.path.
@@ -151,6 +158,19 @@ def _apply_image_fix(site: Path) -> None:
     if path.is_file():
         text = path.read_text(encoding="utf-8")
         path.write_text(text.replace(new, old).replace(old, new), encoding="utf-8")
+
+
+def zygote_hook(image: ContainerImage = SKLEARN_IMAGE) -> Path:
+    """The hook's .pth (slipstream/local/image_zygote.py): absent in an environment built before it."""
+    return next(env_dir(image).glob(f"lib/python*/site-packages/{ZYGOTE_HOOK}"), env_dir(image) / ZYGOTE_HOOK)
+
+
+def _zygote_hook(site: Path) -> None:
+    # A link, not a copy: the launcher stays the checkout's own file, edited without a rebuild.
+    module = site / "_slipstream_zygote.py"
+    module.unlink(missing_ok=True)
+    module.symlink_to(ZYGOTE_LAUNCHER)
+    (site / ZYGOTE_HOOK).write_text(ZYGOTE_HOOK_LINE, encoding="utf-8")
 
 
 def _image_train_script(image: ContainerImage, python: Path) -> None:

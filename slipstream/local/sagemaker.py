@@ -19,6 +19,7 @@ from pathlib import Path
 
 from slipstream.errors import StepFailed
 from slipstream.image import SKLEARN_IMAGE
+from slipstream.local import image_zygote
 from slipstream.local.image_env import image_python
 from slipstream.local.parent_death import die_with_parent
 
@@ -55,7 +56,13 @@ def _run(command: Sequence[str], opt_ml: Path, env: dict[str, str], step: str) -
     try:
         # A run killed outright (kill -9) must not leave its job running on, writing into a dead run's folder.
         done = subprocess.run(
-            mapped, cwd=opt_ml, env=env, capture_output=True, text=True, check=False, preexec_fn=die_with_parent()
+            mapped,
+            cwd=opt_ml,
+            env=image_zygote.job_env(env),
+            capture_output=True,
+            text=True,
+            check=False,
+            preexec_fn=die_with_parent(),
         )
     except OSError as error:  # e.g. an entrypoint naming a program the image does not have
         raise StepFailed(f"{step} failed: could not start {mapped[0]!r}: {error.strerror}") from None

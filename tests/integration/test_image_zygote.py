@@ -1,0 +1,191 @@
+"""A job forked from the image zygote behaves like the plain process it replaces: the same job run both ways
+(SLIPSTREAM_ZYGOTE=0 and on) gives the same exit status, streams and files; the zygote's children die with
+whoever waits for them."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from slipstream.local import image_zygote
+from slipstream.local.image_env import image_python
+from slipstream.local.zygote_launcher import ENV_SOCKET
+
+DEADLINE = 30.0
+# Prints everything a job observes of its start; "preloaded" goes to a side file (the one intended difference).
+JOB = r"""
+import json, os, sys
+preloaded = "pandas" in sys.modules
+import numpy, joblib, threadpoolctl  # like every image job, one that imports what sets KMP_* by setdefault
+with open(os.path.join(os.environ["OUT"], "preloaded"), "w") as side:
+    side.write(str(preloaded))
+main = sys.modules["__main__"]
+seen = {
+    "argv": sys.argv, "orig_argv": sys.orig_argv[1:], "executable": sys.executable, "cwd": os.getcwd(),
+    "path": sys.path, "env": {k: v for k, v in os.environ.items() if k != "SLIPSTREAM_ZYGOTE_SOCKET"},
+    "main": [__name__, main.__dict__.get("__file__"), str(getattr(__spec__, "origin", None)), sorted(vars(main))],
+    "stdin": sys.stdin.read(),
+    "blas": [pool["num_threads"] for pool in threadpoolctl.threadpool_info() if "numpy" in pool["filepath"]],
+    "product": float((numpy.arange(64.0).reshape(8, 8) @ numpy.ones((8, 8))).sum()),
+}
+print(json.dumps(seen, sort_keys=True))
+print("to stderr", file=sys.stderr)
+with open(os.path.join(os.environ["OUT"], "written.bin"), "wb") as out:
+    out.write(bytes(range(256)))
+how = os.environ.get("HOW", "")
+if how == "reason":
+    open(os.path.join(os.environ["OUT"], "failure"), "w").write("the data has no target column")
+    sys.exit(2)
+if how == "raise":
+    raise ValueError("an uncaught exception")
+if how == "signal":
+    os.kill(os.getpid(), 15)
+if how == "message":
+    sys.exit("a message instead of a code")
+"""
+
+
+@pytest.fixture(scope="module")
+def job(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("zygote-job")
+    (folder / "job.py").write_text(JOB, encoding="utf-8")
+    (folder / "jobmodule.py").write_text(JOB, encoding="utf-8")
+    return folder
+
+
+def _env(out: Path, **extra: str) -> dict[str, str]:
+    # The image's locale: without one, the interpreter coerces it and a nested interpreter sees other flags.
+    path = f"{image_python().parent}:/usr/bin:/bin"
+    return {"PATH": path, "PYTHONUNBUFFERED": "1", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "OUT": str(out), **extra}
+
+
+def _run(command: list[str], cwd: Path, out: Path, forked: bool, **extra: str) -> subprocess.CompletedProcess[str]:
+    out.mkdir(parents=True)
+    env = image_zygote.job_env(_env(out, **extra)) if forked else _env(out, **extra)
+    assert (ENV_SOCKET in env) is forked
+    return subprocess.run(command, cwd=cwd, env=env, input="on stdin", capture_output=True, text=True, check=False)
+
+
+def _outputs(folder: Path) -> dict[str, bytes]:
+    return {path.name: path.read_bytes() for path in sorted(folder.iterdir()) if path.name != "preloaded"}
+
+
+def _preloaded(folder: Path) -> bool:
+    return (folder / "preloaded").read_text() == "True"
+
+
+@pytest.mark.parametrize(
+    ("how", "mode", "extra"),
+    [
+        ("", "script", {}),
+        ("reason", "script", {}),
+        ("raise", "script", {}),
+        ("signal", "script", {}),
+        ("message", "module", {}),
+        ("", "command", {"OPENBLAS_NUM_THREADS": "1", "PYTHONPATH": "/nowhere"}),
+    ],
+)
+def test_a_job_forked_from_the_zygote_matches_the_plain_process(
+    job: Path, tmp_path: Path, how: str, mode: str, extra: dict[str, str]
+) -> None:
+    python = str(image_python().parent / "python3")
+    command = {"script": [python, "job.py", "an argument"], "module": [python, "-m", "jobmodule", "x"]}.get(
+        mode, [python, "-c", JOB, "y"]
+    )
+    plain = _run(command, job, tmp_path / "plain", False, HOW=how, **extra)
+    forked = _run(command, job, tmp_path / "forked", True, HOW=how, **extra)
+    expected = {"": 0, "reason": 2, "raise": 1, "signal": -signal.SIGTERM, "message": 1}[how]
+    assert (plain.returncode, forked.returncode) == (expected, expected), plain.stderr
+    same = {str(tmp_path / "forked"): str(tmp_path / "plain")}.popitem()
+    seen, expected_seen = json.loads(forked.stdout.replace(*same)), json.loads(plain.stdout)
+    assert {name: (value, expected_seen[name]) for name, value in seen.items() if value != expected_seen[name]} == {}
+    assert forked.stdout.replace(*same) == plain.stdout
+    assert forked.stderr.replace(*same) == plain.stderr
+    assert _outputs(tmp_path / "forked") == _outputs(tmp_path / "plain")
+    assert (_preloaded(tmp_path / "plain"), _preloaded(tmp_path / "forked")) == (False, True)
+
+
+def test_a_job_whose_import_time_environment_differs_runs_plainly(job: Path, tmp_path: Path) -> None:
+    # The nested interpreter asks the same zygote (its socket is inherited) with another OMP_NUM_THREADS.
+    nested = (
+        "import os, subprocess, sys; changed = dict(a.split('=') for a in sys.argv[1:]); "
+        "subprocess.run([sys.executable, 'job.py'], env={**os.environ, **changed}, check=True)"
+    )
+    python = str(image_python())
+    done = _run([python, "-c", nested, "OMP_NUM_THREADS=3", f"OUT={tmp_path / 'out'}"], job, tmp_path / "out", True)
+    assert done.returncode == 0, done.stderr
+    assert not _preloaded(tmp_path / "out")  # declined, started as a plain process
+    same = _run([python, "-c", nested, f"OUT={tmp_path / 'same'}"], job, tmp_path / "same", True)
+    assert same.returncode == 0 and _preloaded(tmp_path / "same")  # the toolkit's case: train.py forks too
+
+
+def _poll(condition: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + DEADLINE
+    while not condition():
+        assert time.monotonic() < deadline, f"waited {DEADLINE}s for {what}"
+        time.sleep(0.05)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+SLEEPER = (
+    "import os, sys, time; open(sys.argv[1] + '.tmp', 'w').write(str(os.getpid())); "
+    "os.rename(sys.argv[1] + '.tmp', sys.argv[1]); time.sleep(600)"
+)
+
+
+def test_killing_the_waiting_process_kills_its_forked_job(tmp_path: Path) -> None:
+    env = image_zygote.job_env(_env(tmp_path))
+    pid_file = tmp_path / "pid"
+    stand_in = subprocess.Popen([str(image_python()), "-c", SLEEPER, str(pid_file)], env=env)
+    _poll(pid_file.exists, "the forked job to write its pid")
+    child = int(pid_file.read_text())
+    assert child != stand_in.pid  # it runs in the zygote's fork, not in the process we started
+    stand_in.kill()  # what subprocess.run's timeout does
+    stand_in.wait()
+    _poll(lambda: not _alive(child), f"the forked job {child} to die with its stand-in")
+
+
+def test_a_caller_killed_with_sigkill_leaves_no_forked_job(tmp_path: Path) -> None:
+    pid_file = tmp_path / "pid"
+    caller = (
+        "import os, signal, subprocess, sys, time\n"
+        "from slipstream.local import image_zygote\n"
+        "from slipstream.local.image_env import image_python\n"
+        f"env = image_zygote.job_env({_env(tmp_path)!r})\n"
+        f"subprocess.Popen([str(image_python()), '-c', {SLEEPER!r}, {str(pid_file)!r}], env=env)\n"
+        f"while not os.path.exists({str(pid_file)!r}): time.sleep(0.05)\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", caller], capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    child = int(pid_file.read_text())
+    _poll(lambda: not _alive(child), f"the forked job {child} to die with the run that was killed")
+
+
+def test_the_off_switch_restores_plain_processes(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv(image_zygote.SWITCH, "0")
+    assert image_zygote.job_env(_env(tmp_path)) == _env(tmp_path)
+
+
+def test_a_zygote_that_died_is_restarted(tmp_path: Path) -> None:
+    env = image_zygote.job_env(_env(tmp_path))
+    zygote = next(z for z in image_zygote._zygotes.values() if z.socket_path == env[ENV_SOCKET])
+    os.kill(zygote.process.pid, signal.SIGKILL)
+    zygote.process.wait()
+    again = image_zygote.job_env(_env(tmp_path / "again"))
+    done = _run([str(image_python()), "-c", JOB], tmp_path, tmp_path / "out", True)
+    assert again[ENV_SOCKET] != env[ENV_SOCKET] and done.returncode == 0 and _preloaded(tmp_path / "out")
