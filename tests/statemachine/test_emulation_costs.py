@@ -109,6 +109,21 @@ def test_each_invocation_reads_its_functions_credentials_from_one_shared_loader(
     assert answers[0]["model"] == answers[1]["model"]  # the S3 model read once, not per invocation
 
 
+def test_new_sessions_share_the_service_models_and_keep_their_own_credentials() -> None:
+    """Every new boto3 session in the emulated process reads the service models the process already loaded (as
+    one session's clients share them), while credentials, region and clients stay the session's own."""
+    install()
+    sessions = [
+        boto3.Session(aws_access_key_id=key, aws_secret_access_key="secret", region_name=region)
+        for key, region in (("key-a", "us-east-1"), ("key-b", "eu-west-1"))
+    ]
+    clients = [session.client("sagemaker") for session in sessions]
+    assert clients[0].meta.service_model.metadata is clients[1].meta.service_model.metadata
+    assert [session.get_credentials().access_key for session in sessions] == ["key-a", "key-b"]
+    assert [client.meta.region_name for client in clients] == ["us-east-1", "eu-west-1"]
+    assert clients[0] is not clients[1]
+
+
 LAMBDA_BASIC = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
 
 
