@@ -2,8 +2,9 @@
 (slipstream/lineage.py), and the `champion` alias once it serves, as `slipstream run` does locally.
 
 A failure here never fails the run: the package, the endpoint and the deployment record are what serve. Each
-call is retried (transient errors only); then the package is marked `mlflow: failed` and the result says
-`failed`, on which the state machine notifies. Re-running a step finds the version by its run id (idempotent).
+call is retried (transient errors only: MLflow's 5xx/429, a refused connection, SageMaker throttling or 5xx while
+reading a tuning job); then the package is marked `mlflow: failed` and the result says `failed`, on which the
+state machine notifies. Re-running a step finds the version by its run id (idempotent).
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
 
 from lambdas.mlflow_registry.rest import MlflowError, MlflowRest
 from lambdas.mlflow_registry.trials import log_search
@@ -34,7 +37,7 @@ def handle(
     for attempt in range(1, ATTEMPTS + 1):
         try:
             return _act(request, config, rest, sagemaker)
-        except (MlflowError, OSError) as error:
+        except (MlflowError, OSError, BotoCoreError, ClientError) as error:
             if attempt == ATTEMPTS or not _transient(error):
                 sagemaker.update_model_package(
                     ModelPackageArn=request.model_package_arn, CustomerMetadataProperties={FAILED_KEY: "failed"}
@@ -125,5 +128,13 @@ def _version_of(rest: MlflowRest, name: str, run_id: str) -> str | None:
             return None
 
 
+_THROTTLED = {"ThrottlingException", "Throttling", "TooManyRequestsException", "RequestLimitExceeded"}
+
+
 def _transient(error: Exception) -> bool:
-    return not isinstance(error, MlflowError) or error.status >= 500 or error.status == 429
+    if isinstance(error, MlflowError):
+        return error.status >= 500 or error.status == 429
+    if isinstance(error, ClientError):  # e.g. AccessDenied or a missing tuning job will not change on a retry
+        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+        return error.response.get("Error", {}).get("Code") in _THROTTLED or status >= 500
+    return True  # a connection refused or reset, a timeout

@@ -225,3 +225,57 @@ def test_a_tuned_package_has_its_run_and_one_child_run_per_trial(server: str) ->
     handle(request, config, rest=MlflowRest(server), sagemaker=sagemaker)
     again = client.search_runs([parent.info.experiment_id], f"tags.`mlflow.parentRunId` = '{parent.info.run_id}'")
     assert len(again) == 3
+
+
+class _RefusingSageMaker(_SageMaker):
+    """SageMaker answering the tuning-job read with `code`, `fails` times, then as the tuned account."""
+
+    def __init__(self, code: str, status: int, fails: int) -> None:
+        super().__init__()
+        self.tuned, self.code, self.status, self.fails, self.calls = _TunedSageMaker(), code, status, fails, 0
+
+    def describe_hyper_parameter_tuning_job(self, HyperParameterTuningJobName: str) -> dict[str, Any]:
+        from botocore.exceptions import ClientError
+
+        self.calls += 1
+        if self.calls <= self.fails:
+            error = {"Error": {"Code": self.code, "Message": "no"}, "ResponseMetadata": {"HTTPStatusCode": self.status}}
+            raise ClientError(error, "DescribeHyperParameterTuningJob")  # type: ignore[arg-type]
+        return self.tuned.describe_hyper_parameter_tuning_job(HyperParameterTuningJobName)
+
+    def list_training_jobs_for_hyper_parameter_tuning_job(self, **request: Any) -> dict[str, Any]:
+        return self.tuned.list_training_jobs_for_hyper_parameter_tuning_job(**request)
+
+
+def _tuned_request(run_id: str) -> MlflowRequest:
+    request = _request("register", run_id=run_id)
+    return request.model_copy(
+        update={"lineage": request.lineage.model_copy(update={"tuning_job": _TunedSageMaker.JOB})}
+    )
+
+
+def test_a_tuning_job_sagemaker_refuses_to_read_marks_the_package_at_once(server: str) -> None:
+    sagemaker, waits = _RefusingSageMaker("AccessDeniedException", 400, fails=9), []
+    result = handle(
+        _tuned_request("denied1"),
+        load_config("slipstream.toml"),
+        rest=MlflowRest(server),
+        sagemaker=sagemaker,
+        sleep=waits.append,
+    )
+    assert result.status == "failed" and "AccessDeniedException" in (result.error or "")
+    assert waits == [] and sagemaker.calls == 1  # a refusal is not retried
+    assert sagemaker.updates == [{"ModelPackageArn": ARN, "CustomerMetadataProperties": {"mlflow": "failed"}}]
+
+
+def test_a_throttled_tuning_job_read_is_retried_and_then_registers(server: str) -> None:
+    sagemaker, waits = _RefusingSageMaker("ThrottlingException", 400, fails=1), []
+    result = handle(
+        _tuned_request("throttled1"),
+        load_config("slipstream.toml"),
+        rest=MlflowRest(server),
+        sagemaker=sagemaker,
+        sleep=waits.append,
+    )
+    assert result.status == "registered", result.error
+    assert waits == [2] and sagemaker.updates == []
