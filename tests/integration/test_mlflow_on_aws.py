@@ -240,7 +240,7 @@ class _RefusingSageMaker(_SageMaker):
         self.calls += 1
         if self.calls <= self.fails:
             error = {"Error": {"Code": self.code, "Message": "no"}, "ResponseMetadata": {"HTTPStatusCode": self.status}}
-            raise ClientError(error, "DescribeHyperParameterTuningJob")  # type: ignore[arg-type]
+            raise ClientError(error, "DescribeHyperParameterTuningJob")
         return self.tuned.describe_hyper_parameter_tuning_job(HyperParameterTuningJobName)
 
     def list_training_jobs_for_hyper_parameter_tuning_job(self, **request: Any) -> dict[str, Any]:
