@@ -58,8 +58,9 @@ def test_a_definition_with_a_syntax_error_is_still_refused(sfn) -> None:
     client, role = sfn
     broken = json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": True}}})[:-1]
     for _ in range(2):  # the second refusal comes from the kept parse
-        with pytest.raises(ClientError, match="ASLParserException line 1:69"):  # moto leaves its code empty
+        with pytest.raises(ClientError, match="ASLParserException line 1:69") as refused:
             client.create_state_machine(name="broken", definition=broken, roleArn=role)
+        assert refused.value.response["Error"]["Code"] == "InvalidDefinition"
 
 
 def test_a_sync_wait_ends_when_a_job_ends(monkeypatch) -> None:

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from slipstream.local.stepfunctions import moto_extensions
@@ -85,3 +86,21 @@ def test_a_lambda_handlers_client_is_refused_as_sagemaker_refuses_it(account):
     assert details["error"] == "ClientError"
     assert "(ValidationException) when calling the CreateModelPackageGroup operation" in details["cause"]
     assert REFUSED in details["cause"]
+
+
+@pytest.mark.parametrize(
+    "definition",
+    [
+        "{not json",
+        json.dumps({"StartAt": "Missing", "States": {}}),
+        json.dumps({"StartAt": "A", "States": {"A": {"Type": "Pass", "End": True, "Bogus": 1}}}),
+    ],
+    ids=["not-json", "no-states", "unknown-field"],
+)
+def test_a_bad_definition_is_refused_as_invalid_definition(account, definition, capfd):
+    with pytest.raises(ClientError) as refused:
+        account["sfn"].create_state_machine(name="bad", definition=definition, roleArn=account["role"])
+    assert refused.value.response["Error"]["Code"] == "InvalidDefinition"
+    assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert account["sfn"].list_state_machines()["stateMachines"] == []
+    assert "token recognition error" not in capfd.readouterr().err

@@ -210,6 +210,17 @@ def _lambda_service_errors_named() -> None:
     StateTaskLambda._from_error = from_error
 
 
+def _parser_errors_coded() -> None:
+    """The exceptions of moto's Step Functions interpreter (parser/api.py, from LocalStack) declare their AWS code
+    as `code` while moto's AWSError answers with `TYPE`: CreateStateMachine on a bad definition was refused with
+    an empty code where Step Functions says InvalidDefinition. Give each of them its declared code and status."""
+    from moto.stepfunctions.parser import api
+
+    for error in vars(api).values():
+        if isinstance(error, type) and issubclass(error, api.ServiceException) and isinstance(error.code, str):
+            error.TYPE, error.STATUS = error.code, getattr(error, "status_code", error.STATUS)
+
+
 def _scaled_clock() -> None:
     """A 30 s Wait or a 5-40 s retry back-off would dominate a laptop run: scale both by CLOCK["scale"]."""
     import time
@@ -307,6 +318,7 @@ def patch() -> None:
     _filters_that_match_nothing_are_empty()
     _definite_paths_are_values()
     _lambda_service_errors_named()
+    _parser_errors_coded()
     _scaled_clock()
     _planned_faults()
     _rules_deliver_to_lambda()

@@ -130,9 +130,10 @@ def _definitions_parsed_once() -> None:
     @functools.lru_cache(maxsize=16)
     def syntax_tree(definition: str) -> tuple[Any, tuple[str, ...]]:
         listener = asl_parser.SyntaxErrorListener()
-        parser = asl_parser.ASLParser(
-            asl_parser.CommonTokenStream(asl_parser.ASLLexer(asl_parser.InputStream(definition)))
-        )
+        lexer = asl_parser.ASLLexer(asl_parser.InputStream(definition))
+        lexer.removeErrorListeners()  # the lexer's default listener prints to stderr; its errors refuse the text too
+        lexer.addErrorListener(listener)
+        parser = asl_parser.ASLParser(asl_parser.CommonTokenStream(lexer))
         parser.removeErrorListeners()
         parser.addErrorListener(listener)
         tree = parser.state_machine()
