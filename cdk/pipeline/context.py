@@ -45,6 +45,7 @@ class PipelineContext:
     approval_fn: lambda_.IFunction | None = None  # with `approval = "manual"`: WaitForApproval's (approval.py)
     mlflow_fn: lambda_.IFunction | None = None  # with `mlflow_tracking_uri`: MLflow on AWS (cdk/pipeline/mlflow.py)
     validation_code_uri: str | None = None  # the ValidateData processing job's code (cdk/pipeline/validation_code.py)
+    validation_role: iam.IRole | None = None  # the ValidateData processing job's own (cdk/pipeline/validation_role.py)
 
     def name_of(self, suffix: str = "") -> str:
         """States.Format template for per-run SageMaker names: `<job prefix>-<run id><suffix>`."""

@@ -1,4 +1,4 @@
-"""Pipeline: the Step Functions training pipeline, its Lambdas, the SageMaker role and the two triggers."""
+"""Pipeline: the Step Functions training pipeline, its Lambdas, the SageMaker roles and the two triggers."""
 
 from __future__ import annotations
 
@@ -28,8 +28,9 @@ from cdk.pipeline.sklearn_image import sklearn_image_uri
 from cdk.pipeline.sourcedir import SourceDir
 from cdk.pipeline.training import train_permissions
 from cdk.pipeline.tuning import acknowledge_tuning, tuning_permissions
-from cdk.pipeline.validation import grant_validation_job, validation_acknowledgements, validation_permissions
+from cdk.pipeline.validation import validation_acknowledgements, validation_permissions
 from cdk.pipeline.validation_code import ValidationCode
+from cdk.pipeline.validation_role import ValidationJobRole
 from cdk.shared.alarm_names import retrain_alarm_names
 from cdk.shared.front_door import FrontDoorExports
 from cdk.shared.lambda_function import retention
@@ -65,6 +66,18 @@ class PipelineStack(Stack):
             models_prefix=MODELS_PREFIX,
             key=key,
             sourcedir=sourcedir,
+            artifact_ref=storage.name("artifact-bucket-arn"),
+        ).role
+        validation_role = ValidationJobRole(
+            self,
+            "ValidationJobRole",
+            stage=stage,
+            data_bucket=data_bucket,
+            artifact_bucket=artifact_bucket,
+            runs_prefix=RUNS_PREFIX,
+            key=key,
+            code=validation_code,
+            data_ref=storage.name("data-bucket-arn"),
             artifact_ref=storage.name("artifact-bucket-arn"),
         ).role
         functions = PipelineFunctions(
@@ -111,6 +124,7 @@ class PipelineStack(Stack):
             artifact_bucket=artifact_bucket,
             key=key,
             sagemaker_role=sagemaker_role.without_policy_updates(),
+            validation_role=validation_role.without_policy_updates(),
             image_uri=sklearn_image_uri(self),
             sourcedir_uri=sourcedir.s3_object_url,
             validation_code_uri=validation_code.s3_object_url,
@@ -150,13 +164,10 @@ class PipelineStack(Stack):
             *tuning_permissions(ctx),
         ]:
             self.state_machine.add_to_role_policy(statement)
-        validation_code.grant_read(sagemaker_role)
-        grant_validation_job(sagemaker_role, stage, data_bucket, artifact_bucket)
         acknowledged = validation_acknowledgements(
             stage, storage.name("data-bucket-arn"), storage.name("artifact-bucket-arn")
         )
-        acknowledge_grants(self.state_machine.role, acknowledged["state_machine"])
-        acknowledge_grants(sagemaker_role, acknowledged["sagemaker"])
+        acknowledge_grants(self.state_machine.role, acknowledged)
         acknowledge_tuning(ctx, self.state_machine.role)
         # SnsPublish grants sns:Publish only, but SNS encrypts each message with the topic's key as the publisher.
         if topic.master_key is not None:

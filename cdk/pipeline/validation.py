@@ -107,7 +107,7 @@ def _job(ctx: PipelineContext) -> sfn.CustomState:
     run_folder = JSON.format(f"s3://{artifacts}/{run_key('{}', '')}", JSON.string_at(RUN_ID))
     job = ProcessingJob(
         name={"ProcessingJobName.$": ctx.name_of("-validate")},
-        role_arn=ctx.sagemaker_role.role_arn,
+        role_arn=_job_role(ctx).role_arn,
         image_uri=ctx.image_uri,
         entrypoint=VALIDATION_ENTRYPOINT,
         arguments={"ContainerArguments.$": arguments},
@@ -155,7 +155,8 @@ def _s3_call(
 
 
 def validation_permissions(ctx: PipelineContext, data_bucket: s3.IBucket, key: kms.IKey) -> list[iam.PolicyStatement]:
-    """The state machine's S3 calls (the processing job's own are evaluate_permissions(): same prefix and rule)."""
+    """The state machine's S3 calls and the hand-over of the job's role (the job's Create/Describe/Stop are
+    evaluate_permissions(): same prefix and rule)."""
     prefix, artifacts = ctx.settings.stage.data_prefix, ctx.artifact_bucket
     return [
         # HeadObject is authorized by s3:GetObject.
@@ -169,34 +170,24 @@ def validation_permissions(ctx: PipelineContext, data_bucket: s3.IBucket, key: k
             actions=["s3:GetObject"], resources=[artifacts.arn_for_objects(run_key("*", VALIDATION_OUTPUT))]
         ),
         iam.PolicyStatement(actions=["kms:Decrypt"], resources=[key.key_arn]),
+        iam.PolicyStatement(
+            actions=["iam:PassRole"],
+            resources=[_job_role(ctx).role_arn],
+            conditions={"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
+        ),
     ]
 
 
-def grant_validation_job(
-    role: iam.IRole, settings_stage: StageConfig, data_bucket: s3.IBucket, artifacts: s3.IBucket
-) -> None:
-    """What the job's SageMaker execution role reads and writes beyond runs/ (sagemaker_role.py): the uploaded
-    data, and the stored contract (read, and written on the first run)."""
-    data_bucket.grant_read(role, f"{settings_stage.data_prefix}*")
-    artifacts.grant_read(role, f"{CONTRACT_PREFIX}*")
-    artifacts.grant_put(role, f"{CONTRACT_PREFIX}*")  # as the Lambda's: no delete
+def _job_role(ctx: PipelineContext) -> iam.IRole:
+    assert ctx.validation_role, "the validation job needs its role (validation_role.py)"
+    return ctx.validation_role
 
 
-def validation_acknowledgements(stage: StageConfig, data_ref: str, artifact_ref: str) -> dict[str, dict[str, str]]:
-    """cdk-nag reasons for the wildcards above, by role: "state_machine" and "sagemaker"."""
-    data = {
-        f"{data_ref}/{stage.data_prefix}*": "ValidateData reads whichever object under the data prefix started "
-        "the run (HeadObject to pick the route; the processing job downloads it); keys are known only at run time."
-    }
+def validation_acknowledgements(stage: StageConfig, data_ref: str, artifact_ref: str) -> dict[str, str]:
+    """cdk-nag reasons for the state machine role's wildcards above (the job's role: validation_role.py)."""
     return {
-        "state_machine": {
-            **data,
-            f"{artifact_ref}/{run_key('*', VALIDATION_OUTPUT)}": "ReadValidation reads the processing job's answer "
-            "in runs/<run id>/ (GetObject only); run ids exist only at run time.",
-        },
-        "sagemaker": {
-            **data,
-            f"{artifact_ref}/{CONTRACT_PREFIX}*": "The ValidateData processing job reads the stored contract and "
-            "writes it on the first run, as the ValidateData Lambda does.",
-        },
+        f"{data_ref}/{stage.data_prefix}*": "ValidateData reads whichever object under the data prefix started "
+        "the run (HeadObject to pick the route); keys are known only at run time.",
+        f"{artifact_ref}/{run_key('*', VALIDATION_OUTPUT)}": "ReadValidation reads the processing job's answer "
+        "in runs/<run id>/ (GetObject only); run ids exist only at run time.",
     }

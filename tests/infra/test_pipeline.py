@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from fnmatch import fnmatchcase
 from pathlib import PurePosixPath
 
 import pytest
@@ -234,27 +235,64 @@ def test_state_machine_logs_and_traces(synthesized):
     )
 
 
+def _role_id(template: dict, logical_prefix: str) -> str:
+    """The one role whose logical ID starts with `logical_prefix` (its construct's ID)."""
+    (role_id,) = [
+        k for k, r in template["Resources"].items() if r["Type"] == "AWS::IAM::Role" and k.startswith(logical_prefix)
+    ]
+    return role_id
+
+
+def _s3_grants(template: dict, role_id: str) -> list[tuple[str, str]]:
+    return sorted(
+        (action, json.dumps(resource))
+        for statement in _policy_statements(template, role_id)
+        for action in _actions(statement)
+        if action.startswith("s3:")
+        for resource in _resources(statement)
+    )
+
+
 def test_sagemaker_role_is_scoped_to_run_folders(synthesized):
+    """The training, evaluation and serving containers' role: runs/ (read, write), models/ (read), nothing of the
+    uploaded data or the stored contract (those are the ValidateData job's, on its own role)."""
     template = synthesized.templates["pipeline"]
-    role_id = next(
-        k
-        for k, r in template["Resources"].items()
-        if r["Type"] == "AWS::IAM::Role" and "sagemaker.amazonaws.com" in json.dumps(r)
-    )
-    policy = next(
-        r
-        for r in template["Resources"].values()
-        if r["Type"] == "AWS::IAM::Policy" and {"Ref": role_id} in r["Properties"]["Roles"]
-    )
-    for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
-        resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+    role_id = _role_id(template, "SageMakerRole")
+    for statement in _policy_statements(template, role_id):
+        resources = _resources(statement)
         text = json.dumps(resources)
+        assert "/contract/" not in text and "data-bucket-arn" not in text, statement
         if any(a.startswith("s3:Put") for a in _actions(statement)) and "artifact-bucket-arn" in text:
-            # runs/, and contract/: the ValidateData processing job stores the first run's contract
-            assert {part for part in ("/runs/*", "/contract/*") if part in text}, text
+            assert "/runs/*" in text, text
             assert not any(a.startswith("s3:Delete") for a in _actions(statement))
         if resources == ["*"]:
             assert _actions(statement) == ["cloudwatch:PutMetricData"] and "Condition" in statement
+
+
+def test_the_validation_job_has_a_role_of_its_own_reading_the_data_and_keeping_the_contract(synthesized, states):
+    template = synthesized.templates["pipeline"]
+    role_id = _role_id(template, "ValidationJobRole")
+    bucket = {"Fn::ImportValue": "breast-cancer-dev-storage-artifact-bucket-arn"}
+    data = {"Fn::ImportValue": "breast-cancer-dev-storage-data-bucket-arn"}
+    grants = [(a, r) for a, r in _s3_grants(template, role_id) if "cdk-" not in r]  # less the code asset's read
+    on = {name: json.dumps({"Fn::Join": ["", [where, f"/{prefix}/*"]]}) for name, where, prefix in
+          (("contract", bucket, "contract"), ("runs", bucket, "runs"), ("data", data, "incoming"))}  # fmt: skip
+
+    def allows(action: str, where: str) -> bool:  # as IAM reads CDK's s3:GetObject*
+        return any(fnmatchcase(action, a) for a, r in grants if r == where)
+
+    assert allows("s3:GetObject", on["data"]) and not allows("s3:PutObject", on["data"])
+    assert allows("s3:GetObject", on["contract"]) and allows("s3:PutObject", on["contract"])
+    assert allows("s3:PutObject", on["runs"]) and not allows("s3:GetObject", on["runs"])
+    assert not any(a.startswith("s3:Delete") for a, _ in grants)
+    assert {r for _, r in grants} <= {*on.values(), json.dumps(bucket), json.dumps(data)}
+    assert states["ValidateDataJob"]["Parameters"]["RoleArn"] == f"<GetAtt:{role_id}>"
+    passed = [
+        s["Resource"]
+        for s in _policy_statements(template, _role_id(template, "TrainingPipelineRole"))
+        if "iam:PassRole" in _actions(s)
+    ]
+    assert {"Fn::GetAtt": [role_id, "Arn"]} in passed
 
 
 def test_a_deployable_model_is_copied_out_of_its_expiring_run_folder(states):
@@ -323,11 +361,7 @@ def test_the_state_machine_reads_runs_and_its_data_and_writes_models_only(synthe
 
 def test_sagemaker_role_reads_but_never_writes_retained_models(synthesized):
     template = synthesized.templates["pipeline"]
-    role_id = next(
-        k
-        for k, r in template["Resources"].items()
-        if r["Type"] == "AWS::IAM::Role" and "sagemaker.amazonaws.com" in json.dumps(r)
-    )
+    role_id = _role_id(template, "SageMakerRole")
     statements = _policy_statements(template, role_id)
     on_models = [s for s in statements if "/models/*" in json.dumps(s["Resource"])]
     assert on_models and all(
