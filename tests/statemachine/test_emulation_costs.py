@@ -99,6 +99,7 @@ def test_each_invocation_reads_its_functions_credentials_from_one_shared_loader(
     the service models it loads are the process's: reading them per invocation cost more than the handler."""
     from slipstream.local.stepfunctions.handlers import LambdaContext, invoke_handler
 
+    install()  # handlers run inside the emulation, whose patches share the loader (costs.py)
     answers = []
     for key in ("role-a-key", "role-b-key"):
         context = LambdaContext(f"fn-{key}", f"arn:aws:lambda:us-east-1:123456789012:function:fn-{key}", 128)

@@ -7,7 +7,6 @@ the function's environment variables, a context object, and an error payload sha
 
 from __future__ import annotations
 
-import functools
 import importlib
 import os
 import threading
@@ -84,26 +83,16 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
 @contextmanager
 def _fresh_default_session() -> Iterator[None]:
     """boto3's default session resolves credentials once and keeps them: a handler gets a session of its own,
-    which reads the function's role credentials from the environment, as a new Lambda sandbox would. The
-    session shares the process's botocore data loader: service models are read-only data, and reading them
-    again for every invocation cost more CPU (~0.1 s a client) than the handler (a warm sandbox reads them once)."""
+    which reads the function's role credentials from the environment, as a new Lambda sandbox would. Its
+    service models come from the process's one botocore data loader (moto_extensions/costs.py
+    `_service_models_read_once`), not read again for every invocation."""
     import boto3
-    import botocore.session
 
-    core = botocore.session.get_session()
-    core.register_component("data_loader", _data_loader())
-    saved, boto3.DEFAULT_SESSION = boto3.DEFAULT_SESSION, boto3.Session(botocore_session=core)
+    saved, boto3.DEFAULT_SESSION = boto3.DEFAULT_SESSION, boto3.Session()
     try:
         yield
     finally:
         boto3.DEFAULT_SESSION = saved
-
-
-@functools.cache
-def _data_loader() -> Any:
-    import botocore.loaders
-
-    return botocore.loaders.create_loader()
 
 
 def cold_start_all() -> None:
