@@ -152,3 +152,20 @@ def test_the_managed_policies_built_once_are_each_accounts_own() -> None:
     assert (attached, fresh) == (1, 0)
     expected = json.loads(aws_managed_policies_data)["AWSLambdaBasicExecutionRole"]["Document"]
     assert json.loads(document) == json.loads(same_document) == expected
+
+
+def test_only_the_emulated_partition_gets_the_managed_policies() -> None:
+    """moto builds an IAM backend per partition for every account; the emulated account's region is in the "aws"
+    partition, whose backend keeps every managed policy, while the others (never called) get none."""
+    from moto.iam.models import iam_backends
+    from moto.utilities.utils import get_partition
+
+    from slipstream.local.stepfunctions import world
+
+    install()
+    assert get_partition(world.REGION) == costs.EMULATED_PARTITION
+    with mock_aws(config=MOTO_CONFIG):  # type: ignore[call-overload]
+        boto3.client("iam", region_name=world.REGION).list_roles()
+        backends = iam_backends[world.ACCOUNT]
+        assert LAMBDA_BASIC in backends[costs.EMULATED_PARTITION].managed_policies
+        assert not backends["aws-cn"].aws_managed_policies

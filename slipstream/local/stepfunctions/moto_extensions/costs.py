@@ -17,6 +17,7 @@ EXECUTION_POLL_SECONDS = 1.0  # World.wait's safety net: it is woken when the ex
 _JOBS_ENDED = threading.Condition()
 _GENERATION = [0]  # how many jobs have ended in this process
 _SEEN = threading.local()  # the generation a task's last Describe*Job saw
+EMULATED_PARTITION = "aws"  # the partition of world.REGION (us-east-1)
 _ENDED: dict[str, threading.Event] = {}  # execution ARN -> set when moto's worker has written the end status
 
 
@@ -56,7 +57,9 @@ def _managed_policies_built_once() -> None:
     from moto.settings import load_iam_aws_managed_policies
 
     def init_aws_policies(self):  # type: ignore[no-untyped-def]
-        if not load_iam_aws_managed_policies():
+        # An IAM backend's region is its partition. moto makes one per partition for every account it touches (a
+        # lookup by access key visits each); the emulated account lives in us-east-1, so only "aws" is ever read.
+        if not load_iam_aws_managed_policies() or self.region_name != EMULATED_PARTITION:
             return []
         return [_fresh(policy) for policy in _aws_managed_policies(self.account_id, self.region_name)]
 
