@@ -7,11 +7,15 @@ benchmarks/serving.py runs it under gunicorn on the image's Python (the librarie
 from __future__ import annotations
 
 import os
+import warnings
 
 import joblib
 import pandas as pd
 from flask import Flask, jsonify, request
 
+# A positional model (fitted on arrays) warns on every DataFrame; the seed's app never printed that line per
+# request, so the peer does not pay for writing it (the DataFrame's checks it keeps: that is the seed's path).
+warnings.filterwarnings("ignore", message="X has feature names")
 model = joblib.load(os.path.join(os.environ["MODEL_DIR"], "model.joblib"))
 app = Flask(__name__)
 
