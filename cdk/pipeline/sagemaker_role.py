@@ -65,9 +65,10 @@ CONTAINER_BASICS_REASONS = {
 }
 
 
-def grant_container_basics(role: iam.Role, key: kms.IKey, sourcedir: s3_assets.Asset) -> None:
+def grant_container_basics(role: iam.Role, key: kms.IKey, code: s3_assets.Asset) -> None:
     """What every Slipstream SageMaker container needs whatever it does: the data key (objects and ML volumes),
-    the sourcedir archive, its log groups and SageMaker's own metrics (cdk-nag: CONTAINER_BASICS_REASONS)."""
+    the code archive it runs (the sourcedir, or the validation job's own archive), its log groups and SageMaker's
+    own metrics (cdk-nag: CONTAINER_BASICS_REASONS)."""
     key.grant_encrypt_decrypt(role)
     # The key also encrypts the jobs' ML volumes (VolumeKmsKeyId): SageMaker creates a grant on it for the
     # instance, as this role, so the role may create grants, but only for AWS resources.
@@ -78,7 +79,7 @@ def grant_container_basics(role: iam.Role, key: kms.IKey, sourcedir: s3_assets.A
             conditions={"Bool": {"kms:GrantIsForAWSResource": "true"}},
         )
     )
-    sourcedir.grant_read(role)
+    code.grant_read(role)
     stack = Stack.of(role)
     role.add_to_policy(
         iam.PolicyStatement(
