@@ -10,10 +10,12 @@ import re
 import types
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Union, get_args, get_origin
+from typing import TYPE_CHECKING, Any, Union, get_args, get_origin
 
-from aws_cdk import aws_stepfunctions as sfn
 from pydantic import BaseModel
+
+if TYPE_CHECKING:
+    from aws_cdk import aws_stepfunctions as sfn
 
 # A reference path inside a JSONPath value or an intrinsic (States.Format(..., $.a.b)); not `$$.` (the context).
 _PATH = re.compile(r"(?<![$\w])\$(?:\.[A-Za-z_]\w*|\[\d+\])*(?![$\w])")
@@ -71,6 +73,8 @@ def check_payload(
     state_id: str, request: type[BaseModel], payload: Mapping[str, Any], results: Iterable[Result]
 ) -> None:
     """Raise PayloadError naming the state, the key and the model when `payload` does not build a `request`."""
+    from aws_cdk import aws_stepfunctions as sfn  # here, not at the top: see check_definition
+
     problems = _payload_problems(request, sfn.FieldUtils.render_object(payload) or {}, list(results), "")
     if problems:
         raise PayloadError(f"{state_id}: the payload does not fit {request.__name__}: " + "; ".join(problems))
@@ -79,6 +83,10 @@ def check_payload(
 def check_definition(start: sfn.IChainable, results: Iterable[Result]) -> None:
     """Every path a state reads must start at the execution input or at what some state writes (its ResultPath),
     and where it points into a known document, name a field that document has."""
+    # Imported here because the local Step Functions engine reads Result (results.py) from this module, and
+    # importing aws_cdk starts jsii's node process: seconds per `slipstream run` for nothing it uses.
+    from aws_cdk import aws_stepfunctions as sfn
+
     results = list(results)
     states = sfn.State.find_reachable_states(start.start_state, include_error_handlers=True)
     rendered = {state.state_id: state.to_state_json() for state in states}
