@@ -3,14 +3,8 @@ node process) on every `slipstream run`, only when the definition is synthesized
 
 from __future__ import annotations
 
-import subprocess
-import sys
+from tests.import_paths import modules_loaded_by
 
 
-def test_the_local_engine_import_path_holds_no_aws_cdk(repo_root) -> None:
-    code = (
-        "import sys, slipstream.local.stepfunctions.engine;"
-        "print([m for m in ('aws_cdk', 'jsii', 'constructs') if m in sys.modules])"
-    )
-    out = subprocess.run([sys.executable, "-c", code], cwd=repo_root, capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
+def test_the_local_engine_import_path_holds_no_aws_cdk() -> None:
+    assert modules_loaded_by("slipstream.local.stepfunctions.engine", ("aws_cdk", "jsii", "constructs")) == []

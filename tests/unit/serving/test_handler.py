@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import boto3
 import pytest
@@ -17,6 +15,7 @@ from lambdas.predict.env import PredictEnv
 from slipstream.config import load_config
 from slipstream.local.serving.events import LocalContext, rest_event
 from slipstream.local.serving.openapi import DOCUMENT, bundled_contract, openapi_document, render
+from tests.import_paths import modules_loaded_by
 from tests.unit.serving.conftest import CONTRACT, ROW, FakeRuntime
 
 
@@ -62,13 +61,8 @@ def test_env_names_every_bad_variable(monkeypatch) -> None:
     assert "CONTRACT_URI" in text and "CHALLENGER_WEIGHT" in text and "CHAMPION_ENDPOINT" in text
 
 
-def test_handler_import_path_holds_no_ml_libraries(repo_root) -> None:
-    code = (
-        "import sys, lambdas.predict.handler;"
-        "print([m for m in ('pandas', 'numpy', 'sklearn', 'joblib', 'mlflow') if m in sys.modules])"
-    )
-    out = subprocess.run([sys.executable, "-c", code], cwd=repo_root, capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
+def test_handler_import_path_holds_no_ml_libraries() -> None:
+    assert modules_loaded_by("lambdas.predict.handler", ("pandas", "numpy", "sklearn", "joblib", "mlflow")) == []
 
 
 def test_committed_openapi_document_is_generated_from_the_resolver(repo_root) -> None:
