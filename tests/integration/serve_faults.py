@@ -81,7 +81,7 @@ def wait_for(predicate: Any, timeout: float, what: str) -> float:
     return time.monotonic() - start
 
 
-def descendants(pid: int) -> list[int]:
+def _parents() -> dict[int, int]:
     parents: dict[int, int] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -89,6 +89,11 @@ def descendants(pid: int) -> list[int]:
         except OSError:
             continue
         parents[int(stat.parent.name)] = int(fields[1])
+    return parents
+
+
+def descendants(pid: int) -> list[int]:
+    parents = _parents()
     found, frontier = [], [pid]
     while frontier:
         current = frontier.pop()
@@ -96,6 +101,15 @@ def descendants(pid: int) -> list[int]:
         found += children
         frontier += children
     return found
+
+
+def model_servers(pid: int) -> dict[int, list[int]]:
+    """The gunicorn arbiters below `pid` -> their workers. An arbiter is the process whose children all have
+    none: forked from the zygote it is the zygote's child, not the endpoint server's (which holds the stand-in)."""
+    parents = _parents()
+    below = set(descendants(pid))
+    children = {p: [c for c, parent in parents.items() if parent == p] for p in below}
+    return {p: kids for p, kids in children.items() if kids and all(not children.get(k) for k in kids)}
 
 
 def cpu_ticks(pid: int) -> int:

@@ -189,3 +189,56 @@ def test_a_zygote_that_died_is_restarted(tmp_path: Path) -> None:
     again = image_zygote.job_env(_env(tmp_path / "again"))
     done = _run([str(image_python()), "-c", JOB], tmp_path, tmp_path / "out", True)
     assert again[ENV_SOCKET] != env[ENV_SOCKET] and done.returncode == 0 and _preloaded(tmp_path / "out")
+
+
+# A model server program that answers with what its gunicorn worker observes ("preloaded": the intended difference).
+SERVING_PROGRAM = r"""
+import json, os, sys
+import numpy, sklearn, threadpoolctl  # every model server imports scikit-learn to unpickle its model
+
+def model_fn(model_dir):
+    return sorted(os.listdir(model_dir))
+
+def transform_fn(model, body, content_type, accept):
+    seen = {
+        "model": model, "body": body.decode() if isinstance(body, bytes) else body, "cwd": os.getcwd(),
+        "env": {k: v for k, v in os.environ.items() if k != "SLIPSTREAM_ZYGOTE_SOCKET"},
+        "blas": [pool["num_threads"] for pool in threadpoolctl.threadpool_info() if "numpy" in pool["filepath"]],
+        "product": float((numpy.arange(64.0).reshape(8, 8) @ numpy.ones((8, 8))).sum()),
+        "preloaded": "pandas" in sys.modules,
+    }
+    return json.dumps(seen, sort_keys=True), "application/json"
+"""
+
+
+def _model_server_answer(base: Path) -> dict:
+    from slipstream.local.serving.container import ModelContainer
+
+    (base / "code").mkdir(parents=True)
+    (base / "model").mkdir()
+    (base / "code" / "serve_probe.py").write_text(SERVING_PROGRAM, encoding="utf-8")
+    (base / "model" / "model.joblib").write_bytes(b"")
+    container = ModelContainer(base, {"SAGEMAKER_PROGRAM": "serve_probe.py"}).start()
+    try:
+        container.wait_ready(timeout=120)
+        answer = container.invoke(b"[[1, 2]]", {"Content-Type": "application/json"}, timeout=30)
+    finally:
+        container.stop()
+    assert answer.status == 200, answer
+    return json.loads(answer.body)
+
+
+def test_a_model_server_forked_from_the_zygote_answers_as_the_plain_one(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The endpoint's gunicorn (and its gevent workers, forked from it) as a zygote child: what inference code
+    observes is the plain container's, but for the libraries already in memory."""
+    forked = _model_server_answer(tmp_path / "forked")
+    monkeypatch.setenv(image_zygote.SWITCH, "0")
+    plain = _model_server_answer(tmp_path / "plain")
+    assert forked.pop("preloaded") is True and plain.pop("preloaded") is False
+    for seen, name in ((forked, "forked"), (plain, "plain")):  # each ran in its own folder
+        assert seen.pop("cwd") == str(tmp_path / name)
+        seen["env"] = {k: v.replace(str(tmp_path / name), "<base>") for k, v in seen["env"].items()}
+    assert forked == plain
+    assert forked["model"] == ["model.joblib"] and forked["blas"] == [1]  # the container's OMP_NUM_THREADS=1

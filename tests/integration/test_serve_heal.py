@@ -18,7 +18,7 @@ from slipstream.errors import SlipstreamError
 from slipstream.local.serving.child import Child
 from slipstream.local.serving.report import example_instance
 from slipstream.local.serving.supervisor import Servers
-from tests.integration.serve_faults import Load, copied_plan, cpu_ticks, descendants, wait_for
+from tests.integration.serve_faults import Load, copied_plan, cpu_ticks, descendants, model_servers, wait_for
 
 pytestmark = pytest.mark.slow
 RECOVERY_LIMIT = 30.0  # seconds: the endpoint restarts its model containers (gunicorn + model load)
@@ -94,7 +94,7 @@ def test_a_killed_endpoint_server_is_restarted_and_meanwhile_the_front_answers_5
 def test_a_killed_model_container_restarts_the_endpoint_server(healing, body) -> None:
     endpoint = _child(healing, "endpoint")
     assert endpoint.process is not None
-    gunicorn_master = next(pid for pid in descendants(endpoint.process.pid) if descendants(pid))
+    (gunicorn_master,) = model_servers(endpoint.process.pid)
     with Load(f"{healing.plan.url}/predict", body) as load:
         seconds, answers = _kill_and_measure(healing, "endpoint", load, victim=gunicorn_master)
     lost = [a for a in answers if a[1] not in (200, 502, 503)]  # 502: the invocation the container dropped
@@ -117,7 +117,7 @@ def test_a_killed_front_is_restarted_and_the_other_front_answers_meanwhile(heali
 def test_load_is_spread_across_the_model_containers_workers(healing, body) -> None:
     endpoint = _child(healing, "endpoint")
     assert endpoint.process is not None
-    gunicorn = [pid for pid in descendants(endpoint.process.pid) if descendants(pid) == []]
+    ((_, gunicorn),) = model_servers(endpoint.process.pid).items()
     assert len(gunicorn) == 2, gunicorn  # `workers` gunicorn workers under the one container's arbiter
     before = {pid: cpu_ticks(pid) for pid in gunicorn}
 

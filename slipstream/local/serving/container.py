@@ -7,7 +7,8 @@ folder (a socket path must stay under ~100 bytes, which the state folder's need 
 container's: SAGEMAKER_BASE_DIR=<base>, the model in <base>/model, the submit directory (the sourcedir the
 CreateModel environment names) in <base>/code and on the workers' path, so the toolkit imports
 SAGEMAKER_PROGRAM from it without pip-installing anything. The laptop side only speaks HTTP to it: no model
-file is ever opened here.
+file is ever opened here. gunicorn starts as image jobs do (image_zygote.job_env): forked from a zygote that
+has numpy, pandas and scikit-learn loaded when one serves this environment, else as a plain process.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from slipstream.local import image_zygote
 from slipstream.local.image_env import image_python
 from slipstream.local.parent_death import die_with_parent
 
@@ -119,7 +121,7 @@ class ModelContainer:
         self._log = self.log_path.open("ab")
         self.process = subprocess.Popen(
             [*command, SERVING_MODULE],
-            env=self._env(code),
+            env=image_zygote.job_env(self._env(code)),
             stdout=self._log,
             stderr=self._log,
             cwd=self.base_dir,
