@@ -27,6 +27,12 @@ class ContainerImage:
     train_script: str = ""
 
     @property
+    def process_environment(self) -> dict[str, str]:
+        """The ENV every process in the image sees whatever it runs (interpreter settings, locale): `environment`
+        without the job paths and toolkit modules (SM_*, SAGEMAKER_*)."""
+        return {k: v for k, v in self.environment.items() if not k.startswith(("SM_", "SAGEMAKER_"))}
+
+    @property
     def tag(self) -> str:
         return f"{self.framework_version}-{self.tag_suffix}"
 

@@ -14,7 +14,7 @@ from slipstream.config import Config
 from slipstream.errors import ConfigError, SlipstreamError
 from slipstream.estimator_check import searched_values
 from slipstream.local import image_zygote
-from slipstream.local.image_env import STAMP, image_python
+from slipstream.local.image_env import STAMP, helper_env, image_python
 
 SCRIPT = Path(__file__).resolve().parent / "in_image" / "check_estimator.py"
 ROOT = Path(__file__).resolve().parents[2]
@@ -61,7 +61,7 @@ def _run_check(python: Path, request: dict) -> None:
             input=json.dumps(request),
             capture_output=True,
             text=True,
-            env=image_zygote.job_env({"PATH": "/usr/bin:/bin", "OMP_NUM_THREADS": "1"}),
+            env=image_zygote.job_env(helper_env()),
             timeout=TIMEOUT_SECONDS,
             check=False,
         )

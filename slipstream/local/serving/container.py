@@ -25,20 +25,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from slipstream.image import SKLEARN_IMAGE
 from slipstream.local import image_zygote
 from slipstream.local.image_env import image_python
 from slipstream.local.parent_death import die_with_parent
 
-SERVING_MODULE = "sagemaker_sklearn_container.serving:main"  # the image's SAGEMAKER_SERVING_MODULE
+SERVING_MODULE = SKLEARN_IMAGE.environment["SAGEMAKER_SERVING_MODULE"]  # what its `serve` hands gunicorn
 # The image's ENV lines (docker/1.4-2/final/Dockerfile.cpu) that matter to serving.
-IMAGE_ENV = {
-    "PYTHONDONTWRITEBYTECODE": "1",
-    "PYTHONUNBUFFERED": "1",
-    "PYTHONIOENCODING": "UTF-8",
-    "LANG": "C.UTF-8",
-    "LC_ALL": "C.UTF-8",
-    "SAGEMAKER_SERVING_MODULE": SERVING_MODULE,
-}
+IMAGE_ENV = {**SKLEARN_IMAGE.process_environment, "SAGEMAKER_SERVING_MODULE": SERVING_MODULE}
 MODEL_SERVER_TIMEOUT = 60  # gunicorn --timeout, the toolkit's SAGEMAKER_MODEL_SERVER_TIMEOUT default
 
 
