@@ -41,9 +41,7 @@ def export_in_image(model_dir: Path, example: Any, out_dir: Path) -> ExportedMod
     out_dir.mkdir(parents=True, exist_ok=True)
     example.to_parquet(out_dir / "example.parquet")  # parquet keeps the dtypes the signature describes
     command = [str(image_python()), str(EXPORT_SCRIPT), str(model_dir), str(out_dir / "example.parquet"), str(out_dir)]
-    done = subprocess.run(
-        command, capture_output=True, text=True, env=image_zygote.job_env(helper_env()), check=False
-    )
+    done = subprocess.run(command, capture_output=True, text=True, env=image_zygote.job_env(helper_env()), check=False)
     if done.returncode != 0:
         raise SlipstreamError(
             f"could not read the model in {model_dir} with the image's Python",
