@@ -20,6 +20,7 @@ from slipstream.documents.batch import BatchSummary
 from slipstream.errors import ConfigError, DataError, SlipstreamError
 from slipstream.local import image_zygote
 from slipstream.local.image_env import image_python
+from slipstream.local.parent_death import die_with_parent
 from slipstream.local.registry import CHAMPION, Registry, VersionInfo
 from slipstream.local.sagemaker import container_env
 from slipstream.sourcedir import PROJECT_ROOT, extract_sourcedir
@@ -110,7 +111,13 @@ def _run(command: list[str], job: Path, code: Path, version: str, progress: Prog
     log = job / "batch.log"
     with log.open("w", encoding="utf-8") as stderr:
         child = subprocess.Popen(
-            command, cwd=code, env=image_zygote.job_env(env), stdout=subprocess.PIPE, stderr=stderr, text=True
+            command,
+            cwd=code,
+            env=image_zygote.job_env(env),
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+            preexec_fn=die_with_parent(),
         )
         try:
             assert child.stdout is not None

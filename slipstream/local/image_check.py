@@ -15,6 +15,7 @@ from slipstream.errors import ConfigError, SlipstreamError
 from slipstream.estimator_check import searched_values
 from slipstream.local import image_zygote
 from slipstream.local.image_env import STAMP, helper_env, image_python
+from slipstream.local.parent_death import die_with_parent
 
 SCRIPT = Path(__file__).resolve().parent / "in_image" / "check_estimator.py"
 ROOT = Path(__file__).resolve().parents[2]
@@ -64,6 +65,7 @@ def _run_check(python: Path, request: dict) -> None:
             env=image_zygote.job_env(helper_env()),
             timeout=TIMEOUT_SECONDS,
             check=False,
+            preexec_fn=die_with_parent(),
         )
     except subprocess.TimeoutExpired:
         raise SlipstreamError(f"checking [model] with the image's scikit-learn took over {TIMEOUT_SECONDS}s") from None

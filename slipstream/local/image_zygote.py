@@ -8,12 +8,19 @@ before (subprocess.run, same capture, timeout and kill); the image environment's
 zygote, which forks it (zygote_launcher.py says what a forked job shares with its siblings). Every image
 interpreter the job starts in turn (the toolkit's train.py) does the same.
 
+SLIPSTREAM_ZYGOTES=<folder> (`shared_folder()` of another process) lends that process's zygotes to this one: a
+job whose environment one of them serves forks from it instead of this process starting its own. For trees of
+runs, such as a test worker starting `slipstream run` processes; the lender's zygotes end with the lender, so
+only a process that outlives the borrower may lend, and every stand-in of ours dies with its caller
+(die_with_parent), so a borrower killed outright still takes its jobs along.
+
 SLIPSTREAM_ZYGOTE=0 restores plain processes. Without Linux, a built hook or a ready zygote, jobs run plainly.
 """
 
 from __future__ import annotations
 
 import atexit
+import hashlib
 import json
 import os
 import selectors
@@ -30,6 +37,7 @@ from slipstream.local.parent_death import die_with_parent
 from slipstream.local.zygote_launcher import ENV_SOCKET, import_signature
 
 SWITCH = "SLIPSTREAM_ZYGOTE"
+LENT = "SLIPSTREAM_ZYGOTES"
 SERVER = Path(__file__).resolve().parent / "zygote_server.py"
 # What the jobs import (training/, the toolkit's script runner); each costs the zygote once, not every job.
 PRELOADS = (
@@ -64,8 +72,29 @@ def job_env(env: dict[str, str]) -> dict[str, str]:
     with _lock:
         zygote = _zygotes.get(key)
         if zygote is None or zygote.process.poll() is not None:
+            lent = _lent(key)
+            if lent:
+                return {**env, ENV_SOCKET: lent}
             zygote = None if key in _failed else _start(key, env)
     return env if zygote is None else {**env, ENV_SOCKET: zygote.socket_path}
+
+
+def shared_folder() -> Path:
+    """This process's zygote sockets, for SLIPSTREAM_ZYGOTES in the environment of processes it outlives."""
+    return _private_folder()
+
+
+def _socket_name(key: str) -> str:
+    return f"{hashlib.sha256(key.encode()).hexdigest()[:16]}.sock"
+
+
+def _lent(key: str) -> str | None:
+    """The lender's live zygote for `key`, if any (its socket is gone once the lender closed it or ended)."""
+    folder = os.environ.get(LENT, "")
+    if not folder or (_folder and Path(folder) == _folder[0]):
+        return None
+    socket_path = Path(folder) / _socket_name(key)
+    return str(socket_path) if socket_path.is_socket() else None
 
 
 def _private_folder() -> Path:
@@ -77,7 +106,7 @@ def _private_folder() -> Path:
 
 def _start(key: str, env: dict[str, str]) -> _Zygote | None:
     folder = _private_folder()
-    socket_path = str(folder / f"{len(_zygotes) + len(_failed)}.sock")
+    socket_path = str(folder / _socket_name(key))  # by signature: a borrower finds it (_lent)
     Path(socket_path).unlink(missing_ok=True)
     zygote_env = {**import_signature(env), "PATH": env.get("PATH", "/usr/bin:/bin"), "HOME": str(folder)}
     with (folder / "zygote.log").open("a", encoding="utf-8") as log:

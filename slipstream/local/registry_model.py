@@ -22,6 +22,7 @@ import yaml
 from slipstream.errors import SlipstreamError
 from slipstream.local import image_zygote
 from slipstream.local.image_env import helper_env, image_python
+from slipstream.local.parent_death import die_with_parent
 
 EXPORT_SCRIPT = Path(__file__).resolve().parent / "in_image" / "export_model.py"
 PICKLED_MODEL = "model.pkl"  # the name mlflow.sklearn gives a pickled model
@@ -41,7 +42,8 @@ def export_in_image(model_dir: Path, example: Any, out_dir: Path) -> ExportedMod
     out_dir.mkdir(parents=True, exist_ok=True)
     example.to_parquet(out_dir / "example.parquet")  # parquet keeps the dtypes the signature describes
     command = [str(image_python()), str(EXPORT_SCRIPT), str(model_dir), str(out_dir / "example.parquet"), str(out_dir)]
-    done = subprocess.run(command, capture_output=True, text=True, env=image_zygote.job_env(helper_env()), check=False)
+    env = image_zygote.job_env(helper_env())
+    done = subprocess.run(command, capture_output=True, text=True, env=env, check=False, preexec_fn=die_with_parent())
     if done.returncode != 0:
         raise SlipstreamError(
             f"could not read the model in {model_dir} with the image's Python",

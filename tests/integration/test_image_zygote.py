@@ -159,19 +159,32 @@ def test_killing_the_waiting_process_kills_its_forked_job(tmp_path: Path) -> Non
     _poll(lambda: not _alive(child), f"the forked job {child} to die with its stand-in")
 
 
-def test_a_caller_killed_with_sigkill_leaves_no_forked_job(tmp_path: Path) -> None:
+@pytest.mark.parametrize("borrowed", [False, True], ids=["own-zygote", "borrowed-zygote"])
+def test_a_caller_killed_with_sigkill_leaves_no_forked_job(tmp_path: Path, borrowed: bool) -> None:
+    """Its own zygote dies with it; a zygote lent by this process (SLIPSTREAM_ZYGOTES) outlives it, and the
+    stand-in, started as ours are (die_with_parent), takes the job along."""
     pid_file = tmp_path / "pid"
+    env = {k: v for k, v in os.environ.items() if k != image_zygote.LENT}
+    if borrowed:
+        lender = image_zygote.job_env(_env(tmp_path))[ENV_SOCKET]
+        env[image_zygote.LENT] = str(image_zygote.shared_folder())
     caller = (
         "import os, signal, subprocess, sys, time\n"
         "from slipstream.local import image_zygote\n"
         "from slipstream.local.image_env import image_python\n"
+        "from slipstream.local.parent_death import die_with_parent\n"
         f"env = image_zygote.job_env({_env(tmp_path)!r})\n"
-        f"subprocess.Popen([str(image_python()), '-c', {SLEEPER!r}, {str(pid_file)!r}], env=env)\n"
+        f"print(env.get({ENV_SOCKET!r}), flush=True)\n"
+        f"subprocess.Popen([str(image_python()), '-c', {SLEEPER!r}, {str(pid_file)!r}], env=env"
+        f"{', preexec_fn=die_with_parent()' if borrowed else ''})\n"
         f"while not os.path.exists({str(pid_file)!r}): time.sleep(0.05)\n"
         "os.kill(os.getpid(), signal.SIGKILL)\n"
     )
-    done = subprocess.run([sys.executable, "-c", caller], capture_output=True, text=True, timeout=120, check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", caller], capture_output=True, text=True, timeout=120, check=False, env=env
+    )
     assert done.returncode == -signal.SIGKILL, done.stderr
+    assert (done.stdout.strip() == lender) if borrowed else (done.stdout.strip() not in ("", "None")), done.stdout
     child = int(pid_file.read_text())
     _poll(lambda: not _alive(child), f"the forked job {child} to die with the run that was killed")
 
@@ -187,8 +200,10 @@ def test_a_zygote_that_died_is_restarted(tmp_path: Path) -> None:
     os.kill(zygote.process.pid, signal.SIGKILL)
     zygote.process.wait()
     again = image_zygote.job_env(_env(tmp_path / "again"))
+    restarted = next(z for z in image_zygote._zygotes.values() if z.socket_path == again[ENV_SOCKET])
     done = _run([str(image_python()), "-c", JOB], tmp_path, tmp_path / "out", True)
-    assert again[ENV_SOCKET] != env[ENV_SOCKET] and done.returncode == 0 and _preloaded(tmp_path / "out")
+    assert restarted.process.pid != zygote.process.pid and restarted.process.poll() is None
+    assert done.returncode == 0 and _preloaded(tmp_path / "out")
 
 
 # A model server program that answers with what its gunicorn worker observes ("preloaded": the intended difference).

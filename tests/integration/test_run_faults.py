@@ -19,7 +19,7 @@ import pytest
 from slipstream.local.run_lock import LOCK_FILE
 from tests.integration.pipeline_helpers import customers, project_config, status, write_project
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("run-faults")]
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("run-faults"), pytest.mark.usefixtures("warm_zygotes")]
 SLIPSTREAM = str(Path(sys.executable).with_name("slipstream"))
 CHURN = project_config("churned", "classification", ["segment", "lifetime_value"])
 # What a fault leaves does not depend on the data: 160 rows (as test_run_kill_each_step) still pass the gate,

@@ -20,7 +20,7 @@ from slipstream.local.runner import PIPELINE_STEPS
 from tests.integration.pipeline_helpers import customers, status, write_project
 from tests.integration.test_run_faults import CHURN, ROWS, _finish, _start
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("run-faults")]
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("run-faults"), pytest.mark.usefixtures("warm_zygotes")]
 POINTS = [f"step:{step}" for step in PIPELINE_STEPS] + ["run-registered"]
 NOTHING = {"champion": None, "challenger": None, "latest": None}
 SIGNALS = {"interrupted": signal.SIGINT, "killed": signal.SIGKILL}
