@@ -39,11 +39,15 @@ from slipstream.local.zygote_launcher import ENV_SOCKET, import_signature
 SWITCH = "SLIPSTREAM_ZYGOTE"
 LENT = "SLIPSTREAM_ZYGOTES"
 SERVER = Path(__file__).resolve().parent / "zygote_server.py"
-# What the jobs import (training/, the toolkit's script runner); each costs the zygote once, not every job.
+# What the jobs import (training/, the toolkit's script runner); each costs the zygote once, not every job. Not the
+# toolkits themselves (sagemaker_training, sagemaker_containers): they read SAGEMAKER_BASE_DIR and other per-job
+# paths at import. Their generic dependencies (boto3, paramiko: ~0.35 s per toolkit process) read at most
+# BOTO_*/INVOKE_*/CRYPTOGRAPHY_* at import, which import_signature compares.
 PRELOADS = (
     "numpy", "pandas", "pyarrow", "pyarrow.parquet", "scipy.stats", "sklearn", "sklearn.base", "sklearn.pipeline",
     "sklearn.compose", "sklearn.preprocessing", "sklearn.impute", "sklearn.linear_model", "sklearn.ensemble",
     "sklearn.model_selection", "sklearn.metrics", "sklearn.inspection", "joblib", "asyncio", "argparse", "logging",
+    "boto3", "paramiko",
 )  # fmt: skip
 READY_SECONDS = 120.0  # the preloads on a loaded 2-core machine take seconds; a zygote never ready is not used
 

@@ -35,6 +35,7 @@ ENV_SOCKET = "SLIPSTREAM_ZYGOTE_SOCKET"
 _PREFIXES = (
     "PYTHON", "OMP_", "OPENBLAS", "GOTO", "MKL_", "BLIS_", "VECLIB", "NUMEXPR_", "NUMBA_", "NPY_", "NUMPY_", "SCIPY_",
     "SKLEARN_", "JOBLIB_", "LOKY_", "PANDAS_", "ARROW_", "PYARROW_", "LD_", "MALLOC_", "GLIBC_", "KMP_", "LC_",
+    "BOTO_", "INVOKE_", "CRYPTOGRAPHY_", "OPENSSL_",
 )  # fmt: skip
 _NAMES = ("LANG", "TZ", "TMPDIR", "TEMP", "TMP")
 _MAX_MESSAGE = 1 << 20
