@@ -169,3 +169,16 @@ def test_only_the_emulated_partition_gets_the_managed_policies() -> None:
         backends = iam_backends[world.ACCOUNT]
         assert LAMBDA_BASIC in backends[costs.EMULATED_PARTITION].managed_policies
         assert not backends["aws-cn"].aws_managed_policies
+
+
+def test_fresh_accounts_draw_the_same_ids_and_a_restored_one_draws_its_own() -> None:
+    """Same ids, so same-config accounts hold the same definition text and its parse is kept; a restored account
+    must not draw again the ids its saved resources hold."""
+    from slipstream.local.stepfunctions.emulation import _account
+
+    def key_id(fresh: bool) -> str:
+        with _account(0.01, fresh=fresh):
+            return boto3.client("kms", region_name="us-east-1").create_key()["KeyMetadata"]["KeyId"]
+
+    first, second, restored = key_id(True), key_id(True), key_id(False)
+    assert first == second and restored != first

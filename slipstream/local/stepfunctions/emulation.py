@@ -32,7 +32,7 @@ def emulated_pipeline(
     The serving stack is always there: the SmokeTest goes through its API (rest_apis.py)."""
     state = saved_account.load(saved) if saved else None  # before the synthesis: a bad file fails fast
     synth = synthesize(config, stage)  # before mock_aws: synthesis needs no AWS, and is cached per process
-    with _account(time_scale):
+    with _account(time_scale, fresh=state is None):
         if state:
             moto_extensions.restore_data_backends(ACCOUNT, state)
         world = build_world(synth, triggers=triggers)
@@ -51,7 +51,7 @@ def emulated_stages(
     give their resources do not collide; the names CloudFormation would generate get the stage as a prefix
     (all stages but the first). `triggers`: the stages whose triggers and stack outputs are stood up."""
     synths = [synthesize(config, stage) for stage in stages]
-    with _account(time_scale):
+    with _account(time_scale, fresh=True):
         yield {
             synth.stage: build_world(
                 synth, triggers=synth.stage in triggers, qualifier=f"{synth.stage}-" if index else ""
@@ -60,10 +60,18 @@ def emulated_stages(
         }
 
 
+# moto draws every generated id (KMS key ids, ...) from one seedable generator. A new account starts it from the
+# same seed, so two accounts deployed from the same synthesis hold the same state machine definition text, and
+# moto parses it once per process (moto_extensions/costs.py caches syntax trees by text). A restored account is
+# seeded from the OS instead: the ids it draws must not repeat the ones its saved resources already hold.
+FRESH_ACCOUNT_SEED = 0
+
+
 @contextmanager
-def _account(time_scale: float) -> Iterator[None]:
-    """A fresh moto account with our extensions, the emulated APIs (rest_apis.py) and the scaled clock."""
+def _account(time_scale: float, fresh: bool) -> Iterator[None]:
+    """A moto account with our extensions, the emulated APIs (rest_apis.py) and the scaled clock."""
     from moto import mock_aws
+    from moto.moto_api._internal import mock_random
 
     moto_extensions.install()
     moto_extensions.CLOCK["scale"] = time_scale
@@ -75,6 +83,7 @@ def _account(time_scale: float) -> Iterator[None]:
     try:
         with mock_aws(config=moto_extensions.MOTO_CONFIG):  # type: ignore[call-overload]  # a partial DefaultConfig
             moto_extensions.close_account()  # a new account serves nothing an earlier one in this process hosted
+            mock_random.seed(FRESH_ACCOUNT_SEED if fresh else None)
             rest_apis.install_interception()
             yield
     finally:  # the patches stay installed in this process: leave other moto users real time and no faults
@@ -82,6 +91,7 @@ def _account(time_scale: float) -> Iterator[None]:
         moto_extensions.close_account()  # no endpoint container outlives its account
         moto_extensions.CLOCK["scale"] = 1.0
         moto_extensions.FAULTS.clear()
+        mock_random.seed(None)
 
 
 def upload_dataset(world: World, config: Config, key: str | None = None) -> str:
