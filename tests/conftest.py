@@ -68,8 +68,8 @@ def _lent_zygotes() -> None:
 
 @pytest.fixture(scope="session")
 def warm_zygotes(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """This worker's zygotes for the jobs' two import-time environments (training jobs; evaluation jobs, model
-    containers and helpers), started before a test's `slipstream` processes look for them to borrow."""
+    """This worker's zygotes for the jobs' two import-time environments (training jobs; evaluation jobs and
+    helpers), started before a test's `slipstream` processes look for them to borrow."""
     from slipstream.local import image_zygote
     from slipstream.local.image_env import helper_env
     from slipstream.local.sagemaker import container_env

@@ -58,7 +58,7 @@ def env_dir(image: ContainerImage = SKLEARN_IMAGE) -> Path:
 def helper_env(image: ContainerImage = SKLEARN_IMAGE) -> dict[str, str]:
     """For a helper the laptop runs on the image's interpreter outside any job (reading a model, checking an
     estimator): the image's interpreter and locale settings, one BLAS thread, nothing of the laptop's. The same
-    import-time environment as the evaluation jobs' and model containers', so it forks from their zygote."""
+    import-time environment as the evaluation jobs', so it forks from their zygote."""
     return {"PATH": "/usr/bin:/bin", **image.process_environment, "OMP_NUM_THREADS": "1"}
 
 

@@ -92,8 +92,8 @@ def _parents() -> dict[int, int]:
     return parents
 
 
-def descendants(pid: int) -> list[int]:
-    parents = _parents()
+def descendants(pid: int, parents: dict[int, int] | None = None) -> list[int]:
+    parents = parents or _parents()
     found, frontier = [], [pid]
     while frontier:
         current = frontier.pop()
@@ -104,11 +104,10 @@ def descendants(pid: int) -> list[int]:
 
 
 def model_servers(pid: int) -> dict[int, list[int]]:
-    """The gunicorn arbiters below `pid` -> their workers. An arbiter is the process whose children all have
-    none: forked from the zygote it is the zygote's child, not the endpoint server's (which holds the stand-in)."""
+    """The gunicorn arbiters below `pid` -> their workers: the processes whose children all have none, at
+    whatever depth they sit (not merely the first descendant that has children)."""
     parents = _parents()
-    below = set(descendants(pid))
-    children = {p: [c for c, parent in parents.items() if parent == p] for p in below}
+    children = {p: [c for c, parent in parents.items() if parent == p] for p in descendants(pid, parents)}
     return {p: kids for p, kids in children.items() if kids and all(not children.get(k) for k in kids)}
 
 
