@@ -71,10 +71,13 @@ COVERAGE := --cov=slipstream --cov=lambdas --cov=cdk --cov=training --cov=infere
 # One worker more than cores: about an eighth of a two-worker run's wall had a core idle while tests waited on the
 # jobs, servers and timeouts they start; a third worker fills it (2 cores: 389 s -> 350 s, every test passing).
 TEST_WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
-# Bytecode for the test run in .venv/var/pycache, even where the machine sets PYTHONDONTWRITEBYTECODE: otherwise every
-# pytest process rewrites the asserts of ~290 plugin and test modules again and every CLI subprocess compiles the
-# project (~1.5-3 s of CPU a process), and the tree still gets no __pycache__ folders.
-PYTEST := env -u PYTHONDONTWRITEBYTECODE PYTHONPYCACHEPREFIX=$(CURDIR)/$(VENV)/var/pycache $(BIN)/pytest
+# Bytecode is written even where the machine sets PYTHONDONTWRITEBYTECODE: otherwise every pytest process rewrites
+# the asserts of ~290 plugin and test modules again and every CLI subprocess compiles the project (~1.5-3 s of CPU a
+# process). It goes beside the sources (__pycache__, git-ignored), not to a PYTHONPYCACHEPREFIX: Python then reads
+# bytecode only under the prefix, so the bytecode the install compiled into .venv was ignored and, on a fresh
+# clone, each test worker compiled site-packages again at collection (~20 s of CPU each; the first test began
+# 45 s into the run, 17 s with the bytecode found).
+PYTEST := env -u PYTHONDONTWRITEBYTECODE $(BIN)/pytest
 
 test: install  ## every suite (JUnit XML in reports/ for CI)
 	$(PYTEST) -n $(TEST_WORKERS) --dist loadgroup --junitxml=reports/junit.xml
