@@ -33,7 +33,8 @@ class ValidationCode(Construct):
         out_dir = Path(tempfile.mkdtemp(prefix="slipstream-validation-code-"))
         atexit.register(shutil.rmtree, out_dir, ignore_errors=True)
         files = validation_code_files(settings.config.lambda_json(), out_dir)
-        self.asset = s3_assets.Asset(self, "Archive", path=str(write_archive(files, out_dir / "validation.tar.gz")))
+        archive = write_archive(files, out_dir / "validation.tar.gz", stable=_tree(JOB_DEPS))
+        self.asset = s3_assets.Asset(self, "Archive", path=str(archive))
 
 
 def validation_code_files(config_json: str, work_dir: Path, root: Path = PROJECT_ROOT) -> dict[str, Path]:

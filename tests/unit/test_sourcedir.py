@@ -29,3 +29,34 @@ def test_archive_takes_only_python_files(tmp_path):
     (tmp_path / "training" / "notes.md").write_text("not code\n")
     with tarfile.open(build_sourcedir(tmp_path, tmp_path / "out")) as tar:
         assert tar.getnames() == ["train.py"]
+
+
+def test_stable_members_lead_as_their_own_gzip_member_and_extract_the_same(tmp_path):
+    """Dependencies compressed once per process: gzip(1), tar and tarfile read the two members as one stream."""
+    import gzip
+    import subprocess
+    import zlib
+
+    from slipstream.sourcedir import write_archive
+
+    files = {}
+    for name, size in (("deps/big.bin", 300_000), ("deps/small.py", 10), ("config.json", 20)):
+        path = tmp_path / "in" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(bytes(range(256)) * (size // 256) + name.encode())
+        files[name] = path
+    plain = write_archive(files, tmp_path / "plain.tar.gz")
+    split = write_archive(files, tmp_path / "split.tar.gz", stable=["deps/big.bin", "deps/small.py", "not-in-files"])
+    again = write_archive(files, tmp_path / "again.tar.gz", stable=["deps/big.bin", "deps/small.py"])
+    assert split.read_bytes() == again.read_bytes() != plain.read_bytes()
+    first = zlib.decompressobj(wbits=31)  # one gzip member: the stable files' tar blocks, then the rest's member
+    leading = first.decompress(split.read_bytes())
+    assert first.unused_data.startswith(b"\x1f\x8b") and b"config.json" not in leading and b"deps/big.bin" in leading
+    assert gzip.decompress(split.read_bytes()).endswith(b"\0" * 1024)  # one tar stream, ended once
+    for archive in (plain, split):
+        out = tmp_path / archive.stem
+        out.mkdir()
+        subprocess.run(["tar", "-xzf", str(archive), "-C", str(out)], check=True)
+        with tarfile.open(archive) as tar:
+            assert sorted(tar.getnames()) == sorted(files)
+        assert {name: (out / name).read_bytes() for name in files} == {n: p.read_bytes() for n, p in files.items()}
