@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from typing import Any
 from urllib.parse import unquote
 
@@ -16,6 +17,11 @@ from slipstream.local.stepfunctions.moto_extensions.switches import STRICT
 
 _SESSIONS: dict[str, Any] = {}  # access key id -> strict.iam.Principal
 _ROLE_CREDENTIALS: dict[tuple[str, str], dict[str, str]] = {}  # (role ARN, session) -> credentials
+# (region, service, role ARN) -> the client the state machine's tasks call with. moto's interpreter makes a new
+# client for every task call (~0.05 s of CPU each: botocore builds the client class, endpoint rules and handlers);
+# the service keeps one credential set per execution role, so one client per role serves every call.
+_TASK_CLIENTS: dict[tuple[str, str, str], Any] = {}
+_TASK_CLIENTS_LOCK = threading.Lock()
 ADMIN = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing", "aws_session_token": "testing"}
 
 
@@ -44,6 +50,8 @@ def reset_strict() -> None:
     """A new account: no sessions from the last one survive (moto's backends are reset with it)."""
     _SESSIONS.clear()
     _ROLE_CREDENTIALS.clear()
+    with _TASK_CLIENTS_LOCK:
+        _TASK_CLIENTS.clear()
 
 
 def client_as(role_arn: str | None, service: str, region: str, session: str) -> Any:
@@ -71,8 +79,14 @@ def _state_machine_signs_its_calls() -> None:
         role = getattr(state_credentials, "role_arn", None)
         if not role or not STRICT["iam"]:
             return original(region=region, service=service, state_credentials=state_credentials)
-        config = Config(parameter_validation=False, retries={"max_attempts": 0, "total_max_attempts": 1})
-        return boto3.client(service, region_name=region, config=config, **role_credentials(role, "StepFunctions"))
+        with _TASK_CLIENTS_LOCK:  # Parallel and Map branches call from threads of their own
+            if (region, service, role) not in _TASK_CLIENTS:
+                config = Config(parameter_validation=False, retries={"max_attempts": 0, "total_max_attempts": 1})
+                credentials = role_credentials(role, "StepFunctions")
+                _TASK_CLIENTS[(region, service, role)] = boto3.client(
+                    service, region_name=region, config=config, **credentials
+                )
+            return _TASK_CLIENTS[(region, service, role)]
 
     for name in users:
         importlib.import_module(name).boto_client_for = boto_client_for  # type: ignore[attr-defined]
