@@ -14,6 +14,10 @@ runs, such as a test worker starting `slipstream run` processes; the lender's zy
 only a process that outlives the borrower may lend, and every stand-in of ours dies with its caller
 (die_with_parent), so a borrower killed outright still takes its jobs along.
 
+Two kinds: JOBS (training and evaluation jobs, helpers) and SERVING (model containers' gunicorn: that zygote
+monkey-patches with gevent before its preloads, as the image's gevent workers do before the app imports anything,
+so a forked model server holds the same gevent locks, thread-locals and sleeps as a plain one).
+
 SLIPSTREAM_ZYGOTE=0 restores plain processes. Without Linux, a built hook or a ready zygote, jobs run plainly.
 """
 
@@ -43,12 +47,23 @@ SERVER = Path(__file__).resolve().parent / "zygote_server.py"
 # toolkits themselves (sagemaker_training, sagemaker_containers): they read SAGEMAKER_BASE_DIR and other per-job
 # paths at import. Their generic dependencies (boto3, paramiko: ~0.35 s per toolkit process) read at most
 # BOTO_*/INVOKE_*/CRYPTOGRAPHY_* at import, which import_signature compares.
-PRELOADS = (
+JOBS, SERVING = "jobs", "serving"
+JOB_PRELOADS = (
     "numpy", "pandas", "pyarrow", "pyarrow.parquet", "scipy.stats", "sklearn", "sklearn.base", "sklearn.pipeline",
     "sklearn.compose", "sklearn.preprocessing", "sklearn.impute", "sklearn.linear_model", "sklearn.ensemble",
     "sklearn.model_selection", "sklearn.metrics", "sklearn.inspection", "joblib", "asyncio", "argparse", "logging",
     "boto3", "paramiko",
 )  # fmt: skip
+# The model servers': what the serving toolkit and inference code import, but not the toolkit itself
+# (sagemaker_containers reads SAGEMAKER_BASE_DIR at import), gunicorn (its config takes the working folder as the
+# default --chdir at import) or pkg_resources (it lists the distributions on sys.path at import, and the worker
+# puts the code folder there first).
+SERVING_PRELOADS = (
+    "--gevent", "numpy", "pandas", "scipy.stats", "sklearn", "sklearn.base", "sklearn.pipeline", "sklearn.compose",
+    "sklearn.preprocessing", "sklearn.impute", "sklearn.linear_model", "sklearn.ensemble", "joblib", "flask",
+    "werkzeug", "jinja2", "boto3", "paramiko", "yaml", "retrying",
+)  # fmt: skip
+PRELOADS = {JOBS: JOB_PRELOADS, SERVING: SERVING_PRELOADS}
 READY_SECONDS = 120.0  # the preloads on a loaded 2-core machine take seconds; a zygote never ready is not used
 
 
@@ -68,18 +83,18 @@ def enabled() -> bool:
     return os.environ.get(SWITCH, "1") != "0" and sys.platform.startswith("linux") and zygote_hook().is_file()
 
 
-def job_env(env: dict[str, str]) -> dict[str, str]:
-    """`env`, naming a ready zygote for it when there is one (else unchanged: the job runs as a plain process)."""
+def job_env(env: dict[str, str], kind: str = JOBS) -> dict[str, str]:
+    """`env`, naming a ready zygote of `kind` for it when there is one (else unchanged: a plain process)."""
     if not enabled():
         return env
-    key = json.dumps(sorted(import_signature(env).items()))
+    key = json.dumps([kind, sorted(import_signature(env).items())])
     with _lock:
         zygote = _zygotes.get(key)
         if zygote is None or zygote.process.poll() is not None:
             lent = _lent(key)
             if lent:
                 return {**env, ENV_SOCKET: lent}
-            zygote = None if key in _failed else _start(key, env)
+            zygote = None if key in _failed else _start(key, env, PRELOADS[kind])
     return env if zygote is None else {**env, ENV_SOCKET: zygote.socket_path}
 
 
@@ -108,14 +123,14 @@ def _private_folder() -> Path:
     return _folder[0]
 
 
-def _start(key: str, env: dict[str, str]) -> _Zygote | None:
+def _start(key: str, env: dict[str, str], preloads: tuple[str, ...]) -> _Zygote | None:
     folder = _private_folder()
     socket_path = str(folder / _socket_name(key))  # by signature: a borrower finds it (_lent)
     Path(socket_path).unlink(missing_ok=True)
     zygote_env = {**import_signature(env), "PATH": env.get("PATH", "/usr/bin:/bin"), "HOME": str(folder)}
     with (folder / "zygote.log").open("a", encoding="utf-8") as log:
         process = subprocess.Popen(
-            [str(image_python()), str(SERVER), socket_path, *PRELOADS],
+            [str(image_python()), str(SERVER), socket_path, *preloads],
             stdin=subprocess.PIPE,  # its end of the pipe closing (this process exiting, however) ends the zygote
             stdout=subprocess.PIPE,
             stderr=log,

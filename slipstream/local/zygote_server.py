@@ -3,6 +3,12 @@
 `python zygote_server.py SOCKET MODULE...`: imports MODULE..., listens on SOCKET, prints one JSON line when
 ready, then forks a child per accepted request. Single-threaded by design (a fork copies only the forking
 thread); it exits, killing its children, when its stdin (a pipe from the process that started it) closes.
+
+`python zygote_server.py SOCKET --gevent MODULE...` is the model servers' zygote: it monkey-patches the standard
+library with gevent first, as gunicorn's gevent worker does before the app imports anything, so the preloads
+hold gevent's locks, thread-locals and sleeps exactly as in the image's workers. Its loop then runs on gevent's
+hub: os.fork is gevent's (the child gets a fresh hub) and each child's end is awaited by a greenlet of its own
+(gevent reaps SIGCHLD itself, so no wakeup pipe).
 """
 
 from __future__ import annotations
@@ -161,19 +167,25 @@ def _become_job(request: dict, fds: list[int], zygote: int, base_path: list[str]
     _reseed()
 
 
+GEVENT = "--gevent"
+
+
 class Zygote:
-    def __init__(self, socket_path: str, env: dict[str, str], added: dict[str, str]) -> None:
+    def __init__(self, socket_path: str, env: dict[str, str], added: dict[str, str], cooperative: bool) -> None:
         self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.listener.bind(socket_path)
         self.listener.listen(64)
-        self.wake_read, wake_write = os.pipe()
-        os.set_blocking(wake_write, False)
-        signal.set_wakeup_fd(wake_write)
-        signal.signal(signal.SIGCHLD, lambda *_: None)
+        self.cooperative = cooperative  # on gevent's hub (GEVENT)
         self.selector = selectors.DefaultSelector()
         self.selector.register(self.listener, selectors.EVENT_READ, self._accept)
         self.selector.register(sys.stdin.fileno(), selectors.EVENT_READ, self._stdin)
-        self.selector.register(self.wake_read, selectors.EVENT_READ, self._reap)
+        self.wake_read = -1
+        if not cooperative:
+            self.wake_read, wake_write = os.pipe()
+            os.set_blocking(wake_write, False)
+            signal.set_wakeup_fd(wake_write)
+            signal.signal(signal.SIGCHLD, lambda *_: None)
+            self.selector.register(self.wake_read, selectors.EVENT_READ, self._reap)
         self.children: dict[int, socket.socket] = {}
         self.base_path = list(sys.path)
         self.env = env
@@ -182,7 +194,8 @@ class Zygote:
 
     def serve(self) -> None:
         while self.running or self.children:
-            for key, _ in self.selector.select():
+            # Closing, the last children's ends come to greenlets, not to the selector: look again now and then.
+            for key, _ in self.selector.select(None if self.running or not self.cooperative else 0.2):
                 key.data(key.fileobj)
 
     def _accept(self, _listener: object) -> None:
@@ -211,7 +224,8 @@ class Zygote:
                 self.selector.close()
                 for sock in (self.listener, conn, *self.children.values()):
                     sock.close()
-                os.close(self.wake_read)
+                if self.wake_read >= 0:
+                    os.close(self.wake_read)
                 _become_job(request, fds, zygote, self.base_path, self.added)
             except BaseException:
                 traceback.print_exc()
@@ -222,6 +236,14 @@ class Zygote:
         self.children[pid] = conn
         self.selector.register(conn, selectors.EVENT_READ, self._client_gone)
         conn.send(json.dumps({"pid": pid}).encode())
+        if self.cooperative:
+            import gevent
+
+            gevent.spawn(self._await, pid)
+
+    def _await(self, pid: int) -> None:
+        _, status = os.waitpid(pid, 0)  # gevent's: this greenlet waits, the loop goes on
+        self._ended(pid, status)
 
     def _client_gone(self, conn: socket.socket) -> None:
         """The stand-in process ended (killed: SIGKILL cannot be forwarded): its job must not outlive it."""
@@ -239,13 +261,16 @@ class Zygote:
                 return
             if pid == 0:
                 return
-            conn = self.children.pop(pid, None)
-            if conn is not None:
-                with contextlib.suppress(KeyError):  # its stand-in may have gone already
-                    self.selector.unregister(conn)
-                with contextlib.suppress(OSError):  # ... and then nobody waits for this status
-                    conn.send(json.dumps({"status": status}).encode())
-                conn.close()
+            self._ended(pid, status)
+
+    def _ended(self, pid: int, status: int) -> None:
+        conn = self.children.pop(pid, None)
+        if conn is not None:
+            with contextlib.suppress(KeyError):  # its stand-in may have gone already
+                self.selector.unregister(conn)
+            with contextlib.suppress(OSError):  # ... and then nobody waits for this status
+                conn.send(json.dumps({"status": status}).encode())
+            conn.close()
 
     def _stdin(self, fd: int) -> None:
         if os.read(fd, 4096):
@@ -258,6 +283,12 @@ class Zygote:
 
 
 def serve(socket_path: str, modules: list[str]) -> None:
+    cooperative = modules[:1] == [GEVENT]
+    if cooperative:
+        from gevent import monkey
+
+        monkey.patch_all()  # gunicorn's GeventWorker.patch(), before any preload
+        modules = modules[1:]
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # a terminal's ^C is for the job and the run, not the zygote
     before = dict(os.environ)
     failed = []
@@ -267,7 +298,7 @@ def serve(socket_path: str, modules: list[str]) -> None:
         except Exception:  # a preload the image lacks only costs its job the import
             failed.append(name)
     added = {name: value for name, value in os.environ.items() if before.get(name) != value}
-    zygote = Zygote(socket_path, before, added)
+    zygote = Zygote(socket_path, before, added, cooperative)
     threads = len(os.listdir("/proc/self/task")) if os.path.isdir("/proc/self/task") else 1
     import threading
 

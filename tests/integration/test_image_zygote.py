@@ -207,12 +207,18 @@ def test_a_zygote_that_died_is_restarted(tmp_path: Path) -> None:
 
 
 # A model server program that answers with what its gunicorn worker observes ("preloaded": forked from a zygote).
+# The gevent facts: locks, thread-locals (scikit-learn's config_context keeps its settings in one), sleeps and
+# sockets are gevent's in a gevent worker, also in the libraries a zygote imported before the fork; logging's
+# module lock is the one exception either way (logging is imported before any patching, by gunicorn itself).
 SERVING_PROGRAM = r"""
-import json, os, sys
-import numpy, sklearn, threadpoolctl  # every model server imports scikit-learn to unpickle its model
+import json, logging, os, socket, sys, threading, time
+import numpy, sklearn, sklearn._config, threadpoolctl  # every model server imports scikit-learn for its model
 
 def model_fn(model_dir):
     return sorted(os.listdir(model_dir))
+
+def _kind(value):
+    return f"{type(value).__module__}.{type(value).__qualname__}"
 
 def transform_fn(model, body, content_type, accept):
     seen = {
@@ -221,6 +227,10 @@ def transform_fn(model, body, content_type, accept):
         "blas": [pool["num_threads"] for pool in threadpoolctl.threadpool_info() if "numpy" in pool["filepath"]],
         "product": float((numpy.arange(64.0).reshape(8, 8) @ numpy.ones((8, 8))).sum()),
         "preloaded": "pandas" in sys.modules,
+        "sklearn_config_local": _kind(sklearn._config._threadlocal),
+        "new_lock": _kind(threading.Lock()), "new_local": _kind(threading.local()),
+        "logging_lock": _kind(logging._lock), "sleep": time.sleep.__module__, "socket": socket.socket.__module__,
+        "get_ident": threading.get_ident.__module__,
     }
     return json.dumps(seen, sort_keys=True), "application/json"
 """
@@ -243,11 +253,19 @@ def _model_server_answer(base: Path) -> dict:
     return json.loads(answer.body)
 
 
-def test_a_model_server_never_forks_from_the_zygote(tmp_path: Path) -> None:
-    """gunicorn's gevent workers must monkey-patch before numpy, pandas and scikit-learn are imported, as in the
-    image: a model container starts plainly even while a zygote serves its import-time environment."""
-    from slipstream.local.image_env import helper_env
-
-    assert ENV_SOCKET in image_zygote.job_env(helper_env())  # a zygote for the container's signature is up
-    seen = _model_server_answer(tmp_path / "plain")
-    assert seen["preloaded"] is False and seen["model"] == ["model.joblib"] and seen["blas"] == [1]
+def test_a_model_server_forked_from_its_zygote_sees_what_a_plain_one_sees(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """gunicorn's gevent workers monkey-patch before the app imports numpy, pandas and scikit-learn, as in the
+    image; forked from the model servers' zygote (which patched before its preloads) a worker holds the same
+    gevent locks, thread-locals and sleeps, and sees the same environment, folders and thread counts."""
+    forked = _model_server_answer(tmp_path / "forked")
+    monkeypatch.setenv(image_zygote.SWITCH, "0")
+    plain = _model_server_answer(tmp_path / "plain")
+    assert forked.pop("preloaded") is True and plain.pop("preloaded") is False
+    for seen, name in ((forked, "forked"), (plain, "plain")):  # each ran in its own folder
+        assert seen.pop("cwd") == str(tmp_path / name)
+        seen["env"] = {k: v.replace(str(tmp_path / name), "<base>") for k, v in seen["env"].items()}
+    assert forked == plain
+    assert forked["model"] == ["model.joblib"] and forked["blas"] == [1]  # the container's OMP_NUM_THREADS=1
+    assert forked["sklearn_config_local"].startswith("gevent") and forked["sleep"].startswith("gevent"), forked

@@ -7,9 +7,10 @@ folder (a socket path must stay under ~100 bytes, which the state folder's need 
 container's: SAGEMAKER_BASE_DIR=<base>, the model in <base>/model, the submit directory (the sourcedir the
 CreateModel environment names) in <base>/code and on the workers' path, so the toolkit imports
 SAGEMAKER_PROGRAM from it without pip-installing anything. The laptop side only speaks HTTP to it: no model
-file is ever opened here. gunicorn always starts as a plain process, never forked from the jobs' zygote
-(image_zygote.py): its gevent workers monkey-patch threading, time and socket before the serving stack imports
-anything, as in the image; libraries already in memory would keep the unpatched locks and sleeps.
+file is ever opened here. gunicorn starts as image jobs do (image_zygote.job_env), forked from the model servers'
+zygote when one serves this environment: that zygote monkey-patched threading, time and socket with gevent
+before it imported numpy, pandas and scikit-learn, as the image's gevent workers do before the app imports
+anything, so the locks, thread-locals and sleeps the libraries hold are gevent's either way.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from pathlib import Path
 from typing import IO
 
 from slipstream.image import SKLEARN_IMAGE
+from slipstream.local import image_zygote
 from slipstream.local.image_env import image_python
 from slipstream.local.parent_death import die_with_parent
 
@@ -115,7 +117,7 @@ class ModelContainer:
         self._log = self.log_path.open("ab")
         self.process = subprocess.Popen(
             [*command, SERVING_MODULE],
-            env=self._env(code),
+            env=image_zygote.job_env(self._env(code), image_zygote.SERVING),
             stdout=self._log,
             stderr=self._log,
             cwd=self.base_dir,

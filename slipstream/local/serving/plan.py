@@ -18,6 +18,7 @@ from slipstream import layout
 from slipstream.config import Config
 from slipstream.documents.deployment import DeploymentRecord, VariantRecord
 from slipstream.errors import SlipstreamError
+from slipstream.local import image_zygote
 from slipstream.local.serving.httpbase import LOOPBACK
 from slipstream.model_card import importance_of
 from slipstream.sourcedir import extract_sourcedir
@@ -178,8 +179,10 @@ def follow_experiment(config: Config, outcome: str, challenger_version: str) -> 
 
 def process_env(extra: dict[str, str]) -> dict[str, str]:
     """os.environ for a child: the repository importable, one OpenMP thread, and credentials botocore can sign
-    with (the local endpoint ignores them; real ones from the user's shell are left as they are)."""
+    with (the local endpoint ignores them; real ones from the user's shell are left as they are). No lent zygotes
+    (image_zygote.LENT): a server's model containers stay in its own process tree, which it supervises."""
     env = {**os.environ, **extra, "OMP_NUM_THREADS": "1", "PYTHONUNBUFFERED": "1"}
+    env.pop(image_zygote.LENT, None)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), os.environ.get("PYTHONPATH")) if p)
     env.setdefault("AWS_DEFAULT_REGION", "us-east-1")
     if not env.get("AWS_ACCESS_KEY_ID"):
