@@ -1,12 +1,15 @@
 """Image-Python jobs forked from the preloaded zygote (slipstream/local/image_zygote.py) against plain processes:
-CPU and wall of one training job (the toolkit, then train.py) and one `python3 -c` processing job, best of N,
-the two ways interleaved so load drifts hit both alike. A forked job's CPU is counted where it is reaped: the
+CPU and wall of one training job (the toolkit, then train.py), one `python3 -c` processing job and one model
+container (gunicorn from start to its first answer, then stopped; the model servers' gevent-patched zygote), best
+of N, the two ways interleaved so load drifts hit both alike. A forked job's CPU is counted where it is reaped: the
 zygote's own children times (/proc/<pid>/stat), beside this process's children times for the stand-ins."""
 
 from __future__ import annotations
 
+import json
 import os
 import resource
+import shutil
 import tempfile
 import time
 from collections.abc import Callable
@@ -58,6 +61,30 @@ def _training(scratch: Path) -> Callable[[Path], object]:
     )
 
 
+def _container(scratch: Path, training: Callable[[Path], object]) -> Callable[[Path], object]:
+    """A model container on a model trained by train.py, as an endpoint hosts it."""
+    from slipstream.local.serving.container import ModelContainer
+    from slipstream.sourcedir import extract_sourcedir
+
+    trained = scratch / "trained"
+    training(trained)
+    code = extract_sourcedir(scratch / "code")
+
+    def start_answer_stop(folder: Path) -> object:
+        folder.mkdir(parents=True)
+        shutil.copytree(code, folder / "code")
+        shutil.copytree(trained / "opt" / "ml" / "model", folder / "model")
+        container = ModelContainer(folder, {"SAGEMAKER_PROGRAM": "inference.py"}).start()
+        try:
+            container.wait_ready(timeout=120)
+            body = json.dumps({"instances": [{"a": 1, "b": 2}]}).encode()
+            return container.invoke(body, {"Content-Type": "application/json"}, timeout=30)
+        finally:
+            container.stop()
+
+    return start_answer_stop
+
+
 def _processing(folder: Path) -> object:
     (folder / "opt" / "ml").mkdir(parents=True)
     return run_processing_job(folder / "opt" / "ml", entrypoint=PROCESSING, arguments=[], inputs={}, outputs=[])
@@ -81,7 +108,13 @@ def bench(quick: bool = False) -> list[Row]:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         scratch = Path(tmp)
-        for name, job in (("training job (toolkit + train.py)", _training(scratch)), ("processing job", _processing)):
+        training = _training(scratch)
+        jobs = (
+            ("training job (toolkit + train.py)", training),
+            ("processing job", _processing),
+            ("model container (start, first answer, stop)", _container(scratch, training)),
+        )
+        for name, job in jobs:
             best = _best(job, scratch, runs)
             for index, unit in ((0, "CPU"), (1, "wall")):
                 rows.append(
