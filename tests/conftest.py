@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from pathlib import Path
@@ -32,6 +33,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         suffix = f"@{'_'.join(groups)}"
         if groups and not item.nodeid.endswith(suffix) and hasattr(item, "_id"):
             item._id = coerce_node_id(item.nodeid + suffix)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Leave what importing and collecting built (CDK, moto, MLflow, pandas: most of a worker's heap) out of every
+    later garbage collection: each full collection otherwise walks all of it, and pytest's own ends the session
+    with ten of them (unraisableexception's gc_collect_harder, twice)."""
+    gc.collect()
+    gc.freeze()
 
 
 @pytest.fixture(autouse=True)
