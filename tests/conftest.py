@@ -38,9 +38,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Leave what importing and collecting built (CDK, moto, MLflow, pandas: most of a worker's heap) out of every
     later garbage collection: each full collection otherwise walks all of it, and pytest's own ends the session
-    with ten of them (unraisableexception's gc_collect_harder, twice)."""
+    with ten of them (unraisableexception's gc_collect_harder, twice). And collect the youngest generation every
+    20,000 net allocations instead of 700: the emulation (botocore parsing moto's answers) allocates in bursts that
+    free themselves by reference counting. Only the test workers: the processes they start keep Python's defaults.
+    (Measured in-tree: 270 s -> 257 s with the freeze, -> 245 s with the threshold; user CPU 7m06 -> 6m42 -> 6m16.)"""
     gc.collect()
     gc.freeze()
+    gc.set_threshold(20_000, 50, 50)
 
 
 @pytest.fixture(autouse=True)
