@@ -54,12 +54,12 @@ JOB_PRELOADS = (
     "sklearn.model_selection", "sklearn.metrics", "sklearn.inspection", "joblib", "asyncio", "argparse", "logging",
     "boto3", "paramiko",
 )  # fmt: skip
-# The model servers': what the serving toolkit and inference code import, but not the toolkit itself
-# (sagemaker_containers reads SAGEMAKER_BASE_DIR at import), gunicorn (its config takes the working folder as the
-# default --chdir at import) or pkg_resources (it lists the distributions on sys.path at import, and the worker
-# puts the code folder there first).
+# The model servers', imported after gevent's patching (zygote_server.py --gevent): what the serving toolkit and
+# inference code import, but not the toolkit itself (sagemaker_containers reads SAGEMAKER_BASE_DIR at import),
+# gunicorn (its config takes the working folder as the default --chdir at import) or pkg_resources (it lists the
+# distributions on sys.path at import, and the worker puts the code folder there first).
 SERVING_PRELOADS = (
-    "--gevent", "numpy", "pandas", "scipy.stats", "sklearn", "sklearn.base", "sklearn.pipeline", "sklearn.compose",
+    "numpy", "pandas", "scipy.stats", "sklearn", "sklearn.base", "sklearn.pipeline", "sklearn.compose",
     "sklearn.preprocessing", "sklearn.impute", "sklearn.linear_model", "sklearn.ensemble", "joblib", "flask",
     "werkzeug", "jinja2", "boto3", "paramiko", "yaml", "retrying",
 )  # fmt: skip
@@ -94,7 +94,7 @@ def job_env(env: dict[str, str], kind: str = JOBS) -> dict[str, str]:
             lent = _lent(key)
             if lent:
                 return {**env, ENV_SOCKET: lent}
-            zygote = None if key in _failed else _start(key, env, PRELOADS[kind])
+            zygote = None if key in _failed else _start(key, env, kind)
     return env if zygote is None else {**env, ENV_SOCKET: zygote.socket_path}
 
 
@@ -123,14 +123,15 @@ def _private_folder() -> Path:
     return _folder[0]
 
 
-def _start(key: str, env: dict[str, str], preloads: tuple[str, ...]) -> _Zygote | None:
+def _start(key: str, env: dict[str, str], kind: str) -> _Zygote | None:
     folder = _private_folder()
     socket_path = str(folder / _socket_name(key))  # by signature: a borrower finds it (_lent)
     Path(socket_path).unlink(missing_ok=True)
     zygote_env = {**import_signature(env), "PATH": env.get("PATH", "/usr/bin:/bin"), "HOME": str(folder)}
+    patched = ["--gevent"] if kind == SERVING else []
     with (folder / "zygote.log").open("a", encoding="utf-8") as log:
         process = subprocess.Popen(
-            [str(image_python()), str(SERVER), socket_path, *preloads],
+            [str(image_python()), str(SERVER), socket_path, *patched, *PRELOADS[kind]],
             stdin=subprocess.PIPE,  # its end of the pipe closing (this process exiting, however) ends the zygote
             stdout=subprocess.PIPE,
             stderr=log,
