@@ -75,8 +75,8 @@ TEST_WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
 # the asserts of ~290 plugin and test modules again and every CLI subprocess compiles the project (~1.5-3 s of CPU a
 # process). It goes beside the sources (__pycache__, git-ignored), not to a PYTHONPYCACHEPREFIX: Python then reads
 # bytecode only under the prefix, so the bytecode the install compiled into .venv was ignored and, on a fresh
-# clone, each test worker compiled site-packages again at collection (~20 s of CPU each; the first test began
-# 45 s into the run, 17 s with the bytecode found).
+# clone, each test worker compiled site-packages again at collection (32 s of CPU each against 10 s with the
+# installed bytecode; the first test began 45 s into the run).
 PYTEST := env -u PYTHONDONTWRITEBYTECODE $(BIN)/pytest
 
 test: install  ## every suite (JUnit XML in reports/ for CI)
